@@ -1,0 +1,31 @@
+"""The Article record every reader produces."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Article:
+    """One news article, as pulled out of a file.
+
+    ``path`` is the file it came from; ``key`` tells records of one
+    multi-article file apart (a line number, a record id, a tar member) and is
+    ``""`` for a file that holds one article. ``id`` is derived from both.
+    Readers fill what they find and leave the rest empty: an unknown date is
+    ``None``, never a guess.
+    """
+
+    title: str
+    body: str
+    date: datetime | None = None
+    source: str = ""
+    section: str = ""
+    url: str = ""
+    lead: str = ""
+    tags: list[str] = field(default_factory=list)
+    path: str = ""
+    key: str = ""
+    encoding: str = ""
+    format: str = ""
+    id: str = ""

@@ -1,0 +1,49 @@
+"""Errors raised by the newsgrep library.
+
+The CLI turns every :class:`NewsgrepError` into one line on stderr and the
+exit code named by its ``exit_code`` (see :class:`ExitCode`).
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, as grep and ripgrep use them, plus one for a busy index."""
+
+    OK = 0          # found something / succeeded
+    NO_MATCH = 1    # searched and found nothing
+    ERROR = 2       # bad usage, bad query, missing or broken index, unreadable input
+    BUSY = 3        # another writer holds the index lock
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+
+
+class NewsgrepError(Exception):
+    """Base class: a problem the user can act on, reported in one line."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+
+class IndexNotFound(NewsgrepError):
+    """No index at the given location."""
+
+
+class IndexCorrupt(NewsgrepError):
+    """The index exists but cannot be read."""
+
+
+class IndexLocked(NewsgrepError):
+    """Another process is writing to the index."""
+
+    exit_code = ExitCode.BUSY
+
+
+class QueryError(NewsgrepError):
+    """The query cannot be parsed or would be too expensive to run."""
+
+
+class ArticleError(NewsgrepError):
+    """A file cannot be turned into articles (binary, empty, undecodable ...).
+
+    The message is the reason shown in the indexing summary.
+    """
