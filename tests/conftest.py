@@ -1,0 +1,27 @@
+"""Shared fixtures: every test gets its own index location, and ../shared when present."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = Path(os.environ.get("NEWSGREP_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(autouse=True)
+def _private_index(tmp_path, monkeypatch):
+    """No test touches the repository's index/: NEWSGREP_INDEX points at a temp folder."""
+    monkeypatch.setenv("NEWSGREP_INDEX", str(tmp_path / "index"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The ../shared data folder; tests that need it skip where it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED
