@@ -25,3 +25,13 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory) -> Path:
+    """An index of tests/fixtures/articles, built once per session; tests must not write to it."""
+    from newsgrep.indexing import index_paths
+
+    directory = tmp_path_factory.mktemp("fixture-index")
+    index_paths([FIXTURES / "articles"], directory)
+    return directory

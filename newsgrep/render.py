@@ -1,0 +1,179 @@
+"""Output: rich text for a terminal, plain text, JSON Lines and file lists for pipes.
+
+Article text is data. Every string from an article passes through
+:func:`safe` before it is printed: control characters (escape sequences
+included) and bidirectional overrides become visible placeholders, one
+character for one, so match spans stay valid. Article text is put into
+``rich.text.Text`` objects and styled by span; it is never formatted into a
+markup string.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from datetime import datetime
+from typing import IO
+
+from .searching import Hit
+
+MATCH_STYLE = "bold red"
+TITLE_STYLE = "bold"
+META_STYLE = "dim"
+
+# C0 controls (but newline and tab) -> the Unicode "control pictures" (ESC -> ␛),
+# DEL and C1 controls and bidi overrides -> U+FFFD. One character each.
+_UNSAFE = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
+_UNSAFE[0x7F] = 0x2421
+_UNSAFE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
+_UNSAFE.update({c: 0xFFFD for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def safe(text: str) -> str:
+    """Neutralise control characters and bidi overrides, keeping the length."""
+    return text.translate(_UNSAFE)
+
+
+def make_console(color: str = "auto", file: IO[str] | None = None, stderr: bool = False):
+    """A rich Console for this invocation, honouring ``--color`` and ``NO_COLOR``."""
+    from rich.console import Console as RichConsole
+
+    class Console(RichConsole):
+        def on_broken_pipe(self) -> None:
+            # Leave it to the CLI, which exits quietly with status 0 (rich would exit 1,
+            # which means "nothing found").
+            self.quiet = True
+            raise BrokenPipeError
+
+    stream = file or (sys.stderr if stderr else sys.stdout)
+    if color == "always":
+        return Console(file=stream, force_terminal=True, color_system="standard",
+                       highlight=False, emoji=False, markup=False)
+    use_color = color == "auto" and stream.isatty() and "NO_COLOR" not in os.environ
+    if use_color:
+        return Console(file=stream, highlight=False, emoji=False, markup=False)
+    return Console(file=stream, color_system=None, force_terminal=False, highlight=False,
+                   emoji=False, markup=False, soft_wrap=True, width=1_000_000)
+
+
+def relpath(path: str) -> str:
+    """A path as users would type it: relative to the current folder when under it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith(os.pardir + os.sep + os.pardir) else rel
+
+
+def _styled(text: str, spans: Iterable[tuple[int, int]], style: str = "", match: str = MATCH_STYLE):
+    from rich.text import Text
+
+    t = Text(safe(text), style=style, no_wrap=False)
+    for s, e in spans:
+        t.stylize(match, s, e)
+    return t
+
+
+def meta_line(hit: Hit) -> str:
+    date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
+    where = relpath(hit.path) + (f"#{hit.key}" if hit.key else "")
+    return " · ".join(p for p in (date, hit.source, where) if p)
+
+
+def print_hits(console, hits: list[Hit]) -> None:
+    """Headline (bold), date · source · path (dim), snippet with matches highlighted."""
+    from rich.padding import Padding
+
+    for i, hit in enumerate(hits):
+        if i:
+            console.print()
+        console.print(_styled(hit.title or "(no title)", hit.title_spans, TITLE_STYLE))
+        console.print(_styled(meta_line(hit), [], META_STYLE))
+        if hit.snippet:
+            console.print(Padding(_styled(hit.snippet, hit.spans), (0, 0, 0, 2), expand=False))
+
+
+def iso(date: datetime | None) -> str | None:
+    return date.isoformat() if date else None
+
+
+def hit_json(hit: Hit) -> dict:
+    """The JSON object for one hit; its keys are documented in the README."""
+    return {
+        "path": hit.path,
+        "id": hit.id,
+        "key": hit.key or None,
+        "title": hit.title,
+        "date": iso(hit.date),
+        "source": hit.source or None,
+        "section": hit.section or None,
+        "url": hit.url or None,
+        "tags": hit.tags,
+        "score": round(hit.score, 4),
+        "rank": hit.rank,
+        "snippet": hit.snippet,
+        "spans": [list(s) for s in hit.spans],
+        "title_spans": [list(s) for s in hit.title_spans],
+        "encoding": hit.encoding or None,
+    }
+
+
+def dumps(obj) -> str:
+    """JSON on one line, UTF-8 as is, with C1 controls escaped too (json leaves them raw)."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.translate(_JSON_C1) if not text.isascii() else text
+
+
+_JSON_C1 = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def write_json_lines(out: IO[str], objects: Iterable[dict]) -> None:
+    for obj in objects:
+        out.write(dumps(obj) + "\n")
+
+
+def write_paths(out: IO[str], hits: Iterable[Hit], null: bool = False) -> None:
+    """Each file once, in rank order (``-l``); NUL-separated with ``-0``."""
+    end = "\0" if null else "\n"
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.path not in seen:
+            seen.add(hit.path)
+            out.write((relpath(hit.path) if null else safe(relpath(hit.path))) + end)
+
+
+def print_stats(console, figures: dict) -> None:
+    """The ``stats`` figures as a small report."""
+    from rich.table import Table
+    from rich.text import Text
+
+    def size(n: int) -> str:
+        for unit in ("B", "KiB", "MiB", "GiB"):
+            if n < 1024 or unit == "GiB":
+                return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            n /= 1024
+        return str(n)
+
+    first, last = figures["first_date"], figures["last_date"]
+    rows = [
+        ("articles", str(figures["articles"])),
+        ("dates", f"{first[:10]} … {last[:10]}" if first else "none"),
+        ("undated", str(figures["undated"])),
+        ("morphology", figures["morphology"]),
+        ("index", f"{figures['index']} ({size(figures['size_bytes'])})"),
+        ("updated", figures["updated"] or "never"),
+    ]
+    table = Table.grid(padding=(0, 2))
+    for name, value in rows:
+        table.add_row(Text(name, style=META_STYLE), Text(safe(value)))
+    console.print(table)
+    for title, counts in (("sources", figures["sources"]), ("sections", figures["sections"])):
+        if not counts:
+            continue
+        t = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
+        for name, n in list(counts.items())[:20]:
+            t.add_row(Text(str(n), justify="right"), Text(safe(name)))
+        if len(counts) > 20:
+            t.add_row(Text("…"), Text(f"{len(counts) - 20} more (see --json)"))
+        console.print(t)

@@ -1,0 +1,86 @@
+"""The analyzer: table-driven rows, the Snowball reference, morphbench, and never-crash."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from hypothesis import given, strategies as st
+
+from newsgrep.analysis import NewsAnalyzer, terms, word_spans
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("атака", ["атак"]),
+    ("атаками", ["атак"]),
+    ("АТАК", ["атак"]),
+    ("Ёлка", ["елк"]),
+    ("елка", ["елк"]),
+    ("йод", ["йод"]),                      # й stays й
+    ("и\u0306од", ["йод"]),                # decomposed й composes (NFC)
+    ("ви\u0301ски", ["виск"]),             # a stress accent does not split a word
+    ("2022", ["2022"]),
+    ("1 022", ["1", "022"]),
+    ("sheets", ["sheet"]),                 # Latin words get English stems
+    ("running", ["run"]),
+    ("Sputnik", ["sputnik"]),
+    ("Нур-Султане", ["нур-султан", "нур", "султан"]),
+    ("в Ростове-на-Дону", ["в", "ростов-на-дон", "ростов", "на", "дон"]),
+    ("COVID-19", ["covid-19", "covid", "19"]),
+    ("HОВОСТИ", ["новост"]),               # Latin H typed for Cyrillic Н
+    ("snake_case", ["snake", "case"]),
+    ("", []),
+    ("— «» …", []),
+])
+def test_terms(text, expected):
+    assert terms(text) == expected
+
+
+def test_latin_words_never_get_russian_stems():
+    # A Russian stemmer would cut "-es"/"-s" differently or not at all; English gives these.
+    assert terms("presidents elections running") == ["presid", "elect", "run"]
+
+
+def test_query_mode_keeps_hyphenated_words_whole_and_phrase_mode_splits_them():
+    a = NewsAnalyzer()
+    assert [t.text for t in a("Нур-Султан", mode="query")] == ["нур-султа"]
+    assert [t.text for t in a("Нур-Султан", mode="phrase")] == ["нур", "султа"]
+
+
+def test_index_positions_let_a_phrase_of_the_parts_match():
+    a = NewsAnalyzer()
+    toks = [(t.text, t.pos) for t in a("в Ростове-на-Дону тепло", positions=True)]
+    assert toks == [("в", 0), ("ростов-на-дон", 1), ("ростов", 1), ("на", 2), ("дон", 3),
+                    ("тепл", 4)]
+
+
+def test_word_spans_point_into_the_original_text():
+    text = "Ёлки в Ростове-на-Дону"
+    spans = [(text[s:e], t) for s, e, t in word_spans(text)]
+    assert spans == [("Ёлки", "елк"), ("в", "в"), ("Ростове-на-Дону", "ростов-на-дон"),
+                     ("Ростове", "ростов"), ("на", "на"), ("Дону", "дон")]
+
+
+def test_every_kept_word_of_the_snowball_vocabulary_gets_the_reference_stem(shared):
+    folder = shared / "morphbench" / "snowball-russian"
+    words = (folder / "voc.txt").read_text(encoding="utf-8").split()
+    stems = (folder / "output.txt").read_text(encoding="utf-8").split()
+    assert len(words) == len(stems) > 40_000
+    wrong = [(w, s, terms(w)) for w, s in zip(words, stems) if terms(w) not in ([s], [])]
+    assert wrong == []
+
+
+def test_morphbench_yo_forms_get_the_same_terms(shared):
+    path = shared / "morphbench" / "dev" / "forms.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        forms = [line.split("\t")[2] for line in fh][1:]
+    yo = [f for f in forms if "ё" in f]
+    assert len(yo) > 100
+    assert [f for f in yo if terms(f) != terms(f.replace("ё", "е"))] == []
+
+
+@given(st.text())
+def test_analyzer_never_crashes_and_spans_are_in_bounds(text):
+    for s, e, term in word_spans(text):
+        assert 0 <= s < e <= len(text)
+        assert term
+    assert isinstance(terms(text), list)
