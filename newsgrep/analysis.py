@@ -103,6 +103,56 @@ def _analyze(text: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
             pos += 1
 
 
+# Word as written -> its index-mode entry: the term of a plain word, or for a
+# hyphenated word the tuple (whole, part, part, ...). For the indexing fast path.
+_ENTRIES: dict[str, str | tuple[str, ...]] = {}
+
+
+def _entry(word: str) -> str | tuple[str, ...]:
+    parts = _HYPHENS.split(word)
+    if len(parts) == 1:
+        entry: str | tuple[str, ...] = _term(word)
+    else:
+        stems = [_term(p) for p in parts]
+        entry = ("-".join(stems), *stems)
+    if len(_ENTRIES) < _CACHE_LIMIT:
+        _ENTRIES[word] = entry
+    return entry
+
+
+def postings(text: str) -> dict[str, list[int]]:
+    """term -> its positions in ``text``, exactly as index-mode analysis gives them.
+
+    The indexing fast path: one ``findall`` and a dict lookup per word, no
+    token objects. The sum of the lists' lengths is the field length.
+    """
+    out: dict[str, list[int]] = {}
+    get = out.get
+    entries = _ENTRIES
+    pos = 0
+    for word in _WORD.findall(text):
+        entry = entries.get(word)
+        if entry is None:
+            entry = _entry(word)
+        if entry.__class__ is str:
+            lst = get(entry)
+            if lst is None:
+                out[entry] = [pos]
+            else:
+                lst.append(pos)
+            pos += 1
+        else:
+            for i, term in enumerate(entry):
+                p = pos + i - 1 if i else pos
+                lst = get(term)
+                if lst is None:
+                    out[term] = [p]
+                else:
+                    lst.append(p)
+            pos += len(entry) - 1
+    return out
+
+
 def terms(text: str) -> list[str]:
     """The index terms the body field gets for ``text``, in order."""
     return [t for t, _, _, _ in _analyze(text, "index")]
@@ -129,6 +179,10 @@ class NewsAnalyzer(Analyzer):
 
     def __eq__(self, other):
         return type(other) is type(self) and other.morphology == self.morphology
+
+    def postings(self, text: str) -> dict[str, list[int]]:
+        """term -> positions for indexing ``text`` (see :func:`postings`)."""
+        return postings(text)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
