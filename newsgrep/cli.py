@@ -66,8 +66,10 @@ def cli():
 @click.option("--rebuild", is_flag=True, help="Start the index over instead of updating it.")
 @click.option("--encoding", metavar="NAME", help="Read text files in this encoding (e.g. cp1251).")
 @click.option("--wait", is_flag=True, help="Wait for another writer instead of failing.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes [default: one per CPU; none for small runs].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def index(paths, index_dir, rebuild, encoding, wait, quiet):
+def index(paths, index_dir, rebuild, encoding, wait, jobs, quiet):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
@@ -100,7 +102,13 @@ def index(paths, index_dir, rebuild, encoding, wait, quiet):
         else:
             on_progress = None
         report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
-                             on_warning=report_warning, on_progress=on_progress)
+                             jobs=jobs, on_warning=report_warning, on_progress=on_progress)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.stop()
+            progress = None
+        click.echo("newsgrep: interrupted; the index keeps what was committed", err=True)
+        raise
     finally:
         if progress is not None:
             progress.stop()

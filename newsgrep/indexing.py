@@ -1,17 +1,38 @@
-"""Building and updating an index: walk files, read articles, write Whoosh documents.
+"""Building and updating an index: walk files, read articles, write Whoosh segments.
 
 Runs are incremental: a file whose size and mtime are unchanged since the
-last run is not read again; changed files are re-read; files that vanished
-from under the indexed roots lose their documents. One writer at a time holds
-``newsgrep.lock`` in the index folder; the last commit always stays readable.
+last run is not read again; a file whose size or mtime changed is read and
+hashed, and re-indexed only if its content changed; files that vanished from
+under the indexed roots lose their documents.
+
+What is indexed is recorded in a state file beside each commit
+(``newsgrep-state-N.bin`` for Whoosh's generation N: path -> size, mtime,
+content hash), written before the TOC that makes generation N current, so
+the state read at the start of a run never claims a file whose documents
+were not committed.
+
+Work is done by worker processes, each reading, analysing and inverting a
+contiguous share of the files into its own segments (see ``segments``),
+written in a private temporary folder. The parent commits each finished
+segment: it moves the files in, marks the old documents of updated files
+deleted, writes the state and then a new TOC (an atomic rename). A reader
+always sees the last TOC; a run killed at any point leaves the last commit
+intact, and the next run picks up the files that were not committed. A
+``--rebuild`` commits once, at the end, so a failed rebuild leaves the old
+index. One writer at a time holds ``newsgrep.lock`` (``flock``: a dead
+holder never blocks).
 """
 from __future__ import annotations
 
 import errno
 import fcntl
 import hashlib
+import marshal
 import os
+import shutil
+import signal
 import stat
+import sys
 import time
 import unicodedata
 from collections import Counter
@@ -26,7 +47,13 @@ from .errors import ArticleError, IndexLocked, NewsgrepError
 from .schema import IndexMeta, build_schema, open_index
 
 LOCK_FILE = "newsgrep.lock"
-COMMIT_SECONDS = 60.0  # commit at least this often, so an interrupted run keeps its work
+STATE_PREFIX = "newsgrep-state-"
+TMP_PREFIX = ".newsgrep-tmp-"
+COMMIT_SECONDS = 60.0  # a worker commits at least this often, so an interrupted run keeps its work
+# A worker writes its segment when it holds this many postings (about 100 MB).
+SEGMENT_POSTINGS = 1_500_000
+# Below this much work (bytes of files to read), one process does it all.
+PARALLEL_BYTES = 4 << 20
 
 Warn = Callable[[str], None]
 Progress = Callable[[int, int, str], None]
@@ -39,7 +66,7 @@ class IndexReport:
     added: int = 0        # files new to the index
     updated: int = 0      # files re-read because they changed
     removed: int = 0      # files gone from disk whose documents were deleted
-    unchanged: int = 0    # files skipped because size and mtime were the same
+    unchanged: int = 0    # files not re-indexed: same size and mtime, or the same content
     articles: int = 0     # articles written in this run
     skipped: Counter = field(default_factory=Counter)  # reason -> number of files
     total: int = 0        # articles in the index after the run
@@ -134,7 +161,8 @@ def write_lock(directory: Path, wait: bool = False):
         os.close(fd)
 
 
-def _document(article: articles.Article, path: str, st: os.stat_result) -> dict:
+
+def _document(article: articles.Article, path: str, size: int, mtime: int) -> dict:
     nfc = unicodedata.normalize
     doc = {
         "id": article_id(path, article.key),
@@ -150,39 +178,264 @@ def _document(article: articles.Article, path: str, st: os.stat_result) -> dict:
         "lead": article.lead,
         "encoding": article.encoding,
         "format": article.format,
-        "size": st.st_size,
-        "mtime": st.st_mtime_ns,
+        "size": size,
+        "mtime": mtime,
     }
     if article.date is not None:
         doc["date"] = article.date
     return doc
 
 
-def _indexed_files(ix) -> dict[str, tuple[int, int]]:
-    """file -> (size, mtime_ns) of every file with documents in the index."""
-    state: dict[str, tuple[int, int]] = {}
-    with ix.reader() as r:
-        if not r.doc_count():
-            return state
-        files, sizes, mtimes = (r.column_reader(f) for f in ("file", "size", "mtime"))
-        for docnum in r.all_doc_ids():
-            state[files[docnum]] = (sizes[docnum], mtimes[docnum])
-    return state
-
-
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# --- the state of a commit ---------------------------------------------------------------
+
+State = dict  # path -> (size, mtime_ns, content hash)
+
+
+def _state_name(generation: int) -> str:
+    return f"{STATE_PREFIX}{generation}.bin"
+
+
+def load_state(directory: Path, ix) -> State:
+    """The files indexed as of the index's current generation."""
+    from whoosh.index import TOC
+
+    gen = TOC._latest_generation(ix.storage, ix.indexname)
+    try:
+        with open(directory / _state_name(gen), "rb") as fh:
+            return marshal.load(fh)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, EOFError, TypeError) as e:
+        raise NewsgrepError(f"cannot read {directory / _state_name(gen)}: {e}") from None
+    # No state for this commit (an index written by other means): rebuild it
+    # from the index, with nothing known but the paths, so that every file
+    # is read again and replaces its documents.
+    state: State = {}
+    with ix.reader() as r:
+        if "file" in r.indexed_field_names():
+            for text in r.lexicon("file"):
+                state[text.decode("utf-8", "surrogateescape")] = (-1, -1, "")
+    return state
+
+
+def _write_state(directory: Path, generation: int, state: State) -> None:
+    path = directory / _state_name(generation)
+    tmp = directory / (_state_name(generation) + ".tmp")
+    with open(tmp, "wb") as fh:
+        marshal.dump(state, fh)
+    os.replace(tmp, path)
+
+
+def _remove_old_states(directory: Path, keep: int) -> None:
+    for name in os.listdir(directory):
+        if name.startswith(STATE_PREFIX) and name != _state_name(keep):
+            try:
+                os.unlink(directory / name)
+            except OSError:
+                pass
+
+
+# --- workers -----------------------------------------------------------------------------
+
+# One unit of work: (path, size, mtime_ns, hash of the indexed content or "").
+Job = tuple
+
+
+def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
+             segment_postings: int = SEGMENT_POSTINGS, commit_seconds: float = COMMIT_SECONDS) -> None:
+    """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
+
+    Messages: ``("warn", text)``, ``("progress", n_files)``, ``("same", path,
+    size, mtime, hash)`` for a file whose content did not change, ``("skip", path,
+    reason)``, and ``("segment", segment_or_None, [(path, size, mtime, hash, n), ...],
+    tmpdir)`` when a segment is written (its files are then in ``tmpdir``).
+    """
+    from whoosh.filedb.filestore import FileStorage
+
+    from .segments import SegmentBuilder
+
+    storage = FileStorage(tmpdir)
+    builder = None
+    done: list[tuple] = []
+    started = time.monotonic()
+    progress = 0
+    for path, size, mtime, old_hash in jobs:
+        progress += 1
+        if progress == 64:
+            emit(("progress", progress))
+            progress = 0
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            emit(("skip", path, f"cannot read: {e.strerror or e}"))
+            continue
+        digest = content_hash(data)
+        if digest == old_hash:
+            emit(("same", path, size, mtime, digest))
+            continue
+        del data
+        docs = []
+        try:
+            for article in articles.read_file(
+                    path, encoding=encoding, warn=lambda m, p=path: emit(("warn", f"{p}: {m}"))):
+                docs.append(_document(article, path, size, mtime))
+        except ArticleError as e:
+            if not docs:
+                # Keep what an earlier run indexed from this file.
+                emit(("skip", path, str(e)))
+                continue
+            emit(("warn", f"{path}: {e}"))
+        if builder is None:
+            builder = SegmentBuilder(schema, storage)
+        for doc in docs:
+            builder.add(doc)
+        done.append((path, size, mtime, digest, len(docs)))
+        if (builder.posting_count >= segment_postings
+                or time.monotonic() - started >= commit_seconds):
+            emit(("segment", builder.finish(), done, tmpdir))
+            builder, done, started = None, [], time.monotonic()
+    if progress:
+        emit(("progress", progress))
+    if builder is not None or done:
+        emit(("segment", builder.finish() if builder is not None else None, done, tmpdir))
+
+
+def _worker_main(jobs, schema, tmpdir, encoding, queue, limits) -> None:
+    # The parent handles Ctrl-C and stops the workers; a worker just does its share.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _process(jobs, schema, tmpdir, encoding, queue.put, *limits)
+    except BaseException as e:  # report, so the parent stops instead of waiting forever
+        import traceback
+        queue.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
+    else:
+        queue.put(("done",))
+    queue.close()
+    queue.join_thread()
+
+
+def _split(jobs: list[Job], n: int) -> list[list[Job]]:
+    """``n`` contiguous shares of about equal bytes, so segment order follows walk order."""
+    total = sum(j[1] for j in jobs) or 1
+    shares: list[list[Job]] = [[] for _ in range(n)]
+    acc = 0
+    for job in jobs:
+        shares[min(n - 1, acc * n // total)].append(job)
+        acc += job[1]
+    return [s for s in shares if s]
+
+
+# --- committing --------------------------------------------------------------------------
+
+class _Committer:
+    """Adds finished segments to the index, one TOC generation per commit."""
+
+    def __init__(self, directory: Path, ix, schema, state: State, fresh_toc: bool):
+        from whoosh.index import TOC
+
+        self.directory = directory
+        self.storage = ix.storage
+        self.indexname = ix.indexname
+        self.schema = schema
+        toc = TOC.read(self.storage, self.indexname)
+        self.generation = toc.generation
+        # A rebuild starts from no segments and commits only at the end.
+        self.segments = [] if fresh_toc else list(toc.segments)
+        self.state = state
+        self._readers: dict = {}
+
+    def _doc_ids(self, segment, path: str):
+        from whoosh.reading import SegmentReader, TermNotFound
+
+        reader = self._readers.get(segment.segment_id())
+        if reader is None:
+            reader = SegmentReader(self.storage, self.schema, segment)
+            self._readers[segment.segment_id()] = reader
+        try:
+            return list(reader.postings("file", path).all_ids())
+        except TermNotFound:
+            return []
+
+    def delete_files(self, paths: Iterable[str]) -> None:
+        """Mark the documents of ``paths`` deleted in the committed segments."""
+        for path in paths:
+            for segment in self.segments:
+                for docnum in self._doc_ids(segment, path):
+                    segment.delete_document(docnum)
+
+    def add_segment(self, segment, tmpdir: str) -> None:
+        """Move a finished segment's files from ``tmpdir`` into the index."""
+        prefix = f"{segment.segment_id()}."
+        for name in os.listdir(tmpdir):
+            if name.startswith(prefix):
+                os.replace(os.path.join(tmpdir, name), self.directory / name)
+        self.segments.append(segment)
+
+    def commit(self) -> None:
+        from whoosh.index import TOC, clean_files
+
+        gen = self.generation + 1
+        _write_state(self.directory, gen, self.state)
+        TOC(self.schema, self.segments, gen).write(self.storage, self.indexname)
+        self.generation = gen
+        _remove_old_states(self.directory, gen)
+        # Old TOCs, and after a rebuild the old segments (open readers keep their files).
+        clean_files(self.storage, self.indexname, gen, self.segments)
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+
+
+def _clean(directory: Path, ix) -> None:
+    """Remove what earlier runs left: temp folders, and files no commit refers to."""
+    from whoosh.index import TOC, clean_files
+
+    for name in os.listdir(directory):
+        if name.startswith(TMP_PREFIX):
+            shutil.rmtree(directory / name, ignore_errors=True)
+    toc = TOC.read(ix.storage, ix.indexname)
+    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    for name in os.listdir(directory):
+        if name.startswith(f"_{ix.indexname}_") and ".toc." in name:  # Whoosh's temp TOCs
+            try:
+                os.unlink(directory / name)
+            except OSError:
+                pass
+
+
+def _write_error(directory: Path, e: OSError) -> NewsgrepError:
+    reason = e.strerror or str(e)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "the disk is full"
+    elif e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        reason = f"{reason} (is it read-only?)"
+    return NewsgrepError(f"cannot write the index at {directory}: {reason}; "
+                         "it keeps its last committed state")
+
+
+# --- the run -----------------------------------------------------------------------------
+
 def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
                 encoding: str | None = None, rebuild: bool = False, morphology: str = "stem",
-                wait: bool = False, on_warning: Warn | None = None,
+                wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
                 on_progress: Progress | None = None) -> IndexReport:
     """Index (or refresh) the article files under ``paths`` into the index at ``directory``.
 
     With no ``paths``, the roots remembered from earlier runs are refreshed.
     Each unreadable file is reported once through ``on_warning`` and counted
-    in the report; the rest is indexed and committed.
+    in the report; the rest is indexed and committed. ``jobs`` is the number
+    of worker processes (default: one per CPU; small runs use none).
     """
     from whoosh import index as windex
 
@@ -190,94 +443,212 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     warn = on_warning or (lambda msg: None)
     report = IndexReport()
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _write_error(directory, e) from None
 
-    with write_lock(directory, wait=wait):
-        fresh = rebuild or not windex.exists_in(str(directory))
-        if fresh:
-            meta = IndexMeta(morphology=morphology)
-            if not rebuild:
-                try:
-                    meta.roots = IndexMeta.load(directory).roots
-                except NewsgrepError:
-                    pass
+    try:
+        lock = write_lock(directory, wait=wait)
+        lock.__enter__()
+    except OSError as e:
+        raise _write_error(directory, e) from None
+    try:
+        return _run(paths, directory, encoding=encoding, rebuild=rebuild, morphology=morphology,
+                    jobs=jobs, warn=warn, on_progress=on_progress, report=report,
+                    started=started, windex=windex)
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise _write_error(directory, e) from None
+        raise
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, on_progress,
+         report: IndexReport, started: float, windex) -> IndexReport:
+    exists = windex.exists_in(str(directory))
+    if exists and not rebuild:
+        ix, meta = open_index(directory)
+    else:
+        meta = IndexMeta(morphology=morphology)
+        if exists:
+            try:
+                meta.roots = IndexMeta.load(directory).roots if not paths else []
+            except NewsgrepError:
+                pass
+        ix = None
+
+    roots = [os.path.abspath(os.fspath(p)) for p in paths] or list(meta.roots)
+    if not roots:
+        raise NewsgrepError("nothing to index: give one or more paths (newsgrep index PATH...)")
+
+    def skip(path: str, reason: str) -> None:
+        report.skipped[reason] += 1
+        if reason != "unsupported type":
+            warn(f"{path}: {reason}")
+
+    files = list(walk(roots, skip, exclude=[directory]))
+
+    fresh_toc = False
+    if ix is None:
+        if exists:  # --rebuild: build beside the old index, swap in at the end
+            from whoosh.filedb.filestore import FileStorage
+            ix = FileStorage(str(directory)).open_index()
+            fresh_toc = True
         else:
-            ix, meta = open_index(directory)
-
-        roots = [os.path.abspath(os.fspath(p)) for p in paths] or list(meta.roots)
-        if not roots:
-            raise NewsgrepError("nothing to index: give one or more paths "
-                                "(newsgrep index PATH...)")
-
-        def skip(path: str, reason: str) -> None:
-            report.skipped[reason] += 1
-            if reason != "unsupported type":
-                warn(f"{path}: {reason}")
-
-        files = list(walk(roots, skip, exclude=[directory]))
-        if fresh:
             ix = windex.create_in(str(directory), build_schema(meta.morphology))
-            meta.save(directory)
-            known: dict[str, tuple[int, int]] = {}
-        else:
-            known = _indexed_files(ix)
+    schema = build_schema(meta.morphology) if fresh_toc else ix.schema
+    _clean(directory, ix)
+    known: State = {} if fresh_toc else load_state(directory, ix)
+    state: State = {} if fresh_toc else dict(known)
 
-        writer = ix.writer(limitmb=256)
-        last_commit = time.monotonic()
-        try:
-            for n, path in enumerate(files, 1):
-                if on_progress:
-                    on_progress(n, len(files), path)
-                try:
-                    st = os.stat(path)
-                except OSError as e:
-                    skip(path, f"cannot read: {e.strerror or e}")
-                    continue
-                if not stat.S_ISREG(st.st_mode):
-                    skip(path, "not a regular file")
-                    continue
-                before = known.pop(path, None)
-                if before == (st.st_size, st.st_mtime_ns):
-                    report.unchanged += 1
-                    continue
-                count = 0
-                try:
-                    for article in articles.read_file(
-                            path, encoding=encoding, warn=lambda m, p=path: warn(f"{p}: {m}")):
-                        if count == 0 and before is not None:
-                            writer.delete_by_term("file", path)
-                        writer.add_document(**_document(article, path, st))
-                        count += 1
-                except ArticleError as e:
-                    if count == 0:
-                        # Keep what an earlier run indexed from this file.
-                        skip(path, str(e))
-                        continue
-                    warn(f"{path}: {e}")
-                report.articles += count
-                if before is None:
-                    report.added += 1
-                else:
-                    report.updated += 1
-                if time.monotonic() - last_commit > COMMIT_SECONDS:
-                    writer.commit()
-                    writer = ix.writer(limitmb=256)
-                    last_commit = time.monotonic()
-            # Files that were indexed under these roots and are gone now.
-            for path in known:
-                if _under(path, roots):
-                    writer.delete_by_term("file", path)
-                    report.removed += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        meta.created = meta.created or now
-        meta.updated = now
-        meta.roots = sorted(set(meta.roots) | set(roots))
+    # Remember the roots now: a run that is interrupted can be resumed by `newsgrep index`.
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta.created = meta.created or now
+    meta.roots = sorted(set(meta.roots) | set(roots))
+    if not fresh_toc:
         meta.save(directory)
-        report.total = ix.doc_count()
+
+    todo: list[Job] = []
+    previous = dict(known)
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            skip(path, f"cannot read: {e.strerror or e}")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            skip(path, "not a regular file")
+            continue
+        before = previous.pop(path, None)
+        if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
+            report.unchanged += 1
+            continue
+        todo.append((path, st.st_size, st.st_mtime_ns, before[2] if before else ""))
+    gone = [p for p in previous if _under(p, roots)]
+
+    committer = _Committer(directory, ix, schema, state, fresh_toc)
+    total_files = len(files)
+    done_files = report.unchanged
+
+    def progress(n: int) -> None:
+        nonlocal done_files
+        done_files += n
+        if on_progress:
+            on_progress(min(done_files, total_files), total_files, "")
+
+    dirty = False
+
+    def handle(msg: tuple) -> None:
+        nonlocal dirty
+        kind = msg[0]
+        if kind == "warn":
+            warn(msg[1])
+        elif kind == "progress":
+            progress(msg[1])
+        elif kind == "skip":
+            skip(msg[1], msg[2])
+        elif kind == "same":
+            _, path, size, mtime, digest = msg
+            state[path] = (size, mtime, digest)
+            report.unchanged += 1
+            dirty = True
+        elif kind == "segment":
+            _, segment, done, segdir = msg
+            if not fresh_toc:
+                committer.delete_files(p for p, *_ in done if p in known)
+            if segment is not None:
+                committer.add_segment(segment, segdir)
+            for path, size, mtime, digest, n in done:
+                state[path] = (size, mtime, digest)
+                report.articles += n
+                if path in known:
+                    report.updated += 1
+                else:
+                    report.added += 1
+            dirty = True
+            if not fresh_toc:
+                committer.commit()
+                dirty = False
+
+    tmpdir = tempfile_dir(directory)
+    try:
+        if todo:
+            _execute(todo, schema, tmpdir, encoding, jobs, handle)
+        if gone:
+            committer.delete_files(gone)
+            for path in gone:
+                state.pop(path, None)
+            report.removed = len(gone)
+            dirty = True
+        if dirty or fresh_toc:
+            committer.commit()
+    finally:
+        committer.close()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    if fresh_toc:
+        _clean(directory, ix)
+
+    meta.updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta.save(directory)
+    report.total = sum(s.doc_count() for s in committer.segments)
     report.elapsed = time.monotonic() - started
     return report
+
+
+def tempfile_dir(directory: Path) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=TMP_PREFIX, dir=directory)
+
+
+def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, handle) -> None:
+    """Run the jobs in worker processes (or here, for small runs); ``handle`` each message."""
+    limits = (int(os.environ.get("NEWSGREP_SEGMENT_POSTINGS", SEGMENT_POSTINGS)),
+              float(os.environ.get("NEWSGREP_COMMIT_SECONDS", COMMIT_SECONDS)))
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+        if sum(j[1] for j in todo) < PARALLEL_BYTES:
+            jobs = 1
+    jobs = max(1, min(jobs, len(todo)))
+    if jobs == 1:
+        _process(todo, schema, tmpdir, encoding, handle, *limits)
+        return
+
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    queue = ctx.Queue(maxsize=1024)
+    workers = []
+    for share in _split(todo, jobs):
+        wdir = os.path.join(tmpdir, f"w{len(workers)}")
+        os.mkdir(wdir)
+        proc = ctx.Process(target=_worker_main, args=(share, schema, wdir, encoding, queue, limits),
+                           daemon=True)
+        proc.start()
+        workers.append((proc, wdir))
+    running = len(workers)
+    try:
+        while running:
+            try:
+                msg = queue.get(timeout=1.0)
+            except Exception:  # queue.Empty: check that the workers are alive
+                if any(p.exitcode not in (None, 0) for p, _ in workers):
+                    raise NewsgrepError("a worker process died; the index keeps its last commit")
+                continue
+            if msg[0] == "done":
+                running -= 1
+            elif msg[0] == "error":
+                if os.environ.get("NEWSGREP_DEBUG"):
+                    sys.stderr.write(msg[2])
+                raise NewsgrepError(f"indexing failed: {msg[1]}")
+            else:
+                handle(msg)
+    finally:
+        for proc, _ in workers:
+            if proc.is_alive():
+                proc.terminate()
+        for proc, _ in workers:
+            proc.join()
+        queue.close()

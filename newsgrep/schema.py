@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import IndexCorrupt, IndexNotFound
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "newsgrep.json"
 DEFAULT_INDEX = "index"
 ENV_INDEX = "NEWSGREP_INDEX"
@@ -70,7 +70,8 @@ def build_schema(morphology: str = "stem"):
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         # The file an article came from, exactly: incremental runs delete by it.
-        file=fields.ID(sortable=True),
+        # (The incremental state itself is a sidecar file, see indexing.py.)
+        file=fields.ID(),
         key=fields.STORED(),
         path=fields.TEXT(analyzer=path_analyzer, stored=True, phrase=True),
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
@@ -83,8 +84,8 @@ def build_schema(morphology: str = "stem"):
         lead=fields.STORED(),
         encoding=fields.STORED(),
         format=fields.STORED(),
-        size=fields.NUMERIC(stored=True, sortable=True, bits=64),
-        mtime=fields.NUMERIC(stored=True, sortable=True, bits=64),  # st_mtime_ns
+        size=fields.STORED(),
+        mtime=fields.STORED(),  # st_mtime_ns
     )
 
 
