@@ -49,9 +49,11 @@ from .schema import IndexMeta, build_schema, open_index
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
 TMP_PREFIX = ".newsgrep-tmp-"
-COMMIT_SECONDS = 60.0  # a worker commits at least this often, so an interrupted run keeps its work
-# A worker writes its segment when it holds this many postings (about 100 MB).
-SEGMENT_POSTINGS = 1_500_000
+# A worker finishes a segment (and the parent commits it) this often, so an
+# interrupted run keeps its work; fewer, larger segments make searches faster.
+COMMIT_SECONDS = 300.0
+# A worker spills its postings to a sorted run when it holds this many (about 60 MB).
+SPILL_POSTINGS = 1_000_000
 # Below this much work (bytes of files to read), one process does it all.
 PARALLEL_BYTES = 4 << 20
 
@@ -250,7 +252,7 @@ Job = tuple
 
 
 def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
-             segment_postings: int = SEGMENT_POSTINGS, commit_seconds: float = COMMIT_SECONDS) -> None:
+             spill_postings: int = SPILL_POSTINGS, commit_seconds: float = COMMIT_SECONDS) -> None:
     """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
 
     Messages: ``("warn", text)``, ``("progress", n_files)``, ``("same", path,
@@ -299,10 +301,11 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
         for doc in docs:
             builder.add(doc)
         done.append((path, size, mtime, digest, len(docs)))
-        if (builder.posting_count >= segment_postings
-                or time.monotonic() - started >= commit_seconds):
+        if time.monotonic() - started >= commit_seconds:
             emit(("segment", builder.finish(), done, tmpdir))
             builder, done, started = None, [], time.monotonic()
+        elif builder.posting_count >= spill_postings:
+            builder.spill()
     if progress:
         emit(("progress", progress))
     if builder is not None or done:
@@ -605,7 +608,7 @@ def tempfile_dir(directory: Path) -> str:
 
 def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, handle) -> None:
     """Run the jobs in worker processes (or here, for small runs); ``handle`` each message."""
-    limits = (int(os.environ.get("NEWSGREP_SEGMENT_POSTINGS", SEGMENT_POSTINGS)),
+    limits = (int(os.environ.get("NEWSGREP_SPILL_POSTINGS", SPILL_POSTINGS)),
               float(os.environ.get("NEWSGREP_COMMIT_SECONDS", COMMIT_SECONDS)))
     if jobs is None:
         jobs = os.cpu_count() or 1

@@ -56,10 +56,56 @@ def _not_found(directory: Path) -> str:
     return (f"no index at {directory} (build one with: newsgrep index PATH... --index {directory})")
 
 
+def _positions_format():
+    """Whoosh's Positions format, with positions stored as 4-byte integers.
+
+    Whoosh encodes each posting's positions as a pickled list behind a
+    4-byte count (14 bytes for one position); this stores them as an array of
+    unsigned 32-bit integers, little-endian (4 bytes for one position), which
+    is written and read with one C call and compresses well in blocks.
+    """
+    from array import array
+    import sys
+
+    from whoosh import formats
+
+    swap = sys.byteorder != "little"
+
+    class Positions32(formats.Positions):
+        def encode(self, poslist):
+            a = array("I", poslist)
+            if swap:
+                a.byteswap()
+            return a.tobytes()
+
+        def decode_positions(self, valuestring):
+            a = array("I")
+            a.frombytes(valuestring)
+            if swap:
+                a.byteswap()
+            return a.tolist()
+
+        def decode_frequency(self, valuestring):
+            return len(valuestring) >> 2
+
+    Positions32.__module__ = __name__
+    Positions32.__qualname__ = "Positions32"
+    return Positions32
+
+
+def __getattr__(name):
+    # The schema is pickled into the index, and with it this format's class:
+    # unpickling finds it here (built on first use, so that importing this
+    # module stays free of Whoosh).
+    if name == "Positions32":
+        cls = globals()["Positions32"] = _positions_format()
+        return cls
+    raise AttributeError(name)
+
+
 def build_schema(morphology: str = "stem"):
     """The Whoosh schema for an index built with the given morphology."""
-    from whoosh import fields
-
+    from whoosh import fields, formats
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
     from .analysis import NewsAnalyzer
@@ -67,7 +113,7 @@ def build_schema(morphology: str = "stem"):
     text = NewsAnalyzer(morphology)
     # path:seed, path:2022 — path components, lower-cased, never stemmed.
     path_analyzer = RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
-    return fields.Schema(
+    schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         # The file an article came from, exactly: incremental runs delete by it.
         # (The incremental state itself is a sidecar file, see indexing.py.)
@@ -87,11 +133,89 @@ def build_schema(morphology: str = "stem"):
         size=fields.STORED(),
         mtime=fields.STORED(),  # st_mtime_ns
     )
+    positions = __getattr__("Positions32")
+    for name in schema.names():
+        field = schema[name]
+        if type(field.format) is formats.Positions:
+            field.format = positions(field_boost=field.format.field_boost)
+    return schema
+
+
+def _light_imports() -> None:
+    """Keep two heavy imports that Whoosh never uses out of every start-up.
+
+    ``whoosh.compat`` imports ``urllib.request`` (http, email, ssl ...) for a
+    ``urlretrieve`` it never calls, and ``whoosh.reading`` imports the
+    ``cached_property`` package, which imports ``asyncio``. Together they are
+    about half of Whoosh's import time. While Whoosh is first imported, stand-ins
+    take their places in ``sys.modules``; they are removed right after, so any
+    later ``import urllib.request`` or ``cached_property`` gets the real module.
+    """
+    import sys
+    import types
+
+    if "whoosh.reading" in sys.modules:
+        return
+    stubs = {}
+    if "urllib.request" not in sys.modules:
+        def urlretrieve(*args, **kwargs):
+            from importlib import import_module
+            return import_module("urllib.request").urlretrieve(*args, **kwargs)
+        stubs["urllib.request"] = types.ModuleType("urllib.request")
+        stubs["urllib.request"].urlretrieve = urlretrieve
+    if "cached_property" not in sys.modules:
+        class cached_property:  # noqa: N801 -- as the package names it; Whoosh's uses are sync
+            def __init__(self, func):
+                self.func = func
+                self.__doc__ = func.__doc__
+
+            def __get__(self, obj, cls):
+                if obj is None:
+                    return self
+                value = obj.__dict__[self.func.__name__] = self.func(obj)
+                return value
+        stubs["cached_property"] = types.ModuleType("cached_property")
+        stubs["cached_property"].cached_property = cached_property
+    sys.modules.update(stubs)
+    try:
+        import whoosh.compat  # noqa: F401
+        import whoosh.reading  # noqa: F401
+    finally:
+        for name, stub in stubs.items():
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
+        import urllib
+        if getattr(urllib, "request", None) is stubs.get("urllib.request"):
+            del urllib.request
+
+
+def _storage(directory: Path):
+    """A Whoosh FileStorage that maps index files into memory instead of reading them.
+
+    Pages are read on demand and shared between processes through the page
+    cache, so opening an index costs the same at 1,000 and at 1,000,000
+    articles, and memory does not grow with it.
+    """
+    import mmap
+
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.structfile import StructFile
+
+    class MappedStorage(FileStorage):
+        def open_file(self, name, **kwargs):
+            with open(self._fpath(name), "rb") as fh:
+                try:
+                    mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                except (ValueError, OSError):  # an empty file cannot be mapped
+                    return super().open_file(name, **kwargs)
+            return StructFile(mapped, name=name, **kwargs)
+
+    return MappedStorage(str(directory))
 
 
 def open_index(directory: Path):
     """Open an existing index for reading; returns ``(whoosh_index, IndexMeta)``."""
-    from whoosh import index
+    _light_imports()
     from whoosh.index import EmptyIndexError
 
     meta = IndexMeta.load(directory)
@@ -100,7 +224,7 @@ def open_index(directory: Path):
             f"index at {directory} has format {meta.schema_version}, this newsgrep reads "
             f"{SCHEMA_VERSION} (rebuild it with: newsgrep index --rebuild --index {directory})")
     try:
-        return index.open_dir(str(directory)), meta
+        return _storage(directory).open_index(), meta
     except EmptyIndexError:
         raise IndexNotFound(_not_found(directory)) from None
     except Exception as e:  # Whoosh raises many kinds for damaged files

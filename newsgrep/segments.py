@@ -13,8 +13,13 @@ through the field's own ``index()``, so the result is the same as Whoosh's.
 """
 from __future__ import annotations
 
+import heapq
+import marshal
+import os
+import struct
 import zlib
 from array import array
+from collections.abc import Iterator
 from pickle import dumps
 
 from whoosh import formats
@@ -27,26 +32,19 @@ __all__ = ["SegmentBuilder", "INDEX_NAME"]
 
 INDEX_NAME = "MAIN"   # Whoosh's default index name: segment files are MAIN_<id>.*
 BLOCK = 128           # postings per block, as Whoosh writes them
-COMPRESSION = 3       # zlib level of posting blocks (Whoosh's default)
+COMPRESSION = 1       # zlib level of posting blocks (Whoosh: 3; 1 is much faster, a little larger)
 # Smaller blocks are stored as they are: zlib's set-up costs more than it saves there
 # (Whoosh meant to do the same below 20 bytes; the block header says which).
 COMPRESS_FROM = 256
 _MAGIC = b"W3Bl"
 _TERMINFO = W3TermInfo._struct.pack
-_NO_ID = 0xFFFFFFFF
+_unpack_int = struct.Struct("!i").unpack_from
 
-# The encoded positions of a term that occurs once, by position: most postings.
-_ONE = [pack_uint(1) + dumps([p], 2) for p in range(4096)]
-
-
-def encode_positions(poses: list[int]) -> bytes:
-    """``formats.Positions.encode``, with the common single position cached."""
-    if len(poses) == 1 and poses[0] < 4096:
-        return _ONE[poses[0]]
-    deltas = [poses[0]]
-    deltas += [b - a for a, b in zip(poses, poses[1:])]
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
-
+# Block data is pickled with protocol 4: Whoosh uses 2, which pickles each
+# bytes value as a call to codecs.encode (slow to write and to read); its
+# reader unpickles any protocol.
+PROTOCOL = 4
+_FLOATS = [float(i) for i in range(4096)]
 
 # How a field's postings are made: by its analyzer's postings(), or by Whoosh.
 _FAST_POSITIONS, _FAST_FREQUENCY, _GENERIC = 1, 2, 3
@@ -61,7 +59,7 @@ def _plan(schema) -> list[tuple]:
             fmt = field.format
             fast = (hasattr(field.analyzer, "postings") and not field.vector
                     and not field.separate_spelling() and fmt.field_boost == 1.0)
-            if fast and type(fmt) is formats.Positions:
+            if fast and type(fmt).__name__ == "Positions32":
                 kind = _FAST_POSITIONS
             elif fast and type(fmt) is formats.Frequency:
                 kind = _FAST_FREQUENCY
@@ -73,11 +71,16 @@ def _plan(schema) -> list[tuple]:
     return plan
 
 
+def _freq(poses: list[int]) -> bytes:
+    return pack_uint(len(poses))
+
+
 class SegmentBuilder:
     """Collects documents in memory and writes them as one new Whoosh segment.
 
     ``storage`` is where the segment's files go (a ``FileStorage``); the
-    segment is not part of any index until a TOC lists it.
+    segment is not part of any index until a TOC lists it. Call :meth:`spill`
+    when :attr:`posting_count` grows too large, :meth:`finish` at the end.
     """
 
     def __init__(self, schema, storage, indexname: str = INDEX_NAME):
@@ -93,6 +96,12 @@ class SegmentBuilder:
         self._lengths: dict[str, array] = {name: array("I") for name, *_ in self._plan}
         self.doc_count = 0
         self.posting_count = 0  # a measure of the memory held
+        self._runs: list[str] = []
+        # The value of a term that occurs once, by position: most postings.
+        positions_format = next((f.format for _, f, kind, *_ in self._plan
+                                 if kind == _FAST_POSITIONS), None)
+        self._one = [positions_format.encode([p]) for p in range(4096)] if positions_format else []
+        self._one_freq = [pack_uint(1)] * 4096
 
     def add(self, doc: dict) -> None:
         """Add one document (field name -> value, as for ``writer.add_document``)."""
@@ -109,27 +118,36 @@ class SegmentBuilder:
             length = 0
             if kind:
                 terms = self._postings[name]
+                get = terms.get
                 if kind == _GENERIC:
-                    items = [(t, w, v) for t, f, w, v in field.index(value)]
-                    if scorable:
-                        length = sum(f for _, f, _, _ in field.index(value))
+                    for term, freq, weight, vbytes in field.index(value):
+                        length += freq
+                        entry = get(term)
+                        if entry is None:
+                            terms[term] = [docnum, weight, vbytes]
+                        else:
+                            entry += (docnum, weight, vbytes)
+                        npost += 1
                 else:
                     positions = field.analyzer.postings(value)
-                    if kind == _FAST_POSITIONS:
-                        items = [(t, float(len(p)), encode_positions(p))
-                                 for t, p in positions.items()]
-                    else:
-                        items = [(t, float(len(p)), pack_uint(len(p)))
-                                 for t, p in positions.items()]
-                    if scorable:
-                        length = sum(map(len, positions.values()))
-                for term, weight, vbytes in items:
-                    entry = terms.get(term)
-                    if entry is None:
-                        terms[term] = [docnum, weight, vbytes]
-                    else:
-                        entry += (docnum, weight, vbytes)
-                npost += len(items)
+                    encode = field.format.encode if kind == _FAST_POSITIONS else _freq
+                    one = self._one if kind == _FAST_POSITIONS else self._one_freq
+                    for term, poses in positions.items():
+                        n = len(poses)
+                        length += n
+                        if n == 1 and poses[0] < 4096:
+                            weight, vbytes = 1.0, one[poses[0]]
+                        else:
+                            weight = _FLOATS[n] if n < 4096 else float(n)
+                            vbytes = encode(poses)
+                        entry = get(term)
+                        if entry is None:
+                            terms[term] = [docnum, weight, vbytes]
+                        else:
+                            entry += (docnum, weight, vbytes)
+                    npost += len(positions)
+                if not scorable:
+                    length = 0
             lengths.append(length)
             perdoc.add_field(name, field, value if stored else None, length)
             if column is not None:
@@ -138,87 +156,177 @@ class SegmentBuilder:
         self.doc_count += 1
         self.posting_count += npost
 
+    def spill(self) -> None:
+        """Write the postings held so far to a sorted run file and free their memory.
+
+        A run holds each term's finished posting blocks; :meth:`finish` merges the
+        runs by concatenating blocks (documents only grow from run to run), so a
+        segment can hold any number of documents in bounded memory.
+        """
+        path = os.path.join(self.storage.folder, f"{self.segment.segment_id()}.run{len(self._runs)}")
+        with open(path, "wb") as fh:
+            dump = marshal.dump
+            for record in self._records():
+                dump(record, fh)
+        self._runs.append(path)
+        self._postings = {name: {} for name, *_ in self._plan}
+        self.posting_count = 0
+
+    def _records(self) -> Iterator[tuple]:
+        """The held postings as ``(field, term bytes, df, weight, maxweight, minlen, maxlen,
+        minid, maxid, last block offset, blocks)``, sorted by field and term."""
+        for name, field, kind, scorable, *_ in self._plan:
+            terms = self._postings[name]
+            if not terms:
+                continue
+            lengths = self._lengths[name] if scorable else None
+            fixedsize = field.format.fixed_value_size()
+            if isinstance(next(iter(terms)), str):
+                keyed = sorted((t.encode("utf-8"), v) for t, v in terms.items())
+            else:
+                keyed = sorted(terms.items())
+            for tbytes, entry in keyed:
+                yield (name, tbytes, *_encode(entry, lengths, fixedsize))
+
     def finish(self):
         """Write the segment's files; return the Whoosh segment object (None if empty)."""
         self._perdoc.close()
         if not self.doc_count:
             for name in self.segment.list_files(self.storage):
                 self.storage.delete_file(name)
+            self._remove_runs()
             return None
         self.segment.set_doc_count(self.doc_count)
         tindex = OrderedHashWriter(self.segment.create_file(self.storage, W3Codec.TERMS_EXT))
         fieldmap = tindex.extras["fieldmap"] = {}
         postfile = self.segment.create_file(self.storage, W3Codec.POSTS_EXT)
+        add = tindex.add
+        tell, write = postfile.tell, postfile.write
         try:
-            for name, field, kind, scorable, *_ in self._plan:
-                terms = self._postings.pop(name)
-                if not terms:
+            sources = [_read_run(path) for path in self._runs] + [self._records()]
+            records = heapq.merge(*sources, key=_key) if len(sources) > 1 else sources[0]
+            prefix, lastfield = b"", None
+            pending = None
+            for rec in records:
+                if pending is not None and (rec[0], rec[1]) == (pending[0], pending[1]):
+                    pending = _concat(pending, rec)
                     continue
-                fieldmap[name] = fieldid = len(fieldmap)
-                self._write_field(tindex, postfile, pack_ushort(fieldid), field, terms,
-                                  self._lengths[name] if scorable else None)
+                if pending is not None:
+                    _write_term(add, tell, write, prefix, pending)
+                if rec[0] != lastfield:
+                    lastfield = rec[0]
+                    fieldmap[lastfield] = len(fieldmap)
+                    prefix = pack_ushort(fieldmap[lastfield])
+                pending = rec
+            if pending is not None:
+                _write_term(add, tell, write, prefix, pending)
         finally:
             tindex.close()
             postfile.close()
+            self._remove_runs()
         return self.segment
 
-    def _write_field(self, tindex, postfile, prefix: bytes, field, terms: dict, lengths):
-        fixedsize = field.format.fixed_value_size()
-        add = tindex.add
-        tell, write = postfile.tell, postfile.write
-        if terms and isinstance(next(iter(terms)), str):
-            keyed = sorted((t.encode("utf-8"), v) for t, v in terms.items())
+    def _remove_runs(self) -> None:
+        for path in self._runs:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self._runs = []
+
+
+def _key(record: tuple) -> tuple:
+    return record[0], record[1]
+
+
+def _read_run(path: str) -> Iterator[tuple]:
+    with open(path, "rb") as fh:
+        load = marshal.load
+        while True:
+            try:
+                yield load(fh)
+            except EOFError:
+                return
+
+
+def _concat(a: tuple, b: tuple) -> tuple:
+    """One term's record from two runs, ``a`` holding the earlier documents."""
+    name, tbytes, df, weight, maxweight, minlen, maxlen, minid, _, last, blocks = a
+    _, _, df2, weight2, maxweight2, minlen2, maxlen2, _, maxid2, last2, blocks2 = b
+    # a's last block is no longer the last one: its length turns positive.
+    length = -_unpack_int(blocks, last)[0]
+    blocks = blocks[:last] + pack_int(length) + blocks[last + 4:]
+    return (name, tbytes, df + df2, weight + weight2, max(maxweight, maxweight2),
+            minlen if minlen2 is None else minlen2 if minlen is None else min(minlen, minlen2),
+            maxlen if maxlen2 is None else maxlen2 if maxlen is None else max(maxlen, maxlen2),
+            minid, maxid2, len(blocks) + last2, blocks + blocks2)
+
+
+def _write_term(add, tell, write, prefix: bytes, rec: tuple) -> None:
+    _, tbytes, df, weight, maxweight, minlen, maxlen, minid, maxid, _, blocks = rec
+    offset = tell()
+    write(_MAGIC)
+    write(blocks)
+    add(prefix + tbytes, _TERMINFO(
+        0, weight, df, length_to_byte(minlen), length_to_byte(maxlen or 0),
+        maxweight, minid, maxid) + pack_long(offset) + pack_int(tell() - offset))
+
+
+def _encode(entry: list, lengths, fixedsize) -> tuple:
+    """One term's postings ``[doc, weight, value, ...]`` as Whoosh W3 posting blocks.
+
+    Returns ``(df, total weight, max weight, min length, max length, first id,
+    last id, offset of the last block, blocks)``; the last block's length is
+    negative, as Whoosh marks it.
+    """
+    ids = entry[0::3]
+    weights = entry[1::3]
+    values = entry[2::3]
+    n = len(ids)
+    total_weight = 0.0
+    maxweight = 0.0
+    minlen = maxlen = None
+    out = []
+    size = last = 0
+    for start in range(0, n, BLOCK):
+        bids = ids[start:start + BLOCK]
+        bw = weights[start:start + BLOCK]
+        bv = values[start:start + BLOCK]
+        w0 = bw[0]
+        if all(w == w0 for w in bw):
+            mw = w0
+            mini_w = None if w0 == 1.0 else w0
         else:
-            keyed = sorted(terms.items())
-        for tbytes, entry in keyed:
-            ids = entry[0::3]
-            weights = entry[1::3]
-            values = entry[2::3]
-            offset = tell()
-            write(_MAGIC)
-            n = len(ids)
-            total_weight = 0.0
-            maxweight = 0.0
-            minlen = maxlen = None
-            for start in range(0, n, BLOCK):
-                bids = ids[start:start + BLOCK]
-                bw = weights[start:start + BLOCK]
-                bv = values[start:start + BLOCK]
-                w0 = bw[0]
-                if all(w == w0 for w in bw):
-                    mw = w0
-                    mini_w = None if w0 == 1.0 else w0
-                else:
-                    mw = max(bw)
-                    mini_w = tuple(bw)
-                total_weight += sum(bw)
-                maxweight = max(maxweight, mw)
-                if lengths is not None:
-                    blens = [lengths[d] for d in bids]
-                    bmin, bmax = min(blens), max(blens)
-                    minlen = bmin if minlen is None else min(minlen, bmin)
-                    maxlen = bmax if maxlen is None else max(maxlen, bmax)
-                else:
-                    bmin = bmax = None
-                if fixedsize is None or fixedsize < 0:
-                    mini_v = tuple(bv)
-                elif fixedsize == 0:
-                    mini_v = None
-                else:
-                    mini_v = b"".join(bv)
-                deltas = [bids[0]]
-                deltas += [b - a for a, b in zip(bids, bids[1:])]
-                data = dumps((tuple(deltas), mini_w, mini_v), 2)
-                comp = 0
-                if len(data) >= COMPRESS_FROM:
-                    comp = COMPRESSION
-                    data = zlib.compress(data, comp)
-                info = dumps((len(bids), bids[-1], mw, comp,
-                              length_to_byte(bmin), length_to_byte(bmax)), 2)
-                blocklen = len(info) + len(data)
-                write(pack_int(-blocklen if start + BLOCK >= n else blocklen))
-                write(info)
-                write(data)
-            add(prefix + tbytes, _TERMINFO(
-                0, total_weight, n, length_to_byte(minlen), length_to_byte(maxlen or 0),
-                maxweight, ids[0], ids[-1]) + pack_long(offset) + pack_int(tell() - offset))
+            mw = max(bw)
+            mini_w = tuple(bw)
+        total_weight += sum(bw)
+        maxweight = max(maxweight, mw)
+        if lengths is not None:
+            blens = [lengths[d] for d in bids]
+            bmin, bmax = min(blens), max(blens)
+            minlen = bmin if minlen is None else min(minlen, bmin)
+            maxlen = bmax if maxlen is None else max(maxlen, bmax)
+        else:
+            bmin = bmax = None
+        if fixedsize is None or fixedsize < 0:
+            mini_v = tuple(bv)
+        elif fixedsize == 0:
+            mini_v = None
+        else:
+            mini_v = b"".join(bv)
+        deltas = [bids[0]]
+        deltas += [b - a for a, b in zip(bids, bids[1:])]
+        data = dumps((tuple(deltas), mini_w, mini_v), PROTOCOL)
+        comp = 0
+        if len(data) >= COMPRESS_FROM:
+            comp = COMPRESSION
+            data = zlib.compress(data, comp)
+        info = dumps((len(bids), bids[-1], mw, comp,
+                      length_to_byte(bmin), length_to_byte(bmax)), 2)
+        blocklen = len(info) + len(data)
+        last = size
+        out.append(pack_int(-blocklen if start + BLOCK >= n else blocklen))
+        out.append(info)
+        out.append(data)
+        size += 4 + blocklen
+    return (n, total_weight, maxweight, minlen, maxlen, ids[0], ids[-1], last, b"".join(out))
