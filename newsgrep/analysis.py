@@ -20,7 +20,11 @@ import unicodedata
 from collections.abc import Iterator
 
 import Stemmer
-from whoosh.analysis import Analyzer, Token
+
+from ._whoosh import light_imports
+
+light_imports()
+from whoosh.analysis import Analyzer, Token  # noqa: E402 -- after light_imports()
 
 __all__ = ["NewsAnalyzer", "terms", "word_spans", "normalize"]
 
@@ -159,6 +163,49 @@ def postings(text: str) -> dict[str, list[int]]:
                     lst.append(p)
             pos += len(entry) - 1
     return out
+
+
+def matching_spans(text: str, wanted: set[str] | frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of the words of ``text`` whose index terms are in ``wanted``, in order.
+
+    A hyphenated word whose whole term is wanted gives one span (its parts are
+    inside it); otherwise each wanted part gives its own. The same as
+    filtering :func:`word_spans`, but a word is analysed only if its first
+    letter can begin a wanted term (stemming only ever cuts endings, and
+    keeps the first letter up to case, ё/е and Latin look-alikes), so
+    highlighting a long article costs little more than scanning it.
+    """
+    spans: list[tuple[int, int]] = []
+    if not wanted or not text:
+        return spans
+    if _MARKS.search(text):
+        for s, e, term in word_spans(text):
+            if term in wanted and not (spans and s < spans[-1][1]):
+                spans.append((s, e))
+        return spans
+    firsts = {t[:1] for t in wanted}
+    firsts |= {c.translate(_LOOKALIKES) for c in firsts}
+    for m in _WORD_PLAIN.finditer(text):
+        word = m.group()
+        c = word[:1].casefold()[:1]
+        if c not in firsts and c.translate(_LOOKALIKES).replace("ё", "е") not in firsts \
+                and "-" not in word and "\u2010" not in word and "\u2011" not in word:
+            continue
+        entry = _ENTRIES.get(word)
+        if entry is None:
+            entry = _entry(word)
+        s = m.start()
+        if entry.__class__ is str:
+            if entry in wanted:
+                spans.append((s, m.end()))
+        elif entry[0] in wanted:
+            spans.append((s, m.end()))
+        else:
+            for part, term in zip(_HYPHENS.split(word), entry[1:]):
+                if term in wanted:
+                    spans.append((s, s + len(part)))
+                s += len(part) + 1
+    return spans
 
 
 def terms(text: str) -> list[str]:

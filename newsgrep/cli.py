@@ -32,6 +32,10 @@ def warn(message: str) -> None:
     click.echo(f"newsgrep: warning: {message}", err=True)
 
 
+class PipeClosed(Exception):
+    """The reader of stdout went away (``| head``)."""
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
@@ -187,8 +191,15 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, count_only, 
         render.write_paths(out, result.hits, null=null)
     elif as_json:
         render.write_json_lines(out, (render.hit_json(h) for h in result.hits))
-    else:
+    elif render.wants_color(color, out):
         render.print_hits(render.make_console(color), result.hits)
+    else:
+        try:
+            render.write_hits_plain(out, result.hits)
+            out.flush()
+        except BrokenPipeError:
+            # Not through click, which turns EPIPE into exit status 1 ("nothing found").
+            raise PipeClosed from None
     ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
 
 
@@ -234,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
         code = e.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         code = ExitCode.INTERRUPTED
-    except BrokenPipeError:
+    except (BrokenPipeError, PipeClosed):
         # The reader went away (`| head`): stop quietly, and keep Python from
         # complaining when it flushes stdout at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)

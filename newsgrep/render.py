@@ -94,6 +94,38 @@ def print_hits(console, hits: list[Hit]) -> None:
             console.print(Padding(_styled(hit.snippet, hit.spans), (0, 0, 0, 2), expand=False))
 
 
+def write_hits_plain(out: IO[str], hits: list[Hit]) -> None:
+    """What :func:`print_hits` prints on a console without colour, without loading rich.
+
+    For pipes and ``--color never``: the same text, byte for byte (rich expands
+    tabs to 8-column stops and indents the snippet by two spaces).
+    """
+    for i, hit in enumerate(hits):
+        if i:
+            out.write("\n")
+        out.write(_expand_tabs(safe(hit.title or "(no title)")) + "\n")
+        out.write(_expand_tabs(safe(meta_line(hit))) + "\n")
+        if hit.snippet:
+            out.write("  " + safe(hit.snippet) + "\n")
+
+
+def _expand_tabs(text: str) -> str:
+    if "\t" not in text:
+        return text
+    from rich.text import Text  # rich counts cells, not characters: leave it to rich
+
+    t = Text(text)
+    t.expand_tabs()
+    return t.plain
+
+
+def wants_color(color: str = "auto", stream: IO[str] | None = None) -> bool:
+    """Whether ``--color`` asks for escape sequences on ``stream`` (stdout by default)."""
+    stream = stream or sys.stdout
+    return color == "always" or (color == "auto" and stream.isatty()
+                                 and "NO_COLOR" not in os.environ)
+
+
 def iso(date: datetime | None) -> str | None:
     return date.isoformat() if date else None
 

@@ -141,54 +141,6 @@ def build_schema(morphology: str = "stem"):
     return schema
 
 
-def _light_imports() -> None:
-    """Keep two heavy imports that Whoosh never uses out of every start-up.
-
-    ``whoosh.compat`` imports ``urllib.request`` (http, email, ssl ...) for a
-    ``urlretrieve`` it never calls, and ``whoosh.reading`` imports the
-    ``cached_property`` package, which imports ``asyncio``. Together they are
-    about half of Whoosh's import time. While Whoosh is first imported, stand-ins
-    take their places in ``sys.modules``; they are removed right after, so any
-    later ``import urllib.request`` or ``cached_property`` gets the real module.
-    """
-    import sys
-    import types
-
-    if "whoosh.reading" in sys.modules:
-        return
-    stubs = {}
-    if "urllib.request" not in sys.modules:
-        def urlretrieve(*args, **kwargs):
-            from importlib import import_module
-            return import_module("urllib.request").urlretrieve(*args, **kwargs)
-        stubs["urllib.request"] = types.ModuleType("urllib.request")
-        stubs["urllib.request"].urlretrieve = urlretrieve
-    if "cached_property" not in sys.modules:
-        class cached_property:  # noqa: N801 -- as the package names it; Whoosh's uses are sync
-            def __init__(self, func):
-                self.func = func
-                self.__doc__ = func.__doc__
-
-            def __get__(self, obj, cls):
-                if obj is None:
-                    return self
-                value = obj.__dict__[self.func.__name__] = self.func(obj)
-                return value
-        stubs["cached_property"] = types.ModuleType("cached_property")
-        stubs["cached_property"].cached_property = cached_property
-    sys.modules.update(stubs)
-    try:
-        import whoosh.compat  # noqa: F401
-        import whoosh.reading  # noqa: F401
-    finally:
-        for name, stub in stubs.items():
-            if sys.modules.get(name) is stub:
-                del sys.modules[name]
-        import urllib
-        if getattr(urllib, "request", None) is stubs.get("urllib.request"):
-            del urllib.request
-
-
 def _storage(directory: Path):
     """A Whoosh FileStorage that maps index files into memory instead of reading them.
 
@@ -215,7 +167,8 @@ def _storage(directory: Path):
 
 def open_index(directory: Path):
     """Open an existing index for reading; returns ``(whoosh_index, IndexMeta)``."""
-    _light_imports()
+    from ._whoosh import light_imports
+    light_imports()
     from whoosh.index import EmptyIndexError
 
     meta = IndexMeta.load(directory)

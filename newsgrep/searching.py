@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .analysis import word_spans
+from .analysis import matching_spans
 from .errors import QueryError
 from .schema import TITLE_BOOST, open_index
 
@@ -136,15 +136,8 @@ def positive_terms(q, reader) -> dict[str, set[str]]:
 
 def match_spans(text: str, wanted: set[str]) -> list[Span]:
     """Spans of the words of ``text`` whose terms are in ``wanted``, merged, in order."""
-    if not wanted or not text:
-        return []
-    spans: list[Span] = []
-    for s, e, term in word_spans(text):
-        if term in wanted:
-            if spans and s < spans[-1][1]:  # a part inside a matched hyphenated whole
-                continue
-            spans.append((s, e))
-    return spans
+    # A part inside a matched hyphenated whole is not marked again.
+    return matching_spans(text, wanted)
 
 
 def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,

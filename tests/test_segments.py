@@ -3,9 +3,6 @@ postings, positions, lengths, stored fields and scores."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-from newsgrep.analysis import _analyze, postings
 from newsgrep.indexing import _document
 from newsgrep.articles import read_file
 from newsgrep.schema import build_schema
@@ -99,12 +96,3 @@ def test_same_index_as_whooshs_writer(tmp_path, spill_every):
     assert a == b
     assert _results(theirs) == _results(ours)
     assert any(_results(ours).values())
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("аАбвё́е-‐ xyzXZ019_,.\n"), max_size=60))
-def test_fast_postings_match_the_analyzer(text):
-    expected: dict[str, list[int]] = {}
-    for term, pos, _, _ in _analyze(text, "index"):
-        expected.setdefault(term, []).append(pos)
-    assert list(postings(text).items()) == list(expected.items())

@@ -1,0 +1,55 @@
+"""Fast paths give exactly what the straightforward code gives."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from hypothesis import given, settings, strategies as st
+
+from newsgrep import render
+from newsgrep.analysis import _analyze, matching_spans, postings, word_spans
+from newsgrep.searching import Hit
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("аАбвё́е-‐ xyzXZ019_,.\n"), max_size=60))
+def test_fast_postings_match_the_analyzer(text):
+    expected: dict[str, list[int]] = {}
+    for term, pos, _, _ in _analyze(text, "index"):
+        expected.setdefault(term, []).append(pos)
+    assert list(postings(text).items()) == list(expected.items())
+
+
+def _slow_spans(text, wanted):
+    spans = []
+    for s, e, term in word_spans(text):
+        if term in wanted and not (spans and s < spans[-1][1]):
+            spans.append((s, e))
+    return spans
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("аАбБвЁёе́й-‐ xXyYaAcCoO019_,.\nßİ"), max_size=50), st.data())
+def test_fast_highlight_spans_match_the_analyzer(text, data):
+    terms = sorted({t for _, _, t in word_spans(text)} | {"а", "x", "ss"})
+    wanted = set(data.draw(st.lists(st.sampled_from(terms), max_size=4)))
+    assert matching_spans(text, wanted) == _slow_spans(text, wanted)
+
+
+_TEXT = st.text(alphabet=st.sampled_from("аБ x[]/\t\n\x1b\u0301字🙂 ·…"), max_size=30)
+_SNIPPET = st.text(alphabet=st.sampled_from("аБ x[]/\x1b\u0301字🙂 ·…"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT, _TEXT, _SNIPPET, st.booleans()), min_size=1, max_size=3))
+def test_plain_hits_are_what_rich_prints_without_colour(rows):
+    # (Snippets have visible text: rich prints nothing at all for one of width 0.)
+    hits = [Hit(id="1", path="/a/" + path, key="", title=title, source=source, section="",
+                date=datetime(2022, 2, 9) if dated else None, url="", score=1.0, rank=1,
+                snippet=("x" + snippet) if snippet else "", spans=[(0, 1)] if snippet else [],
+                title_spans=[(0, 1)] if title else [])
+            for title, source, path, snippet, dated in rows]
+    rich_out, plain_out = io.StringIO(), io.StringIO()
+    render.print_hits(render.make_console("never", file=rich_out), hits)
+    render.write_hits_plain(plain_out, hits)
+    assert plain_out.getvalue() == rich_out.getvalue()
