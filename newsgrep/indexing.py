@@ -158,9 +158,39 @@ def write_lock(directory: Path, wait: bool = False):
                               f"{directory}; use --wait to wait for it") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
+        _HELD_LOCKS.add(fd)
         yield
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)
+
+
+# Lock descriptors this process holds: a forked worker closes its copies, so
+# that the lock dies with the parent even if a worker outlived it.
+_HELD_LOCKS: set[int] = set()
+
+
+def _test_hook(point: str) -> None:
+    """Crash and pause points for the tests; nothing unless their variables are set.
+
+    ``NEWSGREP_TEST_KILL=point:n`` kills the whole process group with SIGKILL
+    the n-th time ``point`` is reached; ``NEWSGREP_TEST_PAUSE=point:FLAG``
+    creates ``FLAG.reached`` there and waits until ``FLAG`` exists.
+    """
+    kill = os.environ.get("NEWSGREP_TEST_KILL")
+    if kill and kill.rpartition(":")[0] == point:
+        _HOOK_COUNTS[point] = _HOOK_COUNTS.get(point, 0) + 1
+        if _HOOK_COUNTS[point] >= int(kill.rpartition(":")[2]):
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+    pause = os.environ.get("NEWSGREP_TEST_PAUSE")
+    if pause and pause.partition(":")[0] == point:
+        flag = pause.partition(":")[2]
+        open(flag + ".reached", "w").close()
+        while not os.path.exists(flag):
+            time.sleep(0.02)
+
+
+_HOOK_COUNTS: dict[str, int] = {}
 
 
 
@@ -300,21 +330,37 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
             builder = SegmentBuilder(schema, storage)
         for doc in docs:
             builder.add(doc)
+        _test_hook("added")
         done.append((path, size, mtime, digest, len(docs)))
         if time.monotonic() - started >= commit_seconds:
             emit(("segment", builder.finish(), done, tmpdir))
             builder, done, started = None, [], time.monotonic()
         elif builder.posting_count >= spill_postings:
             builder.spill()
+            _test_hook("spilled")
     if progress:
         emit(("progress", progress))
     if builder is not None or done:
         emit(("segment", builder.finish() if builder is not None else None, done, tmpdir))
 
 
-def _worker_main(jobs, schema, tmpdir, encoding, queue, limits) -> None:
+def _die_with_parent(parent: int) -> None:
+    for fd in list(_HELD_LOCKS):
+        os.close(fd)
+    _HELD_LOCKS.clear()
+    try:  # Linux: SIGKILL this worker when the parent dies, however it dies
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _worker_main(jobs, schema, tmpdir, encoding, queue, limits, parent) -> None:
     # The parent handles Ctrl-C and stops the workers; a worker just does its share.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
     try:
         _process(jobs, schema, tmpdir, encoding, queue.put, *limits)
     except BaseException as e:  # report, so the parent stops instead of waiting forever
@@ -382,13 +428,16 @@ class _Committer:
             if name.startswith(prefix):
                 os.replace(os.path.join(tmpdir, name), self.directory / name)
         self.segments.append(segment)
+        _test_hook("segment-moved")
 
     def commit(self) -> None:
         from whoosh.index import TOC, clean_files
 
         gen = self.generation + 1
         _write_state(self.directory, gen, self.state)
+        _test_hook("state-written")
         TOC(self.schema, self.segments, gen).write(self.storage, self.indexname)
+        _test_hook("committed")
         self.generation = gen
         _remove_old_states(self.directory, gen)
         # Old TOCs, and after a rebuild the old segments (open readers keep their files).
@@ -492,6 +541,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             warn(f"{path}: {reason}")
 
     files = list(walk(roots, skip, exclude=[directory]))
+    _test_hook("walked")
 
     fresh_toc = False
     if ix is None:
@@ -500,6 +550,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             ix = FileStorage(str(directory)).open_index()
             fresh_toc = True
         else:
+            meta.save(directory)  # first: a Whoosh index without it would not open
             ix = windex.create_in(str(directory), build_schema(meta.morphology))
     schema = build_schema(meta.morphology) if fresh_toc else ix.schema
     _clean(directory, ix)
@@ -627,7 +678,8 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
     for share in _split(todo, jobs):
         wdir = os.path.join(tmpdir, f"w{len(workers)}")
         os.mkdir(wdir)
-        proc = ctx.Process(target=_worker_main, args=(share, schema, wdir, encoding, queue, limits),
+        proc = ctx.Process(target=_worker_main,
+                           args=(share, schema, wdir, encoding, queue, limits, os.getpid()),
                            daemon=True)
         proc.start()
         workers.append((proc, wdir))

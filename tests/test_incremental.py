@@ -1,0 +1,116 @@
+"""Incremental runs: exactly the right files are read, and exactly the right documents stay."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from newsgrep.indexing import index_paths, load_state
+from newsgrep.schema import open_index
+from newsgrep.searching import count
+
+
+def _write(path, title, body="Текст."):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+
+
+def _bump_mtime(path, seconds=5):
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + seconds * 10**9))
+
+
+def _documents(ix_dir) -> dict[str, int]:
+    """path -> number of live documents from it."""
+    ix, _ = open_index(ix_dir)
+    out: dict[str, int] = {}
+    with ix.searcher() as s:
+        for stored in s.all_stored_fields():
+            out[stored["path"]] = out.get(stored["path"], 0) + 1
+    return out
+
+
+def _counts(report):
+    return report.added, report.updated, report.removed, report.unchanged
+
+
+@pytest.fixture(params=[1, 2], ids=["in-process", "two-workers"])
+def jobs(request):
+    return request.param
+
+
+def test_touched_added_deleted_and_identical_files(tmp_path, jobs):
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for i in range(6):
+        _write(docs / f"d{i % 2}" / f"a{i}.txt", f"Статья {i}", f"про атаку номер {i}")
+    first = index_paths([docs], ix, jobs=jobs)
+    assert _counts(first) == (6, 0, 0, 0) and first.total == 6
+
+    # Nothing changed: nothing is read.
+    assert _counts(index_paths([docs], ix, jobs=jobs)) == (0, 0, 0, 6)
+
+    # Touched, same content: not re-indexed, and not even re-hashed next time.
+    _bump_mtime(docs / "d0" / "a0.txt")
+    report = index_paths([docs], ix, jobs=jobs)
+    assert _counts(report) == (0, 0, 0, 6) and report.articles == 0
+    state = load_state(ix, open_index(ix)[0])
+    st = os.stat(docs / "d0" / "a0.txt")
+    assert state[str(docs / "d0" / "a0.txt")][:2] == (st.st_size, st.st_mtime_ns)
+
+    # Changed content (same size, new mtime), a new file, a deleted file.
+    _write(docs / "d1" / "a1.txt", "Статья 1", "про мосты номер 1")
+    _bump_mtime(docs / "d1" / "a1.txt")
+    _write(docs / "d1" / "new.txt", "Новая", "про погоду")
+    (docs / "d0" / "a2.txt").unlink()
+    report = index_paths([docs], ix, jobs=jobs)
+    assert _counts(report) == (1, 1, 1, 4) and report.articles == 2 and report.total == 6
+    assert _documents(ix) == {str(p): 1 for p in docs.rglob("*.txt")}
+    assert count(ix, "мост") == 1 and count(ix, "погода") == 1
+    assert count(ix, "атака") == 4  # a1 no longer mentions it, a2 is gone
+
+    # A folder removed: its files' documents go.
+    for p in (docs / "d1").iterdir():
+        p.unlink()
+    (docs / "d1").rmdir()
+    report = index_paths([], ix, jobs=jobs)  # the remembered roots
+    assert _counts(report) == (0, 0, 4, 2)  # a1, a3, a5, new.txt
+    assert _documents(ix) == {str(p): 1 for p in docs.rglob("*.txt")}
+
+
+def test_files_outside_the_given_roots_are_kept(tmp_path):
+    a, b, ix = tmp_path / "a", tmp_path / "b", tmp_path / "ix"
+    _write(a / "1.txt", "Один")
+    _write(b / "2.txt", "Два")
+    index_paths([a, b], ix)
+    (b / "2.txt").unlink()
+    report = index_paths([a], ix)  # b is not refreshed in this run
+    assert _counts(report) == (0, 0, 0, 1) and report.total == 2
+    report = index_paths([], ix)  # both remembered roots
+    assert _counts(report) == (0, 0, 1, 1) and report.total == 1
+
+
+def test_rebuild_replaces_everything_at_once(tmp_path):
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    _write(docs / "a.txt", "Первая", "про атаку")
+    _write(docs / "b.txt", "Вторая", "про мост")
+    index_paths([docs], ix)
+    (docs / "b.txt").unlink()
+    report = index_paths([docs], ix, rebuild=True, jobs=2)
+    assert (report.added, report.total) == (1, 1)
+    assert _documents(ix) == {str(docs / "a.txt"): 1}
+    names = os.listdir(ix)
+    assert len([n for n in names if n.endswith(".toc")]) == 1
+    assert len([n for n in names if n.startswith("newsgrep-state-")]) == 1
+    assert not [n for n in names if n.startswith(".newsgrep-tmp")]
+
+
+def test_many_runs_keep_exactly_one_document_per_file(tmp_path):
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for run in range(4):
+        for i in range(3):
+            _write(docs / f"{i}.txt", f"Заголовок {i}", f"версия {run} " * (run + 1))
+            _bump_mtime(docs / f"{i}.txt", run + 1)
+        report = index_paths([docs], ix)
+        assert report.total == 3
+    assert _documents(ix) == {str(docs / f"{i}.txt"): 1 for i in range(3)}
+    assert count(ix, "версия") == 3
