@@ -54,6 +54,9 @@ TMP_PREFIX = ".newsgrep-tmp-"
 COMMIT_SECONDS = 300.0
 # A worker spills its postings to a sorted run when it holds this many (about 60 MB).
 SPILL_POSTINGS = 1_000_000
+# Incremental runs add small segments; when more than this many are small
+# (under a tenth of the index), they are merged into one.
+MAX_SMALL_SEGMENTS = 6
 # Below this much work (bytes of files to read), one process does it all.
 PARALLEL_BYTES = 4 << 20
 
@@ -282,13 +285,15 @@ Job = tuple
 
 
 def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
-             spill_postings: int = SPILL_POSTINGS, commit_seconds: float = COMMIT_SECONDS) -> None:
+             spill_postings: int = SPILL_POSTINGS, commit_seconds: float = COMMIT_SECONDS,
+             worker: int = 0) -> None:
     """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
 
     Messages: ``("warn", text)``, ``("progress", n_files)``, ``("same", path,
     size, mtime, hash)`` for a file whose content did not change, ``("skip", path,
     reason)``, and ``("segment", segment_or_None, [(path, size, mtime, hash, n), ...],
-    tmpdir)`` when a segment is written (its files are then in ``tmpdir``).
+    tmpdir, (worker, n))`` when the worker's n-th segment is written (its files are
+    then in ``tmpdir``).
     """
     from whoosh.filedb.filestore import FileStorage
 
@@ -299,6 +304,7 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
     done: list[tuple] = []
     started = time.monotonic()
     progress = 0
+    nseg = 0
     for path, size, mtime, old_hash in jobs:
         progress += 1
         if progress == 64:
@@ -333,15 +339,16 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
         _test_hook("added")
         done.append((path, size, mtime, digest, len(docs)))
         if time.monotonic() - started >= commit_seconds:
-            emit(("segment", builder.finish(), done, tmpdir))
-            builder, done, started = None, [], time.monotonic()
+            emit(("segment", builder.finish(), done, tmpdir, (worker, nseg)))
+            builder, done, started, nseg = None, [], time.monotonic(), nseg + 1
         elif builder.posting_count >= spill_postings:
             builder.spill()
             _test_hook("spilled")
     if progress:
         emit(("progress", progress))
     if builder is not None or done:
-        emit(("segment", builder.finish() if builder is not None else None, done, tmpdir))
+        emit(("segment", builder.finish() if builder is not None else None, done, tmpdir,
+              (worker, nseg)))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -357,12 +364,12 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(jobs, schema, tmpdir, encoding, queue, limits, parent) -> None:
+def _worker_main(jobs, schema, tmpdir, encoding, queue, limits, parent, worker) -> None:
     # The parent handles Ctrl-C and stops the workers; a worker just does its share.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
     try:
-        _process(jobs, schema, tmpdir, encoding, queue.put, *limits)
+        _process(jobs, schema, tmpdir, encoding, queue.put, *limits, worker=worker)
     except BaseException as e:  # report, so the parent stops instead of waiting forever
         import traceback
         queue.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
@@ -401,6 +408,7 @@ class _Committer:
         self.segments = [] if fresh_toc else list(toc.segments)
         self.state = state
         self._readers: dict = {}
+        self._order: dict[str, tuple] = {}  # this run's segments -> (worker, n)
 
     def _doc_ids(self, segment, path: str):
         from whoosh.reading import SegmentReader, TermNotFound
@@ -421,13 +429,22 @@ class _Committer:
                 for docnum in self._doc_ids(segment, path):
                     segment.delete_document(docnum)
 
-    def add_segment(self, segment, tmpdir: str) -> None:
-        """Move a finished segment's files from ``tmpdir`` into the index."""
+    def add_segment(self, segment, tmpdir: str, order: tuple = (0, 0)) -> None:
+        """Move a finished segment's files from ``tmpdir`` into the index.
+
+        This run's segments are listed in the order of the files they hold
+        (``order``: worker, then sequence), whatever order they finish in, so
+        documents are numbered in walk order and equal scores rank the same
+        way however many workers there were.
+        """
         prefix = f"{segment.segment_id()}."
         for name in os.listdir(tmpdir):
             if name.startswith(prefix):
                 os.replace(os.path.join(tmpdir, name), self.directory / name)
-        self.segments.append(segment)
+        self._order[segment.segment_id()] = order
+        ours = [s for s in self.segments if s.segment_id() in self._order] + [segment]
+        ours.sort(key=lambda s: self._order[s.segment_id()])
+        self.segments = [s for s in self.segments if s.segment_id() not in self._order] + ours
         _test_hook("segment-moved")
 
     def commit(self) -> None:
@@ -442,6 +459,31 @@ class _Committer:
         _remove_old_states(self.directory, gen)
         # Old TOCs, and after a rebuild the old segments (open readers keep their files).
         clean_files(self.storage, self.indexname, gen, self.segments)
+
+    def merge_small(self, tmpdir: str) -> bool:
+        """Merge the small segments into one when there are too many; True if it did."""
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.reading import SegmentReader
+
+        from .segments import SegmentBuilder
+
+        total = sum(s.doc_count_all() for s in self.segments)
+        small = [s for s in self.segments if s.doc_count_all() < max(1000, total // 10)]
+        if len(small) <= MAX_SMALL_SEGMENTS:
+            return False
+        builder = SegmentBuilder(self.schema, FileStorage(tmpdir))
+        for segment in small:
+            reader = SegmentReader(self.storage, self.schema, segment)
+            try:
+                builder.add_reader(reader)
+            finally:
+                reader.close()
+        merged = builder.finish()
+        self.close()  # readers of the merged segments
+        self.segments = [s for s in self.segments if s not in small]
+        if merged is not None:
+            self.add_segment(merged, tmpdir, (-1, 0))
+        return True
 
     def close(self) -> None:
         for reader in self._readers.values():
@@ -540,7 +582,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
         if reason != "unsupported type":
             warn(f"{path}: {reason}")
 
-    files = list(walk(roots, skip, exclude=[directory]))
+    files = list(dict.fromkeys(walk(roots, skip, exclude=[directory])))  # a file named twice
     _test_hook("walked")
 
     fresh_toc = False
@@ -609,11 +651,11 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             report.unchanged += 1
             dirty = True
         elif kind == "segment":
-            _, segment, done, segdir = msg
+            _, segment, done, segdir, order = msg
             if not fresh_toc:
                 committer.delete_files(p for p, *_ in done if p in known)
             if segment is not None:
-                committer.add_segment(segment, segdir)
+                committer.add_segment(segment, segdir, order)
             for path, size, mtime, digest, n in done:
                 state[path] = (size, mtime, digest)
                 report.articles += n
@@ -635,6 +677,8 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             for path in gone:
                 state.pop(path, None)
             report.removed = len(gone)
+            dirty = True
+        if not fresh_toc and committer.merge_small(tmpdir):
             dirty = True
         if dirty or fresh_toc:
             committer.commit()
@@ -679,7 +723,8 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
         wdir = os.path.join(tmpdir, f"w{len(workers)}")
         os.mkdir(wdir)
         proc = ctx.Process(target=_worker_main,
-                           args=(share, schema, wdir, encoding, queue, limits, os.getpid()),
+                           args=(share, schema, wdir, encoding, queue, limits, os.getpid(),
+                                 len(workers)),
                            daemon=True)
         proc.start()
         workers.append((proc, wdir))

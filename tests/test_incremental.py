@@ -114,3 +114,20 @@ def test_many_runs_keep_exactly_one_document_per_file(tmp_path):
         assert report.total == 3
     assert _documents(ix) == {str(docs / f"{i}.txt"): 1 for i in range(3)}
     assert count(ix, "версия") == 3
+
+
+def test_small_segments_of_many_runs_are_merged(tmp_path):
+    from newsgrep.indexing import MAX_SMALL_SEGMENTS
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for i in range(5):
+        _write(docs / f"{i}.txt", f"Заголовок {i}", "про атаку")
+    index_paths([docs], ix)
+    for run in range(MAX_SMALL_SEGMENTS + 3):
+        _write(docs / f"{run % 5}.txt", f"Заголовок {run % 5}", f"про атаку, правка {run}")
+        _bump_mtime(docs / f"{run % 5}.txt", run + 1)
+        assert index_paths([docs], ix).updated == 1
+        whoosh_ix, _ = open_index(ix)
+        assert len(whoosh_ix._segments()) <= MAX_SMALL_SEGMENTS + 1
+        assert _documents(ix) == {str(docs / f"{i}.txt"): 1 for i in range(5)}
+        assert count(ix, "атака") == 5 and count(ix, "правка") == min(run + 1, 5)
