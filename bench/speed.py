@@ -103,7 +103,7 @@ def run_measured(cmd: list[str], watch: Path | None = None, env=None) -> dict:
             peak["rss"] = max(peak["rss"], _tree_rss(proc.pid))
             if watch is not None and watch.exists():
                 peak["disk"] = max(peak["disk"], _dir_size(watch))
-            done.wait(0.1)
+            done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -116,7 +116,7 @@ def run_measured(cmd: list[str], watch: Path | None = None, env=None) -> dict:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
     final = _dir_size(watch) if watch is not None and watch.exists() else 0
     return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "rss": max(peak["rss"], after.ru_maxrss * 1024), "size": final,
+            "rss": peak["rss"], "size": final,
             "temp": max(0, peak["disk"] - final), "stderr": err}
 
 

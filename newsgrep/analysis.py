@@ -40,6 +40,8 @@ _LATIN = re.compile(r"[a-z]")
 # Latin letters that look like Cyrillic ones, as in the Fidonet «HОВОСТИ» habit.
 _LOOKALIKES = str.maketrans("aceopxykmhtbABCEHKMOPTXY", "асеорхукмнтвАВСЕНКМОРТХУ")
 
+_LOOKALIKE_CHARS = {chr(k): chr(v) for k, v in _LOOKALIKES.items()}
+
 _RU = Stemmer.Stemmer("russian")
 _EN = Stemmer.Stemmer("english")
 
@@ -184,12 +186,16 @@ def matching_spans(text: str, wanted: set[str] | frozenset[str]) -> list[tuple[i
                 spans.append((s, e))
         return spans
     firsts = {t[:1] for t in wanted}
-    firsts |= {c.translate(_LOOKALIKES) for c in firsts}
+    firsts |= {_LOOKALIKE_CHARS.get(c, c) for c in firsts}
+    may_match: dict[str, bool] = {}  # first character as written -> can begin a wanted term
     for m in _WORD_PLAIN.finditer(text):
         word = m.group()
-        c = word[:1].casefold()[:1]
-        if c not in firsts and c.translate(_LOOKALIKES).replace("ё", "е") not in firsts \
-                and "-" not in word and "\u2010" not in word and "\u2011" not in word:
+        ok = may_match.get(word[0])
+        if ok is None:
+            c = word[0].casefold()[:1]
+            c2 = "е" if c == "ё" else _LOOKALIKE_CHARS.get(c, c)
+            ok = may_match[word[0]] = c in firsts or c2 in firsts
+        if not ok and word.isalnum():  # (not alphanumeric: hyphenated, parts may match)
             continue
         entry = _ENTRIES.get(word)
         if entry is None:

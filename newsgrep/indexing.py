@@ -52,8 +52,8 @@ TMP_PREFIX = ".newsgrep-tmp-"
 # A worker finishes a segment (and the parent commits it) this often, so an
 # interrupted run keeps its work; fewer, larger segments make searches faster.
 COMMIT_SECONDS = 300.0
-# A worker spills its postings to a sorted run when it holds this many (about 60 MB).
-SPILL_POSTINGS = 1_000_000
+# A worker spills its postings to a sorted run when it holds this many (about 40 MB).
+SPILL_POSTINGS = 600_000
 # Incremental runs add small segments; when more than this many are small
 # (under a tenth of the index), they are merged into one.
 MAX_SMALL_SEGMENTS = 6

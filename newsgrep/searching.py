@@ -148,7 +148,8 @@ def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
     when they touch, ranked by how many matches they hold, shown in text order
     and joined by «…». Without matches, the snippet is the start of the text.
     """
-    text = text.translate(_FLATTEN)
+    # (str.replace is many times faster than translate with a table on long text)
+    text = text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
     if not spans:
         end = _cut_end(text, 2 * context, 0)
         return text[:end].rstrip() + (ELLIPSIS if end < len(text) else ""), []
@@ -178,9 +179,6 @@ def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
     if best[-1][1] < len(text):
         out += ELLIPSIS
     return out, out_spans
-
-
-_FLATTEN = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 
 
 def _cut_start(text: str, i: int, first_match: int) -> int:
