@@ -235,20 +235,21 @@ def _make(year: int, month: int, day: int, m: re.Match | None = None,
 
 
 def _from_match(m: re.Match, default_year: int | None) -> datetime | None:
-    g = m.groupdict().get  # the patterns differ in which groups they have
-    if g("iso"):
+    # Each form is one named group around the whole form, so it closes last.
+    kind, g = m.lastgroup, m.group
+    if kind == "iso":
         return _make(int(g("iY")), int(g("im")), int(g("id")), m, ("it",))
-    if g("dmy"):
+    if kind == "dmy":
         return _make(int(g("nY")), int(g("nm")), int(g("nd")), m, ("nb", "na"))
-    if g("dmy2"):
+    if kind == "dmy2":
         yy = int(g("sy"))
         return _make(yy + (2000 if yy < 70 else 1900), int(g("sm")), int(g("sd")), m, ("sb", "sa"))
-    if g("words"):
+    if kind == "words":
         year = int(g("wY")) if g("wY") else default_year
         if year is None:
             return None  # no year written and none known: never invent one
         return _make(year, _month_number(g("wmon")), int(g("wd")), m, ("wb", "wa"))
-    if g("mfirst"):
+    if kind == "mfirst":
         return _make(int(g("fY")), _month_number(g("fmon")), int(g("fd")), m, ("fa",))
     return None
 
