@@ -76,6 +76,7 @@ PARSE_ROWS = [
     ("21 февраля 2022, понедельник", D(2022, 2, 21)),
     ("Пн, 21 февраля 2022 14:30", D(2022, 2, 21, 14, 30)),
     ("Январь 5, 2022", D(2022, 1, 5)),
+    ("янв. 5, 2022", D(2022, 1, 5)),
     # English
     ("21 February 2022", D(2022, 2, 21)),
     ("21st February 2022", D(2022, 2, 21)),
@@ -130,6 +131,7 @@ NOT_DATES = [
     "13:00 PM 21.02.2022",
     "18 окт",               # no year, no default_year
     "Feb 21",               # month first needs a year
+    "января 5, 2022",       # month first only in the nominative (a calque of English)
     "yesterday",
     "сегодня",
     "x" * 1000 + "21.02.2022",
