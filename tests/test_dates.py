@@ -76,6 +76,10 @@ PARSE_ROWS = [
     ("21 февраля 2022, понедельник", D(2022, 2, 21)),
     ("Пн, 21 февраля 2022 14:30", D(2022, 2, 21, 14, 30)),
     ("Январь 5, 2022", D(2022, 1, 5)),
+    # re.IGNORECASE folds a few look-alikes onto month letters; they must not crash
+    ("5 ſep 2022", D(2022, 9, 5)),            # long s
+    ("ſeptember 5, 2022", D(2022, 9, 5)),
+    ("5 ᲂкт 2022", D(2022, 10, 5)),           # Cyrillic rounded о (U+1C82)
     ("янв. 5, 2022", D(2022, 1, 5)),
     # English
     ("21 February 2022", D(2022, 2, 21)),
@@ -298,6 +302,8 @@ TIMESTAMP_ROWS = [
     (-86400, D(1969, 12, 31)),
     (4102444799, D(2099, 12, 31, 23, 59, 59)),
     (10**30, None),
+    (10**400, None),                           # too large even for a float
+    ("1" * 5000, None),                        # past int()'s digit limit
     (-(10**20), None),
     (float("nan"), None),
     (float("inf"), None),

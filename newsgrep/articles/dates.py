@@ -112,11 +112,13 @@ _MONTH_BY_PREFIX = {
 }
 
 
-def _month_number(word: str) -> int:
-    w = word.lower().replace("ё", "е").rstrip(".")
+def _month_number(word: str) -> int | None:
+    # casefold, not lower: re.IGNORECASE lets «ſep» (long s) and «ᲂкт» (rounded о)
+    # match, and only casefold brings them back to «sep» and «окт».
+    w = word.casefold().replace("ё", "е").rstrip(".")
     if w.startswith("ма") and not w.startswith("мар"):
         return 5  # май, мая, мае, маю, маем
-    return _MONTH_BY_PREFIX[w[:3]]
+    return _MONTH_BY_PREFIX.get(w[:3])
 
 
 # --- building blocks ----------------------------------------------------------
@@ -189,7 +191,7 @@ _DIGIT_RUN = re.compile(r"\d+")
 # Month first: the month word must end right before the digit run.
 _MONTH_FIRST_AT = re.compile(_MONTH_FIRST, re.IGNORECASE)
 _MONTH_BEFORE = re.compile(rf"(?<![\w])(?:{_MONTH_NOM})\s*$", re.IGNORECASE)
-_MONTH_LOOKBACK = 14  # «сентябрём» + dot + spaces fit
+_MONTH_LOOKBACK = 14  # «september.» and a few spaces fit
 
 _WEEKDAY = (
     r"(?:понедельник|вторник|сред[ауы]|четверг|пятниц[ауы]|суббот[ауы]|воскресенье"
@@ -215,10 +217,10 @@ _URL = re.compile(
 
 # --- assembling the result ----------------------------------------------------
 
-def _make(year: int, month: int, day: int, m: re.Match | None = None,
+def _make(year: int | None, month: int | None, day: int, m: re.Match | None = None,
           tp: tuple[str, ...] = ()) -> datetime | None:
     """A checked datetime, with the time from the first of the prefixes ``tp`` that matched."""
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    if year is None or month is None or not MIN_YEAR <= year <= MAX_YEAR:
         return None
     hour = minute = second = micro = 0
     if m is not None:
@@ -254,9 +256,8 @@ def _from_match(m: re.Match, default_year: int | None) -> datetime | None:
         yy = int(g("sy"))
         return _make(yy + (2000 if yy < 70 else 1900), int(g("sm")), int(g("sd")), m, ("b", "sa"))
     if kind == "words":
+        # No year written and none known: None, never an invented year.
         year = int(g("wY")) if g("wY") else default_year
-        if year is None:
-            return None  # no year written and none known: never invent one
         return _make(year, _month_number(g("wmon")), int(g("wd")), m, ("b", "wa"))
     if kind == "mfirst":
         return _make(int(g("fY")), _month_number(g("fmon")), int(g("fd")), m, ("fa",))
@@ -346,7 +347,7 @@ def date_from_url(url: str) -> datetime | None:
 
 _EPOCH = datetime(1970, 1, 1)
 _MS_THRESHOLD = 1e11  # 1e11 seconds is the year 5138: anything larger is milliseconds
-_NUMBER = re.compile(r"\s*[-+]?\d+(?:\.\d+)?\s*")
+_NUMBER = re.compile(r"\s*[-+]?\d{1,16}(?:\.\d{1,9})?\s*")  # 16 digits: ms up to year 2100 and more
 
 
 def parse_timestamp(value: int | float | str | None) -> datetime | None:
@@ -367,8 +368,8 @@ def parse_timestamp(value: int | float | str | None) -> datetime | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    seconds = value / 1000 if abs(value) >= _MS_THRESHOLD else value
     try:
+        seconds = value / 1000 if abs(value) >= _MS_THRESHOLD else value
         # timedelta arithmetic, not utcfromtimestamp: no platform limits, no local zone.
         d = _EPOCH + timedelta(seconds=seconds)
     except OverflowError:
