@@ -138,7 +138,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if encoding is not None:
         return _decode_forced(data, resolve_encoding(encoding))
 
-    if data[:2] in _UTF16_BOMS:
+    if data[:2] in _UTF16_BOMS and _looks_utf16(data):
         return _utf16(data, "utf-16"), "utf-16"
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
@@ -157,8 +157,9 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     start = max(0, bad_at - 1024)
     window = data[start:start + _WINDOW]
     _check_controls(window)
-    if bom or _mostly_utf8(window):
+    if _mostly_utf8(window, cut=start > 0):
         return data.decode("utf-8", errors="replace"), "utf-8-sig" if bom else "utf-8"
+    # (a UTF-8 BOM before cp1251 text: some converters add one blindly)
     name = _choose_legacy(window)
     return data.decode(name, errors="replace"), name
 
@@ -181,6 +182,8 @@ def _text_bytes(data: bytes) -> bytes:
     nul = b"\x00" in data
     if nul:
         data = data.rstrip(b"\x00")       # NUL padding after the text is common
+        if not data:
+            raise ArticleError("binary file")
     _check_controls(data[:_CONTROL_WINDOW])
     return data.replace(b"\x00", b"") if nul else data
 
@@ -190,6 +193,19 @@ def _utf16(data: bytes, codec: str) -> str:
     # control characters are below U+0100, so latin-1 keeps them all
     _check_controls(text[:_CONTROL_WINDOW].encode("latin-1", errors="ignore"))
     return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """Whether data that starts with a UTF-16 BOM is UTF-16 text.
+
+    ``FF FE`` is also "яю" in cp1251: UTF-16 text has some ASCII (a space, a
+    newline: a NUL byte) or else is Cyrillic all through.
+    """
+    head = data[2:_SNIFF_WINDOW]
+    if b"\x00" in head:
+        return True
+    high = head[1::2] if data[:1] == b"\xff" else head[0::2]
+    return high.count(4) * 10 >= len(high) * 9
 
 
 def _sniff_utf16(head: bytes) -> str | None:
@@ -224,12 +240,25 @@ def _check_controls(sample: bytes) -> None:
         raise ArticleError("binary file")
 
 
-def _mostly_utf8(window: bytes) -> bool:
-    """Whether UTF-8 with a few bad bytes is a better reading than any code page."""
-    text = window.decode("utf-8", errors="replace")
+def _mostly_utf8(window: bytes, cut: bool) -> bool:
+    """Whether UTF-8 with a few bad bytes is a better reading than any code page.
+
+    ``cut``: the window starts inside the data, perhaps inside a character.
+    """
+    # A character cut by the start or end of the window is no evidence: skip
+    # continuation bytes at a cut start, and let the incremental decoder hold
+    # back an incomplete sequence at the end.
+    if cut:
+        skip = len(window) - len(window.lstrip(_CONTINUATION))
+        window = window[skip:] if skip <= 3 else window
+    text = _utf8_decoder("replace").decode(window, False)
     bad = text.count("\ufffd")
     good = len(text) - len(text.encode("ascii", errors="ignore")) - bad
-    return good >= 4 * bad
+    return good >= 4 * bad and good > 0
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0))
+_utf8_decoder = codecs.getincrementaldecoder("utf-8")
 
 
 # --------------------------------------------------------------------------
@@ -241,7 +270,7 @@ _FREQ = {
     "в": 46, "л": 40, "к": 34, "м": 31, "п": 30, "д": 30, "у": 23, "я": 18,
     "ы": 18, "г": 17, "б": 16, "з": 15, "ь": 14.5, "ч": 13, "й": 12.6, "х": 8.7,
     "ж": 8.2, "ю": 6.2, "ш": 6.2, "ц": 5.9, "э": 3.7, "ф": 3.6, "щ": 3.2,
-    "ъ": 0.3, "ё": 1.0,
+    "ъ": 0.3, "ё": 2.0,
 }
 # The 60 most frequent letter pairs in Russian news, most frequent first: half
 # of all pairs in real text, a few per cent in text read with the wrong page.
@@ -264,10 +293,17 @@ _JUNK = -9.0          # score of a character Russian text hardly ever has
 _UNDEFINED = -12.0    # a byte the code page does not define
 _PUNCT_SCORE = -6.0
 _BOX_SCORE = -6.0     # pseudographics: DOS and KOI8 texts did draw tables
-_CASE_FLIP = -4.0     # lowercase letter followed by an uppercase one: "пРИВЕТ"
+_CASE_FLIP = -4.0     # case changing inside a word: "пРИВЕТ", "ПРИВет" (not "Привет")
+_VOWELS = "аеиоуыэюяё"
+_CONSONANTS = -3.0    # four consonants in a row: 3 per 1000 letters, 50-75 in KOI8-R
+                      # read as cp1251 or the other way round
+_VOWEL_RUN = -4.0     # three vowels in a row: 0.1 per 1000 letters, 7-10 misread
+_CAPS_WORD = -0.5     # a word in capitals (KOI8-R and cp1251 swap the case)
 _GLUED_SCORE = -3.0   # _GLUED punctuation right before a letter
+_BOX_TOUCH = -3.0     # box drawing right next to a letter: "РЕЖИСС▌Р", "╟ЯБЛОКО╚"
 _BAD_START = -4.0     # a word that starts with ь, ъ or ы
 _LINE_SCORE = -6.0    # a letter four times in a row
+_LINE_BOX_SCORE = 16.0  # four box characters in a row: a drawn line, not junk
 _BIGRAM_SCORE = 1.0   # a pair from _BIGRAMS
 _CLOSE = 12.0         # readings this close (nats) are compared by bigrams too
 _BIGRAM_WINDOW = 4096
@@ -288,7 +324,8 @@ class _Page:
     score (``values`` gives each number's score; ASCII maps to 0, unscored).
     ``case`` maps Russian letters to ``a`` (lowercase) or ``A`` (uppercase),
     _GLUED punctuation to ``d`` and the rest to a space; ``start`` maps ь/ъ/ы
-    to ``b``, ASCII non-letters to a space and the rest to ``x``. ``fold``
+    to ``b``, box drawing to ``g``, ASCII non-letters to a space and the rest
+    to ``x``; ``sounds`` maps vowels to ``V`` and consonants to ``C``. ``fold``
     maps Russian letters to their lowercase cp1251 byte and the rest to a
     space, so that one list of bigrams serves every page.
     """
@@ -297,6 +334,7 @@ class _Page:
         self.codec = codec
         case = bytearray(b" " * 256)
         start = bytearray(b" " * 256)
+        sounds = bytearray(b" " * 256)
         fold = bytearray(b" " * 256)
         bucket = bytearray(256)
         values: dict[int, float] = {}
@@ -314,21 +352,31 @@ class _Page:
                 case[b] = ord("a" if ch == low else "A")
                 if low in "ьъы":
                     start[b] = ord("b")
+                sounds[b] = ord("V" if low in _VOWELS else " " if low in "ьъ" else "C")
                 fold[b] = low.encode("cp1251")[0]
                 score = math.log(_FREQ[low] / 1000)
             elif ch and ch in _PUNCT:
                 if ch in _GLUED:
                     case[b] = ord("d")
                 score = _PUNCT_SCORE
+            elif ch and ch in _BOX:
+                start[b] = ord("g")
+                score = _BOX_SCORE
             else:
-                score = _BOX_SCORE if ch in _BOX else _JUNK if ch else _UNDEFINED
+                score = _JUNK if ch else _UNDEFINED
             bucket[b] = key = 1 + round(-score)
             values[key] = -float(key - 1)
         self.case, self.start, self.fold = bytes(case), bytes(start), bytes(fold)
+        self.sounds = bytes(sounds)
         self.bucket = bytes(bucket)
         self.values = tuple(values.items())
-        # whether the bytes DOS texts draw lines with are letters here
-        self.letter_lines = all(case[b] != 32 for b in _LINES)
+        # what a run of the bytes DOS texts draw lines with is worth here
+        if all(case[b] != 32 for b in _LINES):
+            self.line_score = _LINE_SCORE
+        elif all(bucket[b] == 1 + round(-_BOX_SCORE) for b in _LINES):
+            self.line_score = _LINE_BOX_SCORE
+        else:
+            self.line_score = 0.0
 
     def score(self, sample: bytes, lines: int) -> tuple[float, int]:
         """``(score, non-ASCII bytes)`` of reading ``sample`` in this page.
@@ -343,13 +391,17 @@ class _Page:
             total += n * value
             high += n
         case = sample.translate(self.case)
-        flips = case.count(b"aA")
+        flips = case.count(b"aA") + case.count(b"AAa")
+        caps = case.count(b" AA") + (case[:2] == b"AA")
         glued = case.count(b"da") + case.count(b"dA")
+        sounds = sample.translate(self.sounds)
+        clusters = sounds.count(b"CCCC") * _CONSONANTS + sounds.count(b"VVV") * _VOWEL_RUN
         starts = sample.translate(self.start)
         bad_starts = starts.count(b" b") + (starts[:1] == b"b")
-        total += flips * _CASE_FLIP + glued * _GLUED_SCORE + bad_starts * _BAD_START
-        if self.letter_lines:
-            total += lines * _LINE_SCORE
+        boxed = starts.count(b"xg") + starts.count(b"gx")
+        total += (flips * _CASE_FLIP + caps * _CAPS_WORD + glued * _GLUED_SCORE
+                  + bad_starts * _BAD_START + boxed * _BOX_TOUCH + clusters)
+        total += lines * self.line_score
         return total, high
 
     def bigram_score(self, sample: bytes) -> float:
@@ -359,9 +411,6 @@ class _Page:
 
 _BIGRAM_BYTES = tuple(bg.encode("cp1251") for bg in _BIGRAMS)
 _LINE_MARKS = bytes(b"L"[0] if b in _LINES else 32 for b in range(256))
-# MacCyrillic's lowercase letters are cp1251's but for я, so bigrams cannot
-# tell those two apart: MacCyrillic gets cp1251's bigram score.
-_BIGRAMS_AS = {"mac-cyrillic": "cp1251"}
 
 
 @lru_cache(maxsize=None)
@@ -388,11 +437,11 @@ def _choose_legacy(window: bytes) -> str:
             break
     best = ranked[0]
     close = [name for name in LEGACY_ENCODINGS if scores[name] >= best - _CLOSE]
-    as_pages = {_BIGRAMS_AS.get(name, name) for name in close}
-    if len(as_pages) > 1:
-        bigrams = {page: _page(page).bigram_score(sample) for page in as_pages}
+    # MacCyrillic's lowercase letters are cp1251's but for я: bigrams cannot
+    # tell those two apart, so they are not counted for them alone.
+    if len(close) > 1 and set(close) != {"cp1251", "mac-cyrillic"}:
         for name in close:
-            scores[name] += bigrams[_BIGRAMS_AS.get(name, name)]
+            scores[name] += _page(name).bigram_score(sample)
         best = max(scores[name] for name in close)
     if high >= 32 and high * 10 >= len(sample) * 3 and best < _MIN_SCORE * high:
         raise ArticleError("undecodable text")
