@@ -209,7 +209,8 @@ def test_resolve_encoding(name, canonical):
     assert resolve_encoding(name) == canonical
 
 
-@pytest.mark.parametrize("name", ["klingon", "", "base64", "rot13", "zlib", "utf-9"])
+@pytest.mark.parametrize("name", ["klingon", "", "base64", "rot13", "zlib", "utf-9", "idna",
+                                  "unicode_escape"])
 def test_unknown_encoding_is_a_value_error(name):
     with pytest.raises(ValueError, match=f"^unknown encoding: {re.escape(name)}$"):
         resolve_encoding(name)
@@ -267,7 +268,8 @@ def test_text_with_noise_decodes_or_raises_article_error(parts, encoding, noise,
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=500), st.sampled_from(["utf-8", "cp1251", "koi8-r", "cp866", "utf-16", "latin-1"]))
+@given(st.binary(max_size=500), st.sampled_from(["utf-8", "cp1251", "koi8-r", "cp866", "utf-16",
+                                                 "latin-1", "gbk", "shift_jis", "utf-32"]))
 def test_forced_arbitrary_bytes(data, encoding):
     try:
         text, _ = decode_bytes(data, encoding)

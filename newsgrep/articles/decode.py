@@ -25,21 +25,27 @@ How the choice is made, cheapest test first:
    around the first error -- is UTF-8 with the bad bytes replaced by U+FFFD:
    one damaged byte must not make the whole file be read as a legacy code page,
    which would garble every other letter.
-4. Otherwise each legacy code page decodes a window of at most
-   ``_WINDOW`` bytes and gets a score: how Russian the letters are
-   (letter frequencies, a few frequent bigrams), whether the case pattern makes
-   sense (``пРИВЕТ`` is KOI8-R read as cp1251 or the other way round), and how
-   many characters are junk (box drawing, Serbian or Ukrainian letters inside
-   Russian words, undefined bytes). The best score wins; text whose best
-   reading is still mostly junk is refused as undecodable.
+4. Otherwise each legacy code page reads a window of at most 64 KB from
+   there and gets a score, a rough log-likelihood of being Russian text: the
+   letter frequencies; junk characters (Serbian or Ukrainian letters and
+   symbols amid Russian words, box drawing touching letters, undefined
+   bytes); the case pattern (KOI8-R and cp1251 put the same letters in
+   opposite cases, so one read as the other gives ``пРИВЕТ`` or words all in
+   capitals); runs of four consonants or three vowels, which real Russian
+   hardly has and a misread page has dozens of; and, when two readings are
+   close, a short list of frequent bigrams. A small prior prefers cp1251,
+   then KOI8-R and cp866, then MacCyrillic. Text whose best reading is still
+   mostly junk (Chinese, Japanese, random bytes) is refused as undecodable.
 
 The scoring works on whole windows with ``bytes.translate`` and ``bytes.count``
-so that it runs at C speed rather than once per character in Python.
+so that it runs at C speed rather than once per character in Python, and a
+first look at 1 KB usually settles it.
 """
 from __future__ import annotations
 
 import codecs
 import math
+import operator
 from functools import lru_cache
 
 from ..errors import ArticleError
@@ -61,6 +67,7 @@ _PRIOR = {"cp1251": 0.0, "koi8-r": -1.0, "cp866": -1.0, "mac-cyrillic": -2.5}
 _CONTROL_WINDOW = 1024
 _SNIFF_WINDOW = 8 * 1024     # bytes looked at for BOM-less UTF-16
 _WINDOW = 64 * 1024          # bytes looked at to choose a legacy code page
+_PROBE = 256                 # bytes each side of the first bad one: a quick look
 
 _BINARY_SIGNATURES = (
     b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"\x7fELF", b"MZ\x90\x00",
@@ -90,6 +97,7 @@ _ALIASES = {
     "utf16": "utf-16", "utf16le": "utf-16-le", "utf16be": "utf-16-be",
     "ascii": "utf-8", "us-ascii": "utf-8",
 }
+_NOT_FILE_ENCODINGS = {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
 # Python codec name -> the name reported.
 _CANONICAL = {
     "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16",
@@ -105,7 +113,7 @@ def resolve_encoding(name: str) -> str:
     aliases (``windows-1251``, ``866``, ``KOI8_R`` ...) and a few common
     spellings Python does not know (``koi8r``, ``win1251``, ``x-mac-cyrillic``).
     Any other text encoding Python has (``iso8859-5``, ``cp1252`` ...) is
-    accepted under Python's name.
+    accepted under Python's name. ``ascii`` is read as UTF-8, its superset.
 
     Raises :class:`ValueError` ``"unknown encoding: NAME"`` for anything else.
     It is a ValueError rather than an :class:`ArticleError` because a wrong
@@ -119,7 +127,9 @@ def resolve_encoding(name: str) -> str:
         info = codecs.lookup(key)
     except LookupError:
         raise ValueError(f"unknown encoding: {name}") from None
-    if not getattr(info, "_is_text_encoding", True):   # base64, rot13, zlib ...
+    # base64, rot13, zlib ... are not text encodings; idna and the escape
+    # codecs are, but not ones a file is written in
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FILE_ENCODINGS:
         raise ValueError(f"unknown encoding: {name}")
     return _CANONICAL.get(info.name, info.name)
 
@@ -139,14 +149,14 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return _decode_forced(data, resolve_encoding(encoding))
 
     if data[:2] in _UTF16_BOMS and _looks_utf16(data):
-        return _utf16(data, "utf-16"), "utf-16"
+        return _decode_wide(data, "utf-16"), "utf-16"
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[3:]
     elif b"\x00" in data:
         found = _sniff_utf16(data[:_SNIFF_WINDOW])
         if found:
-            return _utf16(data, found), found
+            return _decode_wide(data, found), found
     data = _text_bytes(data)
     try:
         return data.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
@@ -157,7 +167,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     start = max(0, bad_at - 1024)
     window = data[start:start + _WINDOW]
     _check_controls(window)
-    if _mostly_utf8(window, cut=start > 0):
+    if _mostly_utf8(data, bad_at, start):
         return data.decode("utf-8", errors="replace"), "utf-8-sig" if bom else "utf-8"
     # (a UTF-8 BOM before cp1251 text: some converters add one blindly)
     name = _choose_legacy(window)
@@ -166,12 +176,15 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 def _decode_forced(data: bytes, name: str) -> tuple[str, str]:
     if name.startswith(("utf-16", "utf-32")):
-        return _utf16(data, name), name
+        return _decode_wide(data, name), name
     data = _text_bytes(data)
     _check_controls(data[:_WINDOW])
     if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
         data = data[3:]     # a BOM is not text, whether or not the user knew it was there
-    return data.decode(name, errors="replace"), name
+    try:
+        return data.decode(name, errors="replace"), name
+    except UnicodeError:    # a multi-byte codec that gives up despite "replace"
+        raise ArticleError("undecodable text") from None
 
 
 def _text_bytes(data: bytes) -> bytes:
@@ -188,7 +201,8 @@ def _text_bytes(data: bytes) -> bytes:
     return data.replace(b"\x00", b"") if nul else data
 
 
-def _utf16(data: bytes, codec: str) -> str:
+def _decode_wide(data: bytes, codec: str) -> str:
+    """Decode UTF-16 (or -32): NULs are part of the encoding, not binary."""
     text = data.decode(codec, errors="replace").rstrip("\x00")
     # control characters are below U+0100, so latin-1 keeps them all
     _check_controls(text[:_CONTROL_WINDOW].encode("latin-1", errors="ignore"))
@@ -240,21 +254,35 @@ def _check_controls(sample: bytes) -> None:
         raise ArticleError("binary file")
 
 
-def _mostly_utf8(window: bytes, cut: bool) -> bool:
+def _mostly_utf8(data: bytes, bad_at: int, start: int) -> bool:
     """Whether UTF-8 with a few bad bytes is a better reading than any code page.
 
-    ``cut``: the window starts inside the data, perhaps inside a character.
+    ``bad_at`` is the first bad byte, ``start`` where the window begins.
     """
-    # A character cut by the start or end of the window is no evidence: skip
+    # A look around the first bad byte is cheap and tells legacy text, in
+    # which almost every letter is a bad byte, at once.
+    probe = max(0, bad_at - _PROBE)
+    good, bad = _utf8_evidence(data[probe:bad_at + _PROBE], cut=probe > 0)
+    if good < 4 * bad:
+        return False
+    good, bad = _utf8_evidence(data[start:start + _WINDOW], cut=start > 0)
+    return good >= 4 * bad and good > 0
+
+
+def _utf8_evidence(chunk: bytes, cut: bool) -> tuple[int, int]:
+    """``(good non-ASCII characters, bad bytes)`` of ``chunk`` read as UTF-8.
+
+    ``cut``: the chunk starts inside the data, perhaps inside a character.
+    """
+    # A character cut by the start or end of the chunk is no evidence: skip
     # continuation bytes at a cut start, and let the incremental decoder hold
     # back an incomplete sequence at the end.
     if cut:
-        skip = len(window) - len(window.lstrip(_CONTINUATION))
-        window = window[skip:] if skip <= 3 else window
-    text = _utf8_decoder("replace").decode(window, False)
+        skip = len(chunk) - len(chunk.lstrip(_CONTINUATION))
+        chunk = chunk[skip:] if skip <= 3 else chunk
+    text = _utf8_decoder("replace").decode(chunk, False)
     bad = text.count("\ufffd")
-    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad
-    return good >= 4 * bad and good > 0
+    return len(text) - len(text.encode("ascii", errors="ignore")) - bad, bad
 
 
 _CONTINUATION = bytes(range(0x80, 0xC0))
@@ -307,7 +335,7 @@ _LINE_BOX_SCORE = 16.0  # four box characters in a row: a drawn line, not junk
 _BIGRAM_SCORE = 1.0   # a pair from _BIGRAMS
 _CLOSE = 12.0         # readings this close (nats) are compared by bigrams too
 _BIGRAM_WINDOW = 4096
-_FIRST_LOOK = 1024    # bytes scored first; more only if that is not enough
+_FIRST_LOOK = 512     # bytes scored first; more only if that is not enough
 _SURE = 30.0          # a lead (nats) after the first look that settles it
 # Mean score per non-ASCII byte below which text is refused as undecodable:
 # Russian text scores about -3.1 (-3.9 at worst in a 40-byte headline), text
@@ -320,8 +348,8 @@ _MIN_SCORE = -4.5
 class _Page:
     """Translation tables that score one code page with C-speed byte operations.
 
-    ``bucket`` maps each non-ASCII byte to a small number that stands for its
-    score (``values`` gives each number's score; ASCII maps to 0, unscored).
+    ``bucket`` maps each non-ASCII byte to a small number (one of ``keys``)
+    that stands for its score (``weights``); ASCII maps to 0, unscored.
     ``case`` maps Russian letters to ``a`` (lowercase) or ``A`` (uppercase),
     _GLUED punctuation to ``d`` and the rest to a space; ``start`` maps ь/ъ/ы
     to ``b``, box drawing to ``g``, ASCII non-letters to a space and the rest
@@ -369,7 +397,7 @@ class _Page:
         self.case, self.start, self.fold = bytes(case), bytes(start), bytes(fold)
         self.sounds = bytes(sounds)
         self.bucket = bytes(bucket)
-        self.values = tuple(values.items())
+        self.keys, self.weights = tuple(values), tuple(values.values())
         # what a run of the bytes DOS texts draw lines with is worth here
         if all(case[b] != 32 for b in _LINES):
             self.line_score = _LINE_SCORE
@@ -378,18 +406,17 @@ class _Page:
         else:
             self.line_score = 0.0
 
-    def score(self, sample: bytes, lines: int) -> tuple[float, int]:
-        """``(score, non-ASCII bytes)`` of reading ``sample`` in this page.
+    def letters_score(self, sample: bytes) -> tuple[float, int]:
+        """``(score, non-ASCII bytes)`` of the characters of ``sample`` one by one."""
+        counts = list(map(sample.translate(self.bucket).count, self.keys))
+        return sum(map(operator.mul, counts, self.weights)), sum(counts)
+
+    def shape_score(self, sample: bytes, lines: int) -> float:
+        """The score of how the letters of ``sample`` go together, at most
+        ``lines * max(0, self.line_score)``.
 
         ``lines`` is how many runs of four _LINES bytes the sample has.
         """
-        buckets = sample.translate(self.bucket)
-        total = 0.0
-        high = 0
-        for key, value in self.values:
-            n = buckets.count(key)
-            total += n * value
-            high += n
         case = sample.translate(self.case)
         flips = case.count(b"aA") + case.count(b"AAa")
         caps = case.count(b" AA") + (case[:2] == b"AA")
@@ -399,10 +426,9 @@ class _Page:
         starts = sample.translate(self.start)
         bad_starts = starts.count(b" b") + (starts[:1] == b"b")
         boxed = starts.count(b"xg") + starts.count(b"gx")
-        total += (flips * _CASE_FLIP + caps * _CAPS_WORD + glued * _GLUED_SCORE
-                  + bad_starts * _BAD_START + boxed * _BOX_TOUCH + clusters)
-        total += lines * self.line_score
-        return total, high
+        return (flips * _CASE_FLIP + caps * _CAPS_WORD + glued * _GLUED_SCORE
+                + bad_starts * _BAD_START + boxed * _BOX_TOUCH + clusters
+                + lines * self.line_score)
 
     def bigram_score(self, sample: bytes) -> float:
         folded = sample[:_BIGRAM_WINDOW].translate(self.fold)
@@ -426,12 +452,7 @@ def _choose_legacy(window: bytes) -> str:
     """
     for size in (_FIRST_LOOK, len(window)):
         sample = window[:size]
-        lines = sample.translate(_LINE_MARKS).count(b"LLLL")
-        scores = {}
-        high = 0
-        for name in LEGACY_ENCODINGS:
-            score, high = _page(name).score(sample, lines)
-            scores[name] = score + _PRIOR[name]
+        scores, high = _scores(sample)
         ranked = sorted(scores.values(), reverse=True)
         if ranked[0] - ranked[1] >= _SURE or size >= len(window):
             break
@@ -447,3 +468,30 @@ def _choose_legacy(window: bytes) -> str:
         raise ArticleError("undecodable text")
     # max() keeps the first of equal scores: the more common page
     return max(LEGACY_ENCODINGS, key=scores.__getitem__)
+
+
+def _scores(sample: bytes) -> tuple[dict[str, float], int]:
+    """Each page's score for ``sample`` (or an upper bound, for a page that
+    cannot win), and the number of non-ASCII bytes.
+
+    Every page gets its letters scored; the shape of the words, which only
+    takes away (but for drawn lines), is scored best page first, and not at
+    all for a page whose letters alone already score too low to matter.
+    """
+    lines = sample.translate(_LINE_MARKS).count(b"LLLL")
+    bounds = {}
+    high = 0
+    for name in LEGACY_ENCODINGS:
+        page = _page(name)
+        score, high = page.letters_score(sample)
+        bounds[name] = score + _PRIOR[name] + lines * max(0.0, page.line_score)
+    scores = {}
+    best = -math.inf
+    for name in sorted(bounds, key=bounds.__getitem__, reverse=True):
+        if bounds[name] < best - max(_SURE, _CLOSE):
+            scores[name] = bounds[name]
+            continue
+        page = _page(name)
+        scores[name] = bounds[name] - lines * max(0.0, page.line_score) + page.shape_score(sample, lines)
+        best = max(best, scores[name])
+    return scores, high
