@@ -193,7 +193,9 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, count_only, 
         render.write_json_lines(out, (render.hit_json(h) for h in result.hits))
     else:
         render.print_hits(render.make_console(color), result.hits)
-    ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
+    # Partial matches (some of the words only) fill up a short list, but "found" means all.
+    found = any(not h.partial for h in result.hits)
+    ctx.exit(ExitCode.OK if found else ExitCode.NO_MATCH)
 
 
 @cli.command()

@@ -172,3 +172,14 @@ def test_analyze(run):
     assert result.stdout.splitlines() == [
         "Атаками\tатак", "в\tв", "Ростове-на-Дону\tростов-на-дон", "Ростове\tростов", "на\tна",
         "Дону\tдон"]
+
+
+def test_partial_matches_are_marked_and_exit_1(run, indexed):
+    result = run("search", "туристы мост", "--json")
+    assert result.exit_code == 1
+    objs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert objs and all(o["partial"] for o in objs)
+    assert {tuple(o["missing"]) for o in objs} == {("мост",), ("туристы",)}
+    shown = run("search", "туристы мост")
+    assert "without мост" in shown.stdout
+    assert run("search", "туристы мост", "-l").stdout == ""
