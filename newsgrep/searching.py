@@ -156,7 +156,8 @@ def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
     """Cut the best fragments of ``text`` around ``spans``; return the snippet and its spans.
 
     Fragments are windows of ``context`` characters around matches, merged
-    when they touch, ranked by how many matches they hold, shown in text order
+    when they touch (up to ``3 * context`` characters), ranked by how many
+    matches they hold, shown in text order
     and joined by «…». Without matches, the snippet is the start of the text.
     """
     text = text.translate(_FLATTEN)
@@ -166,7 +167,7 @@ def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
     windows: list[list] = []  # [start, end, spans]
     for s, e in spans:
         ws, we = max(0, s - context), min(len(text), e + context)
-        if windows and ws <= windows[-1][1]:
+        if windows and ws <= windows[-1][1] and we - windows[-1][0] <= 3 * context:
             windows[-1][1] = max(windows[-1][1], we)
             windows[-1][2].append((s, e))
         else:
