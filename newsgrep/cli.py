@@ -52,6 +52,17 @@ color_option = click.option(
     help="Colour the output; auto: only on a terminal, and never when NO_COLOR is set.")
 
 
+def _encoding_option(ctx, param, value):
+    """An unknown encoding is a usage error, reported once rather than per file."""
+    if value is None:
+        return None
+    from .articles.decode import resolve_encoding
+    try:
+        return resolve_encoding(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx=ctx, param=param) from None
+
+
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="newsgrep")
 def cli():
@@ -68,7 +79,8 @@ def cli():
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start the index over instead of updating it.")
-@click.option("--encoding", metavar="NAME", help="Read text files in this encoding (e.g. cp1251).")
+@click.option("--encoding", metavar="NAME", callback=_encoding_option,
+              help="Read text files in this encoding (e.g. cp1251) instead of detecting it.")
 @click.option("--wait", is_flag=True, help="Wait for another writer instead of failing.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes [default: one per CPU; none for small runs].")
@@ -200,7 +212,9 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, count_only, 
         except BrokenPipeError:
             # Not through click, which turns EPIPE into exit status 1 ("nothing found").
             raise PipeClosed from None
-    ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
+    # Partial matches (some of the words only) fill up a short list, but "found" means all.
+    found = any(not h.partial for h in result.hits)
+    ctx.exit(ExitCode.OK if found else ExitCode.NO_MATCH)
 
 
 @cli.command()

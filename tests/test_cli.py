@@ -115,6 +115,19 @@ def test_bad_option_is_exit_2(run):
     assert result.exit_code == 2 and "Invalid value" in result.stderr
 
 
+def test_unknown_encoding_is_a_usage_error(run, tmp_path):
+    result = run("index", tmp_path, "--encoding", "klingon")
+    assert result.exit_code == 2
+    assert "unknown encoding: klingon" in result.stderr and result.stdout == ""
+
+
+def test_forced_encoding_alias(run, tmp_path):
+    (tmp_path / "a.txt").write_bytes("Заголовок\n\nТекст про атаку.\n".encode("koi8-r"))
+    assert run("index", tmp_path, "--encoding", "KOI8R").exit_code == 0
+    result = run("search", "атака", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout.splitlines()[0])["title"] == "Заголовок"
+
+
 def test_empty_query_is_exit_2(run, indexed):
     result = run("search", "  ")
     assert result.exit_code == 2 and "empty query" in result.stderr
@@ -159,3 +172,14 @@ def test_analyze(run):
     assert result.stdout.splitlines() == [
         "Атаками\tатак", "в\tв", "Ростове-на-Дону\tростов-на-дон", "Ростове\tростов", "на\tна",
         "Дону\tдон"]
+
+
+def test_partial_matches_are_marked_and_exit_1(run, indexed):
+    result = run("search", "туристы мост", "--json")
+    assert result.exit_code == 1
+    objs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert objs and all(o["partial"] for o in objs)
+    assert {tuple(o["missing"]) for o in objs} == {("мост",), ("туристы",)}
+    shown = run("search", "туристы мост")
+    assert "without мост" in shown.stdout
+    assert run("search", "туристы мост", "-l").stdout == ""

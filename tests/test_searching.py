@@ -106,3 +106,20 @@ def test_missing_index_says_how_to_build_one(tmp_path):
 def test_empty_queries_are_errors(fixture_index, query):
     with pytest.raises(QueryError):
         search(fixture_index, query)
+
+
+def test_partial_matches_fill_up_a_short_list_and_say_what_they_lack(fixture_index):
+    hits = search(fixture_index, "туристы мост").hits
+    assert hits and all(h.partial for h in hits)
+    missing = {h.title: h.missing for h in hits}
+    assert missing["Спасатели вывели 14 туристов с перевала после ночной метели"] == ["мост"]
+    assert missing["Аким открыл новый мост через Большую Алматинку"] == ["туристы"]
+    assert count(fixture_index, "туристы мост") == 0
+
+
+def test_strict_matches_come_first_and_negations_stay_excluded(fixture_index):
+    hits = search(fixture_index, "Алматы туристы NOT мост").hits
+    assert not hits[0].partial and hits[0].title.startswith("Спасатели")
+    assert all(h.partial for h in hits[1:])
+    assert all("мост" not in h.title for h in hits)
+    assert search(fixture_index, "туристы мост", partial=False).hits == []

@@ -137,7 +137,7 @@ def _parse_generic(lines: list[str]) -> Article:
         m = _DATELINE.match(rest[0] + " ")
         if m:
             source = m["source"].strip()
-            date = date or find_date(m["date"], default_year=date.year if date else None)
+            date = date or parse_date(m["date"])  # a yearless dateline alone gives no date
     if date is None:
         date = find_date("\n".join(content[:_LINES_FOR_DATE]))
     return Article(title=title, body="\n".join(rest), date=date, source=source, format="text")
