@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import Stemmer
 
@@ -118,34 +118,44 @@ def _analyze(text: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
 
 
 # Word as written -> its index-mode entry: the term of a plain word, or for a
-# hyphenated word the tuple (whole, part, part, ...). For the indexing fast path.
+# hyphenated word the tuple (whole, part, part, ...). For the indexing fast
+# path; one cache per term function (the stem's is _ENTRIES).
 _ENTRIES: dict[str, str | tuple[str, ...]] = {}
+_OTHER_ENTRIES: dict[Callable[[str], str], dict[str, str | tuple[str, ...]]] = {}
 
 
-def _entry(word: str) -> str | tuple[str, ...]:
+def _entry(word: str, term: Callable[[str], str] = _term,
+           cache: dict | None = None) -> str | tuple[str, ...]:
+    cache = _ENTRIES if cache is None else cache
     parts = _HYPHENS.split(word)
     if len(parts) == 1:
-        entry: str | tuple[str, ...] = _term(word)
+        entry: str | tuple[str, ...] = term(word)
     else:
-        stems = [_term(p) for p in parts]
+        stems = [term(p) for p in parts]
         entry = ("-".join(stems), *stems)
-    if len(_ENTRIES) < _CACHE_LIMIT:
-        _ENTRIES[word] = entry
+    if len(cache) < _CACHE_LIMIT:
+        cache[word] = entry
     return entry
 
 
-def postings(text: str) -> dict[str, list[int]]:
+def postings(text: str, term: Callable[[str], str] | None = None) -> dict[str, list[int]]:
     """term -> its positions in ``text``, exactly as index-mode analysis gives them.
 
     The indexing fast path: one ``findall`` and a dict lookup per word, no
     token objects. The sum of the lists' lengths is the field length.
+    ``term`` maps one word (no hyphens) to its term: by default the stem;
+    another function (an unstemmed form, say) gets a cache of its own.
     """
+    if term is None or term is _term:
+        term, cache = _term, _ENTRIES
+    else:
+        cache = _OTHER_ENTRIES.setdefault(term, {})
     out: dict[str, list[int]] = {}
     get = out.get
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
-    found = list(map(_ENTRIES.get, words))
+    found = list(map(cache.get, words))
     if None in found:
-        found = [e if e is not None else _entry(w) for w, e in zip(words, found)]
+        found = [e if e is not None else _entry(w, term, cache) for w, e in zip(words, found)]
     pos = 0
     for entry in found:
         if entry.__class__ is str:
@@ -241,9 +251,17 @@ class NewsAnalyzer(Analyzer):
     def __eq__(self, other):
         return type(other) is type(self) and other.morphology == self.morphology
 
-    def postings(self, text: str) -> dict[str, list[int]]:
-        """term -> positions for indexing ``text`` (see :func:`postings`)."""
-        return postings(text)
+    @property
+    def postings(self) -> Callable[[str], dict[str, list[int]]] | None:
+        """The indexing fast path for this analyzer: ``text -> {term: positions}``.
+
+        ``segments`` uses it instead of calling the analyzer when it is not
+        None; it must give exactly the terms and positions the analyzer gives
+        in index mode. A subclass or mode whose words map to terms by another
+        function returns ``lambda text: postings(text, that_function)``, or
+        None (the analyzer itself is then used, which is correct but slower).
+        """
+        return postings if self.morphology == "stem" and type(self) is NewsAnalyzer else None
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,

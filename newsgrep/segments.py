@@ -55,9 +55,11 @@ def _plan(schema) -> list[tuple]:
     for name in sorted(schema.names()):
         field = schema[name]
         kind = 0
+        fastfn = None
         if field.indexed:
             fmt = field.format
-            fast = (hasattr(field.analyzer, "postings") and not field.vector
+            fastfn = getattr(field.analyzer, "postings", None) if field.analyzer else None
+            fast = (callable(fastfn) and not field.vector
                     and not field.separate_spelling() and fmt.field_boost == 1.0)
             if fast and type(fmt).__name__ == "Positions32":
                 kind = _FAST_POSITIONS
@@ -67,7 +69,8 @@ def _plan(schema) -> list[tuple]:
                 kind = _GENERIC
         elif field.vector or field.separate_spelling():
             raise ValueError(f"field {name!r}: vectors and spelling are not supported")
-        plan.append((name, field, kind, field.scorable, field.stored, field.column_type))
+        plan.append((name, field, kind, field.scorable, field.stored, field.column_type,
+                     fastfn if kind in (_FAST_POSITIONS, _FAST_FREQUENCY) else None))
     return plan
 
 
@@ -109,7 +112,7 @@ class SegmentBuilder:
         perdoc = self._perdoc
         perdoc.start_doc(docnum)
         npost = 0
-        for name, field, kind, scorable, stored, column in self._plan:
+        for name, field, kind, scorable, stored, column, fastfn in self._plan:
             value = doc.get(name)
             lengths = self._lengths[name]
             if value is None:
@@ -129,7 +132,7 @@ class SegmentBuilder:
                             entry += (docnum, weight, vbytes)
                         npost += 1
                 else:
-                    positions = field.analyzer.postings(value)
+                    positions = fastfn(value)
                     encode = field.format.encode if kind == _FAST_POSITIONS else _freq
                     one = self._one if kind == _FAST_POSITIONS else self._one_freq
                     for term, poses in positions.items():
@@ -165,7 +168,7 @@ class SegmentBuilder:
         """
         perdoc = self._perdoc
         columns = {name: reader.column_reader(name, translate=False)
-                   for name, _, _, _, _, column in self._plan
+                   for name, _, _, _, _, column, _ in self._plan
                    if column is not None and reader.has_column(name)}
         docmap: dict[int, int] = {}
         for old in range(reader.doc_count_all()):
@@ -174,7 +177,7 @@ class SegmentBuilder:
             new = docmap[old] = self.doc_count
             stored = reader.stored_fields(old)
             perdoc.start_doc(new)
-            for name, field, kind, scorable, is_stored, column in self._plan:
+            for name, field, kind, scorable, is_stored, column, _ in self._plan:
                 length = (reader.doc_field_length(old, name) or 0) if kind and scorable else 0
                 self._lengths[name].append(length)
                 value = stored.get(name) if is_stored else None

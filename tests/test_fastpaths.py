@@ -53,3 +53,25 @@ def test_plain_hits_are_what_rich_prints_without_colour(rows):
     render.print_hits(render.make_console("never", file=rich_out), hits)
     render.write_hits_plain(plain_out, hits)
     assert plain_out.getvalue() == rich_out.getvalue()
+
+
+def test_only_the_stemming_analyzer_itself_takes_the_stem_fast_path():
+    from newsgrep.analysis import NewsAnalyzer
+
+    class Unstemmed(NewsAnalyzer):  # e.g. an exact-form analyzer built on this one
+        pass
+
+    assert NewsAnalyzer().postings is postings
+    assert Unstemmed().postings is None
+    assert NewsAnalyzer("lemma").postings is None
+
+
+def test_fast_postings_with_another_term_function():
+    from newsgrep.analysis import normalize
+
+    text = "Атаки и атака в Нур-Султане, АТАКИ"
+    assert postings(text, normalize) == {
+        "атаки": [0, 6], "и": [1], "атака": [2], "в": [3], "нур-султане": [4], "нур": [4],
+        "султане": [5]}
+    assert postings(text) == {"атак": [0, 2, 6], "и": [1], "в": [3], "нур-султан": [4],
+                              "нур": [4], "султан": [5]}
