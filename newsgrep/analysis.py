@@ -120,8 +120,23 @@ def _analyze(text: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
 # Word as written -> its index-mode entry: the term of a plain word, or for a
 # hyphenated word the tuple (whole, part, part, ...). For the indexing fast
 # path; one cache per term function (the stem's is _ENTRIES).
+# Bounded at about 25 MB: 2**17 word forms cover nearly all tokens of news text.
+_ENTRIES_LIMIT = 1 << 17
 _ENTRIES: dict[str, str | tuple[str, ...]] = {}
 _OTHER_ENTRIES: dict[Callable[[str], str], dict[str, str | tuple[str, ...]]] = {}
+
+
+def _stem_uncached(word: str) -> str:
+    """The stem of one word, using but not filling _CACHE (_ENTRIES holds it)."""
+    term = _CACHE.get(word)
+    if term is None:
+        form = normalize(word)
+        term = _ENTRIES.get(form)  # «Атака» after «атака»
+        if term is None or term.__class__ is not str:
+            term = _stem(form)
+            if len(_ENTRIES) < _ENTRIES_LIMIT:
+                _ENTRIES[form] = term
+    return term
 
 
 def _entry(word: str, term: Callable[[str], str] = _term,
@@ -129,11 +144,11 @@ def _entry(word: str, term: Callable[[str], str] = _term,
     cache = _ENTRIES if cache is None else cache
     parts = _HYPHENS.split(word)
     if len(parts) == 1:
-        entry: str | tuple[str, ...] = term(word)
+        entry: str | tuple[str, ...] = (_stem_uncached if term is _term else term)(word)
     else:
         stems = [term(p) for p in parts]
         entry = ("-".join(stems), *stems)
-    if len(cache) < _CACHE_LIMIT:
+    if len(cache) < _ENTRIES_LIMIT:
         cache[word] = entry
     return entry
 

@@ -52,8 +52,8 @@ TMP_PREFIX = ".newsgrep-tmp-"
 # A worker finishes a segment (and the parent commits it) this often, so an
 # interrupted run keeps its work; fewer, larger segments make searches faster.
 COMMIT_SECONDS = 300.0
-# A worker spills its postings to a sorted run when it holds this many (about 40 MB).
-SPILL_POSTINGS = 600_000
+# A worker spills its postings to a sorted run when it holds this many (about 30 MB).
+SPILL_POSTINGS = 400_000
 # Incremental runs add small segments; when more than this many are small
 # (under a tenth of the index), they are merged into one.
 MAX_SMALL_SEGMENTS = 6
@@ -403,6 +403,7 @@ class _Committer:
         self.indexname = ix.indexname
         self.schema = schema
         toc = TOC.read(self.storage, self.indexname)
+        self.fresh_toc = fresh_toc
         self.generation = toc.generation
         # A rebuild starts from no segments and commits only at the end.
         self.segments = [] if fresh_toc else list(toc.segments)
@@ -457,8 +458,20 @@ class _Committer:
         _test_hook("committed")
         self.generation = gen
         _remove_old_states(self.directory, gen)
-        # Old TOCs, and after a rebuild the old segments (open readers keep their files).
-        clean_files(self.storage, self.indexname, gen, self.segments)
+        if self.fresh_toc:
+            # A rebuild: the old index's files go now (a search that has them
+            # open keeps them; one that opens them at this very moment fails).
+            clean_files(self.storage, self.indexname, gen, self.segments)
+        else:
+            # Segments a merge dropped stay until the next run starts (see _clean):
+            # a search that opened them may still open their columns lazily.
+            for name in os.listdir(self.directory):
+                if (name.startswith(f"_{self.indexname}_") and name.endswith(".toc")
+                        and name != f"_{self.indexname}_{gen}.toc"):
+                    try:
+                        os.unlink(self.directory / name)
+                    except OSError:
+                        pass
 
     def merge_small(self, tmpdir: str) -> bool:
         """Merge the small segments into one when there are too many; True if it did."""
@@ -623,9 +636,10 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             continue
         todo.append((path, st.st_size, st.st_mtime_ns, before[2] if before else ""))
     gone = [p for p in previous if _under(p, roots)]
+    total_files = len(files)
+    del files, previous  # memory: the workers are forked from this process
 
     committer = _Committer(directory, ix, schema, state, fresh_toc)
-    total_files = len(files)
     done_files = report.unchanged
 
     def progress(n: int) -> None:
@@ -719,6 +733,10 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
     queue = ctx.Queue(maxsize=1024)
     workers = []
+    # The workers share this process's objects copy-on-write; keep their
+    # garbage collector from touching (and so copying) them all.
+    import gc
+    gc.freeze()
     for share in _split(todo, jobs):
         wdir = os.path.join(tmpdir, f"w{len(workers)}")
         os.mkdir(wdir)
@@ -728,6 +746,7 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
                            daemon=True)
         proc.start()
         workers.append((proc, wdir))
+    gc.unfreeze()
     running = len(workers)
     try:
         while running:

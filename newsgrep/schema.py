@@ -165,6 +165,39 @@ def _storage(directory: Path):
     return MappedStorage(str(directory))
 
 
+def _index(storage):
+    """Whoosh's FileIndex, reading the TOC again if a commit replaced it meanwhile.
+
+    Between listing the folder (to find the latest TOC) and opening that TOC,
+    a writer may commit the next one and delete it; Whoosh retries that only
+    when opening a reader, not when opening the index or reading its schema.
+    """
+    import time
+
+    from whoosh.index import FileIndex
+
+    class Index(FileIndex):
+        def __init__(self, storage):
+            for attempt in range(20):
+                try:
+                    return super().__init__(storage)
+                except FileNotFoundError:
+                    if attempt == 19:
+                        raise
+                    time.sleep(0.01)
+
+        def _read_toc(self):
+            for attempt in range(20):
+                try:
+                    return super()._read_toc()
+                except FileNotFoundError:
+                    if attempt == 19:
+                        raise
+                    time.sleep(0.01)
+
+    return Index(storage)
+
+
 def open_index(directory: Path):
     """Open an existing index for reading; returns ``(whoosh_index, IndexMeta)``."""
     from ._whoosh import light_imports
@@ -177,7 +210,7 @@ def open_index(directory: Path):
             f"index at {directory} has format {meta.schema_version}, this newsgrep reads "
             f"{SCHEMA_VERSION} (rebuild it with: newsgrep index --rebuild --index {directory})")
     try:
-        return _storage(directory).open_index(), meta
+        return _index(_storage(directory)), meta
     except EmptyIndexError:
         raise IndexNotFound(_not_found(directory)) from None
     except Exception as e:  # Whoosh raises many kinds for damaged files
