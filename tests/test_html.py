@@ -403,3 +403,9 @@ def test_tgcontest_furniture_left_out(shared, name, kept, furniture):
     for line in kept:
         assert line in lines
     assert_absent(a.body, furniture)
+
+
+def test_marker_characters_in_the_page_are_text():
+    a = parse_html(doc('<meta property="og:title" content="Т">',
+                       "<article><p>Первый\x1eабзац \x1fс управляющими символами внутри.</p></article>"))
+    assert a.body == "Первый абзац с управляющими символами внутри."

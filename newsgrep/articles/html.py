@@ -25,6 +25,7 @@ import codecs
 import json
 import re
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -35,8 +36,8 @@ from .model import Article
 
 __all__ = ["declared_charset", "html_to_text", "parse_html"]
 
-# Marks a line break in extracted text. A control character that parsers keep
-# and articles do not use; a stray one in the page only adds a line break.
+# Mark line breaks and link text in the extracted text: control characters
+# that lexbor keeps and articles do not use (any in the input are blanked).
 _BREAK = "\x1e"
 _LINK = "\x1f"  # brackets link text, to find lines that are mostly links
 
@@ -223,6 +224,8 @@ def _clean_input(text: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = text.encode("utf-8", "replace").decode("utf-8")
+    if _BREAK in text or _LINK in text:  # our markers must come from us only
+        text = text.replace(_BREAK, " ").replace(_LINK, " ")
     if text.count("<") > _MAX_DEPTH and _max_depth(text) > _MAX_DEPTH:
         text = _flatten(text)
     return text
@@ -277,15 +280,14 @@ def _remove_furniture(body: LexborNode) -> None:
             continue
         attrs = node.attributes
         style = attrs.get("style")
-        if style and _HIDDEN_STYLE.search(style):
-            marked.append(node)
-            continue
-        if _names_furniture(attrs.get("class")) or _names_furniture(attrs.get("id")):
+        if (style and _HIDDEN_STYLE.search(style)) or _names_furniture(attrs.get("class")) \
+                or _names_furniture(attrs.get("id")):
             marked.append(node)
     keep = _protected(body)
     _decompose_outermost([n for n in marked if not _contains_any(n, keep)])
 
 
+@lru_cache(maxsize=4096)  # pages repeat their class names hundreds of times
 def _names_furniture(value: str | None) -> bool:
     if not value:
         return False
@@ -659,6 +661,7 @@ def _parse_datetime(value: str) -> datetime | None:
         except ValueError:
             return None
     try:
-        return parse_date(value)
+        parsed = parse_date(value)
     except Exception:  # a date parser under rewrite must not take the page down with it
         return None
+    return parsed.replace(tzinfo=None) if parsed is not None else None
