@@ -409,3 +409,8 @@ def test_marker_characters_in_the_page_are_text():
     a = parse_html(doc('<meta property="og:title" content="Т">',
                        "<article><p>Первый\x1eабзац \x1fс управляющими символами внутри.</p></article>"))
     assert a.body == "Первый абзац с управляющими символами внутри."
+
+
+def test_broken_url_gives_no_source():
+    a = parse_html(doc('<meta property="og:url" content="http://[не-адрес/новость">'))
+    assert (a.source, a.url) == ("", "http://[не-адрес/новость")

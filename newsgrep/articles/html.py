@@ -1,8 +1,6 @@
 """Saved HTML pages -> :class:`Article`.
 
-Metadata comes from what the page declares for machines, most reliable first:
-Open Graph / ``article:*`` meta tags, JSON-LD ``NewsArticle``, Twitter cards,
-other meta names and microdata, and only then the visible ``<h1>``/``<title>``.
+Metadata comes from what the page declares about itself (:mod:`.htmlmeta`).
 
 The body is the article text without the page around it. The page is parsed
 with lexbor (selectolax, a small C extension); ``bench/html_extract.py``
@@ -22,16 +20,13 @@ extraction works in four passes over the tree:
 from __future__ import annotations
 
 import codecs
-import json
 import re
-from datetime import datetime
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import ArticleError
-from .dates import parse_date
+from .htmlmeta import PageMeta
 from .model import Article
 
 __all__ = ["declared_charset", "html_to_text", "parse_html"]
@@ -132,8 +127,6 @@ _LINK_DENSITY_TEXT = 0.9  # paragraphs and lines: only when (nearly) all links, 
                           # like «Сайт рассказывал, <a>какие парки обработают</a>» is text
 _MAX_CLIMB = 40          # ancestors looked at per text run (bounds work on deep trees)
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:/·•»]{1,2}\s+|:\s+")
-
 # Deeper than this, the page is flattened before parsing (see _flatten).
 _MAX_DEPTH = 3000
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
@@ -143,13 +136,6 @@ _NOT_NESTING = frozenset((
     "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot",
     "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body", "title", "script", "style",
 ))
-
-_ISO = re.compile(
-    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
-    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?\s*",
-    re.I,
-)
-_ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|NewsArticle|Report)$")
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.I
@@ -167,7 +153,7 @@ def parse_html(text: str) -> Article:
     the page has no title and no text at all.
     """
     tree = LexborHTMLParser(_clean_input(text))
-    meta = _Meta(tree)
+    meta = PageMeta(tree)
     title = meta.title()
     body = _extract_body(tree, title)
     if not title and not body:
@@ -463,205 +449,3 @@ def _join_lines(lines: list[str], title: str = "", furniture: bool = False) -> s
             continue
         out.append(line)
     return "\n".join(out)
-
-
-# ---------------------------------------------------------------- metadata
-
-
-class _Meta:
-    """What the page declares about itself: meta tags, JSON-LD, <title>, <h1>."""
-
-    def __init__(self, tree: LexborHTMLParser) -> None:
-        self._tags: dict[str, list[str]] = {}
-        root = tree.root
-        if root is None:
-            self._ld: dict = {}
-            self._title_tag = self._h1 = self._canonical = self._time = self._itemprop_date = ""
-            return
-        for node in root.css("meta"):
-            attrs = node.attributes
-            key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or attrs.get("http-equiv")
-            content = attrs.get("content")
-            if key and content and content.strip():
-                self._tags.setdefault(key.strip().lower(), []).append(_SPACES.sub(" ", content).strip())
-        self._ld = _json_ld_article(root)
-        node = root.css_first("head title") or root.css_first("title")
-        self._title_tag = _SPACES.sub(" ", node.text()).strip() if node else ""
-        node = root.css_first("h1")
-        self._h1 = _SPACES.sub(" ", node.text()).strip() if node else ""
-        node = root.css_first('link[rel="canonical"]')
-        self._canonical = (node.attributes.get("href") or "").strip() if node else ""
-        # Read before the body extraction removes furniture (<time> often sits in a header).
-        self._time = _time_value(root.css_first("article time[datetime]"))
-        self._itemprop_date = _time_value(root.css_first('[itemprop="datePublished"]'))
-
-    def _first(self, *keys: str) -> str:
-        for key in keys:
-            values = self._tags.get(key)
-            if values:
-                return values[0]
-        return ""
-
-    def title(self) -> str:
-        return (
-            self._first("og:title")
-            or _ld_text(self._ld.get("headline"))
-            or self._first("twitter:title")
-            or self._h1
-            or _strip_site(self._title_tag, self._first("og:site_name"))
-        )
-
-    def date(self) -> datetime | None:
-        for value in (
-            self._first("article:published_time"),
-            _ld_text(self._ld.get("datePublished")),
-            self._time,
-            self._first("date", "pubdate", "publishdate", "publish-date", "publish_date", "dc.date",
-                        "dc.date.issued", "dcterms.created", "article:published", "sailthru.date",
-                        "parsely-pub-date"),
-            self._itemprop_date,
-        ):
-            if value:
-                parsed = _parse_datetime(value)
-                if parsed is not None:
-                    return parsed
-        return None
-
-    def source(self) -> str:
-        name = self._first("og:site_name") or _ld_name(self._ld.get("publisher"))
-        if name:
-            return name
-        host = urlsplit(self.url()).hostname or "" if self.url() else ""
-        return host[4:] if host.startswith("www.") else host
-
-    def section(self) -> str:
-        return self._first("article:section") or _ld_text(self._ld.get("articleSection"))
-
-    def url(self) -> str:
-        return (
-            self._first("og:url")
-            or self._canonical
-            or _ld_text(self._ld.get("url"))
-            or _ld_text(self._ld.get("mainEntityOfPage"))
-        )
-
-    def lead(self) -> str:
-        return (
-            self._first("og:description", "description", "twitter:description")
-            or _ld_text(self._ld.get("description"))
-        )
-
-    def tags(self) -> list[str]:
-        values = self._tags.get("article:tag") or []
-        if not values:
-            for key in ("keywords", "news_keywords"):
-                for value in self._tags.get(key, []):
-                    values = values + value.split(",")
-        if not values:
-            kw = self._ld.get("keywords")
-            values = kw if isinstance(kw, list) else str(kw or "").split(",")
-        out: list[str] = []
-        for value in values:
-            tag = _SPACES.sub(" ", str(value)).strip()
-            if tag and tag not in out:
-                out.append(tag)
-        return out
-
-
-def _time_value(node: LexborNode | None) -> str:
-    if node is None:
-        return ""
-    attrs = node.attributes
-    return (attrs.get("datetime") or attrs.get("content") or node.text() or "").strip()
-
-
-def _json_ld_article(root: LexborNode) -> dict:
-    """The first JSON-LD object typed as an article (NewsArticle, Article, BlogPosting ...)."""
-    for node in root.css('script[type="application/ld+json"]'):
-        raw = (node.text() or "").strip()
-        raw = raw.removeprefix("<!--").removesuffix("-->").strip()
-        if raw.startswith("//<![CDATA["):
-            raw = raw[len("//<![CDATA["):].removesuffix("//]]>")
-        try:
-            data = json.loads(raw, strict=False)
-        except (ValueError, RecursionError):
-            continue
-        found = _find_article(data, 0)
-        if found is not None:
-            return found
-    return {}
-
-
-def _find_article(data: object, depth: int) -> dict | None:
-    if depth > 6:
-        return None
-    if isinstance(data, list):
-        for item in data:
-            found = _find_article(item, depth + 1)
-            if found is not None:
-                return found
-    elif isinstance(data, dict):
-        kind = data.get("@type")
-        kinds = kind if isinstance(kind, list) else [kind]
-        if any(isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds):
-            return data
-        for key in ("@graph", "mainEntity", "itemListElement"):
-            if key in data:
-                found = _find_article(data[key], depth + 1)
-                if found is not None:
-                    return found
-    return None
-
-
-def _ld_text(value: object) -> str:
-    """A JSON-LD value as text: strings as they are, first item of a list, @id/url of an object."""
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    if isinstance(value, dict):
-        value = value.get("@id") or value.get("url") or value.get("name") or ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    return _SPACES.sub(" ", value).strip() if isinstance(value, str) else ""
-
-
-def _ld_name(value: object) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        return _ld_text(value.get("name"))
-    return _ld_text(value)
-
-
-def _strip_site(title: str, site: str) -> str:
-    """«Заголовок - Сайт» / «Заголовок | Сайт» (or «Сайт | Заголовок») -> «Заголовок»."""
-    seps = list(_TITLE_SEPARATORS.finditer(title))
-    if not seps:
-        return title
-    first, last = seps[0], seps[-1]
-    head, tail = title[: last.start()].strip(), title[last.end():].strip()
-    site = site.strip().lower()
-    if site:
-        if tail.lower() == site:
-            return head
-        if title[: first.start()].strip().lower() == site:
-            return title[first.end():].strip()
-    # No site name to compare with: a short last segment after « | » or « - » is the site.
-    if last.group().strip() in ("|", "-", "–", "—") and len(tail.split()) <= 3 and len(tail) < len(head):
-        return head
-    return title
-
-
-def _parse_datetime(value: str) -> datetime | None:
-    """ISO 8601 at the wall-clock time written (offset dropped), else Russian/numeric forms."""
-    m = _ISO.fullmatch(value)
-    if m:
-        y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-        try:
-            return datetime(y, mo, d, h, mi, s)
-        except ValueError:
-            return None
-    try:
-        parsed = parse_date(value)
-    except Exception:  # a date parser under rewrite must not take the page down with it
-        return None
-    return parsed.replace(tzinfo=None) if parsed is not None else None
