@@ -265,6 +265,22 @@ def test_deeply_nested_page(opening, closing):
     assert a.body == "Глубоко вложенный абзац\nс достаточным количеством текста внутри."
 
 
+@pytest.mark.parametrize("junk", [
+    "<a " * 300_000,                              # tag starts that never end
+    '<div title=<<<<>' * 60_000,                  # nesting hidden from a naive tag scan
+    '<div title="<p>">' * 60_000,
+    "<div class=x>" * 2_999 + "<p>текст</p>" * 5_000,  # just under the flattening depth
+    "<p>x" * 300_000,                             # more elements than the per-element passes take
+])
+def test_junk_markup_finishes(junk):
+    # Each of these once took minutes (quadratic work); now a second or two.
+    try:
+        parse_html(junk)
+    except ArticleError:
+        pass
+    html_to_text(junk)
+
+
 HTML_BITS = st.sampled_from([
     "<p>", "</p>", "<div class='share'>", "<div>", "</div>", "<article>", "</article>", "<br>", "<a href=x>",
     "</a>", "<script>", "</script>", "<title>", "</title>", "<h1>", "</h1>", "&nbsp;", "&mdash;", "&",

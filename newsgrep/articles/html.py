@@ -125,11 +125,19 @@ _SIBLING_SHARE = 0.25   # a sibling with this share of the best score is article
 _LINK_DENSITY = 0.6      # lists and divs with more of their text in links are link lists
 _LINK_DENSITY_TEXT = 0.9  # paragraphs and lines: only when (nearly) all links, as a sentence
                           # like «Сайт рассказывал, <a>какие парки обработают</a>» is text
+_MAX_EXPLICIT = 20       # declared roots compared (nested junk can have thousands)
 _MAX_CLIMB = 40          # ancestors looked at per text run (bounds work on deep trees)
 
 # Deeper than this, the page is flattened before parsing (see _flatten).
 _MAX_DEPTH = 3000
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+# A start or end tag; attribute values may hold '<' and '>' when quoted, and
+# '<' that starts no tag when not. The alternatives start with different
+# characters, so a failed match does not backtrack, and a '<' that starts a
+# tag ends the attempt: linear on junk such as «<a <a <a ...».
+_TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:[^<>"']|"[^"]*"|'[^']*'|<(?![A-Za-z/!?]))*?(/?)>""")
+# More tags than this (a real page has tens of thousands at most): junk or a
+# dump; the text is taken without the per-element passes, which cost ~10 µs each.
+_MAX_ELEMENTS = 200_000
 _NOT_NESTING = frozenset((
     # void elements, and elements the parser closes by itself when the next one starts
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
@@ -152,10 +160,11 @@ def parse_html(text: str) -> Article:
     Never fails on malformed markup; raises :class:`ArticleError` only when
     the page has no title and no text at all.
     """
-    tree = LexborHTMLParser(_clean_input(text))
+    text = _clean_input(text)
+    tree = LexborHTMLParser(text)
     meta = PageMeta(tree)
     title = meta.title()
-    body = _extract_body(tree, title)
+    body = _extract_body(tree, title, huge=text.count("<") > _MAX_ELEMENTS)
     if not title and not body:
         raise ArticleError("no text in HTML page")
     return Article(
@@ -185,7 +194,11 @@ def html_to_text(fragment: str) -> str:
     tree = LexborHTMLParser(fragment)
     tree.strip_tags(["script", "style", "template", "noscript", "title"])
     body = tree.body
-    return _node_text(body) if body is not None else ""
+    if body is None:
+        return ""
+    if fragment.count("<") > _MAX_ELEMENTS:
+        return _join_lines(body.text(deep=True, separator="\n").split("\n"))
+    return _node_text(body)
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -246,11 +259,13 @@ def _flatten(text: str) -> str:
     return _TAG.sub(repl, text)
 
 
-def _extract_body(tree: LexborHTMLParser, title: str) -> str:
+def _extract_body(tree: LexborHTMLParser, title: str, huge: bool = False) -> str:
     body = tree.body
     if body is None:
         return ""
     tree.strip_tags(_JUNK_TAGS)
+    if huge:
+        return _join_lines(body.text(deep=True, separator="\n").split("\n"))
     _remove_furniture(body)
     root = _content_root(body)
     _remove_link_lists(root)
@@ -269,8 +284,8 @@ def _remove_furniture(body: LexborNode) -> None:
         if (style and _HIDDEN_STYLE.search(style)) or _names_furniture(attrs.get("class")) \
                 or _names_furniture(attrs.get("id")):
             marked.append(node)
-    keep = _protected(body)
-    _decompose_outermost([n for n in marked if not _contains_any(n, keep)])
+    keep = _holders(body)
+    _decompose_outermost([n for n in marked if n.mem_id not in keep])
 
 
 @lru_cache(maxsize=4096)  # pages repeat their class names hundreds of times
@@ -283,20 +298,15 @@ def _names_furniture(value: str | None) -> bool:
     return False
 
 
-def _protected(body: LexborNode) -> set[int]:
-    """Elements that are the article itself: never removed as furniture."""
-    nodes = body.css('[itemprop="articleBody"],[itemprop="articlebody"],article,main,[role="main"]')
-    return {n.mem_id for n in nodes}
-
-
-def _contains_any(node: LexborNode, ids: set[int]) -> bool:
-    if not ids:
-        return False
-    if node.mem_id in ids:
-        return True
-    # Ancestor check from the protected side would need their handles; the
-    # subtree of a furniture element is usually small, so look down instead.
-    return any(n.mem_id in ids for n in node.css("article,main,[itemprop],[role]"))
+def _holders(body: LexborNode) -> set[int]:
+    """The article's own elements and everything around them: never removed as furniture."""
+    holders: set[int] = set()
+    for node in body.css('[itemprop="articleBody"],[itemprop="articlebody"],article,main,[role="main"]'):
+        # Up to the first ancestor already known: linear in the tree, however nested.
+        while node is not None and node.mem_id not in holders:
+            holders.add(node.mem_id)
+            node = node.parent
+    return holders
 
 
 def _decompose_outermost(nodes: list[LexborNode]) -> None:
@@ -320,7 +330,7 @@ def _content_root(body: LexborNode) -> LexborNode:
     # Declared roots win unless they are a teaser beside the real text.
     explicit = body.css('[itemprop="articleBody"],[itemprop="articlebody"]') or body.css("article")
     if explicit:
-        node = max(explicit, key=_prose_length)
+        node = max(explicit[:_MAX_EXPLICIT], key=_prose_length)
         if best is None or _prose_length(node) >= _ROOT_SHARE * best_score:
             return node
     return best if best is not None else body
@@ -381,19 +391,41 @@ def _prose_length(node: LexborNode) -> int:
 
 def _remove_link_lists(root: LexborNode) -> None:
     """Drop link lists and «Читайте также» blocks inside the content root."""
-    marked: list[LexborNode] = []
-    for node in root.css("ul,ol,dl,p,div,section,table,h2,h3,h4,h5,h6,blockquote"):
-        # Lengths of stripped text runs: source indentation must not count as text.
-        length = len(node.text(deep=True, strip=True))
+    # One pass over the text runs, crediting each to its block ancestors (up to
+    # _MAX_CLIMB levels): linear, where asking every block for its text is
+    # quadratic on nested markup. Blocks farther from any text are wrappers.
+    stats: dict[int, list] = {}  # mem_id -> [node, text length, link text length]
+    root_id = root.mem_id
+    for text_node in root.traverse(include_text=True, skip_empty=True):
+        if not text_node.is_text_node:
+            continue
+        length = len((text_node.text_content or "").strip())
         if not length:
             continue
-        links = node.css("a")
-        link_len = sum(len(a.text(deep=True, strip=True)) for a in links)
+        node, depth, in_link = text_node.parent, 0, False
+        while node is not None and depth < _MAX_CLIMB:
+            tag = node.tag
+            if tag == "a":
+                in_link = True
+            elif tag in _LIST_TAGS:
+                entry = stats.get(node.mem_id)
+                if entry is None:
+                    entry = stats[node.mem_id] = [node, 0, 0]
+                entry[1] += length
+                if in_link:
+                    entry[2] += length
+            if node.mem_id == root_id:
+                break
+            node, depth = node.parent, depth + 1
+    marked: list[LexborNode] = []
+    for node, length, link_len in stats.values():
+        if node.mem_id == root_id:
+            continue  # the root is the article: its handle must stay alive
         limit = _LINK_DENSITY_TEXT if node.tag in ("p", "blockquote") else _LINK_DENSITY
-        if links and link_len > limit * length:
+        if link_len > limit * length:
             marked.append(node)
-        elif _READ_ALSO.match(node.text(deep=True, separator=" ", strip=True)[:80]) and (
-            length < 300 or link_len > 0.3 * length
+        elif (length < 300 or link_len > 0.3 * length) and _READ_ALSO.match(
+            node.text(deep=True, separator=" ", strip=True)[:80]
         ):
             marked.append(node)
             if node.tag in ("h2", "h3", "h4", "h5", "h6"):
@@ -403,6 +435,9 @@ def _remove_link_lists(root: LexborNode) -> None:
                 if nxt is not None and nxt.tag in ("ul", "ol", "div", "p"):
                     marked.append(nxt)
     _decompose_outermost(marked)
+
+
+_LIST_TAGS = frozenset(("ul", "ol", "dl", "p", "div", "section", "table", "h2", "h3", "h4", "h5", "h6", "blockquote"))
 
 
 def _node_text(root: LexborNode, title: str = "", furniture: bool = False) -> str:

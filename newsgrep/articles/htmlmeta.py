@@ -22,11 +22,14 @@ _SPACES = re.compile(r"\s+")
 _MAX_TAGS = 100  # a keywords meta can be a dump of the whole site's tags
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:/·•»]{1,2}\s+|:\s+")
 
+# Written so that no two parts can match the same characters: the value comes
+# from the page and must not make the match backtrack.
 _ISO = re.compile(
-    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
-    r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?\s*",
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT))?",
     re.I,
 )
+_MAX_DATE = 64  # characters; longer values are not dates
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|NewsArticle|Report)$")
 
 _ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|NewsArticle|Report)$")
@@ -226,6 +229,9 @@ def _strip_site(title: str, site: str) -> str:
 
 def _parse_datetime(value: str) -> datetime | None:
     """ISO 8601 at the wall-clock time written (offset dropped), else Russian/numeric forms."""
+    value = value.strip()
+    if len(value) > _MAX_DATE:
+        return None
     m = _ISO.fullmatch(value)
     if m:
         y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
