@@ -213,6 +213,13 @@ def test_no_text_raises_article_error(text):
         parse_html(text)
 
 
+def test_hidden_body_is_still_read():
+    # Saved pages often hide <body> until their scripts run.
+    a = parse_html('<body hidden aria-hidden="true" role="navigation" class="menu" style="display:none">'
+                   "<p>Текст статьи вполне достаточной длины для теста.</p></body>")
+    assert a.body == "Текст статьи вполне достаточной длины для теста."
+
+
 def test_title_only_page_has_empty_body():
     a = parse_html(doc('<meta property="og:title" content="Только заголовок">', ""))
     assert (a.title, a.body) == ("Только заголовок", "")

@@ -285,7 +285,8 @@ def _remove_furniture(body: LexborNode) -> None:
                 or _names_furniture(attrs.get("id")):
             marked.append(node)
     keep = _holders(body)
-    _decompose_outermost([n for n in marked if n.mem_id not in keep])
+    # <body> itself is never furniture (pages hide it until their scripts run).
+    _decompose_outermost([n for n in marked if n.mem_id not in keep and n.tag not in ("body", "html")])
 
 
 @lru_cache(maxsize=4096)  # pages repeat their class names hundreds of times
@@ -312,16 +313,32 @@ def _holders(body: LexborNode) -> set[int]:
 def _decompose_outermost(nodes: list[LexborNode]) -> None:
     """Remove nodes, skipping those inside another removed node: their handles die with it."""
     ids = {n.mem_id for n in nodes}
-    done: set[int] = set()
+    # Unmarked elements already known to be outside / inside a marked one, so
+    # that nested furniture costs one climb, not one per level.
+    outside: set[int] = set()
+    inside: set[int] = set()
+    outermost: dict[int, LexborNode] = {}
+    # Decide everything first: a handle inside a removed subtree must not be touched.
     for node in nodes:
-        if node.mem_id in done:
+        if node.mem_id in outermost:
             continue
+        path = []
         parent = node.parent
-        while parent is not None and parent.mem_id not in ids:
+        while parent is not None:
+            pid = parent.mem_id
+            if pid in ids or pid in inside:
+                inside.update(path)
+                break
+            if pid in outside:
+                parent = None
+                break
+            path.append(pid)
             parent = parent.parent
         if parent is None:
-            done.add(node.mem_id)
-            node.decompose()
+            outside.update(path)
+            outermost[node.mem_id] = node
+    for node in outermost.values():
+        node.decompose()
 
 
 def _content_root(body: LexborNode) -> LexborNode:
