@@ -378,6 +378,9 @@ def test_html_to_text_ria_fragments(shared):
     (b'<meta http-equiv="Content-Type" content="text/html; charset=cp866">', "cp866"),
     (b"<meta content='text/html;charset=utf-8' http-equiv='content-type'>", "utf-8"),
     (b'<?xml version="1.0" encoding="windows-1251"?><html>', "cp1251"),
+    (b'<meta charset="x-mac-cyrillic">', "mac-cyrillic"),
+    (b'<meta charset="UTF-16">', "utf-8"),  # as browsers read it
+    (b'<meta charset="iso-8859-1">', "cp1252"),
     (b'<meta charset="no-such-charset">', None),
     (b"<html><head><title>x</title>", None),
     (b"", None),

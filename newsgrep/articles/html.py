@@ -148,6 +148,8 @@ _NOT_NESTING = frozenset((
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.I
 )
+_CHARSET_ALIASES = {"x-mac-cyrillic": "mac-cyrillic", "x-cp1251": "cp1251", "win-1251": "cp1251",
+                    "windows-1251": "cp1251", "x-user-defined": "cp1252"}
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{1,40})""")
 
 
@@ -208,10 +210,18 @@ def declared_charset(data: bytes) -> str | None:
     if not m:
         return None
     label = m.group(1).decode("ascii").lower()
+    label = _CHARSET_ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
     except LookupError:
         return None
+    # As browsers do (WHATWG Encoding): a page that could declare UTF-16 in
+    # ASCII is not UTF-16, and Latin-1/ASCII labels mean windows-1252.
+    if name.startswith(("utf-16", "utf-32")):
+        return "utf-8"
+    if name in ("latin-1", "iso8859-1", "ascii"):
+        return "cp1252"
+    return name
 
 
 # ---------------------------------------------------------------- body
