@@ -177,15 +177,29 @@ class Peekable(io.RawIOBase):
 
     def __init__(self, raw: BinaryIO):
         self._raw = raw
+        # read1: one step of the decompressor at a time, so the bytes before a
+        # damaged block come out before the error does.
+        self._read = getattr(raw, "read1", raw.read)
         self._buf = b""
+        self._error: BaseException | None = None
 
     def readable(self) -> bool:
         return True
 
     def peek(self, size: int = HEAD_SIZE) -> bytes:
-        """Up to ``size`` bytes from the current position, without consuming them."""
-        while len(self._buf) < size:
-            more = self._raw.read(size - len(self._buf))
+        """Up to ``size`` bytes from the current position, without consuming them.
+
+        Damaged data after some bytes is reported by the read that reaches it,
+        not by the peek: what comes before the damage can still be read.
+        """
+        while len(self._buf) < size and self._error is None:
+            try:
+                more = self._read(size - len(self._buf))
+            except CORRUPT as e:
+                if not self._buf:
+                    raise
+                self._error = e
+                break
             if not more:
                 break
             self._buf += more
@@ -201,7 +215,10 @@ class Peekable(io.RawIOBase):
             b[:n] = self._buf[:n]
             self._buf = self._buf[n:]
             return n
-        data = self._raw.read(len(b))
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        data = self._read(len(b))
         n = len(data)
         b[:n] = data
         return n
@@ -224,20 +241,22 @@ class Peekable(io.RawIOBase):
                 raise ArticleError(f"too large for one article (over {limit >> 20} MB)")
 
 
-def codec_for(data: bytes, encoding: str | None) -> str:
-    """The codec for a stream that starts with ``data``: decode.py decides on the sample."""
-    if data.startswith(b"\xef\xbb\xbf") and not encoding:
-        return "utf-8-sig"
-    sample = data
-    # The sample may end inside a UTF-8 character: drop up to 3 bytes so it does not.
+def utf8_boundary(data: bytes) -> bytes:
+    """``data`` without a UTF-8 character cut off at its end (a sample, a truncated file)."""
     for cut in range(4):
         try:
             (data[:len(data) - cut] if cut else data).decode("utf-8")
         except UnicodeDecodeError:
             continue
-        sample = data[:len(data) - cut] if cut else data
-        break
-    _, name = decode_bytes(sample, encoding)
+        return data[:len(data) - cut] if cut else data
+    return data  # not UTF-8 at all: any cut is as good
+
+
+def codec_for(data: bytes, encoding: str | None) -> str:
+    """The codec for a stream that starts with ``data``: decode.py decides on the sample."""
+    if data.startswith(b"\xef\xbb\xbf") and not encoding:
+        return "utf-8-sig"
+    _, name = decode_bytes(utf8_boundary(data), encoding)
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -325,6 +344,7 @@ def _read_single(src: Source, kind: str, *, encoding: str | None, warn: Warn) ->
             raise ArticleError(describe(e)) from None
         # A truncated article is still worth finding: keep what was read.
         warn(f"{src.label}: {describe(e)}; the article is incomplete")
+        parts = [utf8_boundary(b"".join(parts))]
     data = b"".join(parts)
     if not data.strip():
         raise ArticleError("empty file")

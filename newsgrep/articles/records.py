@@ -55,6 +55,7 @@ WRAPPER_KEYS = frozenset({"data", "items", "articles", "news", "results", "docs"
 #: A JSON line / JSON value / CSV field longer than this is not a record.
 MAX_RECORD_CHARS = 32 * 1024 * 1024
 TITLE_CHARS = 120
+_CHUNK_CHARS = 1 << 18  # the JSON scanner reads this much at a time
 _EMPTY = frozenset({"", "-", "—", "nan", "NaN", "None", "none", "null", "NULL"})
 _DECODER = json.JSONDecoder(strict=False)
 
@@ -487,7 +488,7 @@ def _read_json(stream: Peekable, kind: str, label: str, encoding: str | None,
     mapper = Mapper(JSON, label, codec, warn)
     if not stripped.startswith(("{", "[")):
         raise ArticleError("not JSON")
-    scanner = _Scanner(lambda: text.read(1 << 18), line1.lstrip("\ufeff"), n1)
+    scanner = _Scanner(lambda: text.read(_CHUNK_CHARS), line1.lstrip("\ufeff"), n1)
     yield from _json_document(mapper, scanner, label, warn)
     return mapper
 
@@ -826,18 +827,28 @@ def _sniff_dialect(sample: list[str], kind: str) -> tuple[str, int]:
         if not counts[delimiter]:
             delimiter = "\t" if kind == TSV else ","
     # Many TSV dumps do not quote at all, and a field that starts with «"» then
-    # swallows the lines after it: take the quoting under which rows fit the header.
+    # swallows the lines after it: for tabs, take the quoting under which rows fit
+    # the header. (Comma and semicolon files always quote; a broken quote there is
+    # a broken row, not a dialect.)
+    if delimiter != "\t":
+        return delimiter, csv.QUOTE_MINIMAL
     body = sample[:-1] if len(sample) >= _SAMPLE_LINES else sample
-    scores = {}
+    scores, parsed = {}, {}
     for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+        rows = parsed[quoting] = []
         try:
-            rows = list(csv.reader(body, delimiter=delimiter, quoting=quoting))
+            for row in csv.reader(body, delimiter=delimiter, quoting=quoting):
+                rows.append(row)
         except csv.Error:
-            scores[quoting] = -1
-            continue
+            pass
         width = len(rows[0]) if rows else 0
-        scores[quoting] = sum(len(r) == width for r in rows[1:]) - sum(len(r) != width for r in rows[1:] if r)
-    quoting = csv.QUOTE_NONE if scores[csv.QUOTE_NONE] > scores[csv.QUOTE_MINIMAL] else csv.QUOTE_MINIMAL
+        scores[quoting] = sum(1 if len(r) == width else -1 for r in rows[1:] if r)
+    if scores[csv.QUOTE_NONE] != scores[csv.QUOTE_MINIMAL]:
+        return delimiter, max(scores, key=scores.get)
+    # A tie: quoting writers wrap whole fields («"a b"») or double quotes inside them.
+    quoted = any((len(f) >= 2 and f[0] == f[-1] == '"') or '""' in f
+                 for row in parsed[csv.QUOTE_NONE] for f in row)
+    quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
     return delimiter, quoting
 
 
