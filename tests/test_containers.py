@@ -335,3 +335,206 @@ def test_arbitrary_bytes_raise_only_article_errors(tmp_path, suffix, data):
             assert isinstance(article.title, str) and isinstance(article.body, str)
     except ArticleError:
         pass
+
+
+# --- the shared corpus: official dump formats --------------------------------------------
+# Expectations come from the raw files through csv/json/tarfile/zipfile, not from newsgrep.
+
+import csv  # noqa: E402
+import glob  # noqa: E402
+import html  # noqa: E402
+import re  # noqa: E402
+
+from newsgrep.articles import dates  # noqa: E402
+
+CORUS = "corpus/raw/corus_fixtures"
+NEW_DATES = hasattr(dates, "date_from_url")
+RU_MONTHS = {"янв": 1, "фев": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "июн": 6, "июл": 7,
+             "авг": 8, "сен": 9, "окт": 10, "ноя": 11, "дек": 12}
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_date(actual, expected, *, words: bool = False):
+    """Word and slash dates need the full dates.py; the interim one may return None for them."""
+    if words and not NEW_DATES:
+        assert actual in (expected, None)
+    else:
+        assert actual == expected
+
+
+def csv_rows(text_stream):
+    csv.field_size_limit(1 << 30)
+    return list(csv.DictReader(text_stream))
+
+
+@pytest.mark.parametrize("name, opener", [("lenta-ru-news.csv.gz", gzip.open), ("lenta-ru-news.csv.bz2", bz2.open)])
+def test_corus_lenta_csv(shared, name, opener):
+    path = shared / CORUS / name
+    with opener(path, "rt", encoding="utf-8", newline="") as f:
+        rows = csv_rows(f)
+    articles, warnings = read(path)
+    first = rows[0]
+    assert len(articles) == len(rows) and warnings == []
+    assert articles[0].title == squash(first["title"])
+    assert articles[0].url == first["url"] and articles[0].section == first["topic"]
+    if first.get("date"):
+        assert_date(articles[0].date, datetime.strptime(first["date"], "%Y/%m/%d"))
+    else:  # no date column: the date in the URL
+        y, m, d = re.search(r"/news/(\d{4})/(\d\d)/(\d\d)/", first["url"]).groups()
+        assert_date(articles[0].date, datetime(int(y), int(m), int(d)), words=True)
+
+
+ODS = ["gazeta.csv.gz", "interfax.csv.gz", "iz.csv.gz", "meduza.csv.gz", "ria.csv.gz", "rt.csv.gz",
+       "tass-001.csv.gz"]
+
+
+@pytest.mark.parametrize("name", ODS)
+def test_corus_ods_csv(shared, name):
+    path = shared / CORUS / "ods" / name
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        rows = csv_rows(f)
+    articles, warnings = read(path)
+    assert len(articles) == len(rows) and warnings == []
+    assert articles[0].title == squash(rows[0]["title"])
+    assert articles[0].date == datetime.strptime(rows[0]["date"], "%Y-%m-%d %H:%M:%S")
+    assert articles[0].url == rows[0]["url"]
+    assert "\n" in articles[0].body or "n" not in rows[0]["text"]  # the lost newlines are back
+
+
+def test_corus_ria_json(shared):
+    path = shared / CORUS / "ria.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    articles, warnings = read(path)
+    assert len(articles) == len(records) and warnings == []
+    assert articles[0].title == squash(records[0]["title"])
+    assert articles[0].date is None  # the dump has no dates
+    assert "<" not in articles[0].body and "риа новости" in articles[0].body
+
+
+BURIY = ["lenta.tar.bz2", "news-articles-2014.tar.bz2", "news-articles-2015-part1.tar.bz2",
+         "news-articles-2015-part2.tar.bz2", "webhose-2016.tar.bz2"]
+
+
+@pytest.mark.parametrize("name", BURIY)
+def test_corus_buriy_tarballs(shared, name):
+    path = shared / CORUS / "buriy" / name
+    rows, first_member = [], None
+    with tarfile.open(path) as tar:
+        for member in tar:
+            if member.isfile():
+                member_rows = csv_rows(io.TextIOWrapper(tar.extractfile(member), "utf-8", newline=""))
+                first_member = first_member or member.name
+                rows.extend(member_rows)
+    articles, warnings = read(path)
+    first = rows[0]
+    assert len(articles) == len(rows) and warnings == []
+    assert articles[0].key == f"{first_member}#2"
+    assert articles[0].title == squash(first["title"])
+    stamp = first.get("datetime") or first.get("date")
+    assert articles[0].date == datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S")
+
+
+def taiga_expected(path):
+    """(number of texts, metadata row of the first text) straight from the tarball."""
+    metas, texts = {}, []
+    with tarfile.open(path) as tar:
+        for member in tar:
+            if not member.isfile():
+                continue
+            base = member.name.rsplit("/", 1)[-1]
+            if re.fullmatch(r"(newmetadata|metatable_\d+)\.csv", base):
+                f = io.TextIOWrapper(tar.extractfile(member), "utf-8", newline="")
+                for row in csv.DictReader(f, delimiter="\t"):
+                    metas.setdefault(row["textid"], row)
+            elif "/texts/" in member.name and base.endswith(".txt"):
+                texts.append(base[:-4])
+    first = texts[0]
+    return len(texts), metas.get(first) or metas.get(first.split("_", 1)[-1])
+
+
+def taiga_date(date: str, time: str) -> datetime:
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            d = datetime.strptime(date, fmt)
+            break
+        except ValueError:
+            continue
+    else:
+        day, month, year = re.match(r"(\d+) (\w+)\.? (\d{4})", date).groups()
+        d = datetime(int(year), RU_MONTHS[month[:3].lower()], int(day))
+    h, m = time[:5].split(":")
+    return d.replace(hour=int(h), minute=int(m))
+
+
+@pytest.mark.parametrize("name", ["Fontanka.tar.gz", "Interfax.tar.gz", "KP.tar.gz", "Lenta.tar.gz", "NPlus1.tar.gz"])
+def test_corus_taiga_tarballs(shared, name):
+    path = shared / CORUS / "taiga" / name
+    count, meta = taiga_expected(path)
+    articles, warnings = read(path)
+    assert len(articles) == count and warnings == []
+    assert articles[0].title == squash(html.unescape(meta["textname"]))
+    assert articles[0].section == meta["textrubric"]
+    words = bool(re.search(r"[А-Яа-яЁё]", meta["date"]))
+    assert_date(articles[0].date, taiga_date(meta["date"], meta["time"]), words=words)
+
+
+def test_corus_persons_1000_zip(shared):
+    path = shared / CORUS / "Persons-1000.zip"
+    with zipfile.ZipFile(path) as zf:
+        texts = [n for n in zf.namelist() if n.endswith("/text.txt") and "__MACOSX" not in n]
+        lines = zf.read(texts[0]).decode("cp1251").splitlines()
+    articles, warnings = read(path)
+    assert len(articles) == len(texts) and warnings == []
+    assert (articles[0].key, articles[0].title, articles[0].encoding) == (texts[0], lines[0].strip(), "cp1251")
+    assert_date(articles[0].date, datetime.strptime(lines[2].strip(), "%d/%m/%Y %H:%M"), words=True)
+
+
+def test_corus_collection5(shared):
+    paths = sorted((shared / CORUS / "Collection5").glob("*"))
+    supported = [p for p in paths if is_supported(p)]
+    assert [p.suffix for p in supported] == [".txt"] * len(supported)  # not the .ann files
+    for p in supported:
+        lines = p.read_text("utf-8").splitlines()
+        (a,), warnings = read(p)
+        assert a.title == lines[0].strip() and warnings == []
+        assert_date(a.date, datetime.strptime(lines[2].strip(), "%d/%m/%Y %H:%M"), words=True)
+
+
+def test_corus_bsnlp(shared):
+    paths = sorted((shared / CORUS / "bsnlp").rglob("*.txt"))
+    assert paths
+    for p in paths:
+        lines = p.read_text("utf-8").splitlines()
+        (a,), _ = read(p)
+        assert (a.title, a.url, a.date) == (lines[4].strip(), lines[3].strip(),
+                                             datetime.strptime(lines[2], "%Y-%m-%d"))
+
+
+@pytest.mark.parametrize("name", ["articles/ru_kw_eval_rt_ng.jsonl.gz", "articles/ria_2023_topics.jsonl.gz",
+                                  "articles/nerel_wikinews.jsonl.gz", "posts/telegram_news_posts.jsonl.gz"])
+def test_corpus_jsonl_gz(shared, name):
+    path = shared / "corpus" / name
+    count, first = 0, None
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            first = first or record
+            count += bool((record["title"] or "").strip() or (record["text"] or "").strip())
+    warnings: list[str] = []
+    got, a = 0, None
+    for article in read_file(path, warn=warnings.append):
+        got += 1
+        a = a or article
+    assert got == count
+    assert a.key == first["id"]
+    if (first["title"] or "").strip():
+        assert a.title == squash(first["title"])
+    else:  # no headline: the start of the text
+        assert squash(first["text"].strip().split("\n")[0]).startswith(a.title.rstrip("…"))
+    expected = datetime.fromisoformat(first["date"]).replace(tzinfo=None) if first["date"] else None
+    assert a.date == expected
+    assert (a.url, a.section) == (first["url"] or "", first["topic"] or "")
