@@ -326,7 +326,9 @@ SUFFIXES = [".txt", ".html", ".json", ".jsonl", ".csv", ".tsv", ".gz", ".jsonl.g
                                       lambda b: tar_bytes({"m.txt": b}, "w:gz")[:200],
                                       lambda b: zip_bytes({"m.csv": b}),
                                       lambda b: zip_bytes({"m.txt": b}, streamed=True)[:-30]])),
-           st.text(max_size=500).map(lambda s: s.encode("utf-8", "surrogatepass"))))
+           st.text(max_size=500).map(lambda s: s.encode("utf-8", "surrogatepass")),
+           # JSON and CSV punctuation soup: the scanner and the CSV resync on bad structure
+           st.text(alphabet='[]{}",:\\ a1\n\t;', max_size=300).map(str.encode)))
 def test_arbitrary_bytes_raise_only_article_errors(tmp_path, suffix, data):
     p = tmp_path / f"f{suffix}"
     p.write_bytes(data)

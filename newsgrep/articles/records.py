@@ -232,9 +232,9 @@ def _is_empty(value) -> bool:
     return value is None or value == [] or value == {}
 
 
-def _as_text(value, sep: str = "\n") -> str:
+def _as_text(value, sep: str = "\n", depth: int = 0) -> str:
     """A field value as text: lists are joined, ``{"text": ...}`` parts unwrapped."""
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool) or depth > 8:
         return ""
     if isinstance(value, str):
         return value
@@ -243,7 +243,7 @@ def _as_text(value, sep: str = "\n") -> str:
     if isinstance(value, list):
         # Telegram exports: «text»: ["plain ", {"type": "bold", "text": "bold"}, ...]
         inline = all(isinstance(v, (str, dict)) for v in value) and any(isinstance(v, dict) for v in value)
-        parts = [_as_text(v, sep) for v in value]
+        parts = [_as_text(v, sep, depth + 1) for v in value]
         return ("" if inline else sep).join(p for p in parts if p)
     if isinstance(value, dict):
         for k in ("text", "name", "title", "value", "url"):
@@ -434,9 +434,11 @@ def _strip_tags(fragment: str) -> str:
 
 # --- JSON and JSON Lines ------------------------------------------------------------
 
-def _bad_json(e: ValueError) -> str:
+def _bad_json(e: Exception) -> str:
     if isinstance(e, json.JSONDecodeError):
         return f"bad JSON: {e.msg} (column {e.colno})"
+    if isinstance(e, RecursionError):
+        return "bad JSON: nested too deep"
     return f"bad JSON: {e}"
 
 
@@ -470,7 +472,7 @@ def _read_json(stream: Peekable, kind: str, label: str, encoding: str | None,
     if stripped.startswith("{"):
         try:
             obj1 = _DECODER.decode(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):
             obj1 = None
     if kind == JSONL or isinstance(obj1, dict):
         if kind != JSONL:
@@ -506,7 +508,7 @@ def _json_lines(mapper: Mapper, lines, label: str, warn: Warn) -> Iterator[Artic
             continue
         try:
             obj = decode(s)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             mapper.bad += 1
             warn(f"{label}:{n}: {_bad_json(e)}")
             continue
@@ -547,6 +549,13 @@ class _TooLarge(Exception):
     """A JSON value is longer than :data:`MAX_RECORD_CHARS`."""
 
 
+class _Lost(Exception):
+    """The structure is broken beyond finding the next value."""
+
+
+_MAX_ERRORS_IN_A_ROW = 20
+
+
 _STRUCT = re.compile(r'["{}\[\]]')
 _STR_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.S)
 _SCALAR = re.compile(r'[^,\]}\s]*')
@@ -565,6 +574,7 @@ class _Scanner:
         self.buf = initial
         self.pos = 0
         self.mark = 0
+        self.errors = 0  # bad values since the last good one
         self._line, self._line_pos = line, 0  # line number at buf[_line_pos]
 
     def more(self) -> bool:
@@ -602,6 +612,8 @@ class _Scanner:
     def value(self) -> str:
         """The text of the JSON value at ``pos`` (after :meth:`peek`); moves past it."""
         self.mark = start = self.pos
+        if start >= len(self.buf):
+            raise _Unterminated
         c = self.buf[start]
         if c == '"':
             self._string(start + 1)
@@ -681,16 +693,40 @@ def _json_document(mapper: Mapper, sc: _Scanner, label: str, warn: Warn) -> Iter
         mapper.bad += 1
         warn(f"{label}:{sc.line_at(sc.mark)}: a JSON value over {MAX_RECORD_CHARS >> 20}M "
              "characters; the rest of the file is skipped")
+    except _Lost as e:
+        mapper.bad += 1
+        warn(f"{label}:{sc.line_at(sc.pos)}: bad JSON: {e}; the rest of the file is skipped")
 
 
 def _parse_value(mapper: Mapper, sc: _Scanner, label: str, warn: Warn):
-    """Scan and parse the value at the cursor; ``(value, line)``, value ``None`` when bad."""
+    """Parse the value at the cursor and move past it; ``(value, line)``, value ``None`` when bad.
+
+    ``json`` parses straight from the buffer; only a value that fails (cut
+    off by the end of the buffer, or malformed) is scanned for its end, so a
+    bad record is skipped without losing the ones after it.
+    """
     line = sc.line_at(sc.pos)
+    sc.mark = sc.pos
+    try:
+        value, end = _DECODER.raw_decode(sc.buf, sc.pos)
+    except (ValueError, RecursionError):
+        pass
+    else:
+        # A number or literal that touches the end of the buffer may continue in the next chunk.
+        if end < len(sc.buf) or isinstance(value, (dict, list, str)):
+            sc.pos = end
+            sc.errors = 0
+            return value, line
     text = sc.value()
+    if not text:
+        raise _Lost(f"unexpected {sc.buf[sc.pos]!r}")
     try:
         return _DECODER.decode(text), line
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         mapper.bad += 1
+        sc.errors += 1
+        if sc.errors > _MAX_ERRORS_IN_A_ROW:
+            raise _Lost("too many bad values in a row") from None
         where = line + (e.lineno - 1 if isinstance(e, json.JSONDecodeError) else 0)
         warn(f"{label}:{where}: {_bad_json(e)}")
         return None, line
@@ -733,14 +769,10 @@ def _json_object(mapper: Mapper, sc: _Scanner, label: str, warn: Warn) -> Iterat
         if c != '"':
             if c == "":
                 raise _Unterminated
-            mapper.bad += 1
-            warn(f"{label}:{sc.line_at(sc.pos)}: bad JSON: expected a key")
-            return
+            raise _Lost("expected a key")
         key, _ = _parse_value(mapper, sc, label, warn)
         if sc.peek() != ":":
-            mapper.bad += 1
-            warn(f"{label}:{sc.line_at(sc.pos)}: bad JSON: expected ':'")
-            return
+            raise _Lost("expected ':'")
         sc.pos += 1
         c = sc.peek()
         if c == "[" and isinstance(key, str) and norm_field(key) in WRAPPER_KEYS:
