@@ -458,3 +458,11 @@ def test_broken_json_structure_stops_with_one_warning(tmp_path, text, titles, wa
     articles, warnings = read(p)
     assert [a.title for a in articles] == titles
     assert warnings[-1] == f"{p}{warning}"
+
+
+def test_seen_keys_grow_and_stay_exact():
+    from newsgrep.articles.records import SeenKeys
+    seen = SeenKeys(capacity=4)
+    assert all(seen.add(f"k{i}") for i in range(5000))
+    assert not any(seen.add(f"k{i}") for i in range(0, 5000, 7))
+    assert seen.add("new")
