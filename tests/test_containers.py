@@ -540,3 +540,12 @@ def test_corpus_jsonl_gz(shared, name):
     expected = datetime.fromisoformat(first["date"]).replace(tzinfo=None) if first["date"] else None
     assert a.date == expected
     assert (a.url, a.section) == (first["url"] or "", first["topic"] or "")
+
+
+def test_texts_folder_without_metadata_is_read_once_each(tmp_path, monkeypatch):
+    from newsgrep.articles import containers
+    monkeypatch.setattr(containers, "_MAX_DEFERRED", 3)
+    members = {f"a/texts/{i}.txt": f"Заголовок {i}\n\nТекст.".encode() for i in range(8)}
+    articles, warnings = read(write(tmp_path, "plain.tar", tar_bytes(members)))
+    assert sorted(a.title for a in articles) == [f"Заголовок {i}" for i in range(8)]
+    assert len({a.key for a in articles}) == 8 and warnings == []

@@ -36,6 +36,8 @@ from .formats import (ARCHIVES, CORRUPT, CSV, MAX_ARTICLE_BYTES, TAR, Peekable, 
 from .model import Article
 
 ReadMember = Callable[..., tuple[str, Iterator[Article]]]
+#: At most this many member names wait for a Taiga metadata table that comes late.
+_MAX_DEFERRED = 10_000
 Member = tuple[str, Callable[[], BinaryIO]]
 
 
@@ -84,8 +86,11 @@ class _Archive:
                                                 self.encoding, self.warn),
                         name, random_access)
                     continue
-                if self.taiga.text_id(name) is not None and not self.taiga.meta and src.reopen:
-                    deferred.add(name)  # texts before their table: read them after it
+                if (self.taiga.text_id(name) is not None and not self.taiga.meta and src.reopen
+                        and len(deferred) < _MAX_DEFERRED):
+                    # Texts before their table (real Taiga archives put it first): read them
+                    # again after it, in a second pass that stops at the last of them.
+                    deferred.add(name)
                     continue
                 yield from self._guarded(lambda: self._member(name, open_member), name, random_access)
         except CORRUPT as e:
@@ -103,9 +108,12 @@ class _Archive:
                 members, random_access = self._members(Peekable(raw))
                 for name, open_member in members:
                     if name in wanted:
+                        wanted.discard(name)
                         last = name
                         yield from self._guarded(lambda: self._member(name, open_member), name,
                                                  random_access)
+                        if not wanted:
+                            break
         except CORRUPT as e:
             self._damaged(e, last)
 

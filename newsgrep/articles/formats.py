@@ -143,30 +143,23 @@ def sniff(head: bytes) -> str | None:
 def resolve_kind(name: str, head: bytes) -> str | None:
     """The reader for data named ``name`` that starts with ``head``; ``None``: unsupported."""
     by_name = kind_from_name(name)
+    if by_name is None:
+        return None  # an unsupported suffix (.xml, .docx -- a zip inside) is never read
     by_content = sniff(head)
     if by_content in COMPRESSED or by_content in ARCHIVES:
         return by_content  # magic numbers do not lie; names sometimes do
-    if by_name is None:
-        return None
     if by_name in COMPRESSED:
-        # Named as compressed but is not: read it as what the inner name says.
-        return resolve_kind(inner_name(name), head)
-    if by_name == TAR and by_content is None and head.strip():
-        return TAR  # an old (v7) tar has no magic; tarfile will tell
-    if by_name in ARCHIVES:
-        return by_content if by_content in (JSON, CSV, TSV, HTML, TEXT) else None
+        return resolve_kind(inner_name(name), head)  # named .gz but not compressed
     if by_content is None:
-        if not head.strip() and by_name:
-            return by_name  # an empty file of a known kind: its reader says "empty"
-        if by_name == TEXT and (_CONLLU_HEAD.match(head) or _CONLLU.match(head)):
-            return None
-        return by_name if by_name and not is_binary(head) else None
-    if by_name == _NO_SUFFIX:
+        if by_name == TAR and head.strip():
+            return TAR  # an old (v7) tar has no magic number; tarfile will tell
+        # Blank data of a known kind goes to its reader, which says "empty";
+        # binary data and CoNLL-U annotations are not articles.
+        return (by_name or None) if not head.strip() else None
+    if by_name in (_NO_SUFFIX, TAR, ZIP):
         return by_content
     if by_name == TEXT:
-        return HTML if by_content == HTML else TEXT
-    if by_name in (JSON, JSONL):
-        return by_name
+        return HTML if by_content == HTML else TEXT  # a .txt page saved from a browser
     return by_name
 
 
