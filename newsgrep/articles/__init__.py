@@ -12,8 +12,10 @@ import os
 from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
-from .formats import HEAD_SIZE, Peekable, Source, kind_from_name, read_source, sniff
 from .model import Article
+
+# The readers (and gzip, tarfile, zipfile ...) load on first use: a search that
+# only needs Article should not pay for them.
 
 __all__ = ["Article", "ArticleError", "is_supported", "read_file"]
 
@@ -27,6 +29,7 @@ def is_supported(name: str | os.PathLike) -> bool:
     is looked into when it is an existing file (text, JSON, HTML, an archive
     are supported; binary data is not).
     """
+    from .formats import HEAD_SIZE, kind_from_name, sniff
     name = os.fspath(name)
     base = os.path.basename(name)
     if base.startswith("._"):
@@ -52,6 +55,7 @@ def read_file(path: str | os.PathLike, *, encoding: str | None = None,
     with the reason. Each article's ``key`` tells it apart within the file
     (``""`` for a one-article file).
     """
+    from .formats import HEAD_SIZE, Peekable, Source, read_source
     path = os.fspath(path)
     warn = warn or _ignore
     try:
