@@ -6,11 +6,14 @@ the test.
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
+import html
 import io
 import json
 import lzma
 import os
+import re
 import tarfile
 import zipfile
 from datetime import datetime
@@ -19,8 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsgrep.articles import ArticleError, is_supported, read_file
-from newsgrep.articles import formats
+from newsgrep.articles import ArticleError, dates, formats, is_supported, read_file
 
 COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
 
@@ -239,29 +241,23 @@ def test_archive_without_supported_members_is_an_error(tmp_path):
         read(write(tmp_path, "x.tar", tar_bytes({"a.xml": b"<a/>", "b.png": b"\x89PNG"})))
 
 
-def test_archive_member_memory_is_one_member(tmp_path):
-    # A tar member is streamed: a JSON Lines member yields before the tar is read to its end.
+def test_archive_member_is_streamed(tmp_path, monkeypatch):
+    # A JSON Lines member yields its first article before the tar has been read far.
     big = b"".join(json.dumps({"title": f"t{i}", "text": "x" * 2000}).encode() + b"\n" for i in range(3000))
     p = write(tmp_path, "big.tar", tar_bytes({"big.jsonl": big}))
-    with open(p, "rb") as fh:
-        opened = []
-        real_open = open
+    opened = []
+    real_open = open
 
-        def spy_open(path, mode="r", *a, **kw):
-            f = real_open(path, mode, *a, **kw)
-            if str(path) == str(p):
-                opened.append(f)
-            return f
-        import builtins
-        builtins.open, restore = spy_open, builtins.open
-        try:
-            it = read_file(p)
-            first = next(it)
-        finally:
-            builtins.open = restore
-    assert first.title == "t0"
-    assert opened and opened[0].tell() < os.path.getsize(p) // 4
-    it.close()
+    def spy_open(path, *args, **kwargs):
+        f = real_open(path, *args, **kwargs)
+        if str(path) == str(p):
+            opened.append(f)
+        return f
+    monkeypatch.setattr("builtins.open", spy_open)
+    articles = read_file(p)
+    assert next(articles).title == "t0"
+    assert opened[0].tell() < os.path.getsize(p) // 4
+    articles.close()
 
 
 # --- Taiga ------------------------------------------------------------------------------------
@@ -341,13 +337,6 @@ def test_arbitrary_bytes_raise_only_article_errors(tmp_path, suffix, data):
 
 # --- the shared corpus: official dump formats --------------------------------------------
 # Expectations come from the raw files through csv/json/tarfile/zipfile, not from newsgrep.
-
-import csv  # noqa: E402
-import glob  # noqa: E402
-import html  # noqa: E402
-import re  # noqa: E402
-
-from newsgrep.articles import dates  # noqa: E402
 
 CORUS = "corpus/raw/corus_fixtures"
 NEW_DATES = hasattr(dates, "date_from_url")

@@ -1,4 +1,4 @@
-"""Multi-article dumps: JSON, JSON Lines, CSV, TSV (newsgrep/articles/records.py)."""
+"""Multi-article dumps: JSON, JSON Lines, CSV, TSV (records.py, fields.py, tables.py)."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from newsgrep.articles import ArticleError, dates, is_supported, read_file
 from newsgrep.articles.formats import Peekable, resolve_kind
-from newsgrep.articles.records import _EMPTY, read_records, title_from_text
+from newsgrep.articles.fields import _EMPTY, title_from_text
+from newsgrep.articles.records import read_records
 
 NEW_DATES = pytest.mark.skipif(not hasattr(dates, "date_from_url"),
                                reason="the interim dates.py has no date_from_url")
@@ -99,8 +100,8 @@ def test_jsonl_streams_without_reading_everything_first():
 
 
 def test_huge_jsonl_line_is_skipped(tmp_path, monkeypatch):
-    from newsgrep.articles import records
-    monkeypatch.setattr(records, "MAX_RECORD_CHARS", 1000)
+    from newsgrep.articles import formats
+    monkeypatch.setattr(formats, "MAX_RECORD_CHARS", 1000)
     p = write(tmp_path, "d.jsonl", jsonl({"title": "a"}, {"title": "b", "text": "y" * 5000}, {"title": "c"}))
     articles, warnings = read(p)
     assert [a.title for a in articles] == ["a", "c"]
@@ -457,12 +458,21 @@ def test_broken_json_structure_stops_with_one_warning(tmp_path, text, titles, wa
     p = write(tmp_path, "x.json", text)
     articles, warnings = read(p)
     assert [a.title for a in articles] == titles
-    assert warnings[-1] == f"{p}{warning}"
+    assert f"{p}{warning}" in warnings
 
 
 def test_seen_keys_grow_and_stay_exact():
-    from newsgrep.articles.records import SeenKeys
+    from newsgrep.articles.fields import SeenKeys
     seen = SeenKeys(capacity=4)
     assert all(seen.add(f"k{i}") for i in range(5000))
     assert not any(seen.add(f"k{i}") for i in range(0, 5000, 7))
     assert seen.add("new")
+
+
+def test_warnings_stop_after_twenty_bad_records(tmp_path):
+    p = write(tmp_path, "x.jsonl", jsonl({"title": "a"}) + "{bad\n" * 50 + jsonl({"title": "b"}))
+    articles, warnings = read(p)
+    assert [a.title for a in articles] == ["a", "b"]
+    assert len(warnings) == 22
+    assert warnings[-2] == f"{p}: more bad records; their number follows at the end"
+    assert warnings[-1] == f"{p}: 50 bad records in all"

@@ -41,6 +41,8 @@ CORRUPT = (EOFError, OSError, zlib.error, lzma.LZMAError, tarfile.TarError,
 HEAD_SIZE = 64 * 1024
 #: One article is at most this many bytes; more is not an article (or is a bomb).
 MAX_ARTICLE_BYTES = 32 * 1024 * 1024
+#: A JSON line, JSON value or CSV field longer than this is not a record.
+MAX_RECORD_CHARS = 32 * 1024 * 1024
 #: Containers and compression layers nest at most this deep.
 MAX_DEPTH = 6
 
@@ -266,6 +268,23 @@ def text_stream(stream: Peekable, encoding: str | None, newline: str | None = "\
                             errors="replace", newline=newline)
     text._CHUNK_SIZE = 256 * 1024  # fewer, larger decode steps
     return text, codec
+
+
+def numbered_lines(text, start: int, label: str, warn: Warn) -> Iterator[tuple[int, str]]:
+    """``(line number, line)``; a line over the record limit is skipped with a warning."""
+    n = start
+    readline = text.readline
+    while True:
+        line = readline(MAX_RECORD_CHARS)
+        if not line:
+            return
+        n += 1
+        if len(line) >= MAX_RECORD_CHARS and not line.endswith("\n"):
+            warn(f"{label}:{n}: line longer than {MAX_RECORD_CHARS >> 20}M characters skipped")
+            while line and not line.endswith("\n"):
+                line = readline(MAX_RECORD_CHARS)
+            continue
+        yield n, line
 
 
 def describe(error: BaseException) -> str:
