@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
 from .fields import Mapper, norm_field
-from .formats import CSV, JSON, JSONL, MAX_RECORD_CHARS, TSV, Peekable, numbered_lines, text_stream
+from .formats import (CSV, JSON, JSONL, MAX_RECORD_CHARS, TSV, Peekable, Warn, numbered_lines,
+                      text_stream)
 from .model import Article
 
-Warn = Callable[[str], None]
 
 #: Keys of a wrapper object whose list value holds the records: ``{"articles": [...]}``.
 WRAPPER_KEYS = frozenset({"data", "items", "articles", "news", "results", "docs", "documents",

@@ -15,15 +15,15 @@ from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
 from .fields import Layout, Mapper, norm_field
-from .formats import MAX_RECORD_CHARS, TSV, Peekable, numbered_lines, text_stream
+from .formats import MAX_RECORD_CHARS, TSV, Peekable, Warn, numbered_lines, text_stream
 from .model import Article
 
-Warn = Callable[[str], None]
 
 _DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_LINES = 200
-# Open Data Science news dumps (gazeta, interfax, meduza, ria, rt, tass ...) lost the
-# backslash of every «\n» on the way: «Новости.nВосемнадцать». Repaired only there.
+# The Open Data Science news dumps (gazeta, interfax, meduza, ria, rt, tass ...) write
+# line breaks as a literal «\n»; in the samples we have even the backslash is gone:
+# «Новости.nВосемнадцать». Both are repaired, in files with that header only.
 _ODS_COLUMNS = frozenset({"repostsfb", "repostsvk", "commcount"})
 _ODS_NEWLINE = re.compile(r"(?<=[А-Яа-яЁё.,!?:;»\"”)…—–\xa0])n{1,2}(?=[А-Яа-яЁё«\"“„(—–\xa0])")
 
