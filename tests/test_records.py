@@ -476,3 +476,13 @@ def test_warnings_stop_after_twenty_bad_records(tmp_path):
     assert len(warnings) == 22
     assert warnings[-2] == f"{p}: more bad records; their number follows at the end"
     assert warnings[-1] == f"{p}: 50 bad records in all"
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_jsonl_name_on_a_json_document(tmp_path, indent):
+    docs = [{"title": "a"}, {"title": "b"}]
+    text = json.dumps(docs, indent=indent) if indent else "[" + ",\n".join(map(json.dumps, docs)) + "]"
+    articles, warnings = read(write(tmp_path, "x.jsonl", text))
+    assert [a.title for a in articles] == ["a", "b"] and warnings == []
+    articles, _ = read(write(tmp_path, "y.jsonl", json.dumps({"title": "c", "text": "d"}, indent=2)))
+    assert [(a.title, a.key) for a in articles] == [("c", "")]

@@ -71,12 +71,15 @@ def _read_json(stream: Peekable, kind: str, label: str, encoding: str | None,
     n1, line1 = first
     stripped = line1.strip().lstrip("\ufeff")
     obj1 = None
-    if stripped.startswith("{"):
+    if stripped.startswith(("{", "[")):
         try:
             obj1 = _DECODER.decode(stripped)
         except (ValueError, RecursionError):
             obj1 = None
-    if kind == JSONL or isinstance(obj1, dict):
+    # JSON Lines (by name or because the first line is a whole object), unless a
+    # «.jsonl» is really a JSON document: a first line «[», «{» or «[{...},».
+    document = obj1 is None and (stripped.startswith("[") or stripped == "{")
+    if (kind == JSONL and not document) or isinstance(obj1, dict):
         if kind != JSONL:
             second = next(((n, ln) for n, ln in lines if ln.strip()), None)
             if second is None:  # one object on one line: a one-article file (or a wrapper)
