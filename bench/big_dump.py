@@ -113,12 +113,16 @@ def main() -> None:
     if args.measure:
         measure(args.measure)
         return
+    formats = args.formats.split(",")
+    unknown = set(formats) - {"jsonl", "json", "jsonl.gz"}
+    if unknown:
+        sys.exit(f"unknown format(s): {', '.join(sorted(unknown))} (jsonl, json, jsonl.gz)")
     folder = args.dir or tempfile.mkdtemp(prefix="newsgrep-bench-")
     if os.path.commonpath([os.path.abspath(folder), REPO]) == REPO:
         sys.exit("write the dump outside the repository")
     os.makedirs(folder, exist_ok=True)
     try:
-        for fmt in args.formats.split(","):
+        for fmt in formats:
             path = os.path.join(folder, f"big.{fmt}")
             t0 = time.perf_counter()
             records, size = generate(path, args.size_mb * 1024 * 1024, fmt)
@@ -137,7 +141,7 @@ def main() -> None:
         if not args.keep and not args.dir:
             shutil.rmtree(folder, ignore_errors=True)
         elif not args.keep:
-            for fmt in args.formats.split(","):
+            for fmt in formats:
                 try:
                     os.remove(os.path.join(folder, f"big.{fmt}"))
                 except OSError:
