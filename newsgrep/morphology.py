@@ -1,0 +1,286 @@
+"""Russian morphology for the index: one word -> its index terms.
+
+:class:`Lemmatizer` maps a word to its dictionary lemma(s) with pymorphy3
+(OpenCorpora), folds ё to е, and falls back to a Snowball stemmer for words
+the dictionary does not know.  The analyzer chain calls :meth:`Lemmatizer.terms`
+once per token, so the result is memoized in a dict: news text is Zipfian and
+nearly every token after the first few thousand articles is a cache hit.
+
+Contract with the caller (the tokenizer in ``analysis``):
+
+* pass one token: a run of letters and/or digits, possibly with inner
+  hyphens (``северо-западный``, ``кто-то``); already lower-cased with ё
+  folded to е is the fast path, but other spellings give the same terms
+  (they are normalised on a cache miss, and cached under the spelling given);
+* the script is classified here, not by the caller: Cyrillic words go to the
+  dictionary, Latin words to the English Snowball stemmer, anything else
+  (numbers, mixed scripts, underscores) is indexed as it is.
+
+The same word always yields the same terms in the same order, whatever was
+analysed before: a highlighter re-analyses stored text with this function and
+marks the tokens whose terms meet the query's terms.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+from .errors import MorphologyUnavailable
+
+__all__ = [
+    "Lemmatizer",
+    "MorphologyUnavailable",
+    "available",
+    "get_lemmatizer",
+    "normalize",
+    "terms_for_bench",
+]
+
+INSTALL_HINT = "pip install 'newsgrep[lemma]'  (installs pymorphy3 and its Russian dictionary)"
+
+#: Default cap on cached words.  11k news articles have ~250k distinct
+#: lower-cased tokens; the cap is well above that and bounds memory on huge
+#: archives (see bench/morphology_speed.py for the measurement).
+DEFAULT_CACHE_SIZE = 1_000_000
+
+#: Default score threshold for keeping a secondary lemma (strategy "threshold").
+DEFAULT_MIN_SCORE = 0.1
+
+_CYRILLIC = re.compile(r"[а-яё]+(?:-[а-яё]+)*")
+_LATIN = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
+_YO = str.maketrans("ёЁ", "еЕ")
+
+STRATEGIES = ("all", "top", "stem", "threshold")
+UNKNOWN_POLICIES = ("stem", "predict", "predict+stem")
+
+
+def normalize(word: str) -> str:
+    """Lower-case and fold ё to е: the spelling :meth:`Lemmatizer.terms` expects."""
+    return word.lower().translate(_YO)
+
+
+def available() -> bool:
+    """Whether pymorphy3 and its Russian dictionary can be imported."""
+    try:
+        import pymorphy3  # noqa: F401
+        import pymorphy3_dicts_ru  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _load_morph():
+    try:
+        import pymorphy3
+    except ImportError as e:
+        raise MorphologyUnavailable(
+            "lemma mode needs pymorphy3, which is not installed: " + INSTALL_HINT) from e
+    try:
+        # result_type=None: plain tuples, a third faster than Parse objects
+        return pymorphy3.MorphAnalyzer(lang="ru", result_type=None)
+    except (ImportError, ValueError, OSError) as e:
+        raise MorphologyUnavailable(
+            "pymorphy3 cannot load its Russian dictionary (%s): %s" % (e, INSTALL_HINT)) from e
+
+
+def _stemmer(language: str) -> Callable[[str], str]:
+    import Stemmer  # PyStemmer, a hard dependency
+    # PyStemmer's own cache is redundant behind ours
+    return Stemmer.Stemmer(language, 0).stemWord
+
+
+class Lemmatizer:
+    """Word -> index terms (dictionary lemmas, or a stem for unknown words).
+
+    ``strategy`` says what to do with an ambiguous known word:
+
+    * ``"threshold"`` (default): every lemma whose summed parse score is at
+      least ``min_score``, most probable first (стали -> стать; мыла -> мыло, мыть);
+    * ``"all"``: every lemma pymorphy3 offers;
+    * ``"top"``: the most probable lemma only;
+    * ``"stem"``: every lemma plus the Snowball stem of the word.
+
+    ``unknown`` says what to do with a Cyrillic word that is not in the
+    dictionary (names, neologisms, typos):
+
+    * ``"predict+stem"`` (default): pymorphy3's guessed lemmas (by suffix
+      analogy and unknown prefixes) plus the Russian Snowball stem: the
+      guesses join forms the stemmer splits (Черчесов -> черчес but
+      Черчесова -> черчесов), the stem joins forms the guesses split
+      (Ракки / Ракке);
+    * ``"predict"``: the guessed lemmas only;
+    * ``"stem"``: the Snowball stem only.
+
+    Guessed lemmas scoring below ``predict_min_score`` are dropped (default
+    0: keep all; their scores are suffix statistics, not P(lemma|word)).
+    Unknown words of at most ``short_unknown`` letters (ВКС, ЛНР, НИУ) are
+    kept whole: stemming them only produces collisions (ниу -> ни).
+    Words pymorphy3 analyses through known parts (a known prefix, hyphenated
+    known words) count as known.  The result is cached; at most
+    ``cache_size`` words are kept (later misses are analysed every time, which
+    keeps results identical and memory bounded).
+    """
+
+    def __init__(self, *, strategy: str = "threshold", min_score: float = DEFAULT_MIN_SCORE,
+                 unknown: str = "predict+stem", predict_min_score: float = 0.0,
+                 short_unknown: int = 3, cache_size: int = DEFAULT_CACHE_SIZE,
+                 morph=None) -> None:
+        if strategy not in STRATEGIES:
+            raise ValueError("strategy must be one of %s, not %r" % (STRATEGIES, strategy))
+        if unknown not in UNKNOWN_POLICIES:
+            raise ValueError("unknown must be one of %s, not %r" % (UNKNOWN_POLICIES, unknown))
+        self.strategy = strategy
+        self.min_score = min_score
+        self.unknown = unknown
+        self.predict_min_score = predict_min_score
+        self.short_unknown = short_unknown
+        self.cache_size = cache_size
+        self._morph = morph if morph is not None else _load_morph()
+        self._parse = self._morph.parse
+        from pymorphy3.units import DictionaryAnalyzer
+        # FakeDictionary (the suffix predictor) subclasses DictionaryAnalyzer,
+        # so "known" is an exact type check
+        self._dictionary_unit = DictionaryAnalyzer
+        self._ru_stem = _stemmer("russian")
+        self._en_stem = _stemmer("english")
+        self._cache: dict[str, tuple[str, ...]] = {}
+        self.misses = 0
+
+    # ------------------------------------------------------------ the API
+
+    def terms(self, word: str) -> tuple[str, ...]:
+        """The index terms of one token (see the module docstring for the contract)."""
+        try:
+            return self._cache[word]
+        except KeyError:
+            pass
+        self.misses += 1
+        result = self._analyse(normalize(word))
+        if len(self._cache) < self.cache_size:
+            self._cache[word] = result
+        return result
+
+    __call__ = terms
+
+    def analyse_text(self, text: str) -> list[str]:
+        """All terms of a text, tokenised with a Unicode ``\\w+`` split (for benchmarks)."""
+        out: list[str] = []
+        terms = self.terms
+        for tok in _WORD.findall(text):
+            out.extend(terms(tok))
+        return out
+
+    @property
+    def cache_len(self) -> int:
+        return len(self._cache)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+        self.misses = 0
+
+    # ------------------------------------------------------------ internals
+
+    def _analyse(self, word: str) -> tuple[str, ...]:
+        if not word:
+            return ()
+        if _CYRILLIC.fullmatch(word):
+            return self._russian(word)
+        if _LATIN.fullmatch(word):
+            return (self._en_stem(word),)
+        return (word,)
+
+    def _russian(self, word: str) -> tuple[str, ...]:
+        parses = self._parse(word)
+        known = bool(parses) and all(self._known(p[4]) for p in parses)
+        if known:
+            lemmas = self._choose(parses)
+            if self.strategy == "stem":
+                lemmas = _add(lemmas, self._ru_stem(word))
+            return lemmas
+        if len(word) <= self.short_unknown:
+            return (word,)
+        stem = self._ru_stem(word)
+        if self.unknown == "stem":
+            return (stem,)
+        guessed = _ranked_lemmas([p for p in parses if not _is_unkn(p[4])],
+                                 self.predict_min_score)
+        if self.unknown == "predict+stem" or not guessed:
+            guessed = _add(guessed, stem)
+        return guessed
+
+    def _known(self, methods_stack) -> bool:
+        # a dictionary word, or one analysed through known parts
+        # (known prefix, hyphenated known words); not a suffix/prefix guess
+        first = methods_stack[0][0]
+        if len(methods_stack) == 1:
+            return type(first) is self._dictionary_unit
+        name = type(methods_stack[-1][0]).__name__
+        return name in _KNOWN_COMPOSITES and all(
+            type(m[0]) is self._dictionary_unit for m in methods_stack[:-1])
+
+    def _choose(self, parses) -> tuple[str, ...]:
+        if self.strategy == "top":
+            return (_fold(parses[0][2]),) if parses else ()
+        return _ranked_lemmas(parses, self.min_score if self.strategy == "threshold" else 0.0)
+
+
+_WORD = re.compile(r"\w+(?:-\w+)*")
+_KNOWN_COMPOSITES = {"KnownPrefixAnalyzer", "HyphenatedWordsAnalyzer",
+                     "HyphenSeparatedParticleAnalyzer", "HyphenAdverbAnalyzer"}
+
+
+def _ranked_lemmas(parses, min_score: float) -> tuple[str, ...]:
+    """Distinct ё-folded lemmas, most probable first, those below min_score dropped.
+
+    A lemma's score is the sum of its parses' scores; the best lemma is always
+    kept.  Ties keep pymorphy3's parse order, so the result is deterministic.
+    """
+    if not parses:
+        return ()
+    scores: dict[str, float] = {}
+    for p in parses:
+        lemma = _fold(p[2])
+        scores[lemma] = scores.get(lemma, 0.0) + p[3]
+    best = max(scores.values())
+    keep = [w for w, s in scores.items() if s >= min_score or s == best]
+    keep.sort(key=lambda w: -scores[w])  # stable
+    return tuple(keep)
+
+
+def _fold(lemma: str) -> str:
+    return lemma.translate(_YO)
+
+
+def _is_unkn(methods_stack) -> bool:
+    return type(methods_stack[0][0]).__name__ == "UnknAnalyzer"
+
+
+def _add(terms: tuple[str, ...], extra: str) -> tuple[str, ...]:
+    return terms if extra in terms else terms + (extra,)
+
+
+# ---------------------------------------------------------------- shared instance
+
+_default: Lemmatizer | None = None
+_lock = threading.Lock()
+
+
+def get_lemmatizer() -> Lemmatizer:
+    """The process-wide :class:`Lemmatizer`, created (and its dictionary loaded) on first use.
+
+    Raises :class:`MorphologyUnavailable` when pymorphy3 is not installed.
+    """
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = Lemmatizer()
+    return _default
+
+
+# ---------------------------------------------------------------- morphbench
+
+def terms_for_bench(text: str) -> list[str]:
+    """morphbench analyzer: the default lemma mode over a text (or a single word)."""
+    return get_lemmatizer().analyse_text(text)
