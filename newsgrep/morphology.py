@@ -22,6 +22,7 @@ marks the tokens whose terms meet the query's terms.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Callable
@@ -39,10 +40,11 @@ __all__ = [
 
 INSTALL_HINT = "pip install 'newsgrep[lemma]'  (installs pymorphy3 and its Russian dictionary)"
 
-#: Default cap on cached words.  11k news articles have ~250k distinct
-#: lower-cased tokens; the cap is well above that and bounds memory on huge
-#: archives (see bench/morphology_speed.py for the measurement).
-DEFAULT_CACHE_SIZE = 1_000_000
+#: Default cap on cached words.  11k news articles (8.7M tokens) have 305k
+#: distinct lower-cased tokens, ~40 MB of cache; the cap bounds memory on
+#: bigger archives (~65 MB).  When it is reached the oldest quarter of the
+#: entries is dropped (see bench/morphology_speed.py for the measurements).
+DEFAULT_CACHE_SIZE = 500_000
 
 #: Default score threshold for keeping a secondary lemma (strategy "threshold").
 DEFAULT_MIN_SCORE = 0.1
@@ -77,8 +79,15 @@ def _load_morph():
         raise MorphologyUnavailable(
             "lemma mode needs pymorphy3, which is not installed: " + INSTALL_HINT) from e
     try:
-        # result_type=None: plain tuples, a third faster than Parse objects
-        return pymorphy3.MorphAnalyzer(lang="ru", result_type=None)
+        try:
+            # naming the dictionary skips pymorphy3's entry-point scan
+            # (importlib.metadata: ~17 ms of a ~75 ms start-up)
+            import pymorphy3_dicts_ru
+            path = pymorphy3_dicts_ru.get_path()
+        except ImportError:
+            path = None
+        # result_type=None: plain tuples, no Parse objects
+        return pymorphy3.MorphAnalyzer(path=path, lang="ru", result_type=None)
     except (ImportError, ValueError, OSError) as e:
         raise MorphologyUnavailable(
             "pymorphy3 cannot load its Russian dictionary (%s): %s" % (e, INSTALL_HINT)) from e
@@ -106,20 +115,27 @@ class Lemmatizer:
 
     * ``"predict+stem"`` (default): pymorphy3's guessed lemmas (by suffix
       analogy and unknown prefixes) plus the Russian Snowball stem: the
-      guesses join forms the stemmer splits (Черчесов -> черчес but
-      Черчесова -> черчесов), the stem joins forms the guesses split
+      guesses join forms the stemmer splits (Скрипаль: скрипаля -> скрипал
+      but скрипали -> скрипа), the stem joins forms the guesses split
       (Ракки / Ракке);
     * ``"predict"``: the guessed lemmas only;
     * ``"stem"``: the Snowball stem only.
 
+    With a guess policy, an unknown word shaped like a Russian surname
+    (-ов/-ев/-ин/-ын plus a case ending) also gets its masculine base:
+    Черчесов, Черчесова, Черчесовым -> черчесов (the stemmer gives черчес for
+    the first, the guesser a plural genitive).
     Guessed lemmas scoring below ``predict_min_score`` are dropped (default
     0: keep all; their scores are suffix statistics, not P(lemma|word)).
     Unknown words of at most ``short_unknown`` letters (ВКС, ЛНР, НИУ) are
     kept whole: stemming them only produces collisions (ниу -> ни).
     Words pymorphy3 analyses through known parts (a known prefix, hyphenated
-    known words) count as known.  The result is cached; at most
-    ``cache_size`` words are kept (later misses are analysed every time, which
-    keeps results identical and memory bounded).
+    known words) count as known.
+
+    Results are cached by the word as given (and by its normalised spelling);
+    equal term tuples are shared.  At most ``cache_size`` words are kept: past
+    that the oldest-inserted quarter is dropped, which keeps memory bounded and
+    never changes a result.
     """
 
     def __init__(self, *, strategy: str = "threshold", min_score: float = DEFAULT_MIN_SCORE,
@@ -145,21 +161,47 @@ class Lemmatizer:
         self._ru_stem = _stemmer("russian")
         self._en_stem = _stemmer("english")
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.misses = 0
 
     # ------------------------------------------------------------ the API
 
     def terms(self, word: str) -> tuple[str, ...]:
-        """The index terms of one token (see the module docstring for the contract)."""
+        """The index terms of one token (see the module docstring for the contract).
+
+        Most probable lemma first; never contains ё or upper case; the same
+        word always gets the same tuple.
+        """
         try:
             return self._cache[word]
         except KeyError:
             pass
-        self.misses += 1
-        result = self._analyse(normalize(word))
-        if len(self._cache) < self.cache_size:
-            self._cache[word] = result
+        cache = self._cache
+        norm = normalize(word)
+        result = cache.get(norm) if norm != word else None
+        if result is None:
+            self.misses += 1
+            result = self._analyse(norm)
+            result = self._shared.setdefault(result, result)
+            self._store(norm, result)
+        if norm != word:
+            self._store(word, result)
         return result
+
+    def _store(self, key: str, result: tuple[str, ...]) -> None:
+        cache = self._cache
+        if len(cache) >= self.cache_size:
+            if self.cache_size <= 0:
+                return
+            # FIFO: drop the oldest quarter; frequent words come back on their next hit
+            try:
+                for old in list(itertools.islice(cache, max(1, self.cache_size // 4))):
+                    cache.pop(old, None)
+            except RuntimeError:  # another thread changed the dict meanwhile
+                cache.clear()
+            if len(self._shared) > self.cache_size:
+                self._shared.clear()
+        cache[key] = result
 
     __call__ = terms
 
@@ -177,6 +219,7 @@ class Lemmatizer:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._shared.clear()
         self.misses = 0
 
     # ------------------------------------------------------------ internals
@@ -205,6 +248,9 @@ class Lemmatizer:
             return (stem,)
         guessed = _ranked_lemmas([p for p in parses if not _is_unkn(p[4])],
                                  self.predict_min_score)
+        surname = _SURNAME.fullmatch(word)
+        if surname:
+            guessed = _add(guessed, surname.group(1))
         if self.unknown == "predict+stem" or not guessed:
             guessed = _add(guessed, stem)
         return guessed
@@ -226,6 +272,10 @@ class Lemmatizer:
 
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
+# Russian surnames of the possessive type (Черчесов, Черчесова, Черчесовым ...):
+# the guesser reads the bare -ов/-ин form as a genitive plural, so an unknown
+# word with these endings also gets the masculine base as a term
+_SURNAME = re.compile(r"([а-я]{3,}(?:ов|ев|ин|ын))(?:а|у|ым|ом|е|ой|ою|ы|ых|ыми)?")
 _KNOWN_COMPOSITES = {"KnownPrefixAnalyzer", "HyphenatedWordsAnalyzer",
                      "HyphenSeparatedParticleAnalyzer", "HyphenAdverbAnalyzer"}
 
