@@ -7,8 +7,9 @@ Measures, with CPU time (time.process_time, so other load on the machine
 matters less than it would with wall time):
 
 1. start-up: a fresh interpreter importing pymorphy3 and building
-   MorphAnalyzer (wall time, max RSS), against PyStemmer; and a whole
-   "query" (start-up + the terms of five words);
+   MorphAnalyzer (wall and CPU time, max RSS), against PyStemmer; a whole
+   "query" (start-up + the terms of five words); and what forked workers
+   that inherit a loaded analyzer own in memory;
 2. analysis throughput on the corpus text (tokenise + per-word terms, each
    side with its own word cache): a cold pass (empty cache) and a warm pass;
 3. the cache: entries, approximate memory, and how many misses a capped
@@ -69,9 +70,11 @@ STARTUP = {
         "from newsgrep.morphology import get_lemmatizer; L = get_lemmatizer(); "
         "[L.terms(w) for w in 'путин провел переговоры с байденом'.split()]"),
 }
-PROBE = ("import resource, sys, time; t0 = time.perf_counter(); c0 = time.process_time(); "
-         "exec(sys.argv[1]); print(time.perf_counter() - t0, time.process_time() - c0, "
-         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+# peak RSS from /proc (VmHWM, KiB): ru_maxrss would include the forked parent before exec
+PROBE = ("import sys, time; t0 = time.perf_counter(); c0 = time.process_time(); "
+         "exec(sys.argv[1]); w = time.perf_counter() - t0; c = time.process_time() - c0; "
+         "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')]; "
+         "print(w, c, hwm[0] if hwm else 0)")
 
 
 def measure_startup(repeat: int) -> None:
@@ -105,6 +108,49 @@ def measure_startup(repeat: int) -> None:
         walls.append((time.perf_counter() - t0) * 1000)
     print("%-32s %10.1f %10.1f" % ("whole process, python only", statistics.median(walls),
                                    min(walls)))
+
+
+def _rollup() -> dict[str, int]:
+    out = {}
+    with open("/proc/self/smaps_rollup") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 3 and parts[0].endswith(":"):
+                out[parts[0][:-1]] = int(parts[1]) // 1024
+    return out
+
+
+def measure_fork(texts: list[str], workers: int = 2) -> None:
+    """Load the dictionary, fork workers that analyse text: what does each worker own?"""
+    if not os.path.exists("/proc/self/smaps_rollup") or not hasattr(os, "fork"):
+        return
+    print("\n== fork after loading (Linux smaps_rollup, MB)")
+    before = _rollup()
+    lem = morphology.get_lemmatizer()
+    lem.terms("стали")
+    after = _rollup()
+    print("parent: RSS %d -> %d, Private_Dirty %d -> %d" % (
+        before["Rss"], after["Rss"], before["Private_Dirty"], after["Private_Dirty"]))
+    chunk = texts[:200]
+    procs = []
+    for i in range(workers):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # worker: analyse its share of articles with the inherited analyzer
+            os.close(r)
+            for t in chunk[i::workers]:
+                lem.analyse_text(t)
+            m = _rollup()
+            os.write(w, ("worker %d (%d articles): RSS %d, PSS %d, Private_Dirty %d, "
+                         "cache %d words\n" % (i, len(chunk[i::workers]), m["Rss"], m["Pss"],
+                                               m["Private_Dirty"], lem.cache_len)).encode())
+            os._exit(0)
+        os.close(w)
+        procs.append((pid, r))
+    for pid, r in procs:
+        os.waitpid(pid, 0)
+        print(os.read(r, 4096).decode().rstrip())
+        os.close(r)
 
 
 # ---------------------------------------------------------------- 2./3. throughput, cache
@@ -144,7 +190,7 @@ def cache_bytes(cache: dict) -> int:
 
 
 def measure_throughput(texts: list[str], repeat: int) -> None:
-    tokens = [tok for t in texts for tok in morphology._WORD.findall(t)]
+    tokens = [tok for t in texts for tok in morphology._WORD.findall(morphology.normalize(t))]
     ntok = len(tokens)
     print("\n== analysis throughput: %d articles, %d tokens, %.1f MB of text (CPU time)"
           % (len(texts), ntok, sum(map(len, texts)) / 1e6))
@@ -220,7 +266,7 @@ class TermsFilter(Filter):
 
 def measure_whoosh(texts: list[str]) -> None:
     from whoosh import fields, index
-    from whoosh.analysis import RegexTokenizer
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
     lem = morphology.Lemmatizer()
     stem_cache: dict[str, tuple[str, ...]] = {}
@@ -238,7 +284,7 @@ def measure_whoosh(texts: list[str]) -> None:
     _TERM_FUNCS.update(stem=stem_terms, lemma=lem.terms)
     out = {}
     for name in ("stem", "lemma"):
-        an = RegexTokenizer(r"\w+(?:-\w+)*") | TermsFilter(name)
+        an = RegexTokenizer(r"\w+(?:-\w+)*") | LowercaseFilter() | TermsFilter(name)
         schema = fields.Schema(body=fields.TEXT(analyzer=an, stored=True))
         with tempfile.TemporaryDirectory() as d:
             ix = index.create_in(d, schema)
@@ -268,6 +314,8 @@ def main(argv=None) -> int:
     if not texts:
         print("no articles at %s" % args.corpus, file=sys.stderr)
         return 2
+    if not args.no_startup:
+        measure_fork(texts)
     measure_throughput(texts, args.repeat)
     if args.whoosh:
         measure_whoosh(texts[:args.whoosh])

@@ -39,8 +39,7 @@ def stemmer():
     ru, en = _stemmer("russian"), _stemmer("english")
     cache: dict[str, tuple[str, ...]] = {}
 
-    def one(tok: str) -> tuple[str, ...]:
-        w = normalize(tok)
+    def one(w: str) -> tuple[str, ...]:
         if _CYRILLIC.fullmatch(w):
             return (ru(w),)
         if _LATIN.fullmatch(w):
@@ -49,7 +48,7 @@ def stemmer():
 
     def analyse(text: str) -> list[str]:
         out: list[str] = []
-        for tok in _WORD.findall(text):
+        for tok in _WORD.findall(normalize(text)):
             t = cache.get(tok)
             if t is None:
                 t = cache[tok] = one(tok)

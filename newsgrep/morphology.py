@@ -38,7 +38,8 @@ __all__ = [
     "terms_for_bench",
 ]
 
-INSTALL_HINT = "pip install 'newsgrep[lemma]'  (installs pymorphy3 and its Russian dictionary)"
+# pymorphy3 is a dependency of newsgrep; this only happens in a broken or hand-made environment
+INSTALL_HINT = "pip install 'pymorphy3>=2.0,<3' 'pymorphy3-dicts-ru>=2.4,<3' (or reinstall newsgrep)"
 
 #: Default cap on cached words.  11k news articles (8.7M tokens) have 305k
 #: distinct lower-cased tokens, ~40 MB of cache; the cap bounds memory on
@@ -48,6 +49,9 @@ DEFAULT_CACHE_SIZE = 500_000
 
 #: Default score threshold for keeping a secondary lemma (strategy "threshold").
 DEFAULT_MIN_SCORE = 0.1
+
+#: Bump when a change here changes the terms of some word.
+ALGORITHM_VERSION = 1
 
 _CYRILLIC = re.compile(r"[а-яё]+(?:-[а-яё]+)*")
 _LATIN = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
@@ -129,8 +133,8 @@ class Lemmatizer:
     0: keep all; their scores are suffix statistics, not P(lemma|word)).
     Unknown words of at most ``short_unknown`` letters (ВКС, ЛНР, НИУ) are
     kept whole: stemming them only produces collisions (ниу -> ни).
-    Words pymorphy3 analyses through known parts (a known prefix, hyphenated
-    known words) count as known.
+    Words pymorphy3 analyses through a known prefix or a hyphenated particle
+    count as known.
 
     Results are cached by the word as given (and by its normalised spelling);
     equal term tuples are shared.  At most ``cache_size`` words are kept: past
@@ -206,12 +210,32 @@ class Lemmatizer:
     __call__ = terms
 
     def analyse_text(self, text: str) -> list[str]:
-        """All terms of a text, tokenised with a Unicode ``\\w+`` split (for benchmarks)."""
+        """All terms of a text: normalised, split into ``\\w+(-\\w+)*`` tokens, each analysed.
+
+        A reference chain for benchmarks and tests; the index's analyzer
+        does the same with Whoosh filters.
+        """
         out: list[str] = []
         terms = self.terms
-        for tok in _WORD.findall(text):
+        for tok in _WORD.findall(normalize(text)):
             out.extend(terms(tok))
         return out
+
+    @property
+    def signature(self) -> str:
+        """What decides the terms: store it with an index, and re-index when it changes.
+
+        A query analysed under another dictionary revision or policy can miss
+        terms the index holds, so the index should refuse or warn on a mismatch.
+        """
+        import pymorphy3
+        meta = getattr(self._morph.dictionary, "meta", {}) or {}
+        return ("newsgrep-lemma/%d pymorphy3=%s opencorpora=%s corpus=%s strategy=%s:%g "
+                "unknown=%s:%g/%d" % (
+                    ALGORITHM_VERSION, getattr(pymorphy3, "__version__", "?"),
+                    meta.get("source_revision", "?"), meta.get("corpus_revision", "?"),
+                    self.strategy, self.min_score, self.unknown, self.predict_min_score,
+                    self.short_unknown))
 
     @property
     def cache_len(self) -> int:
@@ -256,14 +280,14 @@ class Lemmatizer:
         return guessed
 
     def _known(self, methods_stack) -> bool:
-        # a dictionary word, or one analysed through known parts
-        # (known prefix, hyphenated known words); not a suffix/prefix guess
-        first = methods_stack[0][0]
+        # a dictionary word, or a dictionary word behind a known prefix or a
+        # hyphenated particle (контрсанкции, смотри-ка); not a guess by
+        # suffix or unknown prefix, and not HyphenatedWordsAnalyzer (its
+        # parts may themselves be guesses)
         if len(methods_stack) == 1:
-            return type(first) is self._dictionary_unit
-        name = type(methods_stack[-1][0]).__name__
-        return name in _KNOWN_COMPOSITES and all(
-            type(m[0]) is self._dictionary_unit for m in methods_stack[:-1])
+            return type(methods_stack[0][0]) is self._dictionary_unit
+        return (type(methods_stack[-1][0]).__name__ in _KNOWN_COMPOSITES
+                and all(type(m[0]) is self._dictionary_unit for m in methods_stack[:-1]))
 
     def _choose(self, parses) -> tuple[str, ...]:
         if self.strategy == "top":
@@ -276,8 +300,8 @@ _WORD = re.compile(r"\w+(?:-\w+)*")
 # the guesser reads the bare -ов/-ин form as a genitive plural, so an unknown
 # word with these endings also gets the masculine base as a term
 _SURNAME = re.compile(r"([а-я]{3,}(?:ов|ев|ин|ын))(?:а|у|ым|ом|е|ой|ою|ы|ых|ыми)?")
-_KNOWN_COMPOSITES = {"KnownPrefixAnalyzer", "HyphenatedWordsAnalyzer",
-                     "HyphenSeparatedParticleAnalyzer", "HyphenAdverbAnalyzer"}
+_KNOWN_COMPOSITES = {"KnownPrefixAnalyzer", "HyphenSeparatedParticleAnalyzer",
+                     "HyphenAdverbAnalyzer"}
 
 
 def _ranked_lemmas(parses, min_score: float) -> tuple[str, ...]:

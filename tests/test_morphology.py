@@ -214,7 +214,7 @@ def test_missing_pymorphy3_raises_with_install_hint(monkeypatch):
         morphology.Lemmatizer()
     assert isinstance(exc.value, NewsgrepError)
     assert exc.value.exit_code == ExitCode.ERROR
-    assert "pip install" in str(exc.value) and "newsgrep[lemma]" in str(exc.value)
+    assert "pip install" in str(exc.value) and "pymorphy3-dicts-ru" in str(exc.value)
     assert not morphology.available()
 
 
@@ -246,3 +246,34 @@ def test_cyrillic_words_get_terms(word):
     terms = lem.terms(word)
     assert isinstance(terms, tuple)
     assert terms == lem.terms(word)  # deterministic, cached or not
+
+
+def test_signature_names_dictionary_and_policy(lem):
+    sig = lem.signature
+    assert sig.startswith("newsgrep-lemma/")
+    assert "opencorpora=" in sig and "?" not in sig
+    assert "strategy=threshold:0.1" in sig
+    other = morphology.Lemmatizer(strategy="all")
+    assert other.signature != sig
+
+
+# hyphenated tokens (if the tokenizer keeps them whole) and known prefixes
+HYPHEN_AND_PREFIX = [
+    ("интернет-магазина", "интернет-магазин"),
+    ("вице-премьера", "вице-премьер"),
+    ("экс-президента", "экс-президент"),
+    ("контрсанкций", "контрсанкция"),   # known prefix + dictionary word
+    ("смотри-ка", "смотреть-ка"),
+]
+
+
+@pytest.mark.parametrize("word, term", HYPHEN_AND_PREFIX)
+def test_hyphenated_and_prefixed(lem, word, term):
+    assert term in lem.terms(word)
+
+
+def test_import_does_not_load_pymorphy3():
+    import subprocess
+    code = ("import sys, newsgrep.morphology; "
+            "sys.exit('pymorphy3' in sys.modules or 'Stemmer' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
