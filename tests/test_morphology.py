@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from newsgrep import morphology
 from newsgrep.errors import ExitCode, MorphologyUnavailable, NewsgrepError
@@ -223,10 +224,6 @@ def test_normalize():
 
 
 # ---------------------------------------------------------------- never crashes
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
 
 @settings(max_examples=300, deadline=None)
 @given(st.text())
