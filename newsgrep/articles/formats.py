@@ -52,7 +52,7 @@ COMPRESSED = (GZIP, BZ2, XZ)
 ARCHIVES = (TAR, ZIP)
 
 _BY_SUFFIX = {
-    ".txt": TEXT, ".text": TEXT,
+    ".txt": TEXT, ".text": TEXT, ".rus": TEXT,  # .rus: Russian text of the DOS and Fidonet era
     ".html": HTML, ".htm": HTML, ".xhtml": HTML, ".shtml": HTML,
     ".json": JSON,
     ".jsonl": JSONL, ".ndjson": JSONL, ".jsonlines": JSONL, ".jl": JSONL,

@@ -146,9 +146,12 @@ def _parse_headers(lines: list[str]) -> Article | None:
 
 def _parse_generic(lines: list[str]) -> Article:
     content = [ln for ln in lines if ln]
-    if not content:
-        return Article(title="", body="", format="text")
-    title, rest = content[0], content[1:]
+    # The headline is the first line with a letter: rules of dashes and
+    # underscores above it are decoration.
+    first = next((i for i, ln in enumerate(content) if any(c.isalpha() for c in ln)), None)
+    if first is None:
+        return Article(title="", body="\n".join(content), format="text")
+    title, rest = content[first], content[first + 1:]
     date = None
     # A line near the top that is only a date (the «Title / date / body» layout).
     for j, ln in enumerate(rest[:_LINES_FOR_DATE]):
