@@ -321,29 +321,30 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
             emit(("same", path, size, mtime, digest))
             continue
         del data
-        docs = []
+        # Documents go to the builder as they are read: a container file may
+        # hold thousands of articles.
+        if builder is None:
+            builder = SegmentBuilder(schema, storage)
+        count = 0
         try:
             for article in articles.read_file(
                     path, encoding=encoding, warn=lambda m, p=path: emit(("warn", f"{p}: {m}"))):
-                docs.append(_document(article, path, size, mtime))
+                builder.add(_document(article, path, size, mtime))
+                count += 1
+                if builder.posting_count >= spill_postings:
+                    builder.spill()
+                    _test_hook("spilled")
         except ArticleError as e:
-            if not docs:
+            if not count:
                 # Keep what an earlier run indexed from this file.
                 emit(("skip", path, str(e)))
                 continue
             emit(("warn", f"{path}: {e}"))
-        if builder is None:
-            builder = SegmentBuilder(schema, storage)
-        for doc in docs:
-            builder.add(doc)
         _test_hook("added")
-        done.append((path, size, mtime, digest, len(docs)))
+        done.append((path, size, mtime, digest, count))
         if time.monotonic() - started >= commit_seconds:
             emit(("segment", builder.finish(), done, tmpdir, (worker, nseg)))
             builder, done, started, nseg = None, [], time.monotonic(), nseg + 1
-        elif builder.posting_count >= spill_postings:
-            builder.spill()
-            _test_hook("spilled")
     if progress:
         emit(("progress", progress))
     if builder is not None or done:
