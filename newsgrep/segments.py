@@ -14,9 +14,9 @@ through the field's own ``index()``, so the result is the same as Whoosh's.
 from __future__ import annotations
 
 import heapq
+import itertools
 import marshal
 import os
-import struct
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -38,7 +38,6 @@ COMPRESSION = 1       # zlib level of posting blocks (Whoosh: 3; 1 is much faste
 COMPRESS_FROM = 256
 _MAGIC = b"W3Bl"
 _TERMINFO = W3TermInfo._struct.pack
-_unpack_int = struct.Struct("!i").unpack_from
 
 # Block data is pickled with protocol 4: Whoosh uses 2, which pickles each
 # bytes value as a call to codecs.encode (slow to write and to read); its
@@ -206,34 +205,35 @@ class SegmentBuilder:
     def spill(self) -> None:
         """Write the postings held so far to a sorted run file and free their memory.
 
-        A run holds each term's finished posting blocks; :meth:`finish` merges the
-        runs by concatenating blocks (documents only grow from run to run), so a
-        segment can hold any number of documents in bounded memory.
+        A run holds each term's raw postings (marshal: fast, compact enough);
+        :meth:`finish` merges the runs term by term (documents only grow from
+        run to run) and encodes each posting list once, so a segment can hold
+        any number of documents in bounded memory and still get full blocks.
         """
         path = os.path.join(self.storage.folder, f"{self.segment.segment_id()}.run{len(self._runs)}")
         with open(path, "wb") as fh:
             dump = marshal.dump
-            for record in self._records():
-                dump(record, fh)
+            for name, tbytes, ids, weights, values in self._records():
+                # Numbers as arrays: one object each to write and to read back.
+                dump((name, tbytes, array("I", ids).tobytes(), array("f", weights).tobytes(),
+                      values), fh)
         self._runs.append(path)
         self._postings = {name: {} for name, *_ in self._plan}
         self.posting_count = 0
 
     def _records(self) -> Iterator[tuple]:
-        """The held postings as ``(field, term bytes, df, weight, maxweight, minlen, maxlen,
-        minid, maxid, last block offset, blocks)``, sorted by field and term."""
-        for name, field, kind, scorable, *_ in self._plan:
+        """The held postings as ``(field, term bytes, docs, weights, values)``,
+        sorted by field and term."""
+        for name, *_ in self._plan:
             terms = self._postings[name]
             if not terms:
                 continue
-            lengths = self._lengths[name] if scorable else None
-            fixedsize = field.format.fixed_value_size()
             if isinstance(next(iter(terms)), str):
                 keyed = sorted((t.encode("utf-8"), v) for t, v in terms.items())
             else:
                 keyed = sorted(terms.items())
             for tbytes, entry in keyed:
-                yield (name, tbytes, *_encode(entry, lengths, fixedsize))
+                yield name, tbytes, entry[0::3], entry[1::3], entry[2::3]
 
     def finish(self):
         """Write the segment's files; return the Whoosh segment object (None if empty)."""
@@ -249,24 +249,29 @@ class SegmentBuilder:
         postfile = self.segment.create_file(self.storage, W3Codec.POSTS_EXT)
         add = tindex.add
         tell, write = postfile.tell, postfile.write
+        fields = {name: (self._lengths[name] if scorable else None,
+                         field.format.fixed_value_size() if field.format else None)
+                  for name, field, kind, scorable, *_ in self._plan}
         try:
             sources = [_read_run(path) for path in self._runs] + [self._records()]
             records = heapq.merge(*sources, key=_key) if len(sources) > 1 else sources[0]
-            prefix, lastfield = b"", None
-            pending = None
-            for rec in records:
-                if pending is not None and (rec[0], rec[1]) == (pending[0], pending[1]):
-                    pending = _concat(pending, rec)
-                    continue
+            lastfield, prefix = None, b""
+            pending = None  # [field, term, docs, weights, values] of the term being gathered
+            for rec in itertools.chain(records, [(None,) * 5]):
                 if pending is not None:
-                    _write_term(add, tell, write, prefix, pending)
-                if rec[0] != lastfield:
-                    lastfield = rec[0]
-                    fieldmap[lastfield] = len(fieldmap)
-                    prefix = pack_ushort(fieldmap[lastfield])
-                pending = rec
-            if pending is not None:
-                _write_term(add, tell, write, prefix, pending)
+                    if rec[0] == pending[0] and rec[1] == pending[1]:
+                        pending[2] += rec[2]  # the same term from a later run
+                        pending[3] += rec[3]
+                        pending[4] += rec[4]
+                        continue
+                    name, tbytes, ids, weights, values = pending
+                    if name != lastfield:
+                        lastfield = name
+                        fieldmap[name] = len(fieldmap)
+                        prefix = pack_ushort(fieldmap[name])
+                    _write_term(add, tell, write, prefix + tbytes, *fields[name],
+                                ids, weights, values)
+                pending = list(rec) if rec[0] is not None else None
         finally:
             tindex.close()
             postfile.close()
@@ -291,44 +296,33 @@ def _read_run(path: str) -> Iterator[tuple]:
         load = marshal.load
         while True:
             try:
-                yield load(fh)
+                name, tbytes, ids, weights, values = load(fh)
             except EOFError:
                 return
+            a, w = array("I"), array("f")
+            a.frombytes(ids)
+            w.frombytes(weights)
+            yield name, tbytes, a.tolist(), w.tolist(), values
 
 
-def _concat(a: tuple, b: tuple) -> tuple:
-    """One term's record from two runs, ``a`` holding the earlier documents."""
-    name, tbytes, df, weight, maxweight, minlen, maxlen, minid, _, last, blocks = a
-    _, _, df2, weight2, maxweight2, minlen2, maxlen2, _, maxid2, last2, blocks2 = b
-    # a's last block is no longer the last one: its length turns positive.
-    length = -_unpack_int(blocks, last)[0]
-    blocks = blocks[:last] + pack_int(length) + blocks[last + 4:]
-    return (name, tbytes, df + df2, weight + weight2, max(maxweight, maxweight2),
-            minlen if minlen2 is None else minlen2 if minlen is None else min(minlen, minlen2),
-            maxlen if maxlen2 is None else maxlen2 if maxlen is None else max(maxlen, maxlen2),
-            minid, maxid2, len(blocks) + last2, blocks + blocks2)
-
-
-def _write_term(add, tell, write, prefix: bytes, rec: tuple) -> None:
-    _, tbytes, df, weight, maxweight, minlen, maxlen, minid, maxid, _, blocks = rec
+def _write_term(add, tell, write, key: bytes, lengths, fixedsize, ids, weights, values) -> None:
+    df, weight, maxweight, minlen, maxlen, minid, maxid, _, blocks = _encode(
+        ids, weights, values, lengths, fixedsize)
     offset = tell()
     write(_MAGIC)
     write(blocks)
-    add(prefix + tbytes, _TERMINFO(
+    add(key, _TERMINFO(
         0, weight, df, length_to_byte(minlen), length_to_byte(maxlen or 0),
         maxweight, minid, maxid) + pack_long(offset) + pack_int(tell() - offset))
 
 
-def _encode(entry: list, lengths, fixedsize) -> tuple:
-    """One term's postings ``[doc, weight, value, ...]`` as Whoosh W3 posting blocks.
+def _encode(ids, weights, values, lengths, fixedsize) -> tuple:
+    """One term's postings (documents, weights, values) as Whoosh W3 posting blocks.
 
     Returns ``(df, total weight, max weight, min length, max length, first id,
     last id, offset of the last block, blocks)``; the last block's length is
     negative, as Whoosh marks it.
     """
-    ids = entry[0::3]
-    weights = entry[1::3]
-    values = entry[2::3]
     n = len(ids)
     total_weight = 0.0
     maxweight = 0.0
