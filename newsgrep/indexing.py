@@ -667,6 +667,8 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             dirty = True
         elif kind == "segment":
             _, segment, done, segdir, order = msg
+            if segment is None and not done:
+                return
             if not fresh_toc:
                 committer.delete_files(p for p, *_ in done if p in known)
             if segment is not None:
@@ -683,7 +685,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
                 committer.commit()
                 dirty = False
 
-    tmpdir = tempfile_dir(directory)
+    tmpdir = _tempdir(directory)
     try:
         if todo:
             _execute(todo, schema, tmpdir, encoding, jobs, handle)
@@ -710,7 +712,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     return report
 
 
-def tempfile_dir(directory: Path) -> str:
+def _tempdir(directory: Path) -> str:
     import tempfile
 
     return tempfile.mkdtemp(prefix=TMP_PREFIX, dir=directory)
