@@ -52,8 +52,8 @@ TMP_PREFIX = ".newsgrep-tmp-"
 # A worker finishes a segment (and the parent commits it) this often, so an
 # interrupted run keeps its work; fewer, larger segments make searches faster.
 COMMIT_SECONDS = 300.0
-# A worker spills its postings to a sorted run when it holds this many (about 30 MB).
-SPILL_POSTINGS = 400_000
+# A worker spills its postings to a sorted run when it holds this many (about 25 MB).
+SPILL_POSTINGS = 300_000
 # Incremental runs add small segments; when more than this many are small
 # (under a tenth of the index), they are merged into one.
 MAX_SMALL_SEGMENTS = 6

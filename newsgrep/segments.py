@@ -228,12 +228,13 @@ class SegmentBuilder:
             terms = self._postings[name]
             if not terms:
                 continue
-            if isinstance(next(iter(terms)), str):
-                keyed = sorted((t.encode("utf-8"), v) for t, v in terms.items())
-            else:
-                keyed = sorted(terms.items())
-            for tbytes, entry in keyed:
-                yield name, tbytes, entry[0::3], entry[1::3], entry[2::3]
+            # (str order is code point order, which is UTF-8 byte order: sorting the
+            # keys as they are needs no second copy of them)
+            text = isinstance(next(iter(terms)), str)
+            for key in sorted(terms):
+                entry = terms[key]
+                yield (name, key.encode("utf-8") if text else key,
+                       entry[0::3], entry[1::3], entry[2::3])
 
     def finish(self):
         """Write the segment's files; return the Whoosh segment object (None if empty)."""
