@@ -62,9 +62,12 @@ def build_schema(morphology: str = "stem"):
 
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
-    from .analysis import NewsAnalyzer
+    from .analysis import ExactAnalyzer, NewsAnalyzer
 
     text = NewsAnalyzer(morphology)
+    # Words as written (normalised, not stemmed) for =exact forms, wildcards and
+    # did-you-mean; not stored: the text is stored once, in title and body.
+    exact = fields.TEXT(analyzer=ExactAnalyzer(), phrase=True)
     # path:seed, path:2022 — path components, lower-cased, never stemmed.
     path_analyzer = RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
     return fields.Schema(
@@ -75,6 +78,8 @@ def build_schema(morphology: str = "stem"):
         path=fields.TEXT(analyzer=path_analyzer, stored=True, phrase=True),
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
         body=fields.TEXT(analyzer=text, stored=True, phrase=True),
+        exact_title=exact,
+        exact_body=exact,
         date=fields.DATETIME(stored=True, sortable=True),
         source=fields.TEXT(analyzer=text, stored=True, sortable=True),
         section=fields.TEXT(analyzer=text, stored=True, sortable=True),
