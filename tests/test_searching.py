@@ -106,3 +106,205 @@ def test_missing_index_says_how_to_build_one(tmp_path):
 def test_empty_queries_are_errors(fixture_index, query):
     with pytest.raises(QueryError):
         search(fixture_index, query)
+
+
+# ---------------------------------------------------------------- the newsroom features
+# On the sample archive (samples/): whatever readers have landed, the .txt articles
+# named here are indexed, and the checks compare against the index's own data.
+
+from datetime import datetime  # noqa: E402
+
+from newsgrep.searching import (fetch, group_counts, similar, timeline)  # noqa: E402
+
+
+def _all(index, query, **kw):
+    return search(index, query, limit=None, **kw).hits
+
+
+def _name(hit):
+    return hit.path.rsplit("/", 1)[-1]
+
+
+def test_date_filter_keeps_exactly_the_articles_in_range(samples_index):
+    everything = _all(samples_index, "Алматы")
+    in_range = {h.id for h in everything
+                if h.date and datetime(2022, 1, 1) <= h.date < datetime(2022, 3, 1)}
+    assert in_range, "the samples have Алматы articles dated January-February 2022"
+    by_query = {h.id for h in _all(samples_index, "Алматы date:2022-01..2022-02")}
+    by_options = {h.id for h in _all(samples_index, "Алматы", since="2022-01", until="2022-02")}
+    assert by_query == by_options == in_range
+    assert count(samples_index, "Алматы date:2022-01..2022-02") == len(in_range)
+
+
+def test_open_ended_and_single_day_date_filters(samples_index):
+    everything = _all(samples_index, "Алматы")
+    later = {h.id for h in everything if h.date and h.date >= datetime(2022, 4, 1)}
+    assert {h.id for h in _all(samples_index, "Алматы date:2022-04..")} == later
+    earlier = {h.id for h in everything if h.date and h.date < datetime(2022, 2, 1)}
+    assert {h.id for h in _all(samples_index, "Алматы date:..2022-01")} == earlier
+    [day] = _all(samples_index, "date:2022-03-14")
+    assert _name(day) == "rostov_police_building.txt"
+
+
+def test_undated_articles_are_excluded_by_a_date_filter_only(samples_index):
+    undated = [h for h in _all(samples_index, "паническая") if h.date is None]
+    assert undated, "panic_attack_advice.txt has no date"
+    assert count(samples_index, "паническая date:1900..") == 0
+    assert count(samples_index, "паническая", since="1900") == 0
+
+
+def test_relative_dates_are_counted_back_from_now(samples_index):
+    now = datetime(2022, 4, 30)
+    recent = {h.id for h in _all(samples_index, "Алматы")
+              if h.date and h.date >= datetime(2022, 3, 31)}
+    assert {h.id for h in _all(samples_index, "Алматы date:30d..", now=now)} == recent
+    assert count(samples_index, "Алматы date:30d..") == len(
+        [h for h in _all(samples_index, "Алматы")
+         if h.date and (datetime.now() - h.date).days <= 30])
+
+
+def test_sort_by_date_puts_undated_articles_last(samples_index):
+    newest = _all(samples_index, "Алматы OR атака", sort="newest")
+    oldest = _all(samples_index, "Алматы OR атака", sort="oldest")
+    for hits, reverse in ((newest, True), (oldest, False)):
+        dated = [h.date for h in hits if h.date]
+        assert dated == sorted(dated, reverse=reverse)
+        assert all(h.date is None for h in hits[len(dated):]), "undated come last"
+    assert {h.id for h in newest} == {h.id for h in oldest}
+    with pytest.raises(QueryError):
+        search(samples_index, "атака", sort="sideways")
+
+
+def test_exact_form_finds_that_form_only(samples_index):
+    hits = _all(samples_index, "=атак")
+    assert hits
+    for hit in hits:
+        marked = {w.lower() for w in _marked(hit.snippet, hit.spans) + _marked(hit.title, hit.title_spans)}
+        assert marked == {"атак"}
+    stemmed = {_name(h) for h in _all(samples_index, "атака")}
+    exact = {_name(h) for h in hits}
+    assert exact < stemmed and "panic_attack_advice.txt" not in exact
+
+
+def test_exact_phrase(samples_index):
+    assert count(samples_index, '="здание полиции"') >= 1
+    assert count(samples_index, '="здания полиции"') == 0
+    assert count(samples_index, '"здания полиции"') >= 1
+
+
+def test_proximity(samples_index):
+    # «новое здание полиции»: «новое» and «полиции» are two words apart.
+    assert count(samples_index, '"новое полиции"') == 0
+    assert count(samples_index, '"новое полиции"~2') >= 1
+
+
+def test_wildcards_match_word_forms_and_highlight_them(samples_index):
+    hits = _all(samples_index, "атак*")
+    names = {_name(h) for h in hits}
+    assert {"almaty_cyberattacks.txt", "panic_attack_advice.txt"} <= names
+    for hit in hits:
+        for word in _marked(hit.snippet, hit.spans):
+            assert word.lower().startswith("атак")
+    assert count(samples_index, "атаки*") < count(samples_index, "атак*")
+
+
+def test_fuzzy_finds_the_misspelt_word(samples_index):
+    hits = _all(samples_index, "призидент~")
+    assert hits
+    assert any("президент" in w.lower() for h in hits for w in _marked(h.snippet, h.spans))
+    assert count(samples_index, "призидент") == 0
+
+
+def test_expansion_guard_refuses_broad_patterns(samples_index, monkeypatch):
+    import newsgrep.query as query
+    monkeypatch.setattr(query, "MAX_EXPANSION", 5)
+    with pytest.raises(QueryError, match=r"'а\*' matches more than 5 words"):
+        search(samples_index, "а*")
+    with pytest.raises(QueryError, match="more than 5"):
+        search(samples_index, "*а")
+    assert search(samples_index, "атаками*").hits is not None
+
+
+def test_group_counts_add_up(samples_index):
+    total = count(samples_index, "Алматы")
+    for by in ("source", "section", "year", "month", "week", "day"):
+        rows = group_counts(samples_index, "Алматы", by)
+        assert sum(n for _, n in rows) == total
+    months = group_counts(samples_index, "Алматы", "month")
+    dated = [k for k, _ in months if k is not None]
+    assert dated == sorted(dated) and all(len(k) == 7 for k in dated)
+    by_hits = {}
+    for h in _all(samples_index, "Алматы"):
+        key = h.date.strftime("%Y-%m") if h.date else None
+        by_hits[key] = by_hits.get(key, 0) + 1
+    assert dict(months) == by_hits
+    sources = group_counts(samples_index, "Алматы", "source")
+    assert ("Sputnik Казахстан", sum(1 for h in _all(samples_index, "Алматы")
+                                     if h.source == "Sputnik Казахстан")) in sources
+    with pytest.raises(QueryError):
+        group_counts(samples_index, "Алматы", "colour")
+
+
+def test_timeline_has_every_period_and_the_same_counts(samples_index):
+    tl = timeline(samples_index, "Алматы", "month")
+    labels = [label for label, _ in tl.buckets]
+    assert labels == sorted(labels) and len(labels) == len(set(labels))
+    y, m = map(int, labels[0].split("-"))
+    for label in labels[1:]:  # consecutive months, none skipped
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        assert label == f"{y:04d}-{m:02d}"
+    nonzero = {k: n for k, n in tl.buckets if n}
+    grouped = dict(group_counts(samples_index, "Алматы", "month"))
+    assert tl.undated == grouped.pop(None, 0)
+    assert nonzero == grouped
+
+
+def test_timeline_chooses_its_period_from_the_dates():
+    from newsgrep.searching import _periods, choose_bucket
+    assert choose_bucket(datetime(2022, 1, 1), datetime(2022, 1, 20)) == "day"
+    assert choose_bucket(datetime(2022, 1, 1), datetime(2022, 5, 1)) == "week"
+    assert choose_bucket(datetime(2022, 1, 1), datetime(2022, 8, 1)) == "month"
+    assert choose_bucket(datetime(2021, 11, 1), datetime(2023, 1, 20)) == "month"
+    assert choose_bucket(datetime(2001, 1, 1), datetime(2023, 1, 20)) == "year"
+    assert _periods(datetime(2021, 12, 30), datetime(2022, 1, 2), "week") == ["2021-W52"]
+    assert _periods(datetime(2022, 1, 2), datetime(2022, 1, 3), "week") == ["2021-W52", "2022-W01"]
+    assert _periods(datetime(2021, 11, 5), datetime(2022, 2, 1), "month") == [
+        "2021-11", "2021-12", "2022-01", "2022-02"]
+
+
+def test_fetch_by_path_and_id_with_spans(samples_index):
+    from .conftest import SAMPLES
+    path = SAMPLES / "text" / "rostov_police_building.txt"
+    [view] = fetch(samples_index, str(path), "полиция")
+    assert view.title.startswith("В Ростове-на-Дону построят новое здание полиции")
+    assert _marked(view.title, view.title_spans) == ["полиции"]
+    assert {w.lower() for w in _marked(view.body, view.body_spans)} >= {"полиции"}
+    assert len(view.body) > 200 and "…" not in view.body[:200]
+    [again] = fetch(samples_index, view.id)
+    assert (again.id, again.body, again.body_spans) == (view.id, view.body, [])
+
+
+def test_fetch_of_an_unknown_article_is_an_error(samples_index):
+    from newsgrep.errors import NewsgrepError
+    with pytest.raises(NewsgrepError, match="no such article"):
+        fetch(samples_index, "0123456789abcdef")
+    with pytest.raises(NewsgrepError, match="no such article"):
+        fetch(samples_index, "/nowhere/at/all.txt")
+
+
+def test_similar_finds_related_articles_not_itself(samples_index):
+    from .conftest import SAMPLES
+    path = SAMPLES / "sputnik" / "kz_almaty_police_night.txt"
+    hits = similar(samples_index, str(path), limit=5).hits
+    assert hits and all(_name(h) != path.name for h in hits)
+    assert any("Алматы" in h.title or "полиц" in h.title.lower() for h in hits[:3])
+    [view] = fetch(samples_index, str(path))
+    assert [h.id for h in similar(samples_index, view.id, limit=5).hits] == [h.id for h in hits]
+
+
+def test_similar_to_a_file_outside_the_index(samples_index, tmp_path):
+    text = tmp_path / "mine.txt"
+    text.write_text("Хакеры атаковали сайты\n\nХакерские атаки на сайты акимата Алматы "
+                    "участились, сайты госучреждений недоступны.\n", encoding="utf-8")
+    hits = similar(samples_index, str(text), limit=3).hits
+    assert _name(hits[0]) == "almaty_cyberattacks.txt"
