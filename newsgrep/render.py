@@ -183,11 +183,9 @@ def print_stats(console, figures: dict) -> None:
 
 def print_article(console, view: ArticleView) -> None:
     """A whole article: headline, metadata, body, with the query's words highlighted."""
-    from rich.table import Table
     from rich.text import Text
 
     console.print(_styled(view.title or "(no title)", view.title_spans, TITLE_STYLE))
-    table = Table.grid(padding=(0, 1))
     date = view.date.strftime("%Y-%m-%d %H:%M").removesuffix(" 00:00") if view.date else "no date"
     rows = [("date", date), ("source", view.source), ("section", view.section),
             ("tags", ", ".join(view.tags)), ("url", view.url),
@@ -195,8 +193,7 @@ def print_article(console, view: ArticleView) -> None:
             ("id", view.id), ("encoding", view.encoding)]
     for name, value in rows:
         if value:
-            table.add_row(Text(name, style=META_STYLE), Text(safe(value), style=META_STYLE))
-    console.print(table)
+            console.print(Text(f"{name:<9}" + safe(value), style=META_STYLE))
     console.print()
     console.print(_styled(view.body, view.body_spans))
 

@@ -317,3 +317,23 @@ def test_stats_has_analyzer_encodings_and_update(samples):
     assert len(figures["encodings"]) >= 2 and figures["updated"]  # the legacy samples
     human = samples("stats").stdout
     assert "analyzer" in human and "encodings" in human and "updated" in human
+
+
+def test_context_and_snippets_shape_the_snippet(samples):
+    def snippet(*opts):
+        [obj] = _json_lines(samples("search", "атака", "--json", "-n", "1", *opts).stdout)
+        for s, e in obj["spans"]:
+            assert obj["snippet"][s:e].lower().startswith("атак")
+        return obj["snippet"]
+
+    short, long = snippet("--context", "20", "--snippets", "1"), snippet("--context", "200", "--snippets", "1")
+    assert len(short) < 80 < len(long)
+    assert " … " not in short
+    three = snippet("--context", "20", "--snippets", "3")
+    assert three.count(" … ") == 2
+
+
+def test_headlines_are_highlighted(samples):
+    result = samples("search", "title:атака", "--color", "always", "-n", "1")
+    title = result.stdout.splitlines()[0]
+    assert "\x1b[1m" in title and "\x1b[1;31m" in title  # bold headline, its match in red

@@ -308,3 +308,20 @@ def test_similar_to_a_file_outside_the_index(samples_index, tmp_path):
                     "участились, сайты госучреждений недоступны.\n", encoding="utf-8")
     hits = similar(samples_index, str(text), limit=3).hits
     assert _name(hits[0]) == "almaty_cyberattacks.txt"
+
+
+def test_search_never_crashes_on_arbitrary_queries(samples_index):
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.one_of(st.text(max_size=60), st.lists(st.sampled_from([
+        "атака", "Алматы", "OR", "NOT", "-", "(", ")", '"', "*", "?", "~", "~2", "=", "date:",
+        "2022", "..", "30d", "title:", "а", " ", "'", "[", "]", "^", "ё"]), max_size=12).map("".join)))
+    def check(text):
+        try:
+            result = search(samples_index, text, limit=3)
+        except QueryError:
+            return
+        assert isinstance(result.hits, list)
+
+    check()

@@ -122,3 +122,21 @@ def test_no_suggestion_when_every_word_is_known_or_nothing_fits(samples_index):
     assert suggest(samples_index, "атака крокодил") is None     # крокодил: no near word
     assert suggest(samples_index, "Алматы Бишкек date:2023") is None  # known words
     assert suggest(samples_index, "xqzvw") is None
+
+
+def test_suggest_never_crashes(samples_index):
+    from hypothesis import given, settings, strategies as st
+
+    from newsgrep.errors import NewsgrepError
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("fnrkghbdtnалмыАЛ[];',.`-=*?~():\" OR")),
+                   max_size=30))
+    def check(text):
+        try:
+            s = suggest(samples_index, text)
+        except NewsgrepError:
+            return
+        assert s is None or s.count > 0
+
+    check()
