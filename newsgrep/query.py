@@ -390,43 +390,133 @@ def _check(q, text: str) -> None:
 
 
 # ---------------------------------------------------------------- expansion guard
+# Whoosh walks its term dictionary in Python (tens of microseconds a term) and
+# its fuzzy matching (terms_within) takes seconds on a large vocabulary. The
+# expansions here cost a bounded number of lookups or a bounded scan instead.
+
+MAX_SCAN = 50_000   # index terms a wildcard or ~2 may look at
+MAX_FUZZY_WORD = 32  # longer words get no fuzzy matching (an automaton grows with the word)
+_ALPHABETS = ("абвгдежзийклмнопрстуфхцчшщъыьэюя", "abcdefghijklmnopqrstuvwxyz", "0123456789")
+
+
+def _edits1(word: str, keep: int = 0) -> set[str]:
+    """Every string one edit (delete, swap, replace, insert) from ``word``, its first ``keep``
+    characters untouched, in the alphabet of its letters."""
+    letters = "".join(a for a in _ALPHABETS if any(c in a for c in word)) or _ALPHABETS[0]
+    head, w = word[:keep], word[keep:]
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    out |= {a + c + b for a, b in splits for c in letters}
+    out.discard(w)
+    return {head + e for e in out if head + e}
+
+
+def near_terms(reader, fieldname: str, text: str, maxdist: int, prefix: int = 0) -> list[str]:
+    """Terms of ``fieldname`` within ``maxdist`` edits of ``text`` (its first ``prefix``
+    characters kept), nearest first.
+
+    One edit: every string one edit away is looked up (a few hundred lookups).
+    Two edits: the terms sharing the first ``max(prefix, 2)`` characters are
+    scanned, at most :data:`MAX_SCAN` of them, else :class:`QueryError`.
+    """
+    if not text or len(text) > MAX_FUZZY_WORD:
+        return []
+    itself = [text] if (fieldname, text) in reader else []
+    if maxdist <= 0:
+        return itself
+    if maxdist == 1:
+        found = [t for t in _edits1(text, prefix) if (fieldname, t) in reader]
+        return itself + sorted(found, key=lambda t: (distance(text, t), t))
+    keep = max(prefix, 2)
+    if len(text) <= keep:
+        return []
+    found = []
+    for i, btext in enumerate(reader.expand_prefix(fieldname, text[:keep])):
+        if i >= MAX_SCAN:
+            raise QueryError(f"{text + '~' + str(maxdist)!r} has too many words to compare "
+                             "with; use ~1 or a longer word")
+        term = btext.decode("utf-8")
+        if abs(len(term) - len(text)) <= maxdist and term != text:
+            d = distance(text, term, maxdist)
+            if d <= maxdist:
+                found.append((d, term))
+    return itself + [t for _, t in sorted(found)]
+
+
+def distance(a: str, b: str, limit: int | None = None) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count one); stops early past ``limit``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if limit is not None and min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
 
 def expand(q, reader, *, limit: int | None = None, seconds: float | None = None):
     """Replace every wildcard and fuzzy term in ``q`` by the index terms it stands for.
 
     Raises :class:`QueryError` when one of them would stand for more than
-    ``limit`` terms, or when expanding them takes longer than ``seconds``
-    (a pattern that starts with a wildcard scans the whole vocabulary).
-    The result holds only plain terms, so searching and highlighting it
-    costs no further expansion.
+    ``limit`` terms (:data:`MAX_EXPANSION`), would scan more than
+    :data:`MAX_SCAN` terms of the vocabulary to find them (a pattern that
+    starts with a wildcard), or when expanding them all takes longer than
+    ``seconds`` (:data:`EXPANSION_SECONDS`, a last resort). The result holds
+    only plain terms, so searching and highlighting it costs no further
+    expansion.
     """
     from whoosh import query
 
     limit = limit or MAX_EXPANSION
     deadline = time.monotonic() + (seconds or EXPANSION_SECONDS)
 
-    def terms_of(node) -> list[bytes]:
+    def too_many(node):
+        return QueryError(f"{_show(node)} matches more than {limit} words; make it more specific")
+
+    def too_broad(node):
+        return QueryError(f"{_show(node)} is too broad: it would compare every word of the "
+                          "archive; put more letters before the first wildcard")
+
+    def terms_of(node) -> list[str]:
         if isinstance(node, query.FuzzyTerm):
-            found = reader.terms_within(node.fieldname, node.text, node.maxdist,
-                                        prefix=node.prefixlength)
-            source = (reader.schema[node.fieldname].to_bytes(t) for t in found)
-        else:
-            source = node._btexts(reader)
+            out = near_terms(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
+            if len(out) > limit:
+                raise too_many(node)
+            return out
+        if isinstance(node, query.Wildcard):
+            pattern = re.compile(node._get_pattern())
+            prefix = node._find_prefix(node.text)
+            source = (reader.expand_prefix(node.fieldname, prefix) if prefix
+                      else reader.lexicon(node.fieldname))
+            out = []
+            for i, btext in enumerate(source):
+                if i >= MAX_SCAN or (not i % 1024 and time.monotonic() > deadline):
+                    raise too_broad(node)
+                text = btext.decode("utf-8")
+                if pattern.match(text):
+                    if len(out) >= limit:
+                        raise too_many(node)
+                    out.append(text)
+            return out
         out = []
-        for i, btext in enumerate(source):
+        for i, btext in enumerate(node._btexts(reader)):
             if len(out) >= limit:
-                raise QueryError(f"{_show(node)} matches more than {limit} words; "
-                                 "make it more specific")
-            if not i % 512 and time.monotonic() > deadline:
-                raise QueryError(f"{_show(node)} is too broad to expand quickly; "
-                                 "put more letters before the first wildcard")
-            out.append(btext)
+                raise too_many(node)
+            if not i % 1024 and time.monotonic() > deadline:
+                raise too_broad(node)
+            out.append(reader.schema[node.fieldname].from_bytes(btext))
         return out
 
     def fix(node):
         if isinstance(node, query.MultiTerm) and not isinstance(node, query.Variations):
-            field = reader.schema[node.fieldname]
-            texts = [field.from_bytes(b) for b in terms_of(node)]
+            texts = terms_of(node)
             if not texts:
                 return query.NullQuery
             terms = [query.Term(node.fieldname, t, boost=node.boost) for t in texts]
@@ -443,5 +533,5 @@ def _show(node) -> str:
     if isinstance(node, query.Prefix):
         text += "*"
     elif isinstance(node, query.FuzzyTerm):
-        text += f"~{node.maxdist}"
+        text += "~" if node.maxdist == 1 else f"~{node.maxdist}"
     return repr(text)

@@ -246,7 +246,7 @@ class _Vocabulary:
             stripped = word.rstrip(".,;")
             if stripped != word:
                 consider(layout_to_cyrillic(stripped), "keyboard layout")
-            candidates = transliterations(word)
+            candidates = transliterations(word, limit=300)
             for candidate in candidates:
                 if self._form_exists(exact_form(candidate)):
                     consider(candidate, "transliteration")
@@ -264,23 +264,29 @@ class _Vocabulary:
 
     def _form_exists(self, form: str) -> bool:
         if self.exact:
-            return ("exact_body", form) in self.reader or ("exact_title", form) in self.reader
+            return ("exact_body", form) in self.reader
         return self.frequency(form) > 0
 
     def spellings(self, word: str) -> list[tuple[str, int]]:
-        """Words of the archive within one or two edits of ``word`` (two for longer words)."""
+        """Words of the archive one edit from ``word``, else two (for words of 7+ letters)."""
         from .analysis import exact_form
+        from .errors import QueryError
+        from .query import MAX_FUZZY_WORD, distance, near_terms
 
         form = exact_form(word)
-        if len(form) < 4 or not form.replace("-", "").isalpha():
+        if not 4 <= len(form) <= MAX_FUZZY_WORD or not form.replace("-", "").isalpha():
             return []
-        maxdist = 1 if len(form) < 7 else 2
         fieldname = "exact_body" if self.exact else "body"
         if not self.exact:
             form = next((t.text for t in self.text_analyzer(word, mode="query")), form)
-        found = self.reader.terms_within(fieldname, form, maxdist, prefix=1)
-        out = [(t, _distance(form, t)) for t in found if t != form]
-        return sorted(out, key=lambda x: x[1])[:20]
+        found = [t for t in near_terms(self.reader, fieldname, form, 1) if t != form]
+        if not found and len(form) >= 7:
+            try:
+                found = [t for t in near_terms(self.reader, fieldname, form, 2, prefix=3)
+                         if t != form]
+            except QueryError:
+                found = []
+        return [(t, distance(form, t)) for t in found[:20]]
 
     def as_written(self, term: str, typed: str) -> str:
         """``term`` as the archive usually writes it («алматы» -> «Алматы»), for showing."""
@@ -302,17 +308,3 @@ class _Vocabulary:
         best = max(seen.items(), key=lambda kv: (not kv[0].isupper() or len(kv[0]) == 1,
                                                  kv[1], kv[0].islower()))[0]
         return best if not typed[:1].isupper() else best[:1].upper() + best[1:]
-
-
-def _distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (with adjacent transpositions), for ranking suggestions."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]

@@ -218,3 +218,19 @@ def test_parser_never_crashes_on_query_like_strings(parts):
         parse_query(text, SCHEMA, now=NOW)
     except QueryError:
         pass
+
+
+def test_edits_and_near_terms(samples_index):
+    from newsgrep.query import _edits1, near_terms
+    from newsgrep.schema import open_index
+    edits = _edits1("кот")
+    assert {"кто", "от", "кит", "кота", "скот"} <= edits and "кот" not in edits
+    assert all(e.startswith("ко") for e in _edits1("кот", keep=2))
+    ix, _ = open_index(samples_index)
+    with ix.searcher() as s:
+        r = s.reader()
+        assert near_terms(r, "body", "призидент", 1) == ["президент"]
+        assert near_terms(r, "body", "президент", 1)[0] == "президент"   # itself first
+        assert "президент" in near_terms(r, "body", "прызыдент", 2)
+        assert near_terms(r, "body", "призидент", 0) == []
+        assert near_terms(r, "body", "а" * 40, 1) == []                 # too long: no fuzzy

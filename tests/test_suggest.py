@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from newsgrep.searching import count
-from newsgrep.suggest import (_distance, layout_to_cyrillic, layout_to_latin, suggest,
-                              transliterations)
+from newsgrep.query import distance as _distance
+from newsgrep.suggest import layout_to_cyrillic, layout_to_latin, suggest, transliterations
 
 
 @pytest.mark.parametrize("typed, meant", [
