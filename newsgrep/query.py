@@ -34,6 +34,7 @@ MAX_EXPANSION = 1024      # index terms one wildcard or fuzzy term may stand for
 MAX_FUZZY = 2             # the largest edit distance for word~N
 MAX_WORDS = 256           # words (terms) in one query
 MAX_CHARS = 20_000        # longer queries are refused before parsing
+MAX_WORD_CHARS = 256      # Whoosh's parser is quadratic in the length of a word
 EXPANSION_SECONDS = 0.5   # time allowed for expanding all wildcards of a query
 
 __all__ = ["parse_query", "date_range", "date_filter", "expand", "exact_field", "check_syntax"]
@@ -158,6 +159,15 @@ def check_syntax(text: str) -> str:
         raise QueryError("empty query")
     if len(text) > MAX_CHARS:
         raise QueryError(f"the query is {len(text)} characters long; at most {MAX_CHARS} "
+                         "(to find articles like a text, use: newsgrep similar FILE)")
+    long_word = re.search(r"\S{%d,}" % (MAX_WORD_CHARS + 1), text)
+    if long_word:
+        raise QueryError(f"the word at character {long_word.start() + 1} is "
+                         f"{len(long_word.group())} characters long; at most {MAX_WORD_CHARS}: "
+                         f"{_excerpt(text, long_word.start())!r}")
+    words = len(set(re.findall(r"\w+", text.casefold())))
+    if words > MAX_WORDS:
+        raise QueryError(f"the query has {words} words; at most {MAX_WORDS} "
                          "(to find articles like a text, use: newsgrep similar FILE)")
     text = text.replace("«", '"').replace("»", '"')
     opened: list[int] = []
@@ -430,8 +440,6 @@ def near_terms(reader, fieldname: str, text: str, maxdist: int, prefix: int = 0)
         found = [t for t in _edits1(text, prefix) if (fieldname, t) in reader]
         return itself + sorted(found, key=lambda t: (distance(text, t), t))
     keep = max(prefix, 2)
-    if len(text) <= keep:
-        return []
     found = []
     for i, btext in enumerate(reader.expand_prefix(fieldname, text[:keep])):
         if i >= MAX_SCAN:
