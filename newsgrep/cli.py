@@ -48,6 +48,17 @@ color_option = click.option(
     help="Colour the output; auto: only on a terminal, and never when NO_COLOR is set.")
 
 
+def _encoding_option(ctx, param, value):
+    """An unknown encoding is a usage error, reported once rather than per file."""
+    if value is None:
+        return None
+    from .articles.decode import resolve_encoding
+    try:
+        return resolve_encoding(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e), ctx=ctx, param=param) from None
+
+
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="newsgrep")
 def cli():
@@ -64,7 +75,8 @@ def cli():
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start the index over instead of updating it.")
-@click.option("--encoding", metavar="NAME", help="Read text files in this encoding (e.g. cp1251).")
+@click.option("--encoding", metavar="NAME", callback=_encoding_option,
+              help="Read text files in this encoding (e.g. cp1251) instead of detecting it.")
 @click.option("--wait", is_flag=True, help="Wait for another writer instead of failing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def index(paths, index_dir, rebuild, encoding, wait, quiet):

@@ -115,6 +115,19 @@ def test_bad_option_is_exit_2(run):
     assert result.exit_code == 2 and "Invalid value" in result.stderr
 
 
+def test_unknown_encoding_is_a_usage_error(run, tmp_path):
+    result = run("index", tmp_path, "--encoding", "klingon")
+    assert result.exit_code == 2
+    assert "unknown encoding: klingon" in result.stderr and result.stdout == ""
+
+
+def test_forced_encoding_alias(run, tmp_path):
+    (tmp_path / "a.txt").write_bytes("Заголовок\n\nТекст про атаку.\n".encode("koi8-r"))
+    assert run("index", tmp_path, "--encoding", "KOI8R").exit_code == 0
+    result = run("search", "атака", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout.splitlines()[0])["title"] == "Заголовок"
+
+
 def test_empty_query_is_exit_2(run, indexed):
     result = run("search", "  ")
     assert result.exit_code == 2 and "empty query" in result.stderr
