@@ -297,14 +297,16 @@ class _Vocabulary:
         from .analysis import form_spans
 
         seen: dict[str, int] = {}
-        for docnum in list(Term("exact_body", term).docs(self.searcher))[:3]:
+        for docnum in list(Term("exact_body", term).docs(self.searcher))[:5]:
             body = self.searcher.stored_fields(docnum).get("body", "")
             for s, e, form in form_spans(body):
                 if form == term:
                     seen[body[s:e]] = seen.get(body[s:e], 0) + 1
         if not seen:
             return term
-        # The usual spelling, but «Москва» rather than the «МОСКВА» of datelines.
+        if typed[:1].islower() and any(form.islower() for form in seen):
+            return term  # a common word, capitalised only at the start of sentences
+        # A name as the archive writes it: «Москва» rather than the «МОСКВА» of datelines.
         best = max(seen.items(), key=lambda kv: (not kv[0].isupper() or len(kv[0]) == 1,
                                                  kv[1], kv[0].islower()))[0]
         return best if not typed[:1].isupper() else best[:1].upper() + best[1:]
