@@ -255,10 +255,12 @@ def _plugins(now: datetime):
             if not words:
                 return None
             if len(words) == 1:
-                q = query.Term(exact, words[0], boost=self.boost)
-            else:
-                q = query.Phrase(exact, words, boost=self.boost)
-            return syntax.attach(q, self)
+                return syntax.attach(query.Term(exact, words[0], boost=self.boost), self)
+            # The exact fields have no positions: every form must be in the
+            # article, and the phrase is matched on the stems' positions.
+            stems = [t.text for t in parser.schema[fieldname].analyzer(self.text, mode="phrase")]
+            forms = query.And([query.Term(exact, w, boost=self.boost) for w in words])
+            return syntax.attach(query.Require(forms, query.Phrase(fieldname, stems)), self)
 
     class ExactPlugin(qparser.TaggingPlugin):
         expr = r'(?<![^\s(:])=(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s()"*?~^]+)(?=[\s()"~^]|$))'

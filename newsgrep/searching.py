@@ -65,8 +65,8 @@ def positive_terms(q, reader) -> dict[str, set[str]]:
     def visit(node) -> None:
         if isinstance(node, Q.Not):
             return
-        if isinstance(node, Q.AndNot):
-            visit(node.a)
+        if isinstance(node, (Q.AndNot, Q.Require)):
+            visit(node.a)  # AndNot: not the excluded part; Require: b only filters
             return
         if node.is_leaf() or isinstance(node, Q.Phrase):
             for fieldname, text in node.existing_terms(reader, phrases=True, expand=True):

@@ -188,6 +188,9 @@ def test_exact_form_finds_that_form_only(samples_index):
 
 def test_exact_phrase(samples_index):
     assert count(samples_index, '="здание полиции"') >= 1
+    for hit in _all(samples_index, '="здание полиции"'):
+        marked = {w.lower() for w in _marked(hit.snippet, hit.spans) + _marked(hit.title, hit.title_spans)}
+        assert marked and marked <= {"здание", "полиции"}
     assert count(samples_index, '="здания полиции"') == 0
     assert count(samples_index, '"здания полиции"') >= 1
 
