@@ -239,3 +239,24 @@ def test_edits_and_near_terms(samples_index):
         assert "президент" in near_terms(r, "body", "прызыдент", 2)
         assert near_terms(r, "body", "призидент", 0) == []
         assert near_terms(r, "body", "а" * 40, 1) == []                 # too long: no fuzzy
+
+
+def test_large_expansions_become_one_term_set(samples_index):
+    from newsgrep.query import SCORED_EXPANSION, expand
+    from newsgrep.schema import open_index
+    from newsgrep.searching import count, search
+    ix, _ = open_index(samples_index)
+    with ix.searcher() as s:
+        small = expand(parse_query("атаками*", ix.schema), s.reader())
+        assert "TermSet" not in repr(small)
+        big = expand(parse_query("п*", ix.schema), s.reader())
+        sets = [n for n in big.leaves() if type(n).__name__ == "TermSet"]
+        assert sets and all(len(n.texts) > SCORED_EXPANSION for n in sets)
+        # The same documents as an OR of the terms.
+        from whoosh import query as Q
+        plain = Q.Or([Q.Term(n.fieldname, t) for n in sets for t in n.texts])
+        assert set(big.docs(s)) == set(plain.docs(s))
+    hits = search(samples_index, "п*", limit=None).hits
+    assert len(hits) == count(samples_index, "п*") > 0
+    assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
+    assert any(w.lower().startswith("п") for h in hits for w in (h.snippet[s:e] for s, e in h.spans))
