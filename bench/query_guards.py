@@ -3,7 +3,8 @@
 
     python bench/query_guards.py --index /tmp/ix11k [--repeat 3]
 
-Runs each query as a ``newsgrep search QUERY -c`` process against the index
+Runs each query as a ``newsgrep search QUERY -c`` process (with ``--hits``:
+``--json``, ten highlighted hits) against the index
 and prints, per query, the exit status, the median wall time, the CPU time of
 the process (user + system; on a busy machine wall time is mostly waiting),
 what it printed and the first line of stderr. A traceback or a time over
@@ -48,10 +49,11 @@ def queries(sample_text: str) -> list[tuple[str, str]]:
     ]
 
 
-def run_once(script: str, index: str, query: str) -> tuple[int, float, float, str, str]:
+def run_once(script: str, index: str, query: str, hits: bool) -> tuple[int, float, float, str, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run([script, "search", query, "-c", "--index", index],
+    mode = ["--json"] if hits else ["-c"]
+    proc = subprocess.run([script, "search", query, *mode, "--index", index],
                           capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -65,6 +67,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--budget", type=float, default=1.0, help="seconds a query may take")
     ap.add_argument("--text", default=None, help="a text file to cut the 10 KB query from")
+    ap.add_argument("--hits", action="store_true",
+                    help="print 10 highlighted hits (--json) instead of counting (-c)")
     args = ap.parse_args()
     script = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or "newsgrep"
     text = Path(args.text).read_text(encoding="utf-8") if args.text else (
@@ -73,7 +77,7 @@ def main() -> int:
     print(f"{'query':<26} {'exit':>4} {'wall s':>7} {'cpu s':>6}  output / stderr")
     bad = 0
     for name, q in queries(text):
-        runs = [run_once(script, args.index, q) for _ in range(args.repeat)]
+        runs = [run_once(script, args.index, q, args.hits) for _ in range(args.repeat)]
         code, _, _, out, err = runs[-1]
         wall = statistics.median(r[1] for r in runs)
         cpu = statistics.median(r[2] for r in runs)
@@ -83,7 +87,8 @@ def main() -> int:
         elif cpu > args.budget:
             flag, bad = " SLOW", bad + 1
         first = (err.splitlines() or [""])[0]
-        print(f"{name:<26} {code:>4} {wall:>7.2f} {cpu:>6.2f}  {out[:8]:<8} {first[:110]}{flag}")
+        shown = str(len(out.splitlines())) + " hits" if args.hits and code == 0 else out[:8]
+        print(f"{name:<26} {code:>4} {wall:>7.2f} {cpu:>6.2f}  {shown:<8} {first[:110]}{flag}")
     return 1 if bad else 0
 
 
