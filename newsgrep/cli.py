@@ -200,7 +200,7 @@ def _suggest_or_fix(directory, query: str, fix: bool, since, until) -> str | Non
     return None
 
 
-_TIME_GROUPS = ("year", "month", "week", "day")
+_TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without importing it
 
 
 @cli.command()
@@ -239,7 +239,7 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
 
     Exit status: 0 when something was found, 1 when nothing was, 2 on errors.
     """
-    from . import render, searching
+    from . import counting, render, searching
     from .schema import index_dir as resolve
 
     directory = resolve(index_dir)
@@ -251,10 +251,10 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
 
     def run(q: str):
         if timeline:
-            tl = searching.timeline(directory, q, by, **dates)
+            tl = counting.timeline(directory, q, by, **dates)
             return tl, tl.total + tl.undated
         if count_only and by:
-            rows = searching.group_counts(directory, q, by, **dates)
+            rows = counting.group_counts(directory, q, by, **dates)
             return rows, sum(n for _, n in rows)
         if count_only:
             n = searching.count(directory, q, **dates)

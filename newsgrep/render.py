@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
-from .searching import ArticleView, Hit, Timeline
+from .counting import Timeline
+from .searching import ArticleView, Hit
 
 MATCH_STYLE = "bold red"
 TITLE_STYLE = "bold"

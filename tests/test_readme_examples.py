@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from newsgrep.cli import cli
-from newsgrep.searching import count, group_counts, search, timeline
+from newsgrep.counting import group_counts, timeline
+from newsgrep.searching import count, search
 
 from .conftest import REPO
 

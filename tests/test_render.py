@@ -75,7 +75,7 @@ def test_bar_lengths_are_proportional_and_never_empty_for_nonzero():
 def test_timeline_on_a_terminal_has_one_bar_per_bucket_with_the_grouped_counts(samples_index):
     """A screenshot-like capture of the chart, checked against ``-c --by month``."""
     from newsgrep.render import print_timeline
-    from newsgrep.searching import group_counts, timeline
+    from newsgrep.counting import group_counts, timeline
 
     tl = timeline(samples_index, "Алматы", "month")
     console = _recorded()
@@ -103,7 +103,7 @@ def test_timeline_on_a_terminal_has_one_bar_per_bucket_with_the_grouped_counts(s
 
 def test_timeline_fits_a_narrow_terminal(samples_index):
     from newsgrep.render import print_timeline
-    from newsgrep.searching import timeline
+    from newsgrep.counting import timeline
 
     console = _recorded(width=40)
     print_timeline(console, timeline(samples_index, "Алматы OR Бишкек", "month"))
@@ -112,7 +112,7 @@ def test_timeline_fits_a_narrow_terminal(samples_index):
 
 def test_empty_timeline_says_so():
     from newsgrep.render import print_timeline
-    from newsgrep.searching import Timeline
+    from newsgrep.counting import Timeline
 
     console = _recorded()
     print_timeline(console, Timeline(by="month", buckets=[], undated=2))
