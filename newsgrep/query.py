@@ -21,6 +21,7 @@ are pointed at, a wildcard or fuzzy term may expand to at most
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from calendar import monthrange
@@ -200,8 +201,12 @@ def exact_field(fieldname: str, schema) -> str | None:
     return name if schema is not None and name in schema else None
 
 
-def _plugins(now: datetime):
-    """The Whoosh parser plugins newsgrep adds (built lazily: whoosh is imported here)."""
+@functools.lru_cache(maxsize=None)
+def _plugin_classes():
+    """The Whoosh parser plugins newsgrep adds (built once, lazily: whoosh is imported here).
+
+    The date plugin reads "now" from ``parser.newsgrep_now``.
+    """
     from whoosh import qparser
     from whoosh.qparser import syntax
 
@@ -225,7 +230,7 @@ def _plugins(now: datetime):
             spec = match.group("spec")
             if not spec:
                 raise QueryError(f"date: needs a date, e.g. date:2022-01..2022-02 ({_DATE_HELP})")
-            first, last = date_range(spec, now)
+            first, last = date_range(spec, parser.newsgrep_now)
             return DateNode(first, last, match.group(0))
 
     class ExactNode(syntax.TextNode):
@@ -310,7 +315,7 @@ def _plugins(now: datetime):
                                  "any word")
             return node
 
-    return [DatePlugin(), ExactPlugin(), PhrasePlugin(), FuzzyTermPlugin()]
+    return DatePlugin, ExactPlugin, PhrasePlugin, FuzzyTermPlugin
 
 
 # Replaced by spaces (keeping character positions): «=» before a wildcard (wildcards
@@ -336,7 +341,8 @@ def parse_query(text: str, schema, *, now: datetime | None = None):
     # «-word» is NOT word; a hyphen inside a word (Ростов-на-Дону) is not.
     parser.add_plugin(qparser.OperatorsPlugin(
         Not=r"(^|(?<=(\s|[()])))(NOT(?=\s)|-(?=[^\s\-]))", AndMaybe=None, Require=None))
-    parser.add_plugins(_plugins(now or datetime.now()))
+    parser.add_plugins([cls() for cls in _plugin_classes()])
+    parser.newsgrep_now = now or datetime.now()
     try:
         q = parser.parse(text)
     except QueryError:
