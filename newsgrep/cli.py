@@ -330,14 +330,17 @@ def show(ref, query, index_dir, as_json, pager, color):
         render.write_json_lines(sys.stdout, (render.article_json(v) for v in views))
         return
     console = render.make_console(color)
-    use_pager = pager and sys.stdout.isatty()
-    if use_pager:
+    if pager and _is_terminal():
         # As git does: quit when it fits one screen, pass colours, keep the screen.
         os.environ.setdefault("LESS", "FRX")
         with console.pager(styles=console.color_system is not None):
             _print_views(console, views)
     else:
         _print_views(console, views)
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def _print_views(console, views) -> None:

@@ -350,3 +350,18 @@ def test_headlines_are_highlighted(samples):
     result = samples("search", "title:атака", "--color", "always", "-n", "1")
     title = result.stdout.splitlines()[0]
     assert "\x1b[1m" in title and "\x1b[1;31m" in title  # bold headline, its match in red
+
+
+def test_show_goes_through_the_pager_on_a_terminal(samples, monkeypatch):
+    import pydoc
+
+    import newsgrep.cli
+    paged = []
+    monkeypatch.setattr(newsgrep.cli, "_is_terminal", lambda: True)
+    monkeypatch.setattr(pydoc, "pager", paged.append)  # what rich's system pager calls
+    result = samples("show", "samples/text/rostov_police_building.txt", "полиция", "--color", "always")
+    assert result.exit_code == 0 and result.stdout == ""
+    [text] = paged
+    assert "построят новое здание" in text and "\x1b[1;31mполиции" in text  # styles kept
+    straight = samples("show", "samples/text/rostov_police_building.txt", "--no-pager")
+    assert straight.stdout.startswith("В Ростове-на-Дону") and len(paged) == 1
