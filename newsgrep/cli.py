@@ -182,20 +182,28 @@ def _print_hits(hits, *, as_json: bool, files_only: bool, null: bool, color: str
         render.print_hits(render.make_console(color), hits)
 
 
-def _suggest_or_fix(directory, query: str, fix: bool, since, until) -> str | None:
-    """After a query found nothing: print a did-you-mean; with --fix, return the fixed query."""
+FEW = 5  # a search with fewer hits than this may still get a did-you-mean (almaty -> Алматы)
+
+
+def _suggest_or_fix(directory, query: str, found: int, fix: bool, since, until) -> str | None:
+    """After a query found nothing or little: print a did-you-mean; with --fix, return it."""
+    import re
+
     from .render import safe
     from .suggest import suggest
 
-    suggestion = suggest(directory, query, since=since, until=until)
+    if found and (found >= FEW or not re.search(r"[A-Za-z]", query)):
+        return None  # only a Latin word may be a transliteration worth asking about
+    suggestion = suggest(directory, query, found=found, since=since, until=until)
     if suggestion is None:
         return None
     why = "; ".join(f"{c.original} → {c.replacement}: {c.kind}" for c in suggestion.changes)
     if fix:
-        click.echo(f"newsgrep: nothing found for: {safe(query)}; searching for: "
-                   f"{safe(suggestion.query)}  ({safe(why)})", err=True)
+        click.echo(f"newsgrep: searching for: {safe(suggestion.query)} instead of: {safe(query)}"
+                   f"  ({safe(why)})", err=True)
         return suggestion.query
-    click.echo(f"newsgrep: did you mean: {safe(suggestion.query)}  ({safe(why)}; "
+    articles = f"{suggestion.count} article{'s' if suggestion.count != 1 else ''}"
+    click.echo(f"newsgrep: did you mean: {safe(suggestion.query)}  ({safe(why)}; {articles}; "
                "--fix searches for it)", err=True)
     return None
 
@@ -218,7 +226,7 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
               default="relevance", show_default=True, help="Order of the hits.")
 @_date_options
 @click.option("--fix", is_flag=True,
-              help="When nothing is found, search for the suggested correction instead.")
+              help="Search for the suggested correction instead (when there is one).")
 @click.pass_context
 def search(ctx, query, index_dir, limit, as_json, files_only, null, context, snippets, color,
            count_only, by, timeline, sort, since, until, fix):
@@ -235,7 +243,8 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
       newsgrep search Алматы --timeline
 
     When nothing is found, a corrected query (spelling, keyboard layout,
-    transliteration) is suggested on stderr; --fix searches for it.
+    transliteration) is suggested on stderr; --fix searches for it. A rare
+    Latin word may get a suggestion even when found (almaty -> Алматы).
 
     Exit status: 0 when something was found, 1 when nothing was, 2 on errors.
     """
@@ -262,11 +271,12 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
         n = limit if limit is not None else (0 if files_only else 10)
         result = searching.search(directory, q, limit=n or None, context=context,
                                   fragments=snippets, sort=sort, **dates)
-        return result, len(result.hits)
+        # Partial matches (some of the words only) fill up a short list, but "found" means all.
+        return result, sum(1 for h in result.hits if not h.partial)
 
     out, found = run(query)
-    if not found:
-        fixed = _suggest_or_fix(directory, query, fix, since, until)
+    if found < FEW:
+        fixed = _suggest_or_fix(directory, query, found, fix, since, until)
         if fixed is not None:
             out, found = run(fixed)
     if timeline:
@@ -292,7 +302,7 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
 @_date_options
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per period.")
 @click.option("--fix", is_flag=True,
-              help="When nothing is found, chart the suggested correction instead.")
+              help="Chart the suggested correction instead (when there is one).")
 @color_option
 @click.pass_context
 def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color):

@@ -47,3 +47,10 @@ class ArticleError(NewsgrepError):
 
     The message is the reason shown in the indexing summary.
     """
+
+
+class MorphologyUnavailable(NewsgrepError):
+    """Lemma mode was asked for but pymorphy3 (or its dictionary) is not installed.
+
+    The message carries the install hint.
+    """

@@ -79,7 +79,8 @@ def _styled(text: str, spans: Iterable[tuple[int, int]], style: str = "", match:
 def meta_line(hit: Hit) -> str:
     date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
     where = relpath(hit.path) + (f"#{hit.key}" if hit.key else "")
-    return " · ".join(p for p in (date, hit.source, where) if p)
+    missing = "without " + ", ".join(hit.missing) if hit.partial else ""
+    return " · ".join(p for p in (date, hit.source, where, missing) if p)
 
 
 def print_hits(console, hits: list[Hit]) -> None:
@@ -117,6 +118,8 @@ def hit_json(hit: Hit) -> dict:
         "spans": [list(s) for s in hit.spans],
         "title_spans": [list(s) for s in hit.title_spans],
         "encoding": hit.encoding or None,
+        "partial": hit.partial,
+        "missing": hit.missing,
     }
 
 

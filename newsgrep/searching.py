@@ -44,6 +44,10 @@ class Hit:
     encoding: str = ""
     format: str = ""
     tags: list[str] = field(default_factory=list)
+    # A partial match has only some of the query's words (see ``search``);
+    # ``missing`` lists the parts of the query it lacks, as the user typed them.
+    partial: bool = False
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,7 +102,8 @@ def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
     """Cut the best fragments of ``text`` around ``spans``; return the snippet and its spans.
 
     Fragments are windows of ``context`` characters around matches, merged
-    when they touch, ranked by how many matches they hold, shown in text order
+    when they touch (up to ``3 * context`` characters), ranked by how many
+    matches they hold, shown in text order
     and joined by «…». Without matches, the snippet is the start of the text.
     """
     text = text.translate(_FLATTEN)
@@ -110,7 +115,7 @@ def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
         ws, we = max(0, s - context), min(len(text), e + context)
         # Touching windows merge, up to a few contexts' length: a query that
         # matches most words (атак*, а*) still gets snippets, not the whole text.
-        if windows and ws <= windows[-1][1] and we - windows[-1][0] <= 4 * context:
+        if windows and ws <= windows[-1][1] and we - windows[-1][0] <= 3 * context:
             windows[-1][1] = max(windows[-1][1], we)
             windows[-1][2].append((s, e))
         elif windows and s < windows[-1][1]:
@@ -241,13 +246,19 @@ _NO_DATE = (1 << 64) - 1  # what Whoosh's date column holds for an article witho
 
 
 def search(directory: Path | str | os.PathLike, query: str, *, limit: int | None = 10,
-           context: int = CONTEXT, fragments: int = FRAGMENTS, since: str | None = None,
-           until: str | None = None, sort: str = "relevance",
+           context: int = CONTEXT, fragments: int = FRAGMENTS, partial: bool = True,
+           since: str | None = None, until: str | None = None, sort: str = "relevance",
            now: datetime | None = None) -> SearchResult:
-    """Run ``query`` against the index at ``directory``; the best ``limit`` hits.
+    """Run ``query`` against the index at ``directory``; the best ``limit`` hits, ranked.
 
     ``since``/``until`` are date filters (see :func:`newsgrep.query.date_range`);
     ``sort`` is ``relevance``, ``newest`` or ``oldest``.
+
+    When fewer than ``limit`` articles match all the words of a query
+    (``partial=True``), the list is filled up with the best articles that match
+    some of them, marked ``partial``: one word in a form the stemmer does not
+    conflate should not hide the article a user is looking for. Negated
+    words and date filters stay required.
     """
     from whoosh.query import NullQuery
 
@@ -263,7 +274,61 @@ def search(directory: Path | str | os.PathLike, query: str, *, limit: int | None
         terms = positive_terms(q, s.reader())
         hits = [_hit(r.fields(), r.score or 0.0, i, terms, context, fragments)
                 for i, r in enumerate(results, 1)]
+        relaxed = _relaxed(q) if partial and limit and len(hits) < limit else None
+        if relaxed is not None:
+            clauses, loose = relaxed
+            strict = {r.docnum for r in results}
+            more = [r for r in s.search(loose, limit=limit + len(strict), filter=prepared.filter,
+                                        sortedby=facet, reverse=reverse)
+                    if r.docnum not in strict]
+            more = more[:limit - len(hits)]
+            docnums = {r.docnum for r in more}
+            having = [set(s.search(c, filter=docnums, limit=None).docs()) for c in clauses]
+            for r in more:
+                hit = _hit(r.fields(), r.score or 0.0, len(hits) + 1, terms, context, fragments)
+                hit.partial = True
+                hit.missing = [_source_text(c, query) for c, docs in zip(clauses, having)
+                               if r.docnum not in docs]
+                hits.append(hit)
     return SearchResult(hits=hits, query=str(q))
+
+
+def _relaxed(q):
+    """``(clauses, query)``: a top-level AND of words loosened to OR; None if not one.
+
+    Negated clauses stay required-absent. Scoring an OR sums the scores of the
+    clauses a document matches, so articles with more of the words rank first.
+    """
+    from whoosh import query as Q
+
+    if not isinstance(q, Q.And):
+        return None
+    dates = [c for c in q.children() if isinstance(c, Q.NumericRange) and c.fieldname == "date"]
+    clauses = [c for c in q.children() if not isinstance(c, Q.Not) and c not in dates]
+    negated = [c.query for c in q.children() if isinstance(c, Q.Not)]
+    if len(clauses) < 2:
+        return None
+    loose = Q.Or(clauses)
+    if dates:  # a date filter in the query stays a filter
+        loose = Q.And([loose, *dates])
+    return clauses, (Q.AndNot(loose, Q.Or(negated)) if negated else loose)
+
+
+def _source_text(q, text: str) -> str:
+    """The part of the query string a parsed clause came from."""
+    spans = []
+    for n in (q, *q.leaves()):
+        if getattr(n, "startchar", None) is not None and getattr(n, "endchar", None):
+            spans.append((n.startchar, n.endchar))
+        for s, e in getattr(n, "char_ranges", None) or ():  # phrases: their words
+            if s is not None and e:
+                spans.append((s, e))
+    if not spans:
+        return str(q)
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    if 0 < start and end < len(text) and text[start - 1] == text[end] == '"':
+        start, end = start - 1, end + 1
+    return text[start:end]
 
 
 def count(directory: Path | str | os.PathLike, query: str, *, since: str | None = None,

@@ -141,12 +141,22 @@ _AFFIX = re.compile(
 _KINDS_ORDER = {"keyboard layout": 0, "transliteration": 0, "spelling": 1}
 
 
-def suggest(directory: Path | str | os.PathLike, query: str, *, since: str | None = None,
-            until: str | None = None, now: datetime | None = None) -> Suggestion | None:
-    """A corrected form of ``query`` that finds something, or None.
+RARE = 3           # a word in at most this many articles may be a mistake even if found
+MORE = 10          # ... when its correction is in this many times more articles
 
-    Only words the index does not know are replaced; a query whose words are
-    all known (but found nothing together) gets no suggestion.
+
+def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
+            since: str | None = None, until: str | None = None,
+            now: datetime | None = None) -> Suggestion | None:
+    """A corrected form of ``query`` that finds something (more), or None.
+
+    For a query that found nothing (``found=0``), the words the index does
+    not know are corrected (layout, transliteration, spelling); a query whose
+    words are all known gets no suggestion. For a query that found a few
+    articles, only a rare word (in at most :data:`RARE` articles) typed in
+    the wrong layout or in transliteration is corrected, into a word :data:`MORE`
+    times as frequent (and the query must find that many times more): the
+    «Almaty» of a club's name -> «Алматы».
     """
     from .errors import NewsgrepError
     from .schema import open_index
@@ -168,9 +178,13 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, since: str | Non
             if ":" in pre and pre.split(":")[0].lower() not in ("title", "body"):
                 continue
             exact = pre.endswith("=")
-            if vocab.known(word, exact):
+            if not vocab.has_terms(word, exact):
                 continue
-            options = vocab.corrections(word, exact)
+            frequency = vocab.frequency(word, exact)
+            if frequency > (RARE if found else 0):
+                continue
+            options = vocab.corrections(word, exact, at_least=max(1, MORE * frequency),
+                                        spelling=not found)
             if options:
                 start = m.start() + a.start("word")
                 slots.append((start, start + len(word), word, options))
@@ -189,7 +203,7 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, since: str | Non
                 n = len(_Query(ix, s, text, since, until, now).docnums(s))
             except NewsgrepError:
                 continue
-            if n:
+            if n and n >= MORE * found:
                 return Suggestion(query=text, changes=changes[::-1], count=n)
     return None
 
@@ -222,19 +236,21 @@ class _Vocabulary:
             by_term[t] = by_term.get(t, 0) + self.reader.doc_frequency(f, t)
         return min(by_term.values())
 
-    def known(self, word: str, exact: bool = False) -> bool:
-        return not self._terms(word, exact) or self.frequency(word, exact) > 0
+    def has_terms(self, word: str, exact: bool = False) -> bool:
+        return bool(self._terms(word, exact))
 
-    def corrections(self, word: str, exact: bool) -> list[tuple[str, str]]:
-        """``[(replacement, kind)]`` for an unknown word, best first."""
+    def corrections(self, word: str, exact: bool, at_least: int = 1,
+                    spelling: bool = True) -> list[tuple[str, str]]:
+        """``[(replacement, kind)]`` for a word, best first: words in ``at_least`` articles."""
         from .analysis import exact_form
+
         scored: dict[str, tuple[int, int, int, str]] = {}
 
         def consider(candidate: str, kind: str, distance: int = 0) -> None:
             if not candidate or candidate.lower() == word.lower():
                 return
             df = self.frequency(candidate, exact)
-            if df:
+            if df >= at_least:
                 key = (_KINDS_ORDER[kind], distance, -df, kind)
                 if candidate not in scored or key < scored[candidate]:
                     scored[candidate] = key
@@ -250,14 +266,14 @@ class _Vocabulary:
             for candidate in candidates:
                 if self._form_exists(exact_form(candidate)):
                     consider(candidate, "transliteration")
-            if not scored:
+            if not scored and spelling:
                 # Near misses of the usual spellings: nur-sultan -> нур-султане.
                 for candidate in candidates[:3]:
                     for near, distance in self.spellings(candidate):
                         consider(near, "transliteration", distance)
         elif has_cyrillic and not has_latin:
             consider(layout_to_latin(word), "keyboard layout")
-        if not scored:
+        if not scored and spelling:
             for candidate, distance in self.spellings(word):
                 consider(candidate, "spelling", distance)
         return [(c, key[3]) for c, key in sorted(scored.items(), key=lambda kv: kv[1])]

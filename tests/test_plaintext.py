@@ -97,3 +97,17 @@ def test_crlf_and_nul_bytes():
 def test_parser_never_crashes(text):
     a = parse_text(text)
     assert isinstance(a.title, str) and isinstance(a.body, str)
+
+
+def test_decoration_above_the_headline_is_skipped():
+    a = parse_text("_______________\n--- === ---\nGoldED+ FAQ\n\nВопросы и ответы.\n")
+    assert (a.title, a.body) == ("GoldED+ FAQ", "Вопросы и ответы.")
+
+
+def test_fidonet_rus_files_are_read(shared):
+    from newsgrep.articles import is_supported
+    folder = shared / "corpus" / "raw" / "legacy_encodings"
+    for path in folder.glob("*.rus"):
+        assert is_supported(path)
+        [a] = read_file(path)
+        assert a.encoding == "cp866" and a.title and "GoldED" in a.title + a.body

@@ -108,6 +108,23 @@ def test_empty_queries_are_errors(fixture_index, query):
         search(fixture_index, query)
 
 
+def test_partial_matches_fill_up_a_short_list_and_say_what_they_lack(fixture_index):
+    hits = search(fixture_index, "туристы мост").hits
+    assert hits and all(h.partial for h in hits)
+    missing = {h.title: h.missing for h in hits}
+    assert missing["Спасатели вывели 14 туристов с перевала после ночной метели"] == ["мост"]
+    assert missing["Аким открыл новый мост через Большую Алматинку"] == ["туристы"]
+    assert count(fixture_index, "туристы мост") == 0
+
+
+def test_strict_matches_come_first_and_negations_stay_excluded(fixture_index):
+    hits = search(fixture_index, "Алматы туристы NOT мост").hits
+    assert not hits[0].partial and hits[0].title.startswith("Спасатели")
+    assert all(h.partial for h in hits[1:])
+    assert all("мост" not in h.title for h in hits)
+    assert search(fixture_index, "туристы мост", partial=False).hits == []
+
+
 # ---------------------------------------------------------------- the newsroom features
 # On the sample archive (samples/): whatever readers have landed, the .txt articles
 # named here are indexed, and the checks compare against the index's own data.

@@ -1,7 +1,10 @@
 """Reading files into :class:`Article` records.
 
 ``read_file`` is the one entry point: it picks the reader by the file's name
-and content and yields every article the file holds.
+and content and yields every article the file holds. Supported: single
+articles (plain text, HTML), multi-article dumps (JSON, JSON Lines, CSV,
+TSV), any of these compressed (``.gz``, ``.bz2``, ``.xz``), and archives of
+them (``.tar`` with any compression, ``.zip``), nested.
 """
 from __future__ import annotations
 
@@ -9,20 +12,37 @@ import os
 from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
-from .decode import decode_bytes
 from .model import Article
-from .plaintext import parse_text
+
+# The readers (and gzip, tarfile, zipfile ...) load on first use: a search that
+# only needs Article should not pay for them.
 
 __all__ = ["Article", "ArticleError", "is_supported", "read_file"]
 
 Warn = Callable[[str], None]
 
-TEXT_SUFFIXES = (".txt", ".text")
 
+def is_supported(name: str | os.PathLike) -> bool:
+    """Whether ``read_file`` can read a file of this name.
 
-def is_supported(name: str) -> bool:
-    """Whether a file name looks like something ``read_file`` can read."""
-    return name.lower().endswith(TEXT_SUFFIXES)
+    Decided by the suffix; a name without one (``README``, ``lenta-2019``)
+    is looked into when it is an existing file (text, JSON, HTML, an archive
+    are supported; binary data is not).
+    """
+    from .formats import HEAD_SIZE, kind_from_name, sniff
+    name = os.fspath(name)
+    base = os.path.basename(name)
+    if base.startswith("._"):
+        return False  # macOS AppleDouble metadata next to the real file
+    kind = kind_from_name(base)
+    if kind != "":
+        return kind is not None
+    try:
+        with open(name, "rb") as fh:
+            head = fh.read(HEAD_SIZE)
+    except OSError:
+        return False
+    return sniff(head) is not None
 
 
 def read_file(path: str | os.PathLike, *, encoding: str | None = None,
@@ -30,20 +50,36 @@ def read_file(path: str | os.PathLike, *, encoding: str | None = None,
     """Yield the articles in the file at ``path``.
 
     ``encoding`` forces a text encoding. Problems with single records of a
-    multi-article file go to ``warn`` and the rest is read; a file that
-    yields nothing usable raises :class:`ArticleError` with the reason.
+    multi-article file (or members of an archive) go to ``warn`` and the rest
+    is read; a file that yields nothing usable raises :class:`ArticleError`
+    with the reason. Each article's ``key`` tells it apart within the file
+    (``""`` for a one-article file).
     """
+    from .formats import HEAD_SIZE, Peekable, Source, read_source
     path = os.fspath(path)
+    warn = warn or _ignore
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fh = open(path, "rb")
     except OSError as e:
         raise ArticleError(f"cannot read: {e.strerror or e}") from None
-    if not data.strip():
-        raise ArticleError("empty file")
-    text, used = decode_bytes(data, encoding)
-    article = parse_text(text)
-    if not (article.title or article.body):
-        raise ArticleError("no text")
-    article.path, article.encoding = path, used
-    yield article
+    with fh:
+        stream = Peekable(fh)
+        try:
+            head = stream.peek(HEAD_SIZE)
+        except OSError as e:
+            raise ArticleError(f"cannot read: {e.strerror or e}") from None
+        if not head.strip():
+            raise ArticleError("empty file")
+        src = Source(path, path, stream, reopen=lambda: open(path, "rb"), path=path)
+        _, articles = read_source(src, encoding=encoding, warn=warn)
+        count = 0
+        for article in articles:
+            article.path = path
+            count += 1
+            yield article
+        if not count:
+            raise ArticleError("no articles")
+
+
+def _ignore(message: str) -> None:
+    pass

@@ -6,6 +6,8 @@ Layouts recognised, most specific first:
   ``- SOURCE, WIDTH, DD.MM.YYYY``, story title and description, headline,
   ``Подписаться``, body, trailing related-story link, ``Лента новостей``, a
   counter);
+* the BSNLP shared-task raw layout: document id, language code, ``YYYY-MM-DD``
+  date and URL on the first four lines, then the title and the body;
 * e-mail style ``Key: value`` headers (``Title:``/``Заголовок:``, ``Date:`` ...)
   followed by a blank line and the body;
 * anything else: the first non-empty line is the headline, a date written
@@ -16,6 +18,7 @@ Layouts recognised, most specific first:
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from .dates import find_date, parse_date
 from .model import Article
@@ -46,12 +49,19 @@ _DATELINE = re.compile(
 )
 _LINES_FOR_DATE = 4
 
+# BSNLP raw documents: «ru-ryanair-new-extra-1 / ru / 2019-01-10 / https://... / title / body».
+_BSNLP_ID = re.compile(r"^\S{1,200}$")
+_BSNLP_LANG = re.compile(r"^[a-z]{2}$")
+_BSNLP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BSNLP_URL = re.compile(r"^(?:https?://\S+)?$")
+
 
 def parse_text(text: str) -> Article:
     """Turn the text of one article file into an :class:`Article`."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     lines = [ln.strip() for ln in text.split("\n")]
-    return _parse_scraped(lines) or _parse_headers(lines) or _parse_generic(lines)
+    return (_parse_scraped(lines) or _parse_bsnlp(lines) or _parse_headers(lines)
+            or _parse_generic(lines))
 
 
 def _parse_scraped(lines: list[str]) -> Article | None:
@@ -94,6 +104,21 @@ def _strip_trailer(body: list[str]) -> list[str]:
     return [ln for ln in body if ln not in (_SUBSCRIBE, _FEED)]
 
 
+def _parse_bsnlp(lines: list[str]) -> Article | None:
+    if len(lines) < 5 or not (_BSNLP_ID.match(lines[0]) and _BSNLP_LANG.match(lines[1])
+                              and _BSNLP_DATE.match(lines[2]) and _BSNLP_URL.match(lines[3])):
+        return None
+    content = [ln for ln in lines[4:] if ln]
+    if not content:
+        return None
+    try:
+        date = datetime.strptime(lines[2], "%Y-%m-%d")  # the form is fixed by the layout
+    except ValueError:
+        date = None
+    return Article(title=content[0], body="\n".join(content[1:]), date=date, url=lines[3],
+                   format="bsnlp")
+
+
 def _parse_headers(lines: list[str]) -> Article | None:
     fields: dict[str, str] = {}
     i = 0
@@ -121,9 +146,12 @@ def _parse_headers(lines: list[str]) -> Article | None:
 
 def _parse_generic(lines: list[str]) -> Article:
     content = [ln for ln in lines if ln]
-    if not content:
-        return Article(title="", body="", format="text")
-    title, rest = content[0], content[1:]
+    # The headline is the first line with a letter: rules of dashes and
+    # underscores above it are decoration.
+    first = next((i for i, ln in enumerate(content) if any(c.isalpha() for c in ln)), None)
+    if first is None:
+        return Article(title="", body="\n".join(content), format="text")
+    title, rest = content[first], content[first + 1:]
     date = None
     # A line near the top that is only a date (the «Title / date / body» layout).
     for j, ln in enumerate(rest[:_LINES_FOR_DATE]):
@@ -137,7 +165,7 @@ def _parse_generic(lines: list[str]) -> Article:
         m = _DATELINE.match(rest[0] + " ")
         if m:
             source = m["source"].strip()
-            date = date or find_date(m["date"], default_year=date.year if date else None)
+            date = date or parse_date(m["date"])  # a yearless dateline alone gives no date
     if date is None:
         date = find_date("\n".join(content[:_LINES_FOR_DATE]))
     return Article(title=title, body="\n".join(rest), date=date, source=source, format="text")
