@@ -149,7 +149,6 @@ def write_paths(out: IO[str], hits: Iterable[Hit], null: bool = False) -> None:
 
 def print_stats(console, figures: dict) -> None:
     """The ``stats`` figures as a small report."""
-    from rich.table import Table
     from rich.text import Text
 
     def size(n: int) -> str:
@@ -170,19 +169,21 @@ def print_stats(console, figures: dict) -> None:
         ("index", f"{figures['index']} ({size(figures['size_bytes'])})"),
         ("updated", figures["updated"] or "never"),
     ]
-    table = Table.grid(padding=(0, 2))
+    # Lines rather than tables: no padding after the last column (piped output stays clean).
     for name, value in rows:
-        table.add_row(Text(name, style=META_STYLE), Text(safe(value)))
-    console.print(table)
+        line = Text(f"{name:<11}", style=META_STYLE)
+        line.append(safe(value))
+        console.print(line)
     for title, counts in (("sources", figures["sources"]), ("sections", figures["sections"])):
         if not counts:
             continue
-        t = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
-        for name, n in list(counts.items())[:20]:
-            t.add_row(Text(str(n), justify="right"), Text(safe(name)))
+        console.print(Text(title))
+        shown = list(counts.items())[:20]
+        width = max(len(str(n)) for _, n in shown)
+        for name, n in shown:
+            console.print(Text(f"  {n:>{width}}  ") + Text(safe(name)))
         if len(counts) > 20:
-            t.add_row(Text("…"), Text(f"{len(counts) - 20} more (see --json)"))
-        console.print(t)
+            console.print(Text(f"  {'…':>{width}}  {len(counts) - 20} more (see --json)"))
 
 
 def print_article(console, view: ArticleView) -> None:
