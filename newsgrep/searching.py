@@ -376,11 +376,7 @@ def _find_docnums(searcher, ref: str) -> list[int]:
     docnums = list(Term("file", os.path.abspath(path)).docs(searcher))
     if key is not None:
         docnums = [d for d in docnums if str(searcher.stored_fields(d).get("key", "")) == key]
-    return sorted(docnums, key=lambda d: _natural(str(searcher.stored_fields(d).get("key", ""))))
-
-
-def _natural(key: str):
-    return (0, int(key), "") if key.isdigit() else (1, 0, key)
+    return sorted(docnums)  # the order they were read in: the file's order
 
 
 def fetch(directory: Path | str | os.PathLike, ref: str, query: str | None = None, *,

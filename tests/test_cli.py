@@ -387,3 +387,18 @@ def test_show_goes_through_the_pager_on_a_terminal(samples, monkeypatch):
     assert "построят новое здание" in text and "\x1b[1;31mполиции" in text  # styles kept
     straight = samples("show", "samples/text/rostov_police_building.txt", "--no-pager")
     assert straight.stdout.startswith("В Ростове-на-Дону") and len(paged) == 1
+
+
+def test_show_and_similar_with_multi_article_files(samples):
+    path = "samples/dumps/digest.jsonl"
+    every = _json_lines(samples("show", path, "--json").stdout)
+    if not every:
+        pytest.skip("the JSON Lines reader has not landed")
+    assert len(every) > 1 and len({o["id"] for o in every}) == len(every)
+    one = every[1]
+    [again] = _json_lines(samples("show", f"{path}#{one['key']}", "--json").stdout)
+    assert again["id"] == one["id"]
+    ambiguous = samples("similar", path)
+    assert ambiguous.exit_code == 2 and f"holds {len(every)} articles" in ambiguous.stderr
+    hits = _json_lines(samples("similar", f"{path}#{one['key']}", "--json", "-n", "3").stdout)
+    assert hits and one["id"] not in {h["id"] for h in hits}
