@@ -260,3 +260,15 @@ def test_large_expansions_become_one_term_set(samples_index):
     assert len(hits) == count(samples_index, "п*") > 0
     assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
     assert any(w.lower().startswith("п") for h in hits for w in (h.snippet[s:e] for s, e in h.spans))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("0123456789-.W dwmyдняг") + ["..", "today", "вчера"]),
+                max_size=25).map("".join))
+def test_date_parser_never_crashes(spec):
+    try:
+        first, last = date_range(spec, NOW)
+    except QueryError:
+        return
+    assert first is not None or last is not None
+    assert first is None or last is None or first <= last
