@@ -188,14 +188,14 @@ class NewsAnalyzer(Analyzer):
             yield token
 
 
-class ExactAnalyzer(NewsAnalyzer):
+class ExactAnalyzer(Analyzer):
     """The analyzer of the exact-form fields: words as written, normalised, never stemmed.
 
     Pickled into the index schema, so its import path must stay stable.
     """
 
-    def __init__(self):
-        super().__init__("exact")
+    def __eq__(self, other):
+        return type(other) is type(self)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
