@@ -67,9 +67,9 @@ def build_schema(morphology: str = "stem"):
     text = NewsAnalyzer(morphology)
     # Words as written (normalised, not stemmed) for =exact forms, wildcards and
     # did-you-mean. Not stored (the text is stored once, in title and body) and
-    # without positions: on the 11k corpus they take the index from 166 MB to
-    # 248 MB, positions would take it to 320 MB (bench/exact_cost.py); an exact
-    # phrase is matched on the stems' positions instead.
+    # without positions: on the 11k corpus they take the index from 169 MiB to
+    # 247 MiB (positions would take it to 316 MiB; bench/exact_cost.py); an
+    # exact phrase is matched on the stems' positions instead.
     exact = fields.TEXT(analyzer=ExactAnalyzer(), phrase=False)
     # path:seed, path:2022 — path components, lower-cased, never stemmed.
     path_analyzer = RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
