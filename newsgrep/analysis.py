@@ -26,7 +26,8 @@ from ._whoosh import light_imports
 light_imports()
 from whoosh.analysis import Analyzer, Token  # noqa: E402 -- after light_imports()
 
-__all__ = ["NewsAnalyzer", "terms", "word_spans", "normalize"]
+__all__ = ["NewsAnalyzer", "ExactAnalyzer", "terms", "word_spans", "normalize",
+           "exact_form", "exact_terms", "form_spans"]
 
 # A word: letters/digits (with any combining marks, e.g. stress accents),
 # optionally joined by hyphens (not by dashes).
@@ -90,22 +91,40 @@ def _term(word: str) -> str:
     return term
 
 
-def _analyze(text: str, mode: str) -> Iterator[tuple[str, int, int, int]]:
+def exact_form(word: str) -> str:
+    """The exact-form term for one word as written (no hyphens): normalised, never stemmed.
+
+    Case, ё/е, stress accents and Latin look-alikes in Cyrillic words are
+    folded as for the stemmed terms; the ending stays, so «атак» and «атака»
+    are different terms.
+    """
+    form = normalize(word)
+    if _CYRILLIC.search(form) and _LATIN.search(form):
+        folded = form.translate(_LOOKALIKES)
+        if not _LATIN.search(folded):
+            return folded
+    return form
+
+
+def _analyze(text: str, mode: str, term: Callable[[str], str] | None = None
+             ) -> Iterator[tuple[str, int, int, int]]:
     """Yield ``(term, position, startchar, endchar)`` for ``text``.
 
     ``mode`` is ``"index"`` (wholes and parts of hyphenated words), ``"query"``
     (wholes only) or ``"phrase"`` (parts only). Offsets index into ``text``.
+    ``term`` maps one word to its term (default: the stem, through the cache).
     """
+    to_term = term or _term
     pos = 0
     for m in _WORD.finditer(text):
         word = m.group()
         start = m.start()
         parts = _HYPHENS.split(word)
         if len(parts) == 1:
-            yield _term(word), pos, start, m.end()
+            yield to_term(word), pos, start, m.end()
             pos += 1
             continue
-        stems = [_term(p) for p in parts]
+        stems = [to_term(p) for p in parts]
         if mode != "phrase":
             yield "-".join(stems), pos, start, m.end()
         if mode == "query":
@@ -254,6 +273,17 @@ def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
         yield s, e, term
 
 
+def exact_terms(text: str) -> list[str]:
+    """The index terms the exact-form fields get for ``text``, in order."""
+    return [t for t, _, _, _ in _analyze(text, "index", exact_form)]
+
+
+def form_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Like :func:`word_spans`, with exact-form terms instead of stems."""
+    for term, _, s, e in _analyze(text, "index", exact_form):
+        yield s, e, term
+
+
 class NewsAnalyzer(Analyzer):
     """The Whoosh analyzer for title and body: see the module docstring.
 
@@ -304,3 +334,44 @@ class NewsAnalyzer(Analyzer):
             if chars:
                 token.startchar, token.endchar = start_char + s, start_char + e
             yield token
+
+
+class ExactAnalyzer(Analyzer):
+    """The analyzer of the exact-form fields: words as written, normalised, never stemmed.
+
+    Pickled into the index schema, so its import path must stay stable.
+    """
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    @property
+    def postings(self) -> Callable[[str], dict[str, list[int]]]:
+        """The indexing fast path (see :attr:`NewsAnalyzer.postings`)."""
+        return _exact_postings
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            words = [(exact_form(value), 0, 0, len(value))]
+        else:
+            amode = "phrase" if mode == "phrase" else "query" if mode == "query" else "index"
+            words = _analyze(value, amode, exact_form)
+        for term, pos, s, e in words:
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[s:e]
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + s, start_char + e
+            yield token
+
+
+def _exact_postings(text: str) -> dict[str, list[int]]:
+    """Index-mode postings of the exact-form fields: :func:`postings` with :func:`exact_form`."""
+    return postings(text, exact_form)

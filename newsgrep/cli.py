@@ -156,65 +156,255 @@ def _summary(report, directory) -> str:
     return "\n".join(lines)
 
 
-@cli.command()
-@click.argument("query")
-@index_option
-@click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
-              help="Show at most N hits; 0 for all [default: 10; all with -l].")
-@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per hit.")
-@click.option("-l", "--files-with-matches", "files_only", is_flag=True,
-              help="Print only the paths of matching files.")
-@click.option("-0", "--null", is_flag=True, help="With -l: end paths with NUL, not newline.")
-@click.option("-c", "--count", "count_only", is_flag=True,
-              help="Print only the number of matching articles.")
-@click.option("--context", type=click.IntRange(min=10, max=2000), default=80, show_default=True,
-              help="Characters of text around each match in a snippet.")
-@click.option("--snippets", type=click.IntRange(min=1, max=20), default=2, show_default=True,
-              help="Snippet fragments per hit.")
-@color_option
-@click.pass_context
-def search(ctx, query, index_dir, limit, as_json, files_only, null, count_only, context,
-           snippets, color):
-    """Search the index; print the best hits with matched word forms highlighted.
+def _date_options(f):
+    f = click.option("--until", metavar="DATE",
+                     help="Only articles dated up to DATE (2022-03, 2022-03-15, 30d ...).")(f)
+    f = click.option("--since", metavar="DATE",
+                     help="Only articles dated from DATE on (2022-01, 2022-01-05, 30d, 1y ...).")(f)
+    return f
 
-    \b
-    Query language (Whoosh): words are ANDed; OR, NOT, (parentheses),
-    "phrases", and field prefixes title:, source:, section:, path:.
-      newsgrep search 'атака'
-      newsgrep search '"здание полиции" NOT title:видео'
 
-    Exit status: 0 when something was found, 1 when nothing was, 2 on errors.
-    """
-    from . import searching
-    from .schema import index_dir as resolve
+def _hit_options(f):
+    """Options that shape a list of hits: shared by search and similar."""
+    for option in reversed([
+        click.option("-n", "--limit", type=click.IntRange(min=0), default=None,
+                     help="Show at most N hits; 0 for all [default: 10; all with -l]."),
+        click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per hit."),
+        click.option("-l", "--files-with-matches", "files_only", is_flag=True,
+                     help="Print only the paths of matching files."),
+        click.option("-0", "--null", is_flag=True, help="With -l: end paths with NUL, not newline."),
+        click.option("--context", type=click.IntRange(min=10, max=2000), default=80,
+                     show_default=True, help="Characters of text around each match in a snippet."),
+        click.option("--snippets", type=click.IntRange(min=1, max=20), default=2,
+                     show_default=True, help="Snippet fragments per hit."),
+        color_option,
+    ]):
+        f = option(f)
+    return f
 
-    directory = resolve(index_dir)
-    if count_only:
-        n = searching.count(directory, query)
-        click.echo(n)
-        ctx.exit(ExitCode.OK if n else ExitCode.NO_MATCH)
-    if limit is None:
-        limit = 0 if files_only else 10
-    result = searching.search(directory, query, limit=limit or None, context=context,
-                              fragments=snippets)
-    out = sys.stdout
+
+def _print_hits(hits, *, as_json: bool, files_only: bool, null: bool, color: str) -> None:
     from . import render
+
+    out = sys.stdout
     if files_only:
-        render.write_paths(out, result.hits, null=null)
+        render.write_paths(out, hits, null=null)
     elif as_json:
-        render.write_json_lines(out, (render.hit_json(h) for h in result.hits))
+        render.write_json_lines(out, (render.hit_json(h) for h in hits))
     elif render.wants_color(color, out):
-        render.print_hits(render.make_console(color), result.hits)
+        render.print_hits(render.make_console(color), hits)
     else:
         try:
-            render.write_hits_plain(out, result.hits)
+            render.write_hits_plain(out, hits)
             out.flush()
         except BrokenPipeError:
             # Not through click, which turns EPIPE into exit status 1 ("nothing found").
             raise PipeClosed from None
-    # Partial matches (some of the words only) fill up a short list, but "found" means all.
-    found = any(not h.partial for h in result.hits)
+
+
+FEW = 5  # a search with fewer hits than this may still get a did-you-mean (almaty -> Алматы)
+
+
+def _suggest_or_fix(directory, query: str, found: int, fix: bool, since, until) -> str | None:
+    """After a query found nothing or little: print a did-you-mean; with --fix, return it."""
+    import re
+
+    from .render import safe
+    from .suggest import suggest
+
+    if found and (found >= FEW or not re.search(r"[A-Za-z]", query)):
+        return None  # only a Latin word may be a transliteration worth asking about
+    suggestion = suggest(directory, query, found=found, since=since, until=until)
+    if suggestion is None:
+        return None
+    why = "; ".join(f"{c.original} → {c.replacement}: {c.kind}" for c in suggestion.changes)
+    if fix:
+        click.echo(f"newsgrep: searching for: {safe(suggestion.query)} instead of: {safe(query)}"
+                   f"  ({safe(why)})", err=True)
+        return suggestion.query
+    articles = f"{suggestion.count} article{'s' if suggestion.count != 1 else ''}"
+    click.echo(f"newsgrep: did you mean: {safe(suggestion.query)}  ({safe(why)}; {articles}; "
+               "--fix searches for it)", err=True)
+    return None
+
+
+_TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without importing it
+
+
+@cli.command()
+@click.argument("query")
+@index_option
+@_hit_options
+@click.option("-c", "--count", "count_only", is_flag=True,
+              help="Print only the number of matching articles (per group with --by).")
+@click.option("--by", type=click.Choice(["source", "section", *_TIME_GROUPS]),
+              help="With -c: count per group (TSV; JSON Lines with --json). "
+                   "With --timeline: the period of a bar.")
+@click.option("--timeline", is_flag=True,
+              help="Draw a chart of matching articles per day, week, month or year.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
+              default="relevance", show_default=True, help="Order of the hits.")
+@_date_options
+@click.option("--fix", is_flag=True,
+              help="Search for the suggested correction instead (when there is one).")
+@click.pass_context
+def search(ctx, query, index_dir, limit, as_json, files_only, null, context, snippets, color,
+           count_only, by, timeline, sort, since, until, fix):
+    """Search the index; print the best hits with matched word forms highlighted.
+
+    \b
+    Query language: words are ANDed; OR, NOT or -word, (parentheses),
+    "phrases" ("..."~N: within N words), field prefixes title:, source:,
+    section:, path:; date:2022-01..2022-02, date:30d..; =exact forms;
+    wildcards атак*; fuzzy призидент~ (or ~2).
+      newsgrep search 'атака'
+      newsgrep search '"здание полиции" NOT title:видео' --since 2022-01
+      newsgrep search Алматы -c --by month
+      newsgrep search Алматы --timeline
+
+    When nothing is found, a corrected query (spelling, keyboard layout,
+    transliteration) is suggested on stderr; --fix searches for it. A rare
+    Latin word may get a suggestion even when found (almaty -> Алматы).
+
+    Exit status: 0 when something was found, 1 when nothing was, 2 on errors.
+    """
+    from . import counting, render, searching
+    from .schema import index_dir as resolve
+
+    directory = resolve(index_dir)
+    if by and not (count_only or timeline):
+        raise click.UsageError("--by goes with -c (counts per group) or --timeline")
+    if timeline and by not in (None, *_TIME_GROUPS):
+        raise click.UsageError(f"a timeline goes by {', '.join(_TIME_GROUPS)}, not by {by}")
+    dates = {"since": since, "until": until}
+
+    def run(q: str):
+        if timeline:
+            tl = counting.timeline(directory, q, by, **dates)
+            return tl, tl.total + tl.undated
+        if count_only and by:
+            rows = counting.group_counts(directory, q, by, **dates)
+            return rows, sum(n for _, n in rows)
+        if count_only:
+            n = searching.count(directory, q, **dates)
+            return n, n
+        n = limit if limit is not None else (0 if files_only else 10)
+        result = searching.search(directory, q, limit=n or None, context=context,
+                                  fragments=snippets, sort=sort, **dates)
+        # Partial matches (some of the words only) fill up a short list, but "found" means all.
+        return result, sum(1 for h in result.hits if not h.partial)
+
+    out, found = run(query)
+    if found < FEW:
+        fixed = _suggest_or_fix(directory, query, found, fix, since, until)
+        if fixed is not None:
+            out, found = run(fixed)
+    if timeline:
+        if as_json:
+            render.write_json_lines(sys.stdout, ({out.by: label, "count": n}
+                                                 for label, n in out.buckets))
+        else:
+            render.print_timeline(render.make_console(color), out)
+    elif count_only and by:
+        render.write_groups(sys.stdout, by, out, as_json=as_json)
+    elif count_only:
+        click.echo(out)
+    else:
+        _print_hits(out.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if found else ExitCode.NO_MATCH)
+
+
+@cli.command()
+@click.argument("query")
+@index_option
+@click.option("--by", type=click.Choice(_TIME_GROUPS),
+              help="The period of a bar [default: chosen from the dates found].")
+@_date_options
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per period.")
+@click.option("--fix", is_flag=True,
+              help="Chart the suggested correction instead (when there is one).")
+@color_option
+@click.pass_context
+def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color):
+    """Chart the articles matching QUERY per day, week, month or year.
+
+    The same as: newsgrep search QUERY --timeline
+    """
+    ctx.invoke(search, query=query, index_dir=index_dir, limit=None, as_json=as_json,
+               files_only=False, null=False, context=80, snippets=2, color=color,
+               count_only=False, by=by, timeline=True, sort="relevance", since=since,
+               until=until, fix=fix)
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|PATH")
+@click.argument("query", required=False)
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the article as one JSON object.")
+@click.option("--pager/--no-pager", default=True, show_default=True,
+              help="Page the article on a terminal.")
+@color_option
+def show(ref, query, index_dir, as_json, pager, color):
+    """Show a whole article: headline, metadata and body, QUERY's words highlighted.
+
+    ID is an article id (from search --json); PATH is an indexed file
+    (PATH#KEY for one record of a multi-article file; a PATH alone shows all
+    of its articles). On a terminal the article goes through a pager
+    ($PAGER, else less).
+    """
+    from . import render, searching
+    from .schema import index_dir as resolve
+
+    views = searching.fetch(resolve(index_dir), ref, query)
+    if as_json:
+        render.write_json_lines(sys.stdout, (render.article_json(v) for v in views))
+        return
+    console = render.make_console(color)
+    if pager and _is_terminal():
+        # As git does: quit when it fits one screen, pass colours, keep the screen.
+        os.environ.setdefault("LESS", "FRX")
+        with console.pager(styles=console.color_system is not None):
+            _print_views(console, views)
+    else:
+        _print_views(console, views)
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _print_views(console, views) -> None:
+    from . import render
+
+    for i, view in enumerate(views):
+        if i:
+            console.print()
+            console.rule(style=render.META_STYLE)
+        render.print_article(console, view)
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|PATH")
+@index_option
+@_hit_options
+@_date_options
+@click.pass_context
+def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snippets, color,
+            since, until):
+    """Find the articles most like one article (more like this).
+
+    ID is an article id; PATH an indexed file (PATH#KEY for one record of a
+    multi-article file), or any article file, indexed or not. The article's
+    key terms are searched for; the article itself is left out.
+    """
+    from . import searching
+    from .schema import index_dir as resolve
+
+    n = limit if limit is not None else (0 if files_only else 10)
+    result = searching.similar(resolve(index_dir), ref, limit=n or None, context=context,
+                               fragments=snippets, since=since, until=until)
+    _print_hits(result.hits, as_json=as_json, files_only=files_only, null=null, color=color)
+    ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
 
 
 @cli.command()

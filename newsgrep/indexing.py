@@ -199,13 +199,16 @@ _HOOK_COUNTS: dict[str, int] = {}
 
 def _document(article: articles.Article, path: str, size: int, mtime: int) -> dict:
     nfc = unicodedata.normalize
+    title, body = nfc("NFC", article.title), nfc("NFC", article.body)
     doc = {
         "id": article_id(path, article.key),
         "file": path,
         "key": article.key,
         "path": path,
-        "title": nfc("NFC", article.title),
-        "body": nfc("NFC", article.body),
+        "title": title,
+        "body": body,
+        "exact_title": title,
+        "exact_body": body,
         "source": article.source,
         "section": article.section,
         "tags": ",".join(t.replace(",", " ") for t in article.tags),

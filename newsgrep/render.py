@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
-from .searching import Hit
+from .counting import Timeline
+from .searching import ArticleView, Hit
 
 MATCH_STYLE = "bold red"
 TITLE_STYLE = "bold"
@@ -180,7 +181,6 @@ def write_paths(out: IO[str], hits: Iterable[Hit], null: bool = False) -> None:
 
 def print_stats(console, figures: dict) -> None:
     """The ``stats`` figures as a small report."""
-    from rich.table import Table
     from rich.text import Text
 
     def size(n: int) -> str:
@@ -195,20 +195,114 @@ def print_stats(console, figures: dict) -> None:
         ("articles", str(figures["articles"])),
         ("dates", f"{first[:10]} … {last[:10]}" if first else "none"),
         ("undated", str(figures["undated"])),
-        ("morphology", figures["morphology"]),
+        ("analyzer", figures.get("analyzer") or figures["morphology"]),
+        ("encodings", ", ".join(f"{k} {v}" for k, v in figures.get("encodings", {}).items())
+         or "none"),
         ("index", f"{figures['index']} ({size(figures['size_bytes'])})"),
         ("updated", figures["updated"] or "never"),
     ]
-    table = Table.grid(padding=(0, 2))
+    # Lines rather than tables: no padding after the last column (piped output stays clean).
     for name, value in rows:
-        table.add_row(Text(name, style=META_STYLE), Text(safe(value)))
-    console.print(table)
+        line = Text(f"{name:<11}", style=META_STYLE)
+        line.append(safe(value))
+        console.print(line)
     for title, counts in (("sources", figures["sources"]), ("sections", figures["sections"])):
         if not counts:
             continue
-        t = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
-        for name, n in list(counts.items())[:20]:
-            t.add_row(Text(str(n), justify="right"), Text(safe(name)))
+        console.print(Text(title))
+        shown = list(counts.items())[:20]
+        width = max(len(str(n)) for _, n in shown)
+        for name, n in shown:
+            console.print(Text(f"  {n:>{width}}  ") + Text(safe(name)))
         if len(counts) > 20:
-            t.add_row(Text("…"), Text(f"{len(counts) - 20} more (see --json)"))
-        console.print(t)
+            console.print(Text(f"  {'…':>{width}}  {len(counts) - 20} more (see --json)"))
+
+
+def print_article(console, view: ArticleView) -> None:
+    """A whole article: headline, metadata, body, with the query's words highlighted."""
+    from rich.text import Text
+
+    console.print(_styled(view.title or "(no title)", view.title_spans, TITLE_STYLE))
+    date = view.date.strftime("%Y-%m-%d %H:%M").removesuffix(" 00:00") if view.date else "no date"
+    rows = [("date", date), ("source", view.source), ("section", view.section),
+            ("tags", ", ".join(view.tags)), ("url", view.url),
+            ("path", relpath(view.path) + (f"#{view.key}" if view.key else "")),
+            ("id", view.id), ("encoding", view.encoding)]
+    for name, value in rows:
+        if value:
+            console.print(Text(f"{name:<9}" + safe(value), style=META_STYLE))
+    console.print()
+    console.print(_styled(view.body, view.body_spans))
+
+
+def article_json(view: ArticleView) -> dict:
+    """The JSON object for ``show --json``; its keys are documented in the README."""
+    return {
+        "path": view.path,
+        "id": view.id,
+        "key": view.key or None,
+        "title": view.title,
+        "date": iso(view.date),
+        "source": view.source or None,
+        "section": view.section or None,
+        "url": view.url or None,
+        "tags": view.tags,
+        "lead": view.lead or None,
+        "body": view.body,
+        "title_spans": [list(s) for s in view.title_spans],
+        "body_spans": [list(s) for s in view.body_spans],
+        "encoding": view.encoding or None,
+        "format": view.format or None,
+    }
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(value: int, top: int, width: int) -> str:
+    """A horizontal bar of ``value`` out of ``top`` in ``width`` cells, in eighths of a cell.
+
+    Any non-zero value gets at least a sliver, so a bucket with one article is
+    never drawn as empty.
+    """
+    if top <= 0 or value <= 0 or width <= 0:
+        return ""
+    eighths = max(1, round(value * width * 8 / top))
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def print_timeline(console, tl: Timeline) -> None:
+    """A line per period: label, count, bar; then the total and the undated matches."""
+    from rich.text import Text
+
+    if not tl.buckets:
+        console.print(Text(f"no dated articles match ({tl.undated} without a date)"
+                           if tl.undated else "no articles match", style=META_STYLE))
+        return
+    top = max(n for _, n in tl.buckets)
+    label_w = max(len(label) for label, _ in tl.buckets)
+    count_w = len(str(top))
+    width = max(10, min(60, console.width - label_w - count_w - 2))
+    for label, n in tl.buckets:
+        line = Text(label.ljust(label_w), style=META_STYLE, no_wrap=True)
+        line.append(" " + str(n).rjust(count_w))
+        if n:
+            line.append(" " + bar(n, top, width), style="cyan")
+        console.print(line)
+    summary = f"{tl.total} articles by {tl.by}"
+    if tl.undated:
+        summary += f", {tl.undated} more without a date"
+    console.print(Text(summary, style=META_STYLE))
+
+
+def write_groups(out: IO[str], by: str, rows: list[tuple[str | None, int]],
+                 as_json: bool = False) -> None:
+    """``-c --by``: TSV ``key<TAB>count`` lines, or JSON Lines ``{by: key, "count": n}``."""
+    for key, n in rows:
+        if as_json:
+            out.write(dumps({by: key, "count": n}) + "\n")
+        else:
+            shown = key if key is not None else ("(no date)" if by in ("year", "month", "week", "day")
+                                                 else f"(no {by})")
+            out.write(f"{safe(shown).replace(chr(9), ' ')}\t{n}\n")

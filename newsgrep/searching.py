@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .analysis import matching_spans
+from .analysis import form_spans, matching_spans, word_spans
 from .errors import QueryError
+from .query import DEFAULT_FIELDS, EXACT_PREFIX, parse_query
 from .schema import TITLE_BOOST, open_index
 
-DEFAULT_FIELDS = ("title", "body")
+__all__ = ["Hit", "SearchResult", "ArticleView", "search", "count", "fetch", "similar", "stats",
+           "parse_query", "QueryError"]
+SORTS = ("relevance", "newest", "oldest")
 CONTEXT = 80      # characters shown on each side of a match in a snippet
 FRAGMENTS = 2     # snippet fragments per hit
 ELLIPSIS = "…"
@@ -53,63 +56,6 @@ class SearchResult:
     query: str  # the parsed query, as Whoosh prints it
 
 
-def parse_query(text: str, schema):
-    """Parse a query string in newsgrep's query language into a Whoosh query."""
-    from whoosh import qparser
-
-    if not text.strip():
-        raise QueryError("empty query")
-    parser = qparser.MultifieldParser(
-        list(DEFAULT_FIELDS), schema, fieldboosts={"title": TITLE_BOOST}, group=qparser.AndGroup)
-    parser.remove_plugin_class(qparser.PhrasePlugin)
-    parser.add_plugin(_PhrasePlugin())
-    try:
-        q = parser.parse(text)
-    except Exception as e:  # Whoosh's parser raises assorted errors on odd input
-        raise QueryError(f"cannot parse query {text!r}: {e}") from None
-    from whoosh.query import NullQuery
-    if q is NullQuery or q is None:
-        raise QueryError(f"query {text!r} has no searchable words")
-    return q
-
-
-def _phrase_plugin_class():
-    from whoosh.qparser import PhrasePlugin, attach
-
-    class PhraseNode(PhrasePlugin.PhraseNode):
-        """A phrase analysed in "phrase" mode: hyphenated words become their parts."""
-
-        def query(self, parser):
-            fieldname = self.fieldname or parser.fieldname
-            words, ranges = [], []
-            field_ = parser.schema[fieldname] if parser.schema and fieldname in parser.schema else None
-            if field_ is not None and field_.analyzer:
-                for t in field_.tokenize(self.text, mode="phrase", chars=True):
-                    words.append(t.text)
-                    ranges.append((self.textstartchar + t.startchar, self.textstartchar + t.endchar))
-            else:
-                words = self.text.split()
-                ranges = [(None, None)] * len(words)
-            q = parser.phraseclass(fieldname, words, slop=self.slop, boost=self.boost,
-                                   char_ranges=ranges)
-            return attach(q, self)
-
-    class Plugin(PhrasePlugin):
-        class PhraseTagger(PhrasePlugin.PhraseTagger):
-            def create(self, parser, match):
-                slop = match.group("slop")
-                return PhraseNode(match.group("text"), match.start("text"), int(slop) if slop else 1)
-
-        def taggers(self, parser):
-            return [(self.PhraseTagger(self.expr), 0)]
-
-    return Plugin
-
-
-def _PhrasePlugin():
-    return _phrase_plugin_class()()
-
-
 def positive_terms(q, reader) -> dict[str, set[str]]:
     """field -> the index terms a hit may match, skipping negated parts.
 
@@ -122,8 +68,8 @@ def positive_terms(q, reader) -> dict[str, set[str]]:
     def visit(node) -> None:
         if isinstance(node, Q.Not):
             return
-        if isinstance(node, Q.AndNot):
-            visit(node.a)
+        if isinstance(node, (Q.AndNot, Q.Require)):
+            visit(node.a)  # AndNot: not the excluded part; Require: b only filters
             return
         if node.is_leaf() or isinstance(node, Q.Phrase):
             for fieldname, text in node.existing_terms(reader, phrases=True, expand=True):
@@ -161,11 +107,15 @@ def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
     windows: list[list] = []  # [start, end, spans]
     for s, e in spans:
         ws, we = max(0, s - context), min(len(text), e + context)
+        # Touching windows merge, up to a few contexts' length: a query that
+        # matches most words (атак*, а*) still gets snippets, not the whole text.
         if windows and ws <= windows[-1][1] and we - windows[-1][0] <= 3 * context:
             windows[-1][1] = max(windows[-1][1], we)
             windows[-1][2].append((s, e))
+        elif windows and s < windows[-1][1]:
+            continue  # inside the previous fragment's text, which is long enough already
         else:
-            windows.append([ws, we, [(s, e)]])
+            windows.append([max(ws, windows[-1][1]) if windows else ws, we, [(s, e)]])
     best = sorted(windows, key=lambda w: -len(w[2]))[:max(1, fragments)]
     best.sort(key=lambda w: w[0])
     out, out_spans = "", []
@@ -204,37 +154,114 @@ def _cut_end(text: str, i: int, last_match_end: int) -> int:
     return j if j != -1 else i
 
 
+def _spans(text: str, terms: dict[str, set[str]], fieldname: str) -> list[Span]:
+    """Spans of the words of ``text`` matched through ``fieldname`` or its exact-form field."""
+    stems = match_spans(text, terms.get(fieldname, set()))
+    forms = terms.get(EXACT_PREFIX + fieldname)
+    if not forms:
+        return stems
+    exact: list[Span] = []
+    for s, e, form in form_spans(text):
+        if form in forms and not (exact and s < exact[-1][1]):
+            exact.append((s, e))
+    return _merge(stems + exact)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for s, e in sorted(spans):
+        if out and s < out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
 def _hit(stored: dict, score: float, rank: int, terms: dict[str, set[str]],
          context: int, fragments: int) -> Hit:
     body = stored.get("body", "")
     title = stored.get("title", "")
-    snippet, spans = make_snippet(body, match_spans(body, terms.get("body", set())),
+    snippet, spans = make_snippet(body, _spans(body, terms, "body"),
                                   context=context, fragments=fragments)
     return Hit(
         id=stored.get("id", ""), path=stored.get("path", ""), key=stored.get("key", ""),
         title=title, date=stored.get("date"), source=stored.get("source", ""),
         section=stored.get("section", ""), url=stored.get("url", ""),
         score=float(score), rank=rank, snippet=snippet, spans=spans,
-        title_spans=match_spans(title, terms.get("title", set())),
+        title_spans=_spans(title, terms, "title"),
         encoding=stored.get("encoding", ""), format=stored.get("format", ""),
         tags=[t for t in stored.get("tags", "").split(",") if t],
     )
 
 
+class _Query:
+    """A parsed, expanded query with its date filter, ready for one searcher."""
+
+    def __init__(self, ix, searcher, text: str, since: str | None, until: str | None,
+                 now: datetime | None):
+        from .query import date_filter, expand
+
+        self.text = text
+        self.query = expand(parse_query(text, ix.schema, now=now), searcher.reader())
+        self.filter = date_filter(since, until, now)
+
+    def combined(self):
+        """The query and the filter as one query (for counting)."""
+        from whoosh.query import And
+
+        return And([self.query, self.filter]).normalize() if self.filter else self.query
+
+    def docnums(self, searcher) -> list[int]:
+        from whoosh.query import NullQuery
+
+        q = self.combined()
+        return [] if q is NullQuery else list(q.docs(searcher))
+
+
+def _sort_facet(sort: str):
+    """Whoosh sort keys for ``--sort``; undated articles come last either way."""
+    from whoosh import sorting
+
+    if sort == "relevance":
+        return None, False
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    if sort == "oldest":
+        # An undated article's column value is the largest number: last already.
+        return sorting.FieldFacet("date"), False
+    return sorting.TranslateFacet(lambda v: -1 if v >= _NO_DATE else v,
+                                  sorting.FieldFacet("date")), True
+
+
+_NO_DATE = (1 << 64) - 1  # what Whoosh's date column holds for an article without a date
+
+
 def search(directory: Path | str | os.PathLike, query: str, *, limit: int | None = 10,
-           context: int = CONTEXT, fragments: int = FRAGMENTS, partial: bool = True) -> SearchResult:
+           context: int = CONTEXT, fragments: int = FRAGMENTS, partial: bool = True,
+           since: str | None = None, until: str | None = None, sort: str = "relevance",
+           now: datetime | None = None) -> SearchResult:
     """Run ``query`` against the index at ``directory``; the best ``limit`` hits, ranked.
+
+    ``since``/``until`` are date filters (see :func:`newsgrep.query.date_range`);
+    ``sort`` is ``relevance``, ``newest`` or ``oldest``.
 
     When fewer than ``limit`` articles match all the words of a query
     (``partial=True``), the list is filled up with the best articles that match
     some of them, marked ``partial``: one word in a form the stemmer does not
     conflate should not hide the article a user is looking for. Negated
-    words stay excluded.
+    words and date filters stay required.
     """
+    from whoosh.query import NullQuery
+
     ix, _meta = open_index(Path(directory))
-    q = parse_query(query, ix.schema)
+    facet, reverse = _sort_facet(sort)
     with ix.searcher() as s:
-        results = s.search(q, limit=limit)
+        prepared = _Query(ix, s, query, since, until, now)
+        q = prepared.query
+        if q is NullQuery:
+            return SearchResult(hits=[], query=str(q))
+        results = s.search(q, limit=limit, filter=prepared.filter, sortedby=facet,
+                           reverse=reverse)
         terms = positive_terms(q, s.reader())
         hits = [_hit(r.fields(), r.score or 0.0, i, terms, context, fragments)
                 for i, r in enumerate(results, 1)]
@@ -242,7 +269,9 @@ def search(directory: Path | str | os.PathLike, query: str, *, limit: int | None
         if relaxed is not None:
             clauses, loose = relaxed
             strict = {r.docnum for r in results}
-            more = [r for r in s.search(loose, limit=limit + len(strict)) if r.docnum not in strict]
+            more = [r for r in s.search(loose, limit=limit + len(strict), filter=prepared.filter,
+                                        sortedby=facet, reverse=reverse)
+                    if r.docnum not in strict]
             more = more[:limit - len(hits)]
             docnums = {r.docnum for r in more}
             having = [set(s.search(c, filter=docnums, limit=None).docs()) for c in clauses]
@@ -265,11 +294,14 @@ def _relaxed(q):
 
     if not isinstance(q, Q.And):
         return None
-    clauses = [c for c in q.children() if not isinstance(c, Q.Not)]
+    dates = [c for c in q.children() if isinstance(c, Q.NumericRange) and c.fieldname == "date"]
+    clauses = [c for c in q.children() if not isinstance(c, Q.Not) and c not in dates]
     negated = [c.query for c in q.children() if isinstance(c, Q.Not)]
     if len(clauses) < 2:
         return None
     loose = Q.Or(clauses)
+    if dates:  # a date filter in the query stays a filter
+        loose = Q.And([loose, *dates])
     return clauses, (Q.AndNot(loose, Q.Or(negated)) if negated else loose)
 
 
@@ -290,12 +322,141 @@ def _source_text(q, text: str) -> str:
     return text[start:end]
 
 
-def count(directory: Path | str | os.PathLike, query: str) -> int:
-    """The number of articles matching ``query``."""
+def count(directory: Path | str | os.PathLike, query: str, *, since: str | None = None,
+          until: str | None = None, now: datetime | None = None) -> int:
+    """The number of articles matching ``query`` (and the date filters)."""
     ix, _meta = open_index(Path(directory))
-    q = parse_query(query, ix.schema)
     with ix.searcher() as s:
-        return sum(1 for _ in q.docs(s))
+        return len(_Query(ix, s, query, since, until, now).docnums(s))
+
+
+@dataclass
+class ArticleView:
+    """One whole article from the index, with the spans of a query's words in it."""
+
+    id: str
+    path: str
+    key: str
+    title: str
+    body: str
+    date: datetime | None
+    source: str
+    section: str
+    url: str
+    lead: str
+    tags: list[str]
+    encoding: str
+    format: str
+    title_spans: list[Span] = field(default_factory=list)
+    body_spans: list[Span] = field(default_factory=list)
+
+
+def _find_docnums(searcher, ref: str) -> list[int]:
+    """Document numbers of ``ref``: an article id, a file path, or PATH#KEY."""
+    import re
+    from whoosh.query import Term
+
+    ref = ref.strip()
+    if re.fullmatch(r"[0-9a-f]{16}", ref):
+        found = list(Term("id", ref).docs(searcher))
+        if found:
+            return found
+    path, key = ref, None
+    if not os.path.exists(ref) and "#" in ref:
+        path, _, key = ref.rpartition("#")
+    docnums = list(Term("file", os.path.abspath(path)).docs(searcher))
+    if key is not None:
+        docnums = [d for d in docnums if str(searcher.stored_fields(d).get("key", "")) == key]
+    return sorted(docnums)  # the order they were read in: the file's order
+
+
+def fetch(directory: Path | str | os.PathLike, ref: str, query: str | None = None, *,
+             now: datetime | None = None) -> list[ArticleView]:
+    """The whole article(s) ``ref`` names (an id, a path, PATH#KEY), with ``query`` spans.
+
+    A path of a multi-article file names all of its articles. Raises
+    :class:`~newsgrep.errors.NewsgrepError` when ``ref`` names none.
+    """
+    from .errors import NewsgrepError
+
+    ix, _meta = open_index(Path(directory))
+    with ix.searcher() as s:
+        docnums = _find_docnums(s, ref)
+        if not docnums:
+            raise NewsgrepError(f"{ref}: no such article in the index (give an id from "
+                                "newsgrep search --json, or the path of an indexed file)")
+        terms: dict[str, set[str]] = {}
+        if query:
+            from .query import expand
+            terms = positive_terms(expand(parse_query(query, ix.schema, now=now), s.reader()),
+                                   s.reader())
+        views = []
+        for d in docnums:
+            st = s.stored_fields(d)
+            title, body = st.get("title", ""), st.get("body", "")
+            views.append(ArticleView(
+                id=st.get("id", ""), path=st.get("path", ""), key=st.get("key", "") or "",
+                title=title, body=body, date=st.get("date"), source=st.get("source", ""),
+                section=st.get("section", ""), url=st.get("url", "") or "",
+                lead=st.get("lead", "") or "",
+                tags=[t for t in st.get("tags", "").split(",") if t],
+                encoding=st.get("encoding", "") or "", format=st.get("format", "") or "",
+                title_spans=_spans(title, terms, "title"), body_spans=_spans(body, terms, "body")))
+    return views
+
+
+SIMILAR_TERMS = 12  # key terms of an article that a similar one is searched by
+
+
+def similar(directory: Path | str | os.PathLike, ref: str, *, limit: int | None = 10,
+            context: int = CONTEXT, fragments: int = FRAGMENTS, since: str | None = None,
+            until: str | None = None, now: datetime | None = None) -> SearchResult:
+    """The articles most like ``ref`` (an id, an indexed path, or any article file).
+
+    More-like-this: the article's key terms (frequent in it, rare in the
+    archive; Whoosh's Bo1 model) are searched for, weighted, the article
+    itself excluded.
+    """
+    from whoosh import query as Q
+
+    from .errors import NewsgrepError
+    from .query import date_filter
+
+    ix, _meta = open_index(Path(directory))
+    with ix.searcher() as s:
+        docnums = _find_docnums(s, ref)
+        if len(docnums) > 1:
+            ids = ", ".join(s.stored_fields(d)["id"] for d in docnums[:5])
+            raise NewsgrepError(f"{ref} holds {len(docnums)} articles; name one by its id "
+                                f"({ids}{', …' if len(docnums) > 5 else ''}) or as PATH#KEY")
+        if docnums:
+            st = s.stored_fields(docnums[0])
+            text = f"{st.get('title', '')}\n{st.get('body', '')}"
+            own = {st.get("id")}
+        else:
+            text, own = _read_article_file(ref), set()
+        keys = s.key_terms_from_text("body", text, numterms=SIMILAR_TERMS)
+        if not keys:
+            raise NewsgrepError(f"{ref}: no words to compare by")
+        top = max(w for _, w in keys) or 1.0
+        q = Q.Or([Q.Term(f, t, boost=(TITLE_BOOST if f == "title" else 1.0) * w / top)
+                  for t, w in keys for f in DEFAULT_FIELDS])
+        mask = Q.Or([Q.Term("id", i) for i in own]) if own else None
+        results = s.search(q, limit=limit, filter=date_filter(since, until, now), mask=mask)
+        terms = {f: {t for t, _ in keys} for f in DEFAULT_FIELDS}
+        hits = [_hit(r.fields(), r.score or 0.0, i, terms, context, fragments)
+                for i, r in enumerate(results, 1)]
+    return SearchResult(hits=hits, query=str(q))
+
+
+def _read_article_file(ref: str) -> str:
+    from . import articles as readers
+    from .errors import NewsgrepError
+
+    if not os.path.isfile(ref):
+        raise NewsgrepError(f"{ref}: no such article in the index, and no such file")
+    texts = [f"{a.title}\n{a.body}" for a in readers.read_file(ref)]
+    return "\n".join(texts)
 
 
 def stats(directory: Path | str | os.PathLike) -> dict:
@@ -324,6 +485,7 @@ def stats(directory: Path | str | os.PathLike) -> dict:
                 first = d if first is None or d < first else first
                 last = d if last is None or d > last else last
     size = sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
+    exact = "exact_body" in ix.schema
     return {
         "articles": n,
         "first_date": first.isoformat() if first else None,
@@ -333,8 +495,20 @@ def stats(directory: Path | str | os.PathLike) -> dict:
         "sections": dict(sections.most_common()),
         "encodings": dict(encodings.most_common()),
         "morphology": meta.morphology,
+        "analyzer": _describe_analyzer(meta.morphology, exact),
+        "exact_forms": exact,
         "roots": meta.roots,
         "index": str(directory.resolve()),
         "size_bytes": size,
         "updated": meta.updated or None,
     }
+
+
+def _describe_analyzer(morphology: str, exact: bool) -> str:
+    """A one-line description of how the index's words are analysed."""
+    words = {
+        "stem": "Snowball stems (Russian for Cyrillic words, English for Latin ones)",
+        "lemma": "dictionary lemmas (OpenCorpora), stems for unknown words",
+    }.get(morphology, morphology)
+    return words + ("; exact word forms too" if exact else "; no exact word forms (rebuild "
+                    "the index for =word and wildcards over word forms)")

@@ -35,3 +35,17 @@ def fixture_index(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("fixture-index")
     index_paths([FIXTURES / "articles"], directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def samples_index(tmp_path_factory) -> Path:
+    """An index of the sample archive, built once per session; tests must not write to it.
+
+    Only the layouts the readers understand are indexed, so tests assert what
+    holds whichever readers have landed (the .txt articles are always there).
+    """
+    from newsgrep.indexing import index_paths
+
+    directory = tmp_path_factory.mktemp("samples-index")
+    index_paths([SAMPLES], directory)
+    return directory

@@ -84,3 +84,32 @@ def test_analyzer_never_crashes_and_spans_are_in_bounds(text):
         assert 0 <= s < e <= len(text)
         assert term
     assert isinstance(terms(text), list)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("атака", ["атака"]),
+    ("атак", ["атак"]),                          # not conflated with «атака»
+    ("Атаками", ["атаками"]),
+    ("Ёлка", ["елка"]),                          # ё folded, as for stems
+    ("ви\u0301ски", ["виски"]),                  # stress accent dropped
+    ("HОВОСТИ", ["новости"]),                    # Latin look-alike folded
+    ("iPhone", ["iphone"]),
+    ("running", ["running"]),                    # Latin words are not stemmed either
+    ("Нур-Султане", ["нур-султане", "нур", "султане"]),
+    ("COVID-19", ["covid-19", "covid", "19"]),
+    ("— «» …", []),
+])
+def test_exact_terms(text, expected):
+    from newsgrep.analysis import exact_terms
+    assert exact_terms(text) == expected
+
+
+def test_exact_analyzer_modes_and_spans():
+    from newsgrep.analysis import ExactAnalyzer, form_spans
+    a = ExactAnalyzer()
+    assert [t.text for t in a("в Ростове-на-Дону", mode="query")] == ["в", "ростове-на-дону"]
+    assert [t.text for t in a("в Ростове-на-Дону", mode="phrase")] == ["в", "ростове", "на", "дону"]
+    assert [t.text for t in a("Атака!", tokenize=False)] == ["атака!"]
+    text = "Атаки и атак"
+    assert [(text[s:e], f) for s, e, f in form_spans(text)] == [
+        ("Атаки", "атаки"), ("и", "и"), ("атак", "атак")]

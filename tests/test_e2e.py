@@ -61,3 +61,22 @@ def test_python_dash_m():
     out = subprocess.run([sys.executable, "-m", "newsgrep", "--help"], capture_output=True,
                          text=True)
     assert out.returncode == 0 and "search" in out.stdout
+
+
+def test_newsroom_commands_as_processes(tmp_path):
+    from .conftest import SAMPLES
+    ix = tmp_path / "samples-ix"
+    assert run("index", SAMPLES, "--index", ix, "-q").returncode == 0
+    for query in ("*", '"здание', "(атака", "атака~3", "а" * 30000):
+        out = run("search", query, "--index", ix)
+        assert out.returncode == 2 and out.stdout == ""
+        assert out.stderr.startswith("newsgrep: error: ") and "Traceback" not in out.stderr
+    out = run("search", "fnfrf", "--index", ix)
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr.startswith("newsgrep: did you mean: атака")
+    assert run("search", "fnfrf", "--fix", "--index", ix).returncode == 0
+    shown = run("show", SAMPLES / "text" / "rostov_police_building.txt", "полиция", "--index", ix)
+    assert shown.returncode == 0 and "\x1b" not in shown.stdout
+    assert shown.stdout.startswith("В Ростове-на-Дону построят новое здание полиции")
+    chart = run("search", "Алматы", "--timeline", "--index", ix)
+    assert chart.returncode == 0 and "█" in chart.stdout and "\x1b" not in chart.stdout

@@ -75,3 +75,14 @@ def test_fast_postings_with_another_term_function():
         "султане": [5]}
     assert postings(text) == {"атак": [0, 2, 6], "и": [1], "в": [3], "нур-султан": [4],
                               "нур": [4], "султан": [5]}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("аАбвё́е-‐ xyzXZaocO019_,.\n"), max_size=60))
+def test_fast_exact_postings_match_the_exact_analyzer(text):
+    from newsgrep.analysis import ExactAnalyzer, exact_form
+
+    expected: dict[str, list[int]] = {}
+    for term, pos, _, _ in _analyze(text, "index", exact_form):
+        expected.setdefault(term, []).append(pos)
+    assert list(ExactAnalyzer().postings(text).items()) == list(expected.items())

@@ -111,3 +111,11 @@ def test_fidonet_rus_files_are_read(shared):
         assert is_supported(path)
         [a] = read_file(path)
         assert a.encoding == "cp866" and a.title and "GoldED" in a.title + a.body
+
+
+def test_a_date_in_the_story_is_not_the_article_date():
+    a = parse_text("Как начиналась революция\n\nВ воскресенье 9 января 1905 года рабочие "
+                   "Петербурга пошли к Зимнему дворцу с петицией.\n")
+    assert a.date is None
+    b = parse_text("Заголовок\nОпубликовано 5 января 2022 г., 14:30\n\nТекст.\n")
+    assert b.date == datetime(2022, 1, 5, 14, 30)

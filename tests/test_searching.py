@@ -123,3 +123,178 @@ def test_strict_matches_come_first_and_negations_stay_excluded(fixture_index):
     assert all(h.partial for h in hits[1:])
     assert all("мост" not in h.title for h in hits)
     assert search(fixture_index, "туристы мост", partial=False).hits == []
+
+
+# ---------------------------------------------------------------- the newsroom features
+# On the sample archive (samples/): whatever readers have landed, the .txt articles
+# named here are indexed, and the checks compare against the index's own data.
+
+from datetime import datetime  # noqa: E402
+
+from newsgrep.searching import fetch, similar  # noqa: E402
+
+
+def _all(index, query, **kw):
+    return search(index, query, limit=None, **kw).hits
+
+
+def _name(hit):
+    return hit.path.rsplit("/", 1)[-1]
+
+
+def test_date_filter_keeps_exactly_the_articles_in_range(samples_index):
+    everything = _all(samples_index, "Алматы")
+    in_range = {h.id for h in everything
+                if h.date and datetime(2022, 1, 1) <= h.date < datetime(2022, 3, 1)}
+    assert in_range, "the samples have Алматы articles dated January-February 2022"
+    by_query = {h.id for h in _all(samples_index, "Алматы date:2022-01..2022-02")}
+    by_options = {h.id for h in _all(samples_index, "Алматы", since="2022-01", until="2022-02")}
+    assert by_query == by_options == in_range
+    assert count(samples_index, "Алматы date:2022-01..2022-02") == len(in_range)
+
+
+def test_open_ended_and_single_day_date_filters(samples_index):
+    everything = _all(samples_index, "Алматы")
+    later = {h.id for h in everything if h.date and h.date >= datetime(2022, 4, 1)}
+    assert {h.id for h in _all(samples_index, "Алматы date:2022-04..")} == later
+    earlier = {h.id for h in everything if h.date and h.date < datetime(2022, 2, 1)}
+    assert {h.id for h in _all(samples_index, "Алматы date:..2022-01")} == earlier
+    [day] = _all(samples_index, "date:2022-03-14")
+    assert _name(day) == "rostov_police_building.txt"
+
+
+def test_undated_articles_are_excluded_by_a_date_filter_only(samples_index):
+    undated = [h for h in _all(samples_index, "паническая") if h.date is None]
+    assert undated, "panic_attack_advice.txt has no date"
+    assert count(samples_index, "паническая date:1900..") == 0
+    assert count(samples_index, "паническая", since="1900") == 0
+
+
+def test_relative_dates_are_counted_back_from_now(samples_index):
+    now = datetime(2022, 4, 30)
+    recent = {h.id for h in _all(samples_index, "Алматы")
+              if h.date and h.date >= datetime(2022, 3, 31)}
+    assert {h.id for h in _all(samples_index, "Алматы date:30d..", now=now)} == recent
+    assert count(samples_index, "Алматы date:30d..") == len(
+        [h for h in _all(samples_index, "Алматы")
+         if h.date and (datetime.now() - h.date).days <= 30])
+
+
+def test_sort_by_date_puts_undated_articles_last(samples_index):
+    newest = _all(samples_index, "Алматы OR атака", sort="newest")
+    oldest = _all(samples_index, "Алматы OR атака", sort="oldest")
+    for hits, reverse in ((newest, True), (oldest, False)):
+        dated = [h.date for h in hits if h.date]
+        assert dated == sorted(dated, reverse=reverse)
+        assert all(h.date is None for h in hits[len(dated):]), "undated come last"
+    assert {h.id for h in newest} == {h.id for h in oldest}
+    with pytest.raises(QueryError):
+        search(samples_index, "атака", sort="sideways")
+
+
+def test_exact_form_finds_that_form_only(samples_index):
+    hits = _all(samples_index, "=атак")
+    assert hits
+    for hit in hits:
+        marked = {w.lower() for w in _marked(hit.snippet, hit.spans) + _marked(hit.title, hit.title_spans)}
+        assert marked == {"атак"}
+    stemmed = {_name(h) for h in _all(samples_index, "атака")}
+    exact = {_name(h) for h in hits}
+    assert exact < stemmed and "panic_attack_advice.txt" not in exact
+
+
+def test_exact_phrase(samples_index):
+    assert count(samples_index, '="здание полиции"') >= 1
+    for hit in _all(samples_index, '="здание полиции"'):
+        marked = {w.lower() for w in _marked(hit.snippet, hit.spans) + _marked(hit.title, hit.title_spans)}
+        assert marked and marked <= {"здание", "полиции"}
+    assert count(samples_index, '="здания полиции"') == 0
+    assert count(samples_index, '"здания полиции"') >= 1
+
+
+def test_proximity(samples_index):
+    # «новое здание полиции»: «новое» and «полиции» are two words apart.
+    assert count(samples_index, '"новое полиции"') == 0
+    assert count(samples_index, '"новое полиции"~2') >= 1
+
+
+def test_wildcards_match_word_forms_and_highlight_them(samples_index):
+    hits = _all(samples_index, "атак*")
+    names = {_name(h) for h in hits}
+    assert {"almaty_cyberattacks.txt", "panic_attack_advice.txt"} <= names
+    for hit in hits:
+        for word in _marked(hit.snippet, hit.spans):
+            assert word.lower().startswith("атак")
+    assert count(samples_index, "атаки*") < count(samples_index, "атак*")
+
+
+def test_fuzzy_finds_the_misspelt_word(samples_index):
+    hits = _all(samples_index, "призидент~")
+    assert hits
+    assert any("президент" in w.lower() for h in hits for w in _marked(h.snippet, h.spans))
+    assert count(samples_index, "призидент") == 0
+
+
+def test_expansion_guard_refuses_broad_patterns(samples_index, monkeypatch):
+    import newsgrep.query as query
+    monkeypatch.setattr(query, "MAX_EXPANSION", 5)
+    with pytest.raises(QueryError, match=r"'а\*' matches more than 5 words"):
+        search(samples_index, "а*")
+    with pytest.raises(QueryError, match="more than 5"):
+        search(samples_index, "*а")
+    assert search(samples_index, "атаками*").hits is not None
+
+
+def test_fetch_by_path_and_id_with_spans(samples_index):
+    from .conftest import SAMPLES
+    path = SAMPLES / "text" / "rostov_police_building.txt"
+    [view] = fetch(samples_index, str(path), "полиция")
+    assert view.title.startswith("В Ростове-на-Дону построят новое здание полиции")
+    assert _marked(view.title, view.title_spans) == ["полиции"]
+    assert {w.lower() for w in _marked(view.body, view.body_spans)} >= {"полиции"}
+    assert len(view.body) > 200 and "…" not in view.body[:200]
+    [again] = fetch(samples_index, view.id)
+    assert (again.id, again.body, again.body_spans) == (view.id, view.body, [])
+
+
+def test_fetch_of_an_unknown_article_is_an_error(samples_index):
+    from newsgrep.errors import NewsgrepError
+    with pytest.raises(NewsgrepError, match="no such article"):
+        fetch(samples_index, "0123456789abcdef")
+    with pytest.raises(NewsgrepError, match="no such article"):
+        fetch(samples_index, "/nowhere/at/all.txt")
+
+
+def test_similar_finds_related_articles_not_itself(samples_index):
+    from .conftest import SAMPLES
+    path = SAMPLES / "sputnik" / "kz_almaty_police_night.txt"
+    hits = similar(samples_index, str(path), limit=5).hits
+    assert hits and all(_name(h) != path.name for h in hits)
+    assert any("Алматы" in h.title or "полиц" in h.title.lower() for h in hits[:3])
+    [view] = fetch(samples_index, str(path))
+    assert [h.id for h in similar(samples_index, view.id, limit=5).hits] == [h.id for h in hits]
+
+
+def test_similar_to_a_file_outside_the_index(samples_index, tmp_path):
+    text = tmp_path / "mine.txt"
+    text.write_text("Хакеры атаковали сайты\n\nХакерские атаки на сайты акимата Алматы "
+                    "участились, сайты госучреждений недоступны.\n", encoding="utf-8")
+    hits = similar(samples_index, str(text), limit=3).hits
+    assert _name(hits[0]) == "almaty_cyberattacks.txt"
+
+
+def test_search_never_crashes_on_arbitrary_queries(samples_index):
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.one_of(st.text(max_size=60), st.lists(st.sampled_from([
+        "атака", "Алматы", "OR", "NOT", "-", "(", ")", '"', "*", "?", "~", "~2", "=", "date:",
+        "2022", "..", "30d", "title:", "а", " ", "'", "[", "]", "^", "ё"]), max_size=12).map("".join)))
+    def check(text):
+        try:
+            result = search(samples_index, text, limit=3)
+        except QueryError:
+            return
+        assert isinstance(result.hits, list)
+
+    check()

@@ -48,6 +48,7 @@ _DATELINE = re.compile(
     r"(?P<source>[^.\n]{2,40}?)\.\s"
 )
 _LINES_FOR_DATE = 4
+_DATE_LINE_CHARS = 60
 
 # BSNLP raw documents: «ru-ryanair-new-extra-1 / ru / 2019-01-10 / https://... / title / body».
 _BSNLP_ID = re.compile(r"^\S{1,200}$")
@@ -167,5 +168,10 @@ def _parse_generic(lines: list[str]) -> Article:
             source = m["source"].strip()
             date = date or parse_date(m["date"])  # a yearless dateline alone gives no date
     if date is None:
-        date = find_date("\n".join(content[:_LINES_FOR_DATE]))
+        # A short line near the top that carries a date («Опубликовано 5 января
+        # 2022 г., 14:30»). Sentences of the story are not searched: a date they
+        # mention is what the story is about, not when it was written.
+        for ln in rest[:_LINES_FOR_DATE - 1]:
+            if len(ln) <= _DATE_LINE_CHARS and (date := find_date(ln)):
+                break
     return Article(title=title, body="\n".join(rest), date=date, source=source, format="text")

@@ -1,0 +1,328 @@
+"""Did you mean: a corrected query for a query that found nothing.
+
+Three kinds of mistakes are corrected, each only into words the index holds:
+
+* the wrong keyboard layout: ``fnfrf`` typed for «атака» on a ЙЦУКЕН
+  keyboard left in the QWERTY layout, and ``шзрщту`` for «iphone» the other
+  way round;
+* Latin transliteration: ``almaty`` for «Алматы», in the common schemes
+  (``ya``/``ja``/``ia``, ``sh``, ``ch``, ``zh``/``j``, ``kh``/``h``,
+  ``ts``/``tz``/``c``, ``y``/``j``/``i`` ...);
+* spelling: ``призидент`` for «президент», within two edits of a word form
+  in the archive (the exact-form vocabulary, so whole words are suggested,
+  not stems).
+
+A word of the query is corrected only when the index does not know it; the
+corrected query is checked to find something before it is suggested.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import product
+from pathlib import Path
+
+__all__ = ["Change", "Suggestion", "suggest", "layout_to_cyrillic", "layout_to_latin",
+           "transliterations"]
+
+# ---------------------------------------------------------------- keyboard layouts
+
+_QWERTY = "`qwertyuiop[]asdfghjkl;'zxcvbnm,./" + '~QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>?' + "@#$^&"
+_JCUKEN = "ёйцукенгшщзхъфывапролджэячсмитьбю." + "ЁЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ," + '"№;:?'
+_TO_CYRILLIC = str.maketrans(_QWERTY, _JCUKEN)
+# Back from Cyrillic: only the letters, so that «.» and «,» typed as such stay.
+_TO_LATIN = str.maketrans({c: q for q, c in zip(_QWERTY, _JCUKEN) if c.isalpha()})
+
+
+def layout_to_cyrillic(text: str) -> str:
+    """What ``text`` typed on a QWERTY layout would be on ЙЦУКЕН: ``ghbdtn`` -> ``привет``."""
+    return text.translate(_TO_CYRILLIC)
+
+
+def layout_to_latin(text: str) -> str:
+    """What ``text`` typed on a ЙЦУКЕН layout would be on QWERTY: ``шзрщту`` -> ``iphone``."""
+    return text.translate(_TO_LATIN)
+
+
+# ---------------------------------------------------------------- transliteration
+
+# Latin letter groups -> the Cyrillic they stand for in the common schemes
+# (BGN/PCGN, ISO 9 without diacritics, passports, everyday chat), most
+# likely first. Longer groups are tried before shorter ones.
+_TRANSLIT: dict[str, tuple[str, ...]] = {
+    "shch": ("щ",), "sch": ("щ", "сч"), "tsch": ("ч",),
+    "zh": ("ж",), "kh": ("х",), "ch": ("ч", "х"), "sh": ("ш",), "ts": ("ц", "тс"),
+    "tz": ("ц",), "cz": ("ч",), "ja": ("я",), "ya": ("я", "ья", "ыа"), "ia": ("ия", "я"),
+    "ju": ("ю",), "yu": ("ю", "ью"), "iu": ("ию", "ю"), "jo": ("ё", "йо"), "yo": ("ё", "йо", "ьо"),
+    "je": ("е",), "ye": ("е", "ье", "ые"), "ie": ("ие", "ье"), "yi": ("ый", "ий", "ьи"),
+    "iy": ("ий", "ый"), "ii": ("ий", "ии"), "ei": ("ей",), "ey": ("ей",), "ai": ("ай",),
+    "ay": ("ай",), "oi": ("ой",), "oy": ("ой",), "ui": ("уй",), "uy": ("уй",), "x": ("кс",),
+    "ck": ("к",), "ph": ("ф",), "th": ("т",), "''": ("ъ",),
+    "a": ("а",), "b": ("б",), "c": ("ц", "к", "с"), "d": ("д",), "e": ("е", "э"), "f": ("ф",),
+    "g": ("г",), "h": ("х", "г"), "i": ("и", "ы", "й"), "j": ("й", "ж", "дж"), "k": ("к",),
+    "l": ("л",), "m": ("м",), "n": ("н",), "o": ("о",), "p": ("п",), "q": ("к",), "r": ("р",),
+    "s": ("с",), "t": ("т",), "u": ("у",), "v": ("в",), "w": ("в",), "y": ("ы", "й", "и"),
+    "z": ("з",), "'": ("ь",), "`": ("ь",), "-": ("-",),
+}
+_LONGEST = max(map(len, _TRANSLIT))
+
+
+def transliterations(word: str, limit: int = 2000) -> list[str]:
+    """Cyrillic spellings ``word`` (Latin) may transliterate, most likely first, at most ``limit``.
+
+    ``almaty`` gives ``алматы`` among others. Words with characters outside
+    the Latin alphabet (and ``'``/``-``) give none.
+    """
+    w = word.lower()
+    if not w or not re.fullmatch(r"[a-z'`\-]+", w):
+        return []
+    # Split into the groups that may stand for one Cyrillic piece: every way of
+    # splitting, shorter pieces of a group being the fallback options.
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def walk(i: int, acc: str) -> None:
+        if len(out) >= limit:
+            return
+        if i == len(w):
+            if acc not in seen:
+                seen.add(acc)
+                out.append(acc)
+            return
+        for n in range(min(_LONGEST, len(w) - i), 0, -1):
+            options = _TRANSLIT.get(w[i:i + n])
+            if options:
+                for o in options:
+                    walk(i + n, acc + o)
+                    if len(out) >= limit:
+                        return
+
+    walk(0, "")
+    # e at the start of a word is more often э (экономика, Эрдоган), ie/ye after a vowel е.
+    return sorted(out, key=lambda s: _rank(w, s))
+
+
+def _rank(latin: str, cyr: str) -> int:
+    """A small penalty for unlikely spellings, so the first candidates are the usual ones."""
+    penalty = 0
+    if cyr.startswith("е") and latin.startswith("e"):
+        penalty += 1
+    penalty += cyr.count("ь") + cyr.count("дж") + cyr.count("тс")
+    return penalty
+
+
+# ---------------------------------------------------------------- did you mean
+
+@dataclass
+class Change:
+    """One word of a query replaced: ``original`` -> ``replacement``, and why."""
+
+    original: str
+    replacement: str
+    kind: str  # "keyboard layout", "transliteration" or "spelling"
+
+
+@dataclass
+class Suggestion:
+    """A corrected query and what was changed; ``count`` articles match it."""
+
+    query: str
+    changes: list[Change] = field(default_factory=list)
+    count: int = 0
+
+
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT"}
+# A chunk of the query: prefix (field:, -, =, brackets, quotes), the word, suffix.
+_CHUNK = re.compile(r"\S+")
+_AFFIX = re.compile(
+    r"^(?P<pre>(?:[\w]+:)?[-=(\"«]*)(?P<word>.*?)(?P<post>[)\"»]*(?:~\d?(?:/\d+)?|\^[\d.]+)?[)\"»]*)$")
+_KINDS_ORDER = {"keyboard layout": 0, "transliteration": 0, "spelling": 1}
+
+
+RARE = 3           # a word in at most this many articles may be a mistake even if found
+MORE = 10          # ... when its correction is in this many times more articles
+
+
+def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
+            since: str | None = None, until: str | None = None,
+            now: datetime | None = None) -> Suggestion | None:
+    """A corrected form of ``query`` that finds something (more), or None.
+
+    For a query that found nothing (``found=0``), the words the index does
+    not know are corrected (layout, transliteration, spelling); a query whose
+    words are all known gets no suggestion. For a query that found a few
+    articles, only a rare word (in at most :data:`RARE` articles) typed in
+    the wrong layout or in transliteration is corrected, into a word :data:`MORE`
+    times as frequent (and the query must find that many times more): the
+    «Almaty» of a club's name -> «Алматы».
+    """
+    from .errors import NewsgrepError
+    from .schema import open_index
+    from .searching import _Query
+
+    ix, _meta = open_index(Path(directory))
+    with ix.searcher() as s:
+        vocab = _Vocabulary(s, ix.schema)
+        slots: list[tuple[int, int, str, list[tuple[str, str]]]] = []  # start, end, word, options
+        for m in _CHUNK.finditer(query):
+            chunk = m.group()
+            if chunk in _OPERATORS:
+                continue
+            a = _AFFIX.match(chunk)
+            word = a.group("word") if a else ""
+            pre = a.group("pre") if a else ""
+            if not word or any(c in word for c in "*?") or pre[:5].lower() in ("date:", "дата:"):
+                continue
+            if ":" in pre and pre.split(":")[0].lower() not in ("title", "body"):
+                continue
+            exact = pre.endswith("=")
+            if not vocab.has_terms(word, exact):
+                continue
+            frequency = vocab.frequency(word, exact)
+            if frequency > (RARE if found else 0):
+                continue
+            options = vocab.corrections(word, exact, at_least=max(1, MORE * frequency),
+                                        spelling=not found)
+            if options:
+                start = m.start() + a.start("word")
+                slots.append((start, start + len(word), word, options))
+        if not slots:
+            return None
+        # Try the best option of every word first, then the next ones (bounded).
+        for combo in list(product(*[opts[:3] for *_, opts in slots]))[:27]:
+            text = query
+            changes = []
+            for (start, end, word, _), (replacement, kind) in sorted(
+                    zip(slots, combo), key=lambda x: -x[0][0]):
+                shown = vocab.as_written(replacement, word)
+                text = text[:start] + shown + text[end:]
+                changes.append(Change(word, shown, kind))
+            try:
+                n = len(_Query(ix, s, text, since, until, now).docnums(s))
+            except NewsgrepError:
+                continue
+            if n and n >= MORE * found:
+                return Suggestion(query=text, changes=changes[::-1], count=n)
+    return None
+
+
+class _Vocabulary:
+    """The words of one index: whether a word is known, and what it may have meant."""
+
+    def __init__(self, searcher, schema):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.schema = schema
+        self.exact = "exact_body" in schema
+        self.text_analyzer = schema["body"].analyzer
+        self.exact_analyzer = schema["exact_body"].analyzer if self.exact else None
+
+    def _terms(self, word: str, exact: bool) -> list[tuple[str, str]]:
+        if exact and self.exact:
+            return [(f, t.text) for t in self.exact_analyzer(word, mode="query")
+                    for f in ("exact_body", "exact_title")]
+        return [(f, t.text) for t in self.text_analyzer(word, mode="query")
+                for f in ("body", "title")]
+
+    def frequency(self, word: str, exact: bool = False) -> int:
+        """Articles holding every term of ``word`` (an upper bound: the rarest term's count)."""
+        pairs = self._terms(word, exact)
+        if not pairs:
+            return 0
+        by_term: dict[str, int] = {}
+        for f, t in pairs:
+            by_term[t] = by_term.get(t, 0) + self.reader.doc_frequency(f, t)
+        return min(by_term.values())
+
+    def has_terms(self, word: str, exact: bool = False) -> bool:
+        return bool(self._terms(word, exact))
+
+    def corrections(self, word: str, exact: bool, at_least: int = 1,
+                    spelling: bool = True) -> list[tuple[str, str]]:
+        """``[(replacement, kind)]`` for a word, best first: words in ``at_least`` articles."""
+        from .analysis import exact_form
+
+        scored: dict[str, tuple[int, int, int, str]] = {}
+
+        def consider(candidate: str, kind: str, distance: int = 0) -> None:
+            if not candidate or candidate.lower() == word.lower():
+                return
+            df = self.frequency(candidate, exact)
+            if df >= at_least:
+                key = (_KINDS_ORDER[kind], distance, -df, kind)
+                if candidate not in scored or key < scored[candidate]:
+                    scored[candidate] = key
+
+        has_latin = bool(re.search(r"[A-Za-z]", word))
+        has_cyrillic = bool(re.search(r"[А-Яа-яЁё]", word))
+        if has_latin and not has_cyrillic:
+            consider(layout_to_cyrillic(word), "keyboard layout")
+            stripped = word.rstrip(".,;")
+            if stripped != word:
+                consider(layout_to_cyrillic(stripped), "keyboard layout")
+            candidates = transliterations(word, limit=300)
+            for candidate in candidates:
+                if self._form_exists(exact_form(candidate)):
+                    consider(candidate, "transliteration")
+            if not scored and spelling:
+                # Near misses of the usual spellings: nur-sultan -> нур-султане.
+                for candidate in candidates[:3]:
+                    for near, distance in self.spellings(candidate):
+                        consider(near, "transliteration", distance)
+        elif has_cyrillic and not has_latin:
+            consider(layout_to_latin(word), "keyboard layout")
+        if not scored and spelling:
+            for candidate, distance in self.spellings(word):
+                consider(candidate, "spelling", distance)
+        return [(c, key[3]) for c, key in sorted(scored.items(), key=lambda kv: kv[1])]
+
+    def _form_exists(self, form: str) -> bool:
+        if self.exact:
+            return ("exact_body", form) in self.reader
+        return self.frequency(form) > 0
+
+    def spellings(self, word: str) -> list[tuple[str, int]]:
+        """Words of the archive one edit from ``word``, else two (for words of 7+ letters)."""
+        from .analysis import exact_form
+        from .errors import QueryError
+        from .query import MAX_FUZZY_WORD, distance, near_terms
+
+        form = exact_form(word)
+        if not 4 <= len(form) <= MAX_FUZZY_WORD or not form.replace("-", "").isalpha():
+            return []
+        fieldname = "exact_body" if self.exact else "body"
+        if not self.exact:
+            form = next((t.text for t in self.text_analyzer(word, mode="query")), form)
+        found = [t for t in near_terms(self.reader, fieldname, form, 1) if t != form]
+        if not found and len(form) >= 7:
+            try:
+                found = [t for t in near_terms(self.reader, fieldname, form, 2, prefix=3)
+                         if t != form]
+            except QueryError:
+                found = []
+        return [(t, distance(form, t)) for t in found[:20]]
+
+    def as_written(self, term: str, typed: str) -> str:
+        """``term`` as the archive usually writes it («алматы» -> «Алматы»), for showing."""
+        if not self.exact or not term.replace("-", "").isalpha() or term.lower() != term:
+            return term
+        from whoosh.query import Term
+
+        from .analysis import form_spans
+
+        seen: dict[str, int] = {}
+        for docnum in list(Term("exact_body", term).docs(self.searcher))[:5]:
+            body = self.searcher.stored_fields(docnum).get("body", "")
+            for s, e, form in form_spans(body):
+                if form == term:
+                    seen[body[s:e]] = seen.get(body[s:e], 0) + 1
+        if not seen:
+            return term
+        if typed[:1].islower() and any(form.islower() for form in seen):
+            return term  # a common word, capitalised only at the start of sentences
+        # A name as the archive writes it: «Москва» rather than the «МОСКВА» of datelines.
+        best = max(seen.items(), key=lambda kv: (not kv[0].isupper() or len(kv[0]) == 1,
+                                                 kv[1], kv[0].islower()))[0]
+        return best if not typed[:1].isupper() else best[:1].upper() + best[1:]

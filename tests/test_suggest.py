@@ -1,0 +1,149 @@
+"""Did you mean: keyboard layouts, transliteration, spelling, on the sample archive."""
+from __future__ import annotations
+
+import pytest
+
+from newsgrep.searching import count
+from newsgrep.query import distance as _distance
+from newsgrep.suggest import layout_to_cyrillic, layout_to_latin, suggest, transliterations
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("fnfrf", "атака"),
+    ("ghbdtn", "привет"),
+    ("Fkvfns", "Алматы"),
+    ("FKVFNS", "АЛМАТЫ"),
+    ("gjkbwbz", "полиция"),
+    ("[jhjij", "хорошо"),          # [ is the х key
+    ("'nj", "это"),                # ' is the э key
+    ("j,kfcnm", "область"),        # , is the б key
+    ("k.lb", "люди"),              # . is the ю key
+    ("`krf", "ёлка"),              # ` is the ё key
+    ("ntcn 123", "тест 123"),      # digits and spaces stay
+])
+def test_qwerty_typed_for_jcuken(typed, meant):
+    assert layout_to_cyrillic(typed) == meant
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("шзрщту", "iphone"),
+    ("Ызгетшл", "Sputnik"),
+    ("руддщ", "hello"),
+    ("привет, мир.", "ghbdtn, vbh."),   # punctuation typed as such stays
+    ("хорошо", "[jhjij"),
+    ("ёжик", "`;br"),
+])
+def test_jcuken_typed_for_qwerty(typed, meant):
+    assert layout_to_latin(typed) == meant
+
+
+@pytest.mark.parametrize("word", ["атака", "Алматы", "Ростов-на-Дону", "ёжик"])
+def test_layouts_round_trip(word):
+    assert layout_to_cyrillic(layout_to_latin(word)) == word
+
+
+@pytest.mark.parametrize("latin, cyrillic", [
+    ("almaty", "алматы"),
+    ("moskva", "москва"),
+    ("bishkek", "бишкек"),
+    ("kazakhstan", "казахстан"),
+    ("shchuchinsk", "щучинск"),
+    ("schuchinsk", "щучинск"),
+    ("zhanaozen", "жанаозен"),
+    ("janaozen", "жанаозен"),
+    ("tsentr", "центр"),
+    ("centr", "центр"),
+    ("chelyabinsk", "челябинск"),
+    ("cheljabinsk", "челябинск"),
+    ("yaroslavl'", "ярославль"),
+    ("jaroslavl", "ярославл"),
+    ("iakutsk", "якутск"),
+    ("yuzhno-sakhalinsk", "южно-сахалинск"),
+    ("ekonomika", "экономика"),
+    ("novyi", "новый"),
+    ("novyy", "новый"),
+    ("dmitrii", "дмитрий"),
+    ("sergey", "сергей"),
+    ("kiev", "киев"),
+    ("pod''ezd", "подъезд"),
+    ("khabarovsk", "хабаровск"),
+    ("habarovsk", "хабаровск"),
+    ("ust-kamenogorsk", "уст-каменогорск"),
+])
+def test_transliterations_include_the_word(latin, cyrillic):
+    assert cyrillic in transliterations(latin)
+
+
+def test_transliteration_ranks_usual_spellings_first_and_is_bounded():
+    assert transliterations("almaty")[:3].count("алматы") == 1
+    assert len(transliterations("a" * 40, limit=50)) <= 50
+    assert transliterations("атака") == [] and transliterations("") == []
+    assert transliterations("a1") == []
+
+
+@pytest.mark.parametrize("a, b, n", [
+    ("призидент", "президент", 1), ("атака", "атака", 0), ("атака", "аткаа", 1),
+    ("атака", "атаки", 1), ("кот", "ток", 2), ("", "абв", 3),
+])
+def test_distance(a, b, n):
+    assert _distance(a, b) == n
+
+
+@pytest.mark.parametrize("typed, meant, kind", [
+    ("fnfrf", "атака", "keyboard layout"),
+    ("ghbdtn", "привет", "keyboard layout"),
+    ("almaty", "Алматы", "transliteration"),
+    ("призидент", "президент", "spelling"),
+    ("шзрщту", "iPhone", "keyboard layout"),
+])
+def test_suggestions_find_something_in_the_samples(samples_index, typed, meant, kind):
+    found = count(samples_index, typed)
+    assert found <= 1  # «Almaty Running Club» is in one sample, once the HTML reader reads it
+    s = suggest(samples_index, typed, found=found)
+    assert s is not None
+    assert s.query == meant
+    assert [(c.original, c.replacement, c.kind) for c in s.changes] == [(typed, meant, kind)]
+    assert s.count == count(samples_index, s.query) > 10 * found
+
+
+def test_found_words_get_no_spelling_suggestion(samples_index):
+    # «Бишкеке» is found; a close common word is not offered in its place.
+    assert suggest(samples_index, "Бишкеке", found=count(samples_index, "Бишкеке")) is None
+    assert suggest(samples_index, "iPhone", found=count(samples_index, "iPhone")) is None
+
+
+def test_only_unknown_words_are_replaced_and_operators_kept(samples_index):
+    s = suggest(samples_index, "title:fnfrf OR (Алматы AND ghbdtn)")
+    assert s is not None
+    assert s.query == "title:атака OR (Алматы AND привет)"
+
+
+def test_phrases_and_exact_forms_keep_their_marks(samples_index):
+    s = suggest(samples_index, '"plfybt gjkbwbb"')
+    assert s is not None and s.query == '"здание полиции"'
+    s = suggest(samples_index, "=fnfr")
+    assert s is not None and s.query == "=атак"
+
+
+def test_no_suggestion_when_every_word_is_known_or_nothing_fits(samples_index):
+    assert suggest(samples_index, "атака крокодил") is None     # крокодил: no near word
+    assert suggest(samples_index, "Алматы Бишкек date:2023") is None  # known words
+    assert suggest(samples_index, "xqzvw") is None
+
+
+def test_suggest_never_crashes(samples_index):
+    from hypothesis import given, settings, strategies as st
+
+    from newsgrep.errors import NewsgrepError
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("fnrkghbdtnалмыАЛ[];',.`-=*?~():\" OR")),
+                   max_size=30))
+    def check(text):
+        try:
+            s = suggest(samples_index, text)
+        except NewsgrepError:
+            return
+        assert s is None or s.count > 0
+
+    check()
