@@ -325,6 +325,22 @@ def _encode(ids, weights, values, lengths, fixedsize) -> tuple:
     negative, as Whoosh marks it.
     """
     n = len(ids)
+    if n == 1:  # most terms: the same block as below, without the loops
+        doc, w, v = ids[0], weights[0], values[0]
+        if fixedsize is None or fixedsize < 0:
+            mini_v = (v,)
+        else:
+            mini_v = None if fixedsize == 0 else v
+        data = dumps(((doc,), None if w == 1.0 else w, mini_v), PROTOCOL)
+        comp = 0
+        if len(data) >= COMPRESS_FROM:
+            comp = COMPRESSION
+            data = zlib.compress(data, comp)
+        length = lengths[doc] if lengths is not None else None
+        lb = length_to_byte(length)
+        info = dumps((1, doc, w, comp, lb, lb), 2)
+        return (1, w, w, length, length, doc, doc, 0,
+                pack_int(-(len(info) + len(data))) + info + data)
     total_weight = 0.0
     maxweight = 0.0
     minlen = maxlen = None
