@@ -17,6 +17,8 @@ META_FILE = "newsgrep.json"
 DEFAULT_INDEX = "index"
 ENV_INDEX = "NEWSGREP_INDEX"
 TITLE_BOOST = 2.0
+#: The morphology of a new index when none is asked for (``newsgrep index --morphology``).
+DEFAULT_MORPHOLOGY = "stem"
 
 
 def index_dir(option: str | os.PathLike | None = None) -> Path:
@@ -30,6 +32,9 @@ class IndexMeta:
 
     schema_version: int = SCHEMA_VERSION
     morphology: str = "stem"
+    # lemma mode: the lemmatizer's signature (pymorphy3, dictionary, settings); the
+    # schema's analyzer holds it too, committed with the segments
+    morphology_signature: str = ""
     roots: list[str] = field(default_factory=list)
     created: str = ""
     updated: str = ""
@@ -103,14 +108,17 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-def build_schema(morphology: str = "stem"):
-    """The Whoosh schema for an index built with the given morphology."""
+def build_schema(morphology: str = "stem", signature: str | None = None):
+    """The Whoosh schema for an index built with the given morphology.
+
+    ``signature``: lemma mode's lemmatizer signature, recorded in the analyzer.
+    """
     from whoosh import fields, formats
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
     from .analysis import ExactAnalyzer, NewsAnalyzer
 
-    text = NewsAnalyzer(morphology)
+    text = NewsAnalyzer(morphology, signature if morphology == "lemma" else None)
     # Words as written (normalised, not stemmed) for =exact forms, wildcards and
     # did-you-mean. Not stored (the text is stored once, in title and body) and
     # without positions: on the 11k corpus they take the index from 169 MiB to
@@ -147,6 +155,13 @@ def build_schema(morphology: str = "stem"):
         if type(field.format) is formats.Positions:
             field.format = positions(field_boost=field.format.field_boost)
     return schema
+
+
+def text_analyzer(schema):
+    """The analyzer of the title and body fields (a ``NewsAnalyzer``), or None."""
+    if schema is None or "body" not in schema:
+        return None
+    return schema["body"].analyzer
 
 
 def _storage(directory: Path):
@@ -217,6 +232,10 @@ def open_index(directory: Path):
         raise IndexCorrupt(
             f"index at {directory} has format {meta.schema_version}, this newsgrep reads "
             f"{SCHEMA_VERSION} (rebuild it with: newsgrep index --rebuild --index {directory})")
+    if meta.morphology == "lemma":
+        # queries look their words up in the index's lexicon before pymorphy3
+        from . import lexicon
+        lexicon.attach(directory, meta.morphology_signature)
     try:
         return _index(_storage(directory)), meta
     except EmptyIndexError:

@@ -219,25 +219,27 @@ class _Vocabulary:
         self.text_analyzer = schema["body"].analyzer
         self.exact_analyzer = schema["exact_body"].analyzer if self.exact else None
 
-    def _terms(self, word: str, exact: bool) -> list[tuple[str, str]]:
+    def _groups(self, word: str, exact: bool) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+        """The fields to look in, and the terms of ``word`` grouped by position (an
+        ambiguous word in lemma mode has several at one position)."""
+        from .query import position_groups
+
         if exact and self.exact:
-            return [(f, t.text) for t in self.exact_analyzer(word, mode="query")
-                    for f in ("exact_body", "exact_title")]
-        return [(f, t.text) for t in self.text_analyzer(word, mode="query")
-                for f in ("body", "title")]
+            return ("exact_body", "exact_title"), position_groups(
+                self.exact_analyzer, word, "query")
+        return ("body", "title"), position_groups(self.text_analyzer, word, "query")
 
     def frequency(self, word: str, exact: bool = False) -> int:
-        """Articles holding every term of ``word`` (an upper bound: the rarest term's count)."""
-        pairs = self._terms(word, exact)
-        if not pairs:
+        """Articles holding every position of ``word`` in any of its readings (an upper
+        bound: the rarest position's count)."""
+        fields, groups = self._groups(word, exact)
+        if not groups:
             return 0
-        by_term: dict[str, int] = {}
-        for f, t in pairs:
-            by_term[t] = by_term.get(t, 0) + self.reader.doc_frequency(f, t)
-        return min(by_term.values())
+        df = self.reader.doc_frequency
+        return min(sum(df(f, t) for t in group for f in fields) for group in groups)
 
     def has_terms(self, word: str, exact: bool = False) -> bool:
-        return bool(self._terms(word, exact))
+        return bool(self._groups(word, exact)[1])
 
     def corrections(self, word: str, exact: bool, at_least: int = 1,
                     spelling: bool = True) -> list[tuple[str, str]]:
