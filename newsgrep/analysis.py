@@ -296,6 +296,16 @@ def word_spans(text: str, morphology: str = "stem") -> Iterator[tuple[int, int, 
         yield s, e, term
 
 
+def lemma_terms(text: str) -> list[str]:
+    """``terms(text, morphology="lemma")``: a ``module:function`` for morphbench."""
+    return terms(text, "lemma")
+
+
+def stem_terms(text: str) -> list[str]:
+    """``terms(text, morphology="stem")``: a ``module:function`` for morphbench."""
+    return terms(text, "stem")
+
+
 # ---------------------------------------------------------------- lemma mode
 #
 # A Russian word (after normalising: lower case, ё -> е, Latin look-alikes
