@@ -346,7 +346,7 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
         count = 0
         try:
             for article in articles.read_file(
-                    path, encoding=encoding, warn=lambda m, p=path: emit(("warn", f"{p}: {m}"))):
+                    path, encoding=encoding, warn=lambda m: emit(("warn", m))):  # readers name the file
                 builder.add(_document(article, path, size, mtime))
                 count += 1
                 if builder.posting_count >= spill_postings:
