@@ -325,3 +325,49 @@ def test_a_missing_pymorphy3_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(analysis, "live_signature", unavailable)
     with pytest.raises(MorphologyUnavailable, match="pip install"):
         index_paths([SAMPLES / "text"], tmp_path / "ix", morphology="lemma")
+
+
+# ---------------------------------------------------------------- on the corpus
+
+IRREGULAR = {"идти": r"ш[её]л|шла|шли|шло", "человек": r"люди|людей|людям|людьми",
+             "ребёнок": r"дети|детей|детям|детьми"}
+
+
+def test_irregular_forms_are_found_and_highlighted_in_the_corpus(shared, tmp_path):
+    """Articles of ../shared/corpus holding a suppletive form of идти, человек or
+    ребёнок (and no other form of it) are found by the dictionary form and the
+    form is highlighted."""
+    import gzip
+    import json
+
+    pattern = {q: re.compile(r"\b(?:%s)\b" % p, re.I) for q, p in IRREGULAR.items()}
+    others = {q: re.compile(r"\b(?:%s)" % o, re.I)
+              for q, o in {"идти": "ид[ёеуя]|иди", "человек": "человек",
+                           "ребёнок": "реб[её]н"}.items()}
+    picked: dict[str, list[dict]] = {q: [] for q in IRREGULAR}
+    for path in sorted((shared / "corpus" / "articles").glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                text = f"{rec.get('title') or ''}\n{rec.get('text') or ''}"
+                for q in IRREGULAR:
+                    if (len(picked[q]) < 15 and pattern[q].search(text)
+                            and not others[q].search(text)):
+                        picked[q].append(rec)
+            if all(len(v) >= 15 for v in picked.values()):
+                break
+    assert all(picked.values())
+    with open(tmp_path / "corpus.jsonl", "w", encoding="utf-8") as fh:
+        for recs in picked.values():
+            for rec in recs:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    ix = tmp_path / "ix"
+    index_paths([tmp_path / "corpus.jsonl"], ix, morphology="lemma")
+    for q, recs in picked.items():
+        hits = search(ix, q, limit=None, partial=False).hits
+        titles = {h.title for h in hits}
+        assert {r["title"] for r in recs} <= titles, q
+        marked = [w for h in hits
+                  for w in _marked(h.snippet, h.spans) + _marked(h.title, h.title_spans)]
+        assert marked and all(pattern[q].fullmatch(w) or others[q].match(w) for w in marked), q
+        assert any(pattern[q].fullmatch(w) for w in marked), q
