@@ -26,8 +26,8 @@ from ._whoosh import light_imports
 light_imports()
 from whoosh.analysis import Analyzer, Token  # noqa: E402 -- after light_imports()
 
-__all__ = ["NewsAnalyzer", "ExactAnalyzer", "terms", "word_spans", "normalize",
-           "exact_form", "exact_terms", "form_spans"]
+__all__ = ["NewsAnalyzer", "terms", "word_spans", "normalize", "words", "exact_form",
+           "exact_terms", "word_forms", "query_forms", "form_spans"]
 
 # A word: letters/digits (with any combining marks, e.g. stress accents),
 # optionally joined by hyphens (not by dashes).
@@ -172,13 +172,21 @@ def _entry(word: str, term: Callable[[str], str] = _term,
     return entry
 
 
-def postings(text: str, term: Callable[[str], str] | None = None) -> dict[str, list[int]]:
+def words(text: str) -> list[str]:
+    """The words of ``text`` as written, in order (hyphenated words whole)."""
+    return (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
+
+
+def postings(text: str, term: Callable[[str], str] | None = None,
+             words_out: list[str] | None = None) -> dict[str, list[int]]:
     """term -> its positions in ``text``, exactly as index-mode analysis gives them.
 
     The indexing fast path: one ``findall`` and a dict lookup per word, no
     token objects. The sum of the lists' lengths is the field length.
     ``term`` maps one word (no hyphens) to its term: by default the stem;
     another function (an unstemmed form, say) gets a cache of its own.
+    ``words_out``, when given, receives the words as written (see
+    :func:`words`), so that a caller that needs them too tokenizes once.
     """
     if term is None or term is _term:
         term, cache = _term, _ENTRIES
@@ -187,6 +195,8 @@ def postings(text: str, term: Callable[[str], str] | None = None) -> dict[str, l
     out: dict[str, list[int]] = {}
     get = out.get
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
+    if words_out is not None:
+        words_out += words
     found = list(map(cache.get, words))
     if None in found:
         found = [e if e is not None else _entry(w, term, cache) for w, e in zip(words, found)]
@@ -209,6 +219,44 @@ def postings(text: str, term: Callable[[str], str] | None = None) -> dict[str, l
                     lst.append(p)
             pos += len(entry) - 1
     return out
+
+
+# Word as written -> its exact form; hyphenated words -> (whole, part, part ...).
+# Bounded like _ENTRIES.
+_FORMS: dict[str, str] = {}
+_HYPHENATED_FORMS: dict[str, tuple[str, ...]] = {}
+
+
+def word_forms(words: list[str]) -> set[str]:
+    """The distinct exact forms of ``words`` (as :func:`words` gives them), as index-mode
+    analysis gives them: a hyphenated word's whole form and the forms of its parts.
+
+    The set of :func:`exact_terms` of the text, at the cost of a few C-level set
+    operations per text: the indexing fast path of the form index.
+    """
+    unique = set(words)
+    missing = unique.difference(_FORMS)
+    if missing:
+        unique -= missing
+    forms = set(map(_FORMS.__getitem__, unique))
+    for word in missing:
+        hyphenated = _HYPHENATED_FORMS.get(word)
+        if hyphenated is not None:
+            forms.update(hyphenated)
+            continue
+        parts = _HYPHENS.split(word)
+        if len(parts) == 1:
+            form = exact_form(word)
+            forms.add(form)
+            if len(_FORMS) < _ENTRIES_LIMIT:
+                _FORMS[word] = form
+        else:
+            part_forms = [exact_form(p) for p in parts]
+            hyphenated = ("-".join(part_forms), *part_forms)
+            forms.update(hyphenated)
+            if len(_HYPHENATED_FORMS) < _ENTRIES_LIMIT:
+                _HYPHENATED_FORMS[word] = hyphenated
+    return forms
 
 
 def matching_spans(text: str, wanted: set[str] | frozenset[str]) -> list[tuple[int, int]]:
@@ -336,42 +384,18 @@ class NewsAnalyzer(Analyzer):
             yield token
 
 
-class ExactAnalyzer(Analyzer):
-    """The analyzer of the exact-form fields: words as written, normalised, never stemmed.
+def query_forms(text: str, mode: str = "query") -> list[str]:
+    """The exact forms of a query's words: ``mode`` ``"query"`` keeps hyphenated words
+    whole, ``"phrase"`` splits them into their parts (as the stems of a phrase)."""
+    return [t for t, _, _, _ in _analyze(text, mode, exact_form)]
 
-    Pickled into the index schema, so its import path must stay stable.
-    """
+
+class ExactAnalyzer(Analyzer):
+    """Only unpickles the schema of an index of format 2, which had exact-form fields,
+    so that ``newsgrep index --rebuild`` can replace it. Not used otherwise."""
 
     def __eq__(self, other):
         return type(other) is type(self)
 
-    @property
-    def postings(self) -> Callable[[str], dict[str, list[int]]]:
-        """The indexing fast path (see :attr:`NewsAnalyzer.postings`)."""
-        return _exact_postings
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            words = [(exact_form(value), 0, 0, len(value))]
-        else:
-            amode = "phrase" if mode == "phrase" else "query" if mode == "query" else "index"
-            words = _analyze(value, amode, exact_form)
-        for term, pos, s, e in words:
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = value[s:e]
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar, token.endchar = start_char + s, start_char + e
-            yield token
-
-
-def _exact_postings(text: str) -> dict[str, list[int]]:
-    """Index-mode postings of the exact-form fields: :func:`postings` with :func:`exact_form`."""
-    return postings(text, exact_form)
+    def __call__(self, value, **kwargs):
+        return iter(())

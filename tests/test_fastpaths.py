@@ -79,10 +79,12 @@ def test_fast_postings_with_another_term_function():
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("аАбвё́е-‐ xyzXZaocO019_,.\n"), max_size=60))
-def test_fast_exact_postings_match_the_exact_analyzer(text):
-    from newsgrep.analysis import ExactAnalyzer, exact_form
+def test_fast_word_forms_are_the_exact_terms(text):
+    from newsgrep.analysis import exact_terms, word_forms, words
 
-    expected: dict[str, list[int]] = {}
-    for term, pos, _, _ in _analyze(text, "index", exact_form):
-        expected.setdefault(term, []).append(pos)
-    assert list(ExactAnalyzer().postings(text).items()) == list(expected.items())
+    found: list[str] = []
+    stems = postings(text, words_out=found)
+    assert found == words(text)
+    assert stems == postings(text)
+    assert word_forms(found) == set(exact_terms(text))
+    assert word_forms(found) == set(exact_terms(text))  # again, from the caches
