@@ -240,43 +240,54 @@ def word_forms(words: list[str]) -> set[str]:
         unique -= missing
     forms = set(map(_FORMS.__getitem__, unique))
     for word in missing:
-        hyphenated = _HYPHENATED_FORMS.get(word)
-        if hyphenated is not None:
-            forms.update(hyphenated)
-            continue
-        parts = _HYPHENS.split(word)
-        if len(parts) == 1:
-            form = exact_form(word)
-            forms.add(form)
-            if len(_FORMS) < _ENTRIES_LIMIT:
-                _FORMS[word] = form
+        entry = _form_entry(word)
+        if entry.__class__ is str:
+            forms.add(entry)
         else:
-            part_forms = [exact_form(p) for p in parts]
-            hyphenated = ("-".join(part_forms), *part_forms)
-            forms.update(hyphenated)
-            if len(_HYPHENATED_FORMS) < _ENTRIES_LIMIT:
-                _HYPHENATED_FORMS[word] = hyphenated
+            forms.update(entry)
     return forms
 
 
-def matching_spans(text: str, wanted: set[str] | frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of the words of ``text`` whose index terms are in ``wanted``, in order.
+def _form_entry(word: str) -> str | tuple[str, ...]:
+    """The exact form of a word as written, or (whole, part, ...) for a hyphenated one."""
+    entry = _FORMS.get(word) or _HYPHENATED_FORMS.get(word)
+    if entry is not None:
+        return entry
+    parts = _HYPHENS.split(word)
+    if len(parts) == 1:
+        entry = exact_form(word)
+        if len(_FORMS) < _ENTRIES_LIMIT:
+            _FORMS[word] = entry
+    else:
+        forms = [exact_form(p) for p in parts]
+        entry = ("-".join(forms), *forms)
+        if len(_HYPHENATED_FORMS) < _ENTRIES_LIMIT:
+            _HYPHENATED_FORMS[word] = entry
+    return entry
+
+
+def matching_spans(text: str, wanted: set[str] | frozenset[str],
+                   forms: bool = False) -> list[tuple[int, int]]:
+    """Spans of the words of ``text`` whose index terms are in ``wanted``, in order;
+    with ``forms``, whose exact forms are.
 
     A hyphenated word whose whole term is wanted gives one span (its parts are
     inside it); otherwise each wanted part gives its own. The same as
-    filtering :func:`word_spans`, but a word is analysed only if its first
-    letter can begin a wanted term (stemming only ever cuts endings, and
-    keeps the first letter up to case, ё/е and Latin look-alikes), so
-    highlighting a long article costs little more than scanning it.
+    filtering :func:`word_spans` (:func:`form_spans`), but a word is analysed
+    only if its first letter can begin a wanted term (stemming only ever cuts
+    endings, and keeps the first letter up to case, ё/е and Latin
+    look-alikes), so highlighting a long article costs little more than
+    scanning it.
     """
     spans: list[tuple[int, int]] = []
     if not wanted or not text:
         return spans
     if _MARKS.search(text):
-        for s, e, term in word_spans(text):
+        for s, e, term in (form_spans if forms else word_spans)(text):
             if term in wanted and not (spans and s < spans[-1][1]):
                 spans.append((s, e))
         return spans
+    cache, entry_of = (_FORMS, _form_entry) if forms else (_ENTRIES, _entry)
     firsts = {t[:1] for t in wanted}
     firsts |= {_LOOKALIKE_CHARS.get(c, c) for c in firsts}
     may_match: dict[str, bool] = {}  # first character as written -> can begin a wanted term
@@ -289,9 +300,9 @@ def matching_spans(text: str, wanted: set[str] | frozenset[str]) -> list[tuple[i
             ok = may_match[word[0]] = c in firsts or c2 in firsts
         if not ok and word.isalnum():  # (not alphanumeric: hyphenated, parts may match)
             continue
-        entry = _ENTRIES.get(word)
+        entry = cache.get(word)
         if entry is None:
-            entry = _entry(word)
+            entry = entry_of(word)
         s = m.start()
         if entry.__class__ is str:
             if entry in wanted:

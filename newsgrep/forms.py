@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import json
 import mmap
 import os
 import struct
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from ._whoosh import light_imports
@@ -308,8 +310,10 @@ class Vocabulary:
                         yield d + offset
 
 
-def _segment_docs(reader, fieldname: str, forms: tuple[str, ...], all_forms: bool) -> list[int]:
-    """The documents of one segment whose field holds all (or any) of ``forms``, ascending."""
+def _segment_lists(reader, fieldname: str, forms: tuple[str, ...],
+                   all_forms: bool) -> list[list[int]]:
+    """The documents of one segment holding each of ``forms`` in ``fieldname`` (the forms
+    the segment has; none at all when ``all_forms`` and one is missing)."""
     f = segment_forms(reader).field(fieldname)
     if f is None:
         return []
@@ -320,36 +324,32 @@ def _segment_docs(reader, fieldname: str, forms: tuple[str, ...], all_forms: boo
             lists.append(f.docs(i))
         elif all_forms:
             return []
-    if not lists:
-        return []
-    if len(lists) == 1:
-        return lists[0]
-    if all_forms:
-        common = set(lists[0]).intersection(*lists[1:])
-        return sorted(common)
-    return sorted(set().union(*lists))
+    return lists
 
 
 class FormQuery(_query.Query):
-    """Documents whose ``fieldname`` holds the word forms ``forms`` (all of them, or
-    any), scored by ``inner``.
+    """Documents whose ``fieldname`` holds the word forms ``forms``: all of them
+    (``all_forms``), or any.
 
-    ``inner`` is what the forms stand for in the field's terms: the stems of
-    the words (or their phrase, or the stems of a wildcard's forms). Every
-    document holding the forms matches it, so it ranks them; the form index
-    says which of its documents hold the forms.
+    ``inner``, when given, is what the forms stand for in the field's terms:
+    the stems of the words, or their phrase. Every document holding the forms
+    matches it, so it scores them (BM25 on the stems); the form index says
+    which of its documents hold the forms. Without ``inner`` (a wildcard's
+    many forms), a document scores ``boost`` times the number of the forms it
+    holds, as Lucene scores wildcards.
     """
 
-    def __init__(self, fieldname: str, forms: Iterable[str], inner, all_forms: bool = False):
+    def __init__(self, fieldname: str, forms: Iterable[str], inner=None, all_forms: bool = False,
+                 boost: float = 1.0):
         self.fieldname = fieldname
         self.forms = tuple(forms)
         self.inner = inner
         self.all_forms = all_forms
-        self.boost = 1.0  # inner carries the boost
+        self.boost = boost
 
     def __repr__(self):
         return (f"FormQuery({self.fieldname!r}, {self.forms[:5]!r}{'…' if len(self.forms) > 5 else ''}, "
-                f"{self.inner!r}, all_forms={self.all_forms})")
+                f"{self.inner!r}, all_forms={self.all_forms}, boost={self.boost})")
 
     def __str__(self):
         forms = self.forms if len(self.forms) <= 5 else (*self.forms[:5], "…")
@@ -359,7 +359,7 @@ class FormQuery(_query.Query):
     def __eq__(self, other):
         return (type(other) is type(self) and other.fieldname == self.fieldname
                 and other.forms == self.forms and other.inner == self.inner
-                and other.all_forms == self.all_forms)
+                and other.all_forms == self.all_forms and other.boost == self.boost)
 
     def __hash__(self):
         return hash((type(self).__name__, self.fieldname, self.forms, self.all_forms))
@@ -371,17 +371,37 @@ class FormQuery(_query.Query):
         return self.fieldname
 
     def terms(self, phrases=False):
-        return self.inner.terms(phrases=phrases)
+        return self.inner.terms(phrases=phrases) if self.inner is not None else iter(())
 
     def estimate_size(self, ixreader):
-        return self.inner.estimate_size(ixreader)
+        if self.inner is not None:
+            return self.inner.estimate_size(ixreader)
+        return sum(Vocabulary(ixreader).doc_frequency(self.fieldname, f) for f in self.forms)
 
     def matcher(self, searcher, context=None):
         if not searcher.is_atomic():
             leaves = searcher.leaf_searchers()
             matchers = [self.matcher(s, context) for s, _ in leaves]
             return MultiMatcher(matchers, [offset for _, offset in leaves])
-        docs = _segment_docs(searcher.reader(), self.fieldname, self.forms, self.all_forms)
+        reader = searcher.reader()
+        lists = _segment_lists(reader, self.fieldname, self.forms, self.all_forms)
+        if not lists:
+            return NullMatcher()
+        if self.inner is None:
+            counts = Counter(lists[0]) if len(lists) == 1 else Counter(itertools.chain(*lists))
+            if self.all_forms:
+                counts = {d: n for d, n in counts.items() if n == len(self.forms)}
+            if reader.has_deletions():
+                counts = {d: n for d, n in counts.items() if not reader.is_deleted(d)}
+            if not counts:
+                return NullMatcher()
+            docs = sorted(counts)
+            return ListMatcher(docs, weights=[self.boost * counts[d] for d in docs])
+        if len(lists) == 1:
+            docs = lists[0]
+        else:
+            docs = sorted(set(lists[0]).intersection(*lists[1:]) if self.all_forms
+                          else set().union(*lists))
         if not docs:
             return NullMatcher()
         scored = self.inner.matcher(searcher, context)

@@ -560,20 +560,21 @@ def expand(q, reader, *, limit: int | None = None, seconds: float | None = None)
 
 
 def _forms_query(schema, fieldname: str, forms: list[str], boost: float):
-    """Documents with any of the word forms ``forms`` in ``fieldname``, ranked by their stems."""
+    """Documents with any of the word forms ``forms`` in ``fieldname``.
+
+    A few forms are ranked by their stems (BM25, an OR of the stems' terms);
+    more by the number of them a document holds (as :func:`term_set`).
+    """
     from whoosh import query
 
     from .forms import FormQuery
 
+    if len(forms) > SCORED_EXPANSION:
+        return FormQuery(fieldname, forms, boost=boost)
     analyzer = schema[fieldname].analyzer
     stems = list(dict.fromkeys(t.text for form in forms for t in analyzer(form, mode="query")))
-    if len(stems) > SCORED_EXPANSION:
-        inner = term_set(fieldname, stems, boost)
-    elif len(stems) == 1:
-        inner = query.Term(fieldname, stems[0], boost=boost)
-    else:
-        inner = query.Or([query.Term(fieldname, t, boost=boost) for t in stems])
-    return FormQuery(fieldname, forms, inner)
+    terms = [query.Term(fieldname, t, boost=boost) for t in stems]
+    return FormQuery(fieldname, forms, terms[0] if len(terms) == 1 else query.Or(terms))
 
 
 SCORED_EXPANSION = 8  # up to this many terms, an expansion is scored as an OR of its terms

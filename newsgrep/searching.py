@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .analysis import form_spans, matching_spans, word_spans
+from .analysis import matching_spans
 from .errors import QueryError
 from .query import DEFAULT_FIELDS, FORM_PREFIX, parse_query
 from .schema import TITLE_BOOST, open_index
@@ -166,11 +166,7 @@ def _spans(text: str, terms: dict[str, set[str]], fieldname: str) -> list[Span]:
     forms = terms.get(FORM_PREFIX + fieldname)
     if not forms:
         return stems
-    exact: list[Span] = []
-    for s, e, form in form_spans(text):
-        if form in forms and not (exact and s < exact[-1][1]):
-            exact.append((s, e))
-    return _merge(stems + exact)
+    return _merge(stems + matching_spans(text, forms, forms=True))
 
 
 def _merge(spans: list[Span]) -> list[Span]:

@@ -36,6 +36,20 @@ def test_fast_highlight_spans_match_the_analyzer(text, data):
     assert matching_spans(text, wanted) == _slow_spans(text, wanted)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("аАбБвЁёе́й-‐ xXyYaAcCoOН019_,.\nßİ"), max_size=50),
+       st.data())
+def test_fast_form_highlight_spans_match_the_analyzer(text, data):
+    from newsgrep.analysis import form_spans
+    forms = sorted({f for _, _, f in form_spans(text)} | {"а", "x", "ss"})
+    wanted = set(data.draw(st.lists(st.sampled_from(forms), max_size=4)))
+    spans = []
+    for s, e, form in form_spans(text):
+        if form in wanted and not (spans and s < spans[-1][1]):
+            spans.append((s, e))
+    assert matching_spans(text, wanted, forms=True) == spans
+
+
 _TEXT = st.text(alphabet=st.sampled_from("аБ x[]/\t\n\x1b\u0301字🙂 ·…"), max_size=30)
 _SNIPPET = st.text(alphabet=st.sampled_from("аБ x[]/\x1b\u0301字🙂 ·…"), max_size=40)
 

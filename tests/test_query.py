@@ -250,18 +250,18 @@ def test_edits_and_near_terms(samples_index):
         assert near_terms(r, "body", "а" * 40, 1) == []                 # too long: no fuzzy
 
 
-def test_large_expansions_become_one_term_set(samples_index):
+def test_large_expansions_are_scored_by_the_forms_they_hold(samples_index):
     from newsgrep.query import SCORED_EXPANSION, expand
     from newsgrep.schema import open_index
     from newsgrep.searching import count, search
     ix, _ = open_index(samples_index)
     with ix.searcher() as s:
         small = expand(parse_query("атаками*", ix.schema), s.reader())
-        assert "TermSet" not in repr(small)
+        assert all(n.inner is not None for n in small.leaves())  # ranked by the stems
         big = expand(parse_query("п*", ix.schema), s.reader())
         forms = [n for n in big.leaves() if type(n).__name__ == "FormQuery"]
-        sets = [n.inner for n in forms if type(n.inner).__name__ == "TermSet"]
-        assert sets and all(len(n.texts) > SCORED_EXPANSION for n in sets)
+        assert forms and all(n.inner is None and len(n.forms) > SCORED_EXPANSION
+                             for n in forms)
         # The documents that hold the word forms, no others.
         from newsgrep.forms import Vocabulary
         vocabulary = Vocabulary(s.reader())
