@@ -396,7 +396,7 @@ class FormQuery(_query.Query):
             if not counts:
                 return NullMatcher()
             docs = sorted(counts)
-            return ListMatcher(docs, weights=[self.boost * counts[d] for d in docs])
+            return WeightedMatcher(docs, [self.boost * counts[d] for d in docs])
         if len(lists) == 1:
             docs = lists[0]
         else:
@@ -409,6 +409,23 @@ class FormQuery(_query.Query):
             return NullMatcher()
         # The inner matcher leaves out deleted documents; the intersection does too.
         return _KeepMatcher(scored, ListMatcher(docs))
+
+
+class WeightedMatcher(ListMatcher):
+    """A list of documents with weights, and their largest weight computed once
+    (Whoosh's ListMatcher computes it on every call: quadratic in a union)."""
+
+    def __init__(self, ids, weights):
+        super().__init__(ids, weights=weights)
+        self._top = max(weights)
+
+    def copy(self):
+        m = WeightedMatcher(self._ids, self._weights)
+        m._i = self._i
+        return m
+
+    def block_max_weight(self):
+        return self._top
 
 
 class _KeepMatcher(RequireMatcher):

@@ -600,7 +600,9 @@ def _term_set_class():
     from collections import Counter
 
     from whoosh import query
-    from whoosh.matching import ListMatcher, NullMatcher
+    from whoosh.matching import NullMatcher
+
+    from .forms import WeightedMatcher
 
     class TermSet(query.Query):
         def __init__(self, fieldname, texts, boost=1.0):
@@ -642,7 +644,7 @@ def _term_set_class():
             if not counts:
                 return NullMatcher()
             ids = sorted(counts)
-            return ListMatcher(ids, weights=[self.boost * counts[i] for i in ids])
+            return WeightedMatcher(ids, [self.boost * counts[i] for i in ids])
 
     return TermSet
 
