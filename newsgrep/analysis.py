@@ -137,12 +137,10 @@ def _analyze(text: str, mode: str, term: Callable[[str], str] | None = None
 
 
 # Word as written -> its index-mode entry: the term of a plain word, or for a
-# hyphenated word the tuple (whole, part, part, ...). For the indexing fast
-# path; one cache per term function (the stem's is _ENTRIES).
+# hyphenated word the tuple (whole, part, part, ...). For the indexing fast path.
 # Bounded at about 25 MB: 2**17 word forms cover nearly all tokens of news text.
 _ENTRIES_LIMIT = 1 << 17
 _ENTRIES: dict[str, str | tuple[str, ...]] = {}
-_OTHER_ENTRIES: dict[Callable[[str], str], dict[str, str | tuple[str, ...]]] = {}
 
 
 def _stem_uncached(word: str) -> str:
@@ -158,17 +156,15 @@ def _stem_uncached(word: str) -> str:
     return term
 
 
-def _entry(word: str, term: Callable[[str], str] = _term,
-           cache: dict | None = None) -> str | tuple[str, ...]:
-    cache = _ENTRIES if cache is None else cache
+def _entry(word: str) -> str | tuple[str, ...]:
     parts = _HYPHENS.split(word)
     if len(parts) == 1:
-        entry: str | tuple[str, ...] = (_stem_uncached if term is _term else term)(word)
+        entry: str | tuple[str, ...] = _stem_uncached(word)
     else:
-        stems = [term(p) for p in parts]
+        stems = [_term(p) for p in parts]
         entry = ("-".join(stems), *stems)
-    if len(cache) < _ENTRIES_LIMIT:
-        cache[word] = entry
+    if len(_ENTRIES) < _ENTRIES_LIMIT:
+        _ENTRIES[word] = entry
     return entry
 
 
@@ -177,29 +173,22 @@ def words(text: str) -> list[str]:
     return (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
 
 
-def postings(text: str, term: Callable[[str], str] | None = None,
-             words_out: list[str] | None = None) -> dict[str, list[int]]:
+def postings(text: str, words_out: list[str] | None = None) -> dict[str, list[int]]:
     """term -> its positions in ``text``, exactly as index-mode analysis gives them.
 
     The indexing fast path: one ``findall`` and a dict lookup per word, no
     token objects. The sum of the lists' lengths is the field length.
-    ``term`` maps one word (no hyphens) to its term: by default the stem;
-    another function (an unstemmed form, say) gets a cache of its own.
     ``words_out``, when given, receives the words as written (see
     :func:`words`), so that a caller that needs them too tokenizes once.
     """
-    if term is None or term is _term:
-        term, cache = _term, _ENTRIES
-    else:
-        cache = _OTHER_ENTRIES.setdefault(term, {})
     out: dict[str, list[int]] = {}
     get = out.get
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
     if words_out is not None:
         words_out += words
-    found = list(map(cache.get, words))
+    found = list(map(_ENTRIES.get, words))
     if None in found:
-        found = [e if e is not None else _entry(w, term, cache) for w, e in zip(words, found)]
+        found = [e if e is not None else _entry(w) for w, e in zip(words, found)]
     pos = 0
     for entry in found:
         if entry.__class__ is str:
@@ -361,9 +350,9 @@ class NewsAnalyzer(Analyzer):
 
         ``segments`` uses it instead of calling the analyzer when it is not
         None; it must give exactly the terms and positions the analyzer gives
-        in index mode. A subclass or mode whose words map to terms by another
-        function returns ``lambda text: postings(text, that_function)``, or
-        None (the analyzer itself is then used, which is correct but slower).
+        in index mode. A subclass or mode whose words map to terms otherwise
+        returns its own such function, or None (the analyzer itself is then
+        used, which is correct but slower).
         """
         return postings if self.morphology == "stem" and type(self) is NewsAnalyzer else None
 
