@@ -329,7 +329,7 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
         count = 0
         try:
             for article in articles.read_file(
-                    path, encoding=encoding, warn=lambda m, p=path: emit(("warn", f"{p}: {m}"))):
+                    path, encoding=encoding, warn=lambda m: emit(("warn", m))):  # readers name the file
                 builder.add(_document(article, path, size, mtime))
                 count += 1
                 if builder.posting_count >= spill_postings:

@@ -50,8 +50,8 @@ def read_file(path: str | os.PathLike, *, encoding: str | None = None,
     """Yield the articles in the file at ``path``.
 
     ``encoding`` forces a text encoding. Problems with single records of a
-    multi-article file (or members of an archive) go to ``warn`` and the rest
-    is read; a file that yields nothing usable raises :class:`ArticleError`
+    multi-article file (or members of an archive) go to ``warn``, as messages
+    that begin with the file's path, and the rest is read; a file that yields nothing usable raises :class:`ArticleError`
     with the reason. Each article's ``key`` tells it apart within the file
     (``""`` for a one-article file).
     """
