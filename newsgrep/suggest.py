@@ -9,8 +9,7 @@ Three kinds of mistakes are corrected, each only into words the index holds:
   (``ya``/``ja``/``ia``, ``sh``, ``ch``, ``zh``/``j``, ``kh``/``h``,
   ``ts``/``tz``/``c``, ``y``/``j``/``i`` ...);
 * spelling: ``призидент`` for «президент», within two edits of a word form
-  in the archive (the exact-form vocabulary, so whole words are suggested,
-  not stems).
+  in the archive (the form index, so whole words are suggested, not stems).
 
 A word of the query is corrected only when the index does not know it; the
 corrected query is checked to find something before it is suggested.
@@ -212,28 +211,32 @@ class _Vocabulary:
     """The words of one index: whether a word is known, and what it may have meant."""
 
     def __init__(self, searcher, schema):
+        from .forms import Vocabulary
+
         self.searcher = searcher
         self.reader = searcher.reader()
         self.schema = schema
-        self.exact = "exact_body" in schema
+        self.forms = Vocabulary(self.reader)
         self.text_analyzer = schema["body"].analyzer
-        self.exact_analyzer = schema["exact_body"].analyzer if self.exact else None
 
-    def _terms(self, word: str, exact: bool) -> list[tuple[str, str]]:
-        if exact and self.exact:
-            return [(f, t.text) for t in self.exact_analyzer(word, mode="query")
-                    for f in ("exact_body", "exact_title")]
-        return [(f, t.text) for t in self.text_analyzer(word, mode="query")
+    def _terms(self, word: str, exact: bool) -> list[tuple[object, str, str]]:
+        """``(source, field, term)`` for the terms a word is searched by: its word forms
+        (exact) in the form index, else its stems in the index."""
+        if exact:
+            from .analysis import query_forms
+            return [(self.forms, f, form) for form in query_forms(word)
+                    for f in ("body", "title")]
+        return [(self.reader, f, t.text) for t in self.text_analyzer(word, mode="query")
                 for f in ("body", "title")]
 
     def frequency(self, word: str, exact: bool = False) -> int:
         """Articles holding every term of ``word`` (an upper bound: the rarest term's count)."""
-        pairs = self._terms(word, exact)
-        if not pairs:
+        found = self._terms(word, exact)
+        if not found:
             return 0
         by_term: dict[str, int] = {}
-        for f, t in pairs:
-            by_term[t] = by_term.get(t, 0) + self.reader.doc_frequency(f, t)
+        for source, f, t in found:
+            by_term[t] = by_term.get(t, 0) + source.doc_frequency(f, t)
         return min(by_term.values())
 
     def has_terms(self, word: str, exact: bool = False) -> bool:
@@ -279,9 +282,7 @@ class _Vocabulary:
         return [(c, key[3]) for c, key in sorted(scored.items(), key=lambda kv: kv[1])]
 
     def _form_exists(self, form: str) -> bool:
-        if self.exact:
-            return ("exact_body", form) in self.reader
-        return self.frequency(form) > 0
+        return ("body", form) in self.forms or ("title", form) in self.forms
 
     def spellings(self, word: str) -> list[tuple[str, int]]:
         """Words of the archive one edit from ``word``, else two (for words of 7+ letters)."""
@@ -292,13 +293,10 @@ class _Vocabulary:
         form = exact_form(word)
         if not 4 <= len(form) <= MAX_FUZZY_WORD or not form.replace("-", "").isalpha():
             return []
-        fieldname = "exact_body" if self.exact else "body"
-        if not self.exact:
-            form = next((t.text for t in self.text_analyzer(word, mode="query")), form)
-        found = [t for t in near_terms(self.reader, fieldname, form, 1) if t != form]
+        found = [t for t in near_terms(self.forms, "body", form, 1) if t != form]
         if not found and len(form) >= 7:
             try:
-                found = [t for t in near_terms(self.reader, fieldname, form, 2, prefix=3)
+                found = [t for t in near_terms(self.forms, "body", form, 2, prefix=3)
                          if t != form]
             except QueryError:
                 found = []
@@ -306,14 +304,14 @@ class _Vocabulary:
 
     def as_written(self, term: str, typed: str) -> str:
         """``term`` as the archive usually writes it («алматы» -> «Алматы»), for showing."""
-        if not self.exact or not term.replace("-", "").isalpha() or term.lower() != term:
+        if not term.replace("-", "").isalpha() or term.lower() != term:
             return term
-        from whoosh.query import Term
+        from itertools import islice
 
         from .analysis import form_spans
 
         seen: dict[str, int] = {}
-        for docnum in list(Term("exact_body", term).docs(self.searcher))[:5]:
+        for docnum in islice(self.forms.docs("body", term), 5):
             body = self.searcher.stored_fields(docnum).get("body", "")
             for s, e, form in form_spans(body):
                 if form == term:
