@@ -11,8 +11,13 @@ that process (with the RSS after start-up, so the growth is visible).
     python bench/big_dump.py --dir /var/tmp/nb --keep
 
 ``json`` writes the same records as one JSON array (the streaming scanner);
-``jsonl.gz`` gzips the JSON Lines file (decompression included). The index
-run over such a dump is measured elsewhere.
+``jsonl.gz`` gzips the JSON Lines file (decompression included).
+
+    python bench/big_dump.py --index              # and a whole `newsgrep index` run
+
+``--index`` also runs ``newsgrep index`` over each dump into a fresh index
+beside it and reports wall time, CPU and the peak of the summed RSS of the
+indexer and its workers (sampled, as ``bench/speed.py`` does).
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("NEWSGREP_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
@@ -108,6 +114,7 @@ def main() -> None:
     ap.add_argument("--formats", default="jsonl", help="comma list of jsonl, json, jsonl.gz")
     ap.add_argument("--dir", help="where to write the dump (default: a new temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    ap.add_argument("--index", action="store_true", help="also time a `newsgrep index` run")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -137,6 +144,15 @@ def main() -> None:
                   f"{mb / r['seconds']:,.1f} MB/s, {r['articles'] / r['seconds']:,.0f} articles/s; "
                   f"RSS {r['rss_start_mb']:.0f} MB at start, peak {r['peak_rss_mb']:.0f} MB "
                   f"(samples {r['rss_samples_mb']}); {r['warnings']} warnings", flush=True)
+            if args.index:
+                sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+                from speed import run_measured
+                ix = os.path.join(folder, f"index-{fmt}")
+                m = run_measured([sys.executable, "-m", "newsgrep", "index", path, "--index", ix,
+                                  "-q"], watch=Path(ix))
+                print(f"{fmt}: newsgrep index: {m['wall']:.1f} s wall, {m['cpu']:.1f} CPU-s, "
+                      f"{mb / m['wall']:.1f} MB/s; peak RSS (indexer + workers) "
+                      f"{m['rss'] / 2**20:.0f} MB; index {m['size'] / 2**20:.0f} MB", flush=True)
     finally:
         if not args.keep and not args.dir:
             shutil.rmtree(folder, ignore_errors=True)

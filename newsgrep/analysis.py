@@ -26,9 +26,9 @@ from ._whoosh import light_imports
 light_imports()
 from whoosh.analysis import Analyzer, Token  # noqa: E402 -- after light_imports()
 
-__all__ = ["NewsAnalyzer", "ExactAnalyzer", "MORPHOLOGIES", "terms", "word_spans", "normalize",
-           "exact_form", "exact_terms", "form_spans", "lemma_key", "lemma_postings",
-           "lemma_matching_spans"]
+__all__ = ["NewsAnalyzer", "MORPHOLOGIES", "terms", "word_spans", "normalize", "words",
+           "exact_form", "exact_terms", "word_forms", "query_forms", "form_spans", "lemma_key",
+           "lemma_postings", "lemma_matching_spans"]
 
 # A word: letters/digits (with any combining marks, e.g. stress accents),
 # optionally joined by hyphens (not by dashes).
@@ -138,12 +138,10 @@ def _analyze(text: str, mode: str, term: Callable[[str], str] | None = None
 
 
 # Word as written -> its index-mode entry: the term of a plain word, or for a
-# hyphenated word the tuple (whole, part, part, ...). For the indexing fast
-# path; one cache per term function (the stem's is _ENTRIES).
+# hyphenated word the tuple (whole, part, part, ...). For the indexing fast path.
 # Bounded at about 25 MB: 2**17 word forms cover nearly all tokens of news text.
 _ENTRIES_LIMIT = 1 << 17
 _ENTRIES: dict[str, str | tuple[str, ...]] = {}
-_OTHER_ENTRIES: dict[Callable[[str], str], dict[str, str | tuple[str, ...]]] = {}
 
 
 def _stem_uncached(word: str) -> str:
@@ -159,38 +157,39 @@ def _stem_uncached(word: str) -> str:
     return term
 
 
-def _entry(word: str, term: Callable[[str], str] = _term,
-           cache: dict | None = None) -> str | tuple[str, ...]:
-    cache = _ENTRIES if cache is None else cache
+def _entry(word: str) -> str | tuple[str, ...]:
     parts = _HYPHENS.split(word)
     if len(parts) == 1:
-        entry: str | tuple[str, ...] = (_stem_uncached if term is _term else term)(word)
+        entry: str | tuple[str, ...] = _stem_uncached(word)
     else:
-        stems = [term(p) for p in parts]
+        stems = [_term(p) for p in parts]
         entry = ("-".join(stems), *stems)
-    if len(cache) < _ENTRIES_LIMIT:
-        cache[word] = entry
+    if len(_ENTRIES) < _ENTRIES_LIMIT:
+        _ENTRIES[word] = entry
     return entry
 
 
-def postings(text: str, term: Callable[[str], str] | None = None) -> dict[str, list[int]]:
+def words(text: str) -> list[str]:
+    """The words of ``text`` as written, in order (hyphenated words whole)."""
+    return (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
+
+
+def postings(text: str, words_out: list[str] | None = None) -> dict[str, list[int]]:
     """term -> its positions in ``text``, exactly as index-mode analysis gives them.
 
     The indexing fast path: one ``findall`` and a dict lookup per word, no
     token objects. The sum of the lists' lengths is the field length.
-    ``term`` maps one word (no hyphens) to its term: by default the stem;
-    another function (an unstemmed form, say) gets a cache of its own.
+    ``words_out``, when given, receives the words as written (see
+    :func:`words`), so that a caller that needs them too tokenizes once.
     """
-    if term is None or term is _term:
-        term, cache = _term, _ENTRIES
-    else:
-        cache = _OTHER_ENTRIES.setdefault(term, {})
     out: dict[str, list[int]] = {}
     get = out.get
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
-    found = list(map(cache.get, words))
+    if words_out is not None:
+        words_out += words
+    found = list(map(_ENTRIES.get, words))
     if None in found:
-        found = [e if e is not None else _entry(w, term, cache) for w, e in zip(words, found)]
+        found = [e if e is not None else _entry(w) for w, e in zip(words, found)]
     pos = 0
     for entry in found:
         if entry.__class__ is str:
@@ -212,24 +211,73 @@ def postings(text: str, term: Callable[[str], str] | None = None) -> dict[str, l
     return out
 
 
-def matching_spans(text: str, wanted: set[str] | frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of the words of ``text`` whose index terms are in ``wanted``, in order.
+# Word as written -> its exact form; hyphenated words -> (whole, part, part ...).
+# Bounded like _ENTRIES.
+_FORMS: dict[str, str] = {}
+_HYPHENATED_FORMS: dict[str, tuple[str, ...]] = {}
+
+
+def word_forms(words: list[str]) -> set[str]:
+    """The distinct exact forms of ``words`` (as :func:`words` gives them), as index-mode
+    analysis gives them: a hyphenated word's whole form and the forms of its parts.
+
+    The set of :func:`exact_terms` of the text, at the cost of a few C-level set
+    operations per text: the indexing fast path of the form index.
+    """
+    unique = set(words)
+    missing = unique.difference(_FORMS)
+    if missing:
+        unique -= missing
+    forms = set(map(_FORMS.__getitem__, unique))
+    for word in missing:
+        entry = _form_entry(word)
+        if entry.__class__ is str:
+            forms.add(entry)
+        else:
+            forms.update(entry)
+    return forms
+
+
+def _form_entry(word: str) -> str | tuple[str, ...]:
+    """The exact form of a word as written, or (whole, part, ...) for a hyphenated one."""
+    entry = _FORMS.get(word) or _HYPHENATED_FORMS.get(word)
+    if entry is not None:
+        return entry
+    parts = _HYPHENS.split(word)
+    if len(parts) == 1:
+        entry = exact_form(word)
+        if len(_FORMS) < _ENTRIES_LIMIT:
+            _FORMS[word] = entry
+    else:
+        forms = [exact_form(p) for p in parts]
+        entry = ("-".join(forms), *forms)
+        if len(_HYPHENATED_FORMS) < _ENTRIES_LIMIT:
+            _HYPHENATED_FORMS[word] = entry
+    return entry
+
+
+def matching_spans(text: str, wanted: set[str] | frozenset[str],
+                   forms: bool = False) -> list[tuple[int, int]]:
+    """Spans of the words of ``text`` whose index terms are in ``wanted``, in order;
+    with ``forms``, whose exact forms are.
 
     A hyphenated word whose whole term is wanted gives one span (its parts are
     inside it); otherwise each wanted part gives its own. The same as
-    filtering :func:`word_spans`, but a word is analysed only if its first
-    letter can begin a wanted term (stemming only ever cuts endings, and
-    keeps the first letter up to case, ё/е and Latin look-alikes), so
-    highlighting a long article costs little more than scanning it.
+    filtering :func:`word_spans` (:func:`form_spans`), but a word is analysed
+    only if its first letter can begin a wanted term (stemming only ever cuts
+    endings, and keeps the first letter up to case, ё/е and Latin
+    look-alikes), so highlighting a long article costs little more than
+    scanning it.
     """
     spans: list[tuple[int, int]] = []
     if not wanted or not text:
         return spans
     if _MARKS.search(text):
-        for s, e, term in word_spans(text):
+        for s, e, term in (form_spans if forms else word_spans)(text):
             if term in wanted and not (spans and s < spans[-1][1]):
                 spans.append((s, e))
         return spans
+    cache, entry_of = (_FORMS, _form_entry) if forms else (_ENTRIES, _entry)
     firsts = {t[:1] for t in wanted}
     firsts |= {_LOOKALIKE_CHARS.get(c, c) for c in firsts}
     may_match: dict[str, bool] = {}  # first character as written -> can begin a wanted term
@@ -242,9 +290,9 @@ def matching_spans(text: str, wanted: set[str] | frozenset[str]) -> list[tuple[i
             ok = may_match[word[0]] = c in firsts or c2 in firsts
         if not ok and word.isalnum():  # (not alphanumeric: hyphenated, parts may match)
             continue
-        entry = _ENTRIES.get(word)
+        entry = cache.get(word)
         if entry is None:
-            entry = _entry(word)
+            entry = entry_of(word)
         s = m.start()
         if entry.__class__ is str:
             if entry in wanted:
@@ -612,11 +660,11 @@ class NewsAnalyzer(Analyzer):
 
         ``segments`` uses it instead of calling the analyzer when it is not
         None; it must give exactly the terms and positions the analyzer gives
-        in index mode. A subclass or mode whose words map to terms by another
-        function returns ``lambda text: postings(text, that_function)``, or
-        None (the analyzer itself is then used, which is correct but slower).
-        The lemma fast path analyses with this process's lemmatizer: a writer
-        checks its signature against the index's before it starts.
+        in index mode. A subclass or mode whose words map to terms otherwise
+        returns its own such function, or None (the analyzer itself is then
+        used, which is correct but slower). The lemma fast path analyses with
+        this process's lemmatizer: a writer checks its signature against the
+        index's before it starts.
         """
         if type(self) is not NewsAnalyzer:
             return None
@@ -660,42 +708,18 @@ class NewsAnalyzer(Analyzer):
             yield token
 
 
-class ExactAnalyzer(Analyzer):
-    """The analyzer of the exact-form fields: words as written, normalised, never stemmed.
+def query_forms(text: str, mode: str = "query") -> list[str]:
+    """The exact forms of a query's words: ``mode`` ``"query"`` keeps hyphenated words
+    whole, ``"phrase"`` splits them into their parts (as the stems of a phrase)."""
+    return [t for t, _, _, _ in _analyze(text, mode, exact_form)]
 
-    Pickled into the index schema, so its import path must stay stable.
-    """
+
+class ExactAnalyzer(Analyzer):
+    """Only unpickles the schema of an index of format 2, which had exact-form fields,
+    so that ``newsgrep index --rebuild`` can replace it. Not used otherwise."""
 
     def __eq__(self, other):
         return type(other) is type(self)
 
-    @property
-    def postings(self) -> Callable[[str], dict[str, list[int]]]:
-        """The indexing fast path (see :attr:`NewsAnalyzer.postings`)."""
-        return _exact_postings
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            words = [(exact_form(value), 0, 0, len(value))]
-        else:
-            amode = "phrase" if mode == "phrase" else "query" if mode == "query" else "index"
-            words = _analyze(value, amode, exact_form)
-        for term, pos, s, e in words:
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = value[s:e]
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar, token.endchar = start_char + s, start_char + e
-            yield token
-
-
-def _exact_postings(text: str) -> dict[str, list[int]]:
-    """Index-mode postings of the exact-form fields: :func:`postings` with :func:`exact_form`."""
-    return postings(text, exact_form)
+    def __call__(self, value, **kwargs):
+        return iter(())

@@ -207,8 +207,6 @@ def _document(article: articles.Article, path: str, size: int, mtime: int) -> di
         "path": path,
         "title": title,
         "body": body,
-        "exact_title": title,
-        "exact_body": body,
         "source": article.source,
         "section": article.section,
         "tags": ",".join(t.replace(",", " ") for t in article.tags),

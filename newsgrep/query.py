@@ -7,9 +7,9 @@ prefixes, newsgrep adds:
   year or ISO week, a relative age (``30d``, ``2w``, ``6m``, ``1y``), ``today``
   or ``yesterday``, and ranges of them with ``..`` (open at either end);
 * ``=word`` and ``="a phrase"``: the words exactly as written (case and ё
-  aside), bypassing morphology, through the exact-form fields;
+  aside), bypassing morphology, through the form index (see ``forms``);
 * ``"a phrase"~N``: the words in order, at most N positions apart;
-* ``word*``, ``w?rd``: wildcards over the words as written;
+* ``word*``, ``w?rd``: wildcards over the words as written (the form index);
 * ``word~`` and ``word~2``: fuzzy matching of the word's stem;
 * ``-word``: the same as ``NOT word``; «guillemets» quote phrases too.
 
@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from .errors import NewsgrepError, QueryError
 
 DEFAULT_FIELDS = ("title", "body")
-EXACT_PREFIX = "exact_"   # title -> exact_title, body -> exact_body
+FORM_PREFIX = "="         # positive_terms: "=body" holds the word forms matched in body
 MAX_EXPANSION = 1024      # index terms one wildcard or fuzzy term may stand for
 MAX_FUZZY = 2             # the largest edit distance for word~N
 MAX_WORDS = 64            # distinct words in one query (Whoosh scores many slowly)
@@ -38,7 +38,7 @@ MAX_CHARS = 20_000        # longer queries are refused before parsing
 MAX_WORD_CHARS = 256      # Whoosh's parser is quadratic in the length of a word
 EXPANSION_SECONDS = 0.5   # time allowed for expanding all wildcards of a query
 
-__all__ = ["parse_query", "date_range", "date_filter", "expand", "exact_field", "check_syntax",
+__all__ = ["parse_query", "date_range", "date_filter", "expand", "check_syntax",
            "phrase_query", "position_groups"]
 
 
@@ -196,12 +196,6 @@ def check_syntax(text: str) -> str:
 
 # ---------------------------------------------------------------- the parser
 
-def exact_field(fieldname: str, schema) -> str | None:
-    """The exact-form field for ``fieldname``, or None if the index has none for it."""
-    name = EXACT_PREFIX + fieldname
-    return name if schema is not None and name in schema else None
-
-
 @functools.lru_cache(maxsize=None)
 def _plugin_classes():
     """The Whoosh parser plugins newsgrep adds (built once, lazily: whoosh is imported here).
@@ -235,7 +229,7 @@ def _plugin_classes():
             return DateNode(first, last, match.group(0))
 
     class ExactNode(syntax.TextNode):
-        """=word or ="a phrase": the exact-form field beside title or body."""
+        """=word or ="a phrase": the words in these forms (the form index), in title or body."""
 
         def __init__(self, text, phrase):
             super().__init__(text)
@@ -247,29 +241,35 @@ def _plugin_classes():
         def query(self, parser):
             from whoosh import query
 
+            from .analysis import query_forms
+            from .forms import FormQuery
+            from .schema import FORM_FIELDS
+
             fieldname = self.fieldname or parser.fieldname
-            exact = exact_field(fieldname, parser.schema)
-            if exact is None:
-                if fieldname in DEFAULT_FIELDS:
-                    raise QueryError(
-                        "this index has no exact word forms for =word; rebuild it with: "
-                        "newsgrep index --rebuild")
+            if fieldname not in FORM_FIELDS:
                 raise QueryError(f"=word works in title and body, not in {fieldname}:")
-            analyzer = parser.schema[exact].analyzer
             mode = "phrase" if self.phrase else "query"
-            words = [t.text for t in analyzer(self.text, mode=mode)]
-            if not words:
+            forms = query_forms(self.text, mode)
+            if not forms:
                 return None
-            if len(words) == 1:
-                return syntax.attach(query.Term(exact, words[0], boost=self.boost), self)
-            # The exact fields have no positions: every form must be in the
-            # article, and the phrase is matched on the stems' positions.
-            groups = position_groups(parser.schema[fieldname].analyzer, self.text, "phrase")
-            forms = query.And([query.Term(exact, w, boost=self.boost) for w in words])
-            return syntax.attach(query.Require(forms, phrase_query(fieldname, groups)), self)
+            # The documents with the forms are among those with the forms' terms,
+            # which rank them: the word's term(s), or the phrase of the words' terms.
+            groups = position_groups(parser.schema[fieldname].analyzer, self.text, mode)
+            if len(forms) > 1:
+                inner = phrase_query(fieldname, groups, boost=self.boost)
+            else:
+                stems = [t for g in groups for t in g]
+                if len(stems) == 1:
+                    inner = query.Term(fieldname, stems[0], boost=self.boost)
+                else:
+                    inner = query.Or([query.Term(fieldname, t, boost=self.boost)
+                                      for t in stems])
+            return syntax.attach(FormQuery(fieldname, forms, inner, all_forms=True), self)
 
     class ExactPlugin(qparser.TaggingPlugin):
-        expr = r'(?<![^\s(:])=(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s()"*?~^]+)(?=[\s()"~^]|$))'
+        # At the start of a word, after a field name, or after the «-» of NOT.
+        expr = (r'(?:(?<![^\s(:])|(?<=(?<![^\s(])-))'
+                r'=(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s()"*?~^]+)(?=[\s()"~^]|$))')
         priority = -5
 
         def create(self, parser, match):
@@ -480,8 +480,15 @@ def _alt_phrase_class():
 
 
 # Replaced by spaces (keeping character positions): «=» before a wildcard (wildcards
-# run over word forms anyway) and «?» ending a word (a question, not a wildcard).
-_PUNCTUATION_MARKS = re.compile(r'(?<![^\s(:])=(?=[^\s()"]*[*?])|(?<=\w)\?+(?=[\s)"]|$)')
+# run over word forms anyway; «-=» becomes « -») and «?» ending a word (a question,
+# not a wildcard).
+_PUNCTUATION_MARKS = re.compile(
+    r'(?:(?<![^\s(:])|(?<![^\s(])-)=(?=[^\s()"]*[*?])|(?<=\w)\?+(?=[\s)"]|$)')
+
+
+def _blank(m: re.Match) -> str:
+    mark = m.group()
+    return " -" if mark == "-=" else " " * len(mark)
 
 
 def parse_query(text: str, schema, *, now: datetime | None = None):
@@ -492,7 +499,7 @@ def parse_query(text: str, schema, *, now: datetime | None = None):
     """
     from whoosh import qparser, query
 
-    text = _PUNCTUATION_MARKS.sub(lambda m: " " * len(m.group()), check_syntax(text))
+    text = _PUNCTUATION_MARKS.sub(_blank, check_syntax(text))
     *plugins, parser_class = _plugin_classes()
     parser = parser_class(
         list(DEFAULT_FIELDS), schema, fieldboosts={"title": _title_boost()},
@@ -526,16 +533,10 @@ def _title_boost() -> float:
 
 
 def _rewrite(q, schema):
-    """Route wildcards to the exact-form fields and stem fuzzy terms."""
+    """Stem fuzzy terms (wildcards stay as typed: :func:`expand` runs them over word forms)."""
     from whoosh import query
 
     def fix(node):
-        if isinstance(node, (query.Prefix, query.Wildcard)) and node.fieldname in DEFAULT_FIELDS:
-            exact = exact_field(node.fieldname, schema)
-            if exact:
-                node = node.copy()
-                node.fieldname = exact
-            return node
         if isinstance(node, query.FuzzyTerm) and schema is not None and node.fieldname in schema:
             words = [t.text for t in schema[node.fieldname].analyzer(node.text, mode="query")]
             if words:
@@ -642,17 +643,23 @@ def distance(a: str, b: str, limit: int | None = None) -> int:
 def expand(q, reader, *, limit: int | None = None, seconds: float | None = None):
     """Replace every wildcard and fuzzy term in ``q`` by the index terms it stands for.
 
+    A wildcard in title or body runs over the words as written (the form
+    index) and becomes a :class:`~newsgrep.forms.FormQuery` for the forms it
+    matches; other wildcards and fuzzy terms run over the field's terms.
     Raises :class:`QueryError` when one of them would stand for more than
     ``limit`` terms (:data:`MAX_EXPANSION`), would scan more than
     :data:`MAX_SCAN` terms of the vocabulary to find them (a pattern that
     starts with a wildcard), or when expanding them all takes longer than
     ``seconds`` (:data:`EXPANSION_SECONDS`, a last resort). The result holds
-    only plain terms, so searching and highlighting it costs no further
-    expansion.
+    only plain terms and word forms, so searching and highlighting it costs no
+    further expansion.
     """
     from whoosh import query
 
+    from .schema import FORM_FIELDS
+
     limit = limit or MAX_EXPANSION
+    vocabulary = None
     deadline = time.monotonic() + (seconds or EXPANSION_SECONDS)
 
     def too_many(node):
@@ -662,15 +669,18 @@ def expand(q, reader, *, limit: int | None = None, seconds: float | None = None)
         return QueryError(f"{_show(node)} is too broad: it would compare every word of the "
                           "archive; put more letters before the first wildcard")
 
-    def terms_of(node) -> list[str]:
+    def terms_of(node, reader) -> list[str]:
         if isinstance(node, query.FuzzyTerm):
             out = near_terms(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
             if len(out) > limit:
                 raise too_many(node)
             return out
-        if isinstance(node, query.Wildcard):
-            pattern = re.compile(node._get_pattern())
-            prefix = node._find_prefix(node.text)
+        if isinstance(node, (query.Wildcard, query.Prefix)):
+            if isinstance(node, query.Prefix):
+                pattern, prefix = None, node.text
+            else:
+                pattern = re.compile(node._get_pattern())
+                prefix = node._find_prefix(node.text)
             source = (reader.expand_prefix(node.fieldname, prefix) if prefix
                       else reader.lexicon(node.fieldname))
             out = []
@@ -678,7 +688,7 @@ def expand(q, reader, *, limit: int | None = None, seconds: float | None = None)
                 if i >= MAX_SCAN or (not i % 1024 and time.monotonic() > deadline):
                     raise too_broad(node)
                 text = btext.decode("utf-8")
-                if pattern.match(text):
+                if pattern is None or pattern.match(text):
                     if len(out) >= limit:
                         raise too_many(node)
                     out.append(text)
@@ -693,10 +703,18 @@ def expand(q, reader, *, limit: int | None = None, seconds: float | None = None)
         return out
 
     def fix(node):
+        nonlocal vocabulary
         if isinstance(node, query.MultiTerm) and not isinstance(node, query.Variations):
-            texts = terms_of(node)
+            forms = (isinstance(node, (query.Wildcard, query.Prefix))
+                     and node.fieldname in FORM_FIELDS)
+            if forms and vocabulary is None:
+                from .forms import Vocabulary
+                vocabulary = Vocabulary(reader)
+            texts = terms_of(node, vocabulary if forms else reader)
             if not texts:
                 return query.NullQuery
+            if forms:
+                return _forms_query(reader.schema, node.fieldname, texts, node.boost)
             if len(texts) > SCORED_EXPANSION:
                 return term_set(node.fieldname, texts, node.boost)
             terms = [query.Term(node.fieldname, t, boost=node.boost) for t in texts]
@@ -704,6 +722,24 @@ def expand(q, reader, *, limit: int | None = None, seconds: float | None = None)
         return node.apply(fix)
 
     return fix(q).normalize()
+
+
+def _forms_query(schema, fieldname: str, forms: list[str], boost: float):
+    """Documents with any of the word forms ``forms`` in ``fieldname``.
+
+    A few forms are ranked by their stems (BM25, an OR of the stems' terms);
+    more by the number of them a document holds (as :func:`term_set`).
+    """
+    from whoosh import query
+
+    from .forms import FormQuery
+
+    if len(forms) > SCORED_EXPANSION:
+        return FormQuery(fieldname, forms, boost=boost)
+    analyzer = schema[fieldname].analyzer
+    stems = list(dict.fromkeys(t.text for form in forms for t in analyzer(form, mode="query")))
+    terms = [query.Term(fieldname, t, boost=boost) for t in stems]
+    return FormQuery(fieldname, forms, terms[0] if len(terms) == 1 else query.Or(terms))
 
 
 SCORED_EXPANSION = 8  # up to this many terms, an expansion is scored as an OR of its terms
@@ -729,7 +765,9 @@ def _term_set_class():
     from collections import Counter
 
     from whoosh import query
-    from whoosh.matching import ListMatcher, NullMatcher
+    from whoosh.matching import NullMatcher
+
+    from .forms import WeightedMatcher
 
     class TermSet(query.Query):
         def __init__(self, fieldname, texts, boost=1.0):
@@ -771,7 +809,7 @@ def _term_set_class():
             if not counts:
                 return NullMatcher()
             ids = sorted(counts)
-            return ListMatcher(ids, weights=[self.boost * counts[i] for i in ids])
+            return WeightedMatcher(ids, [self.boost * counts[i] for i in ids])
 
     return TermSet
 

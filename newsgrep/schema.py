@@ -12,13 +12,17 @@ from pathlib import Path
 
 from .errors import IndexCorrupt, IndexNotFound
 
-SCHEMA_VERSION = 2
+# 3: no exact-form fields; each segment has a form index beside it (see forms.py)
+SCHEMA_VERSION = 3
 META_FILE = "newsgrep.json"
 DEFAULT_INDEX = "index"
 ENV_INDEX = "NEWSGREP_INDEX"
 TITLE_BOOST = 2.0
 #: The morphology of a new index when none is asked for (``newsgrep index --morphology``).
 DEFAULT_MORPHOLOGY = "stem"
+# The fields whose words as written (=word, wildcards, did-you-mean) each
+# segment's form index holds.
+FORM_FIELDS = ("title", "body")
 
 
 def index_dir(option: str | os.PathLike | None = None) -> Path:
@@ -116,15 +120,9 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
     from whoosh import fields, formats
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
-    from .analysis import ExactAnalyzer, NewsAnalyzer
+    from .analysis import NewsAnalyzer
 
     text = NewsAnalyzer(morphology, signature if morphology == "lemma" else None)
-    # Words as written (normalised, not stemmed) for =exact forms, wildcards and
-    # did-you-mean. Not stored (the text is stored once, in title and body) and
-    # without positions: on the 11k corpus they take the index from 169 MiB to
-    # 247 MiB (positions would take it to 316 MiB; bench/exact_cost.py); an
-    # exact phrase is matched on the stems' positions instead.
-    exact = fields.TEXT(analyzer=ExactAnalyzer(), phrase=False)
     # path:seed, path:2022 — path components, lower-cased, never stemmed.
     path_analyzer = RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
     schema = fields.Schema(
@@ -136,8 +134,6 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
         path=fields.TEXT(analyzer=path_analyzer, stored=True, phrase=True),
         title=fields.TEXT(analyzer=text, stored=True, phrase=True),
         body=fields.TEXT(analyzer=text, stored=True, phrase=True),
-        exact_title=exact,
-        exact_body=exact,
         date=fields.DATETIME(stored=True, sortable=True),
         source=fields.TEXT(analyzer=text, stored=True, sortable=True),
         section=fields.TEXT(analyzer=text, stored=True, sortable=True),

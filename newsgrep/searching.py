@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .analysis import form_spans, matching_spans, word_spans
+from .analysis import matching_spans
 from .errors import QueryError
-from .query import DEFAULT_FIELDS, EXACT_PREFIX, parse_query
+from .query import DEFAULT_FIELDS, FORM_PREFIX, parse_query
 from .schema import TITLE_BOOST, open_index, text_analyzer
 
 __all__ = ["Hit", "SearchResult", "ArticleView", "search", "count", "fetch", "similar", "stats",
@@ -59,9 +59,12 @@ class SearchResult:
 def positive_terms(q, reader) -> dict[str, set[str]]:
     """field -> the index terms a hit may match, skipping negated parts.
 
-    Wildcards and fuzzy terms are expanded against the index.
+    Word forms (``=word``, wildcards) come under ``"=" + field``. Wildcards and
+    fuzzy terms are expanded against the index.
     """
     from whoosh import query as Q
+
+    from .forms import FormQuery
 
     out: dict[str, set[str]] = {}
 
@@ -70,6 +73,9 @@ def positive_terms(q, reader) -> dict[str, set[str]]:
             return
         if isinstance(node, (Q.AndNot, Q.Require)):
             visit(node.a)  # AndNot: not the excluded part; Require: b only filters
+            return
+        if isinstance(node, FormQuery):
+            out.setdefault(FORM_PREFIX + node.fieldname, set()).update(node.forms)
             return
         if node.is_leaf() or isinstance(node, Q.Phrase):
             for fieldname, text in node.existing_terms(reader, phrases=True, expand=True):
@@ -201,17 +207,13 @@ def _cut_end(text: str, i: int, last_match_end: int) -> int:
 
 def _spans(text: str, terms: dict[str, set[str]], fieldname: str,
            marker: Marker | None = None) -> list[Span]:
-    """Spans of the words of ``text`` matched through ``fieldname`` or its exact-form field."""
+    """Spans of the words of ``text`` matched through ``fieldname``'s terms or word forms."""
     wanted = terms.get(fieldname, set())
     stems = marker.spans(text, wanted) if marker is not None else match_spans(text, wanted)
-    forms = terms.get(EXACT_PREFIX + fieldname)
+    forms = terms.get(FORM_PREFIX + fieldname)
     if not forms:
         return stems
-    exact: list[Span] = []
-    for s, e, form in form_spans(text):
-        if form in forms and not (exact and s < exact[-1][1]):
-            exact.append((s, e))
-    return _merge(stems + exact)
+    return _merge(stems + matching_spans(text, forms, forms=True))
 
 
 def _merge(spans: list[Span]) -> list[Span]:
@@ -537,7 +539,6 @@ def stats(directory: Path | str | os.PathLike) -> dict:
                 first = d if first is None or d < first else first
                 last = d if last is None or d > last else last
     size = sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
-    exact = "exact_body" in ix.schema
     return {
         "articles": n,
         "first_date": first.isoformat() if first else None,
@@ -547,8 +548,8 @@ def stats(directory: Path | str | os.PathLike) -> dict:
         "sections": dict(sections.most_common()),
         "encodings": dict(encodings.most_common()),
         "morphology": meta.morphology,
-        "analyzer": _describe_analyzer(meta.morphology, exact),
-        "exact_forms": exact,
+        "analyzer": _describe_analyzer(meta.morphology),
+        "exact_forms": True,
         "roots": meta.roots,
         "index": str(directory.resolve()),
         "size_bytes": size,
@@ -556,11 +557,10 @@ def stats(directory: Path | str | os.PathLike) -> dict:
     }
 
 
-def _describe_analyzer(morphology: str, exact: bool) -> str:
+def _describe_analyzer(morphology: str) -> str:
     """A one-line description of how the index's words are analysed."""
     words = {
         "stem": "Snowball stems (Russian for Cyrillic words, English for Latin ones)",
         "lemma": "dictionary lemmas (OpenCorpora), stems for unknown words",
     }.get(morphology, morphology)
-    return words + ("; exact word forms too" if exact else "; no exact word forms (rebuild "
-                    "the index for =word and wildcards over word forms)")
+    return words + "; word forms as written too (for =word, wildcards, did-you-mean)"

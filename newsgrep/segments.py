@@ -10,6 +10,12 @@ format Whoosh's W3 codec reads. Fields whose analyzer has a ``postings(text)``
 method (``NewsAnalyzer``) take a fast path that never builds ``Token``
 objects; every other field (ids, dates, keywords, any field added later) goes
 through the field's own ``index()``, so the result is the same as Whoosh's.
+
+Beside the segment, the builder writes its form index (see ``forms``): the
+words of title and body as written and the documents that hold them. Their
+postings go through the same in-memory dicts, runs and merge as the terms'
+(under a field name no schema field has), and end in the form index file
+instead of Whoosh's.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import marshal
 import os
 import zlib
 from array import array
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from pickle import dumps
 
@@ -27,6 +34,10 @@ from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
+
+from . import analysis
+from .forms import FORMS_EXT, FormsWriter, segment_forms
+from .schema import FORM_FIELDS
 
 __all__ = ["SegmentBuilder", "INDEX_NAME"]
 
@@ -47,6 +58,8 @@ _FLOATS = [float(i) for i in range(4096)]
 
 # How a field's postings are made: by its analyzer's postings(), or by Whoosh.
 _FAST_POSITIONS, _FAST_FREQUENCY, _GENERIC = 1, 2, 3
+# The postings of the form index go under "\0forms:FIELD" (sorting before any field).
+_FORMS = "\0forms:"
 
 
 def _plan(schema) -> list[tuple]:
@@ -85,15 +98,19 @@ class SegmentBuilder:
     when :attr:`posting_count` grows too large, :meth:`finish` at the end.
     """
 
-    def __init__(self, schema, storage, indexname: str = INDEX_NAME):
+    def __init__(self, schema, storage, indexname: str = INDEX_NAME,
+                 form_fields: tuple[str, ...] = FORM_FIELDS):
         self.schema = schema
         self.storage = storage
         self.codec = W3Codec()
         self.segment = self.codec.new_segment(storage, indexname)
         self._perdoc = self.codec.per_document_writer(storage, self.segment)
         self._plan = _plan(schema)
-        # field -> term (str for the fast path, bytes otherwise) -> [doc, weight, value, ...]
-        self._postings: dict[str, dict] = {name: {} for name, *_ in self._plan}
+        # Fields whose words as written go to the form index: field -> its postings' name.
+        self._form_fields = {f: _FORMS + f for f in form_fields if f in schema}
+        # field -> term (str for the fast path, bytes otherwise) -> [doc, weight, value, ...];
+        # a form index field -> form -> [doc, doc, ...]
+        self._postings: dict[str, dict] = self._empty_postings()
         # field -> length of the field in each document (for block statistics)
         self._lengths: dict[str, array] = {name: array("I") for name, *_ in self._plan}
         self.doc_count = 0
@@ -105,12 +122,19 @@ class SegmentBuilder:
         self._one = [positions_format.encode([p]) for p in range(4096)] if positions_format else []
         self._one_freq = [pack_uint(1)] * 4096
 
+    def _empty_postings(self) -> dict[str, dict]:
+        postings: dict[str, dict] = {name: {} for name, *_ in self._plan}
+        postings.update((name, defaultdict(list)) for name in self._form_fields.values())
+        return postings
+
     def add(self, doc: dict) -> None:
         """Add one document (field name -> value, as for ``writer.add_document``)."""
         docnum = self.doc_count
         perdoc = self._perdoc
         perdoc.start_doc(docnum)
         npost = 0
+        nforms = 0
+        form_fields = self._form_fields
         for name, field, kind, scorable, stored, column, fastfn in self._plan:
             value = doc.get(name)
             lengths = self._lengths[name]
@@ -118,6 +142,9 @@ class SegmentBuilder:
                 lengths.append(0)
                 continue
             length = 0
+            # The words as written, for the form index: from the stem fast path's
+            # own tokenizing when it runs, else tokenized here.
+            words = [] if name in form_fields else None
             if kind:
                 terms = self._postings[name]
                 get = terms.get
@@ -131,7 +158,10 @@ class SegmentBuilder:
                             entry += (docnum, weight, vbytes)
                         npost += 1
                 else:
-                    positions = fastfn(value)
+                    if fastfn is analysis.postings:
+                        positions = fastfn(value, words_out=words)
+                    else:
+                        positions = fastfn(value)
                     encode = field.format.encode if kind == _FAST_POSITIONS else _freq
                     one = self._one if kind == _FAST_POSITIONS else self._one_freq
                     for term, poses in positions.items():
@@ -150,13 +180,26 @@ class SegmentBuilder:
                     npost += len(positions)
                 if not scorable:
                     length = 0
+            if words is not None:
+                if not words and fastfn is not analysis.postings:
+                    words = analysis.words(value)
+                nforms += self._add_forms(form_fields[name], docnum, words)
             lengths.append(length)
             perdoc.add_field(name, field, value if stored else None, length)
             if column is not None:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
         perdoc.finish_doc()
         self.doc_count += 1
-        self.posting_count += npost
+        # A form posting is one list slot, a term posting three and its objects.
+        self.posting_count += npost + (nforms >> 2)
+
+    def _add_forms(self, name: str, docnum: int, words: list[str]) -> int:
+        """Add a document's words as written to the form index postings ``name``."""
+        found = analysis.word_forms(words)
+        # docs.append(docnum) for the list of each form, in C (a new form gets a new list)
+        deque(map(list.append, map(self._postings[name].__getitem__, found),
+                  itertools.repeat(docnum)), maxlen=0)
+        return len(found)
 
     def add_reader(self, reader, spill_postings: int = 1_000_000) -> None:
         """Append the live documents of a segment reader: merging segments.
@@ -164,8 +207,12 @@ class SegmentBuilder:
         Stored fields, field lengths and columns are copied per document,
         postings term by term, skipping deleted documents (as Whoosh's own
         merge does, field lengths come back as Whoosh stores them, to about 6%).
+        The form index is copied too; a segment without one (written by
+        Whoosh) gets its forms from the stored text.
         """
         perdoc = self._perdoc
+        forms = segment_forms(reader, missing_ok=True) if self._form_fields else None
+        from_text = self._form_fields if forms is None else {}
         columns = {name: reader.column_reader(name, translate=False)
                    for name, _, _, _, _, column, _ in self._plan
                    if column is not None and reader.has_column(name)}
@@ -184,8 +231,16 @@ class SegmentBuilder:
                     perdoc.add_field(name, field, value, length)
                 if name in columns:
                     perdoc.add_column_value(name, column, columns[name][old])
+            for field, name in from_text.items():
+                if stored.get(field):
+                    n = self._add_forms(name, new, analysis.words(stored[field]))
+                    self.posting_count += n >> 2
             perdoc.finish_doc()
             self.doc_count += 1
+            if self.posting_count >= spill_postings:
+                self.spill()
+        if forms is not None:
+            self._add_reader_forms(forms, docmap, spill_postings)
         postings = self._postings
         for fieldname, btext, docnum, weight, vbytes in reader.iter_postings():
             new = docmap.get(docnum)
@@ -201,6 +256,24 @@ class SegmentBuilder:
             if self.posting_count >= spill_postings:
                 self.spill()
                 postings = self._postings
+
+    def _add_reader_forms(self, index, docmap: dict[int, int], spill_postings: int) -> None:
+        """The form index postings of a merged segment's live documents (see :meth:`add_reader`)."""
+        for field, name in self._form_fields.items():
+            old = index.field(field)
+            for i in range(len(old) if old is not None else 0):
+                docs = [new for new in map(docmap.get, old.docs(i)) if new is not None]
+                if not docs:
+                    continue
+                form = old[i].decode("utf-8")
+                held = self._postings[name].get(form)
+                if held is None:
+                    self._postings[name][form] = docs
+                else:
+                    held += docs
+                self.posting_count += 1 + (len(docs) >> 2)
+                if self.posting_count >= spill_postings:
+                    self.spill()
 
     def spill(self) -> None:
         """Write the postings held so far to a sorted run file and free their memory.
@@ -218,19 +291,23 @@ class SegmentBuilder:
                 dump((name, tbytes, array("I", ids).tobytes(), array("f", weights).tobytes(),
                       values), fh)
         self._runs.append(path)
-        self._postings = {name: {} for name, *_ in self._plan}
+        self._postings = self._empty_postings()
         self.posting_count = 0
 
     def _records(self) -> Iterator[tuple]:
         """The held postings as ``(field, term bytes, docs, weights, values)``,
         sorted by field and term."""
-        for name, *_ in self._plan:
+        for name in sorted(self._postings):
             terms = self._postings[name]
             if not terms:
                 continue
             # (str order is code point order, which is UTF-8 byte order: sorting the
             # keys as they are needs no second copy of them)
             text = isinstance(next(iter(terms)), str)
+            if name.startswith(_FORMS):  # form index postings: documents only
+                for key in sorted(terms):
+                    yield name, key.encode("utf-8"), terms[key], [], []
+                continue
             for key in sorted(terms):
                 entry = terms[key]
                 yield (name, key.encode("utf-8") if text else key,
@@ -253,10 +330,15 @@ class SegmentBuilder:
         fields = {name: (self._lengths[name] if scorable else None,
                          field.format.fixed_value_size() if field.format else None)
                   for name, field, kind, scorable, *_ in self._plan}
+        forms = None
+        if self._form_fields:
+            forms = FormsWriter(os.path.join(self.storage.folder,
+                                             self.segment.segment_id() + FORMS_EXT),
+                                self.doc_count)
         try:
             sources = [_read_run(path) for path in self._runs] + [self._records()]
             records = heapq.merge(*sources, key=_key) if len(sources) > 1 else sources[0]
-            lastfield, prefix = None, b""
+            lastfield, prefix, form_field = None, b"", None
             pending = None  # [field, term, docs, weights, values] of the term being gathered
             for rec in itertools.chain(records, [(None,) * 5]):
                 if pending is not None:
@@ -268,14 +350,24 @@ class SegmentBuilder:
                     name, tbytes, ids, weights, values = pending
                     if name != lastfield:
                         lastfield = name
-                        fieldmap[name] = len(fieldmap)
-                        prefix = pack_ushort(fieldmap[name])
-                    _write_term(add, tell, write, prefix + tbytes, *fields[name],
-                                ids, weights, values)
+                        form_field = name[len(_FORMS):] if name.startswith(_FORMS) else None
+                        if form_field is None:
+                            fieldmap[name] = len(fieldmap)
+                            prefix = pack_ushort(fieldmap[name])
+                    if form_field is not None:
+                        forms.add(form_field, tbytes, ids)
+                    else:
+                        _write_term(add, tell, write, prefix + tbytes, *fields[name],
+                                    ids, weights, values)
                 pending = list(rec) if rec[0] is not None else None
+            if forms is not None:
+                forms.close()
+                forms = None
         finally:
             tindex.close()
             postfile.close()
+            if forms is not None:  # failed
+                forms.abort()
             self._remove_runs()
         return self.segment
 

@@ -9,8 +9,7 @@ Three kinds of mistakes are corrected, each only into words the index holds:
   (``ya``/``ja``/``ia``, ``sh``, ``ch``, ``zh``/``j``, ``kh``/``h``,
   ``ts``/``tz``/``c``, ``y``/``j``/``i`` ...);
 * spelling: ``призидент`` for «президент», within two edits of a word form
-  in the archive (the exact-form vocabulary, so whole words are suggested,
-  not stems).
+  in the archive (the form index, so whole words are suggested, not stems).
 
 A word of the query is corrected only when the index does not know it; the
 corrected query is checked to find something before it is suggested.
@@ -212,34 +211,35 @@ class _Vocabulary:
     """The words of one index: whether a word is known, and what it may have meant."""
 
     def __init__(self, searcher, schema):
+        from .forms import Vocabulary
+
         self.searcher = searcher
         self.reader = searcher.reader()
         self.schema = schema
-        self.exact = "exact_body" in schema
+        self.forms = Vocabulary(self.reader)
         self.text_analyzer = schema["body"].analyzer
-        self.exact_analyzer = schema["exact_body"].analyzer if self.exact else None
 
-    def _groups(self, word: str, exact: bool) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
-        """The fields to look in, and the terms of ``word`` grouped by position (an
-        ambiguous word in lemma mode has several at one position)."""
+    def _groups(self, word: str, exact: bool) -> list[tuple[object, tuple[str, ...]]]:
+        """``(source, terms)`` per position of ``word``: its word forms (exact) in the form
+        index, else its terms in the index (an ambiguous word in lemma mode has several
+        terms at one position)."""
+        if exact:
+            from .analysis import query_forms
+            return [(self.forms, (form,)) for form in query_forms(word)]
         from .query import position_groups
-
-        if exact and self.exact:
-            return ("exact_body", "exact_title"), position_groups(
-                self.exact_analyzer, word, "query")
-        return ("body", "title"), position_groups(self.text_analyzer, word, "query")
+        return [(self.reader, g) for g in position_groups(self.text_analyzer, word, "query")]
 
     def frequency(self, word: str, exact: bool = False) -> int:
         """Articles holding every position of ``word`` in any of its readings (an upper
         bound: the rarest position's count)."""
-        fields, groups = self._groups(word, exact)
+        groups = self._groups(word, exact)
         if not groups:
             return 0
-        df = self.reader.doc_frequency
-        return min(sum(df(f, t) for t in group for f in fields) for group in groups)
+        return min(sum(source.doc_frequency(f, t) for t in terms for f in ("body", "title"))
+                   for source, terms in groups)
 
     def has_terms(self, word: str, exact: bool = False) -> bool:
-        return bool(self._groups(word, exact)[1])
+        return bool(self._groups(word, exact))
 
     def corrections(self, word: str, exact: bool, at_least: int = 1,
                     spelling: bool = True) -> list[tuple[str, str]]:
@@ -281,9 +281,7 @@ class _Vocabulary:
         return [(c, key[3]) for c, key in sorted(scored.items(), key=lambda kv: kv[1])]
 
     def _form_exists(self, form: str) -> bool:
-        if self.exact:
-            return ("exact_body", form) in self.reader
-        return self.frequency(form) > 0
+        return ("body", form) in self.forms or ("title", form) in self.forms
 
     def spellings(self, word: str) -> list[tuple[str, int]]:
         """Words of the archive one edit from ``word``, else two (for words of 7+ letters)."""
@@ -294,13 +292,10 @@ class _Vocabulary:
         form = exact_form(word)
         if not 4 <= len(form) <= MAX_FUZZY_WORD or not form.replace("-", "").isalpha():
             return []
-        fieldname = "exact_body" if self.exact else "body"
-        if not self.exact:
-            form = next((t.text for t in self.text_analyzer(word, mode="query")), form)
-        found = [t for t in near_terms(self.reader, fieldname, form, 1) if t != form]
+        found = [t for t in near_terms(self.forms, "body", form, 1) if t != form]
         if not found and len(form) >= 7:
             try:
-                found = [t for t in near_terms(self.reader, fieldname, form, 2, prefix=3)
+                found = [t for t in near_terms(self.forms, "body", form, 2, prefix=3)
                          if t != form]
             except QueryError:
                 found = []
@@ -308,14 +303,14 @@ class _Vocabulary:
 
     def as_written(self, term: str, typed: str) -> str:
         """``term`` as the archive usually writes it («алматы» -> «Алматы»), for showing."""
-        if not self.exact or not term.replace("-", "").isalpha() or term.lower() != term:
+        if not term.replace("-", "").isalpha() or term.lower() != term:
             return term
-        from whoosh.query import Term
+        from itertools import islice
 
         from .analysis import form_spans
 
         seen: dict[str, int] = {}
-        for docnum in list(Term("exact_body", term).docs(self.searcher))[:5]:
+        for docnum in islice(self.forms.docs("body", term), 5):
             body = self.searcher.stored_fields(docnum).get("body", "")
             for s, e, form in form_spans(body):
                 if form == term:

@@ -37,6 +37,20 @@ def test_fast_highlight_spans_match_the_analyzer(text, data):
     assert matching_spans(text, wanted) == _slow_spans(text, wanted)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("аАбБвЁёе́й-‐ xXyYaAcCoOН019_,.\nßİ"), max_size=50),
+       st.data())
+def test_fast_form_highlight_spans_match_the_analyzer(text, data):
+    from newsgrep.analysis import form_spans
+    forms = sorted({f for _, _, f in form_spans(text)} | {"а", "x", "ss"})
+    wanted = set(data.draw(st.lists(st.sampled_from(forms), max_size=4)))
+    spans = []
+    for s, e, form in form_spans(text):
+        if form in wanted and not (spans and s < spans[-1][1]):
+            spans.append((s, e))
+    assert matching_spans(text, wanted, forms=True) == spans
+
+
 _TEXT = st.text(alphabet=st.sampled_from("аБ x[]/\t\n\x1b\u0301字🙂 ·…"), max_size=30)
 _SNIPPET = st.text(alphabet=st.sampled_from("аБ x[]/\x1b\u0301字🙂 ·…"), max_size=40)
 
@@ -67,26 +81,23 @@ def test_only_the_news_analyzer_itself_takes_the_fast_paths():
     assert NewsAnalyzer("lemma").postings is lemma_postings
 
 
-def test_fast_postings_with_another_term_function():
-    from newsgrep.analysis import normalize
-
+def test_fast_postings_of_hyphenated_words():
     text = "Атаки и атака в Нур-Султане, АТАКИ"
-    assert postings(text, normalize) == {
-        "атаки": [0, 6], "и": [1], "атака": [2], "в": [3], "нур-султане": [4], "нур": [4],
-        "султане": [5]}
     assert postings(text) == {"атак": [0, 2, 6], "и": [1], "в": [3], "нур-султан": [4],
                               "нур": [4], "султан": [5]}
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("аАбвё́е-‐ xyzXZaocO019_,.\n"), max_size=60))
-def test_fast_exact_postings_match_the_exact_analyzer(text):
-    from newsgrep.analysis import ExactAnalyzer, exact_form
+def test_fast_word_forms_are_the_exact_terms(text):
+    from newsgrep.analysis import exact_terms, word_forms, words
 
-    expected: dict[str, list[int]] = {}
-    for term, pos, _, _ in _analyze(text, "index", exact_form):
-        expected.setdefault(term, []).append(pos)
-    assert list(ExactAnalyzer().postings(text).items()) == list(expected.items())
+    found: list[str] = []
+    stems = postings(text, words_out=found)
+    assert found == words(text)
+    assert stems == postings(text)
+    assert word_forms(found) == set(exact_terms(text))
+    assert word_forms(found) == set(exact_terms(text))  # again, from the caches
 
 
 # ---------------------------------------------------------------- lemma mode

@@ -103,40 +103,49 @@ def test_date_errors_point_at_the_date():
         parse_query("атака date:", SCHEMA)
 
 
-def test_exact_forms_use_the_exact_fields():
-    q = parse_query("=атак", SCHEMA)
-    assert sorted(_leaves(q)) == [("Term", "exact_body", "атак"), ("Term", "exact_title", "атак")]
-    q = parse_query("=Атаками", SCHEMA)
-    assert ("Term", "exact_body", "атаками") in _leaves(q)
-    q = parse_query('="здание полиции"', SCHEMA)
-    leaves = _leaves(q)
-    assert ("Term", "exact_body", "здание") in leaves and ("Term", "exact_title", "полиции") in leaves
-    phrases = [n for n in q.leaves() if type(n).__name__ == "Phrase"]
-    assert {(n.fieldname, tuple(n.words)) for n in phrases} == {
-        ("body", ("здан", "полиц")), ("title", ("здан", "полиц"))}
-    q = parse_query("title:=атак", SCHEMA)
-    assert _leaves(q) == [("Term", "exact_title", "атак")]
+def _forms(q):
+    """(field, forms, all forms?, inner query) of the form queries in ``q``."""
+    return sorted((n.fieldname, n.forms, n.all_forms, n.inner) for n in q.leaves()
+                  if type(n).__name__ == "FormQuery")
 
 
-def test_exact_form_needs_an_index_with_exact_fields():
-    from newsgrep.schema import build_schema as b
-    from whoosh import fields
-    old = b()
-    old.remove("exact_body")
-    old.remove("exact_title")
-    with pytest.raises(QueryError, match="rebuild"):
-        parse_query("=атак", old)
+def test_exact_forms_are_form_queries_ranked_by_their_stems():
+    from whoosh.query import Phrase, Term
+    assert _forms(parse_query("=атак", SCHEMA)) == [
+        ("body", ("атак",), True, Term("body", "атак")),
+        ("title", ("атак",), True, Term("title", "атак", boost=2.0))]
+    assert _forms(parse_query("=Атаками", SCHEMA))[0] == (
+        "body", ("атаками",), True, Term("body", "атак"))
+    assert _forms(parse_query("=Ростов-на-Дону", SCHEMA))[0] == (
+        "body", ("ростов-на-дону",), True, Term("body", "рост-на-дон"))
+    assert _forms(parse_query('="здание полиции"', SCHEMA)) == [
+        ("body", ("здание", "полиции"), True, Phrase("body", ["здан", "полиц"])),
+        ("title", ("здание", "полиции"), True, Phrase("title", ["здан", "полиц"], boost=2.0))]
+    assert [f for f, *_ in _forms(parse_query("title:=атак", SCHEMA))] == ["title"]
+
+
+def test_exact_forms_negated():
+    for text in ("атака NOT =атак", "атака -=атак", "-=атак атака"):
+        q = parse_query(text, SCHEMA)
+        [negated] = [n for n in q.children() if type(n).__name__ == "Not"]
+        assert [f for f, *_ in _forms(negated)] == ["body", "title"]
+        assert ("Term", "body", "атак") in _leaves(q)
+
+
+def test_exact_forms_only_in_title_and_body():
     with pytest.raises(QueryError, match="not in source"):
         parse_query("source:=sputnik", SCHEMA)
-    assert isinstance(old["body"], fields.TEXT)
 
 
-def test_wildcards_run_over_word_forms():
+def test_wildcards_are_left_for_the_form_index():
+    # expand() runs them over the words as written; "=" before one changes nothing.
     q = parse_query("атак*", SCHEMA)
-    assert sorted(_leaves(q)) == [("Prefix", "exact_body", "атак"), ("Prefix", "exact_title", "атак")]
-    q = parse_query("Ата?и", SCHEMA)
-    assert ("Wildcard", "exact_body", "ата?и") in _leaves(q)
-    assert ("Prefix", "exact_body", "атак") in _leaves(parse_query("=атак*", SCHEMA))
+    assert sorted(_leaves(q)) == [("Prefix", "body", "атак"), ("Prefix", "title", "атак")]
+    assert ("Wildcard", "body", "ата?и") in _leaves(parse_query("Ата?и", SCHEMA))
+    assert _leaves(parse_query("=атак*", SCHEMA)) == _leaves(q)
+    [negated] = [n for n in parse_query("учения -=атак*", SCHEMA).children()
+                 if type(n).__name__ == "Not"]
+    assert ("Prefix", "body", "атак") in _leaves(negated)
 
 
 def test_trailing_question_mark_is_punctuation():
@@ -241,21 +250,23 @@ def test_edits_and_near_terms(samples_index):
         assert near_terms(r, "body", "а" * 40, 1) == []                 # too long: no fuzzy
 
 
-def test_large_expansions_become_one_term_set(samples_index):
+def test_large_expansions_are_scored_by_the_forms_they_hold(samples_index):
     from newsgrep.query import SCORED_EXPANSION, expand
     from newsgrep.schema import open_index
     from newsgrep.searching import count, search
     ix, _ = open_index(samples_index)
     with ix.searcher() as s:
         small = expand(parse_query("атаками*", ix.schema), s.reader())
-        assert "TermSet" not in repr(small)
+        assert all(n.inner is not None for n in small.leaves())  # ranked by the stems
         big = expand(parse_query("п*", ix.schema), s.reader())
-        sets = [n for n in big.leaves() if type(n).__name__ == "TermSet"]
-        assert sets and all(len(n.texts) > SCORED_EXPANSION for n in sets)
-        # The same documents as an OR of the terms.
-        from whoosh import query as Q
-        plain = Q.Or([Q.Term(n.fieldname, t) for n in sets for t in n.texts])
-        assert set(big.docs(s)) == set(plain.docs(s))
+        forms = [n for n in big.leaves() if type(n).__name__ == "FormQuery"]
+        assert forms and all(n.inner is None and len(n.forms) > SCORED_EXPANSION
+                             for n in forms)
+        # The documents that hold the word forms, no others.
+        from newsgrep.forms import Vocabulary
+        vocabulary = Vocabulary(s.reader())
+        assert set(big.docs(s)) == {d for n in forms for f in n.forms
+                                    for d in vocabulary.docs(n.fieldname, f)}
     hits = search(samples_index, "п*", limit=None).hits
     assert len(hits) == count(samples_index, "п*") > 0
     assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
