@@ -4,6 +4,7 @@
     python bench/speed.py                          # 11k articles of ../shared/corpus
     python bench/speed.py --scale 10               # and 110k (the corpus 10 times over)
     python bench/speed.py --files FOLDER           # any folder of article files
+    python bench/speed.py --morphology lemma --no-baseline   # a lemma-mode index
 
 Builds the corpus files with ../shared/corpus/make_files.py (into bench/out/,
 once), then measures, in one run so that the ratios compare like with like:
@@ -185,8 +186,13 @@ def ratio(base: float | None, ours: float) -> str:
     return f"{base / ours:.1f}x"
 
 
-def indexing_rows(folder: Path, work: Path, with_baseline: bool) -> list[list[str]]:
-    ng_ix, naive_ix = work / "newsgrep-index", work / "naive-index"
+def _ng_index(work: Path, morphology: str | None) -> Path:
+    return work / ("newsgrep-index" if not morphology else f"newsgrep-index-{morphology}")
+
+
+def indexing_rows(folder: Path, work: Path, with_baseline: bool,
+                  morphology: str | None = None) -> list[list[str]]:
+    ng_ix, naive_ix = _ng_index(work, morphology), work / "naive-index"
     shutil.rmtree(ng_ix, ignore_errors=True)
     shutil.rmtree(naive_ix, ignore_errors=True)
     results: dict[str, dict] = {}
@@ -196,7 +202,9 @@ def indexing_rows(folder: Path, work: Path, with_baseline: bool) -> list[list[st
             n = change_one_percent(folder, str(time.time()))
             step = f"{step} ({n} files)"
         print(f"  {step} ...", file=sys.stderr, flush=True)
-        ours = run_measured([*NEWSGREP, "index", str(folder), "--index", str(ng_ix)], watch=ng_ix)
+        mode = ["--morphology", morphology] if morphology else []
+        ours = run_measured([*NEWSGREP, "index", str(folder), "--index", str(ng_ix), *mode],
+                            watch=ng_ix)
         print("    newsgrep: " + ours["stderr"].strip().splitlines()[0], file=sys.stderr)
         base = None
         if with_baseline:
@@ -224,11 +232,12 @@ def indexing_rows(folder: Path, work: Path, with_baseline: bool) -> list[list[st
     return rows
 
 
-def search_rows(folder: Path, work: Path, repeats: int, with_baseline: bool) -> list[list[str]]:
+def search_rows(folder: Path, work: Path, repeats: int, with_baseline: bool,
+                morphology: str | None = None) -> list[list[str]]:
     sys.path.insert(0, str(REPO))
     from newsgrep.searching import search
 
-    ng_ix, naive_ix = work / "newsgrep-index", work / "naive-index"
+    ng_ix, naive_ix = _ng_index(work, morphology), work / "naive-index"
     rows = []
     for label, query, pattern in QUERIES:
         # In-process: warm (the first call pays for imports and caches).
@@ -270,9 +279,16 @@ def main() -> int:
     ap.add_argument("--baseline-at-scale", action="store_true",
                     help="also build the baseline at the larger scale (slow)")
     ap.add_argument("--skip-small", action="store_true", help="only the larger scale")
+    ap.add_argument("--morphology", choices=["stem", "lemma"],
+                    help="newsgrep index --morphology (default: newsgrep's default)")
+    ap.add_argument("--no-baseline", action="store_true", help="do not run the plain Whoosh app")
+    ap.add_argument("--search-only", action="store_true",
+                    help="only the search latencies, on the indexes an earlier run built")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env_note = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start"
+    if args.morphology:
+        env_note += f", newsgrep --morphology {args.morphology}"
 
     sets = []
     if args.files:
@@ -284,18 +300,20 @@ def main() -> int:
             sets.append((make_corpus(args.out, args.scale), args.baseline_at_scale))
     print(f"# newsgrep speed ({env_note})\n")
     for folder, with_baseline in sets:
+        with_baseline = with_baseline and not args.no_baseline
         n = sum(1 for _ in folder.rglob("*.txt"))
         work = args.out / f"work-{folder.name}"
         work.mkdir(parents=True, exist_ok=True)
         print(f"{folder}: {n} files, {fmt_mb(_dir_size(folder))}", file=sys.stderr)
         print(f"## {n} articles ({fmt_mb(_dir_size(folder))}) in {folder}\n")
-        print(table(["indexing", "newsgrep", "baseline", "speed-up", "CPU ours / base",
-                     "peak RSS ours / base", "temp disk ours / base", "index ours / base"],
-                    indexing_rows(folder, work, with_baseline)))
-        print()
+        if not args.search_only:
+            print(table(["indexing", "newsgrep", "baseline", "speed-up", "CPU ours / base",
+                         "peak RSS ours / base", "temp disk ours / base", "index ours / base"],
+                        indexing_rows(folder, work, with_baseline, args.morphology)))
+            print()
         print(table(["search", "hits", "in-process", "newsgrep e2e", "baseline e2e",
                      "speed-up", "rg -i -l", "vs rg"],
-                    search_rows(folder, work, args.repeats, with_baseline)))
+                    search_rows(folder, work, args.repeats, with_baseline, args.morphology)))
         print(f"\n(load average at the end: {os.getloadavg()[0]:.1f})\n", flush=True)
     return 0
 

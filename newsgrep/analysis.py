@@ -26,8 +26,9 @@ from ._whoosh import light_imports
 light_imports()
 from whoosh.analysis import Analyzer, Token  # noqa: E402 -- after light_imports()
 
-__all__ = ["NewsAnalyzer", "terms", "word_spans", "normalize", "words", "exact_form",
-           "exact_terms", "word_forms", "query_forms", "form_spans"]
+__all__ = ["NewsAnalyzer", "MORPHOLOGIES", "terms", "word_spans", "normalize", "words",
+           "exact_form", "exact_terms", "word_forms", "query_forms", "form_spans", "lemma_key",
+           "lemma_postings", "lemma_matching_spans"]
 
 # A word: letters/digits (with any combining marks, e.g. stress accents),
 # optionally joined by hyphens (not by dashes).
@@ -306,19 +307,310 @@ def matching_spans(text: str, wanted: set[str] | frozenset[str],
     return spans
 
 
-def terms(text: str) -> list[str]:
-    """The index terms the body field gets for ``text``, in order."""
+MORPHOLOGIES = ("stem", "lemma")
+
+
+def _check_morphology(morphology: str) -> None:
+    if morphology not in MORPHOLOGIES:
+        raise ValueError(f"morphology must be one of {MORPHOLOGIES}, not {morphology!r}")
+
+
+def terms(text: str, morphology: str = "stem") -> list[str]:
+    """The index terms the body field gets for ``text``, in order.
+
+    ``morphology="stem"``: one Snowball stem per word. ``morphology="lemma"``:
+    the dictionary lemma(s) of each Russian word (several for an ambiguous
+    word, at the same position), stems for other words (see :mod:`newsgrep.morphology`).
+    """
+    _check_morphology(morphology)
+    if morphology == "lemma":
+        return [t for t, _, _, _ in _analyze_lemma(text, "index", _live_lemmatize())]
     return [t for t, _, _, _ in _analyze(text, "index")]
 
 
-def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
+def word_spans(text: str, morphology: str = "stem") -> Iterator[tuple[int, int, str]]:
     """Yield ``(startchar, endchar, term)`` for every term of ``text`` (index mode).
 
-    A hyphenated word yields its whole span with the whole term, then each
-    part's span with the part's term. Offsets index into ``text`` as given.
+    A hyphenated word yields its whole span with the whole term(s), then each
+    part's span with the part's term(s); in lemma mode an ambiguous word
+    yields its span once per term. Offsets index into ``text`` as given.
     """
+    _check_morphology(morphology)
+    if morphology == "lemma":
+        for term, _, s, e in _analyze_lemma(text, "index", _live_lemmatize()):
+            yield s, e, term
+        return
     for term, _, s, e in _analyze(text, "index"):
         yield s, e, term
+
+
+def lemma_terms(text: str) -> list[str]:
+    """``terms(text, morphology="lemma")``: a ``module:function`` for morphbench."""
+    return terms(text, "lemma")
+
+
+def stem_terms(text: str) -> list[str]:
+    """``terms(text, morphology="stem")``: a ``module:function`` for morphbench."""
+    return terms(text, "stem")
+
+
+# ---------------------------------------------------------------- lemma mode
+#
+# A Russian word (after normalising: lower case, ё -> е, Latin look-alikes
+# folded) gets the terms of ``morphology.Lemmatizer``: its dictionary lemmas,
+# or for a word the dictionary does not know, guesses plus the Snowball stem.
+# Every other word (Latin, numbers, mixed scripts, Cyrillic of other
+# languages) gets the term stem mode gives it. A hyphenated word made of
+# Russian words is lemmatised as a whole (Ростове-на-Дону -> ростов-на-дону)
+# and its parts one by one; otherwise its whole is its parts' first terms
+# joined by «-». Several terms of one word share its position.
+#
+# Only the Russian words need pymorphy3, so only they go into an index's
+# lexicon (``newsgrep.lexicon``): the "key" of such a word is its normalised
+# spelling, the argument ``lemmatize`` functions below take.
+
+_RUSSIAN = re.compile(r"[а-я]+(?:-[а-я]+)*")
+
+
+def lemma_key(word: str) -> str:
+    """The normalised spelling lemma mode looks a word up by (no hyphens inside)."""
+    return exact_form(word)
+
+
+def is_russian(key: str) -> bool:
+    """Whether a normalised word (or hyphen-joined words) goes to the lemmatizer."""
+    return _RUSSIAN.fullmatch(key) is not None
+
+
+_LEMMATIZER = None
+
+
+def _live_lemmatize() -> Callable[[str], tuple[str, ...]]:
+    """The process's :class:`~newsgrep.morphology.Lemmatizer` (loaded on first use)."""
+    global _LEMMATIZER
+    if _LEMMATIZER is None:
+        from .morphology import get_lemmatizer
+        _LEMMATIZER = get_lemmatizer()
+    return _LEMMATIZER.terms
+
+
+def live_signature() -> str:
+    """The signature of this process's lemmatizer (loads pymorphy3)."""
+    _live_lemmatize()
+    return _LEMMATIZER.signature
+
+
+def _lemma_word(word: str, lemmatize: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
+    """The terms of one word (no hyphens) as written."""
+    key = exact_form(word)
+    if _RUSSIAN.fullmatch(key):
+        return lemmatize(key)
+    return (_term(word),)
+
+
+def _lemma_whole(parts: list[str], part_terms: list[tuple[str, ...]],
+                 lemmatize: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
+    """The terms of a hyphenated word as a whole."""
+    key = "-".join(exact_form(p) for p in parts)
+    if _RUSSIAN.fullmatch(key):
+        return lemmatize(key)
+    return ("-".join(t[0] for t in part_terms),)
+
+
+def _analyze_lemma(text: str, mode: str, lemmatize: Callable[[str], tuple[str, ...]]
+                   ) -> Iterator[tuple[str, int, int, int]]:
+    """:func:`_analyze` for lemma mode: a word may yield several terms at one position."""
+    pos = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        start = m.start()
+        parts = _HYPHENS.split(word)
+        if len(parts) == 1:
+            for t in _lemma_word(word, lemmatize):
+                yield t, pos, start, m.end()
+            pos += 1
+            continue
+        part_terms = [_lemma_word(p, lemmatize) for p in parts]
+        if mode != "phrase":
+            for t in _lemma_whole(parts, part_terms, lemmatize):
+                yield t, pos, start, m.end()
+        if mode == "query":
+            pos += 1
+            continue
+        for part, pterms in zip(parts, part_terms):
+            for t in pterms:
+                yield t, pos, start, start + len(part)
+            start += len(part) + 1
+            pos += 1
+
+
+# Word as written -> its lemma-mode entry for the fast path: the term of a
+# word with one term (most), else ``(positions taken, term, offset, term,
+# offset, ...)`` in the analyzer's order.
+_LEMMA_ENTRIES: dict[str, str | tuple] = {}
+# While a writer records (see :func:`record_lemmas`): key -> terms of every
+# Russian word analysed through the fast path since the last take.
+_RECORDED: dict[str, tuple[str, ...]] | None = None
+
+
+def record_lemmas(on: bool = True) -> None:
+    """Start (or stop) recording the Russian words the lemma fast path analyses.
+
+    A writer records from the start of its work, and takes the words with
+    :func:`take_recorded_lemmas` with each segment, for the index's lexicon.
+    Starting empties the fast path's cache, so that every word of the work
+    is analysed (and recorded) once, whatever this process analysed before.
+    """
+    global _RECORDED
+    _LEMMA_ENTRIES.clear()
+    _RECORDED = {} if on else None
+
+
+def take_recorded_lemmas(with_lemmas: bool = True) -> dict[str, tuple[str, ...]]:
+    """The words recorded since the last take (key -> terms), and a fresh record.
+
+    ``with_lemmas`` adds each Russian term itself as a key (the lemma's own
+    terms), so that a query typed in the dictionary form finds its terms in
+    the lexicon even when the archive never has that form.
+    """
+    global _RECORDED
+    taken = _RECORDED or {}
+    if _RECORDED is not None:
+        _RECORDED = {}
+    if with_lemmas and taken:
+        lemmatize = _live_lemmatize()
+        for terms_ in list(taken.values()):
+            for t in terms_:
+                if t not in taken and _RUSSIAN.fullmatch(t):
+                    taken[t] = lemmatize(t)
+    return taken
+
+
+def _lemma_entry(word: str) -> str | tuple:
+    lemmatize = _live_lemmatize()
+    recorded = _RECORDED
+    parts = _HYPHENS.split(word)
+    if len(parts) == 1:
+        key = exact_form(word)
+        if _RUSSIAN.fullmatch(key):
+            found = lemmatize(key)
+            if recorded is not None:
+                recorded[key] = found
+        else:
+            found = (_term(word),)
+        entry: str | tuple = found[0] if len(found) == 1 else (
+            1, *[x for t in found for x in (t, 0)])
+    else:
+        keys = [exact_form(p) for p in parts]
+        part_terms = []
+        for part, key in zip(parts, keys):
+            if _RUSSIAN.fullmatch(key):
+                found = lemmatize(key)
+                if recorded is not None:
+                    recorded[key] = found
+            else:
+                found = (_term(part),)
+            part_terms.append(found)
+        whole_key = "-".join(keys)
+        if _RUSSIAN.fullmatch(whole_key):
+            whole = lemmatize(whole_key)
+            if recorded is not None:
+                recorded[whole_key] = whole
+        else:
+            whole = ("-".join(t[0] for t in part_terms),)
+        flat: list = [len(parts)]
+        for t in whole:
+            flat += (t, 0)
+        for i, pterms in enumerate(part_terms):
+            for t in pterms:
+                flat += (t, i)
+        entry = tuple(flat)
+    if len(_LEMMA_ENTRIES) < _ENTRIES_LIMIT:
+        _LEMMA_ENTRIES[word] = entry
+    return entry
+
+
+def lemma_postings(text: str) -> dict[str, list[int]]:
+    """:func:`postings` for lemma mode: term -> positions, exactly as the analyzer gives them."""
+    out: dict[str, list[int]] = {}
+    get = out.get
+    cache = _LEMMA_ENTRIES
+    words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
+    found = list(map(cache.get, words))
+    if None in found:
+        found = [e if e is not None else _lemma_entry(w) for w, e in zip(words, found)]
+    pos = 0
+    for entry in found:
+        if entry.__class__ is str:
+            lst = get(entry)
+            if lst is None:
+                out[entry] = [pos]
+            else:
+                lst.append(pos)
+            pos += 1
+        else:
+            for i in range(1, len(entry), 2):
+                term = entry[i]
+                p = pos + entry[i + 1]
+                lst = get(term)
+                if lst is None:
+                    out[term] = [p]
+                else:
+                    lst.append(p)
+            pos += entry[0]
+    return out
+
+
+def lemma_matching_spans(text: str, wanted: set[str] | frozenset[str], forms: set[str],
+                         lemmatize: Callable[[str], tuple[str, ...]]) -> list[tuple[int, int]]:
+    """:func:`matching_spans` for lemma mode, without analysing the Russian words.
+
+    ``forms`` must hold exactly the keys (see :func:`lemma_key`) of the
+    Russian words of ``text`` whose terms meet ``wanted`` (an index's lexicon,
+    inverted, gives them: ``Lexicon.forms``); other words are analysed as in
+    stem mode, which is cheap. ``lemmatize`` is needed only for the whole of
+    a hyphenated word mixing Russian and other words (rare). The result is
+    what filtering :func:`word_spans` in lemma mode by ``wanted`` gives.
+    """
+    spans: list[tuple[int, int]] = []
+    if not (wanted or forms) or not text:
+        return spans
+    firsts = {t[:1] for t in wanted} | {f[:1] for f in forms}
+    firsts |= {_LOOKALIKE_CHARS.get(c, c) for c in firsts}
+    may_match: dict[str, bool] = {}
+    plain = not _MARKS.search(text)
+    for m in (_WORD_PLAIN if plain else _WORD).finditer(text):
+        word = m.group()
+        if plain:
+            ok = may_match.get(word[0])
+            if ok is None:
+                c = word[0].casefold()[:1]
+                c2 = "е" if c == "ё" else _LOOKALIKE_CHARS.get(c, c)
+                ok = may_match[word[0]] = c in firsts or c2 in firsts
+            if not ok and word.isalnum():
+                continue
+        s = m.start()
+        parts = _HYPHENS.split(word)
+        if len(parts) == 1:
+            key = exact_form(word)
+            if (key in forms) if _RUSSIAN.fullmatch(key) else (_term(word) in wanted):
+                spans.append((s, m.end()))
+            continue
+        keys = [exact_form(p) for p in parts]
+        whole_key = "-".join(keys)
+        if _RUSSIAN.fullmatch(whole_key):
+            whole = whole_key in forms
+        else:
+            whole = any(t in wanted for t in _lemma_whole(
+                parts, [_lemma_word(p, lemmatize) for p in parts], lemmatize))
+        if whole:
+            spans.append((s, m.end()))
+            continue
+        for part, key in zip(parts, keys):
+            if (key in forms) if _RUSSIAN.fullmatch(key) else (_term(part) in wanted):
+                spans.append((s, s + len(part)))
+            s += len(part) + 1
+    return spans
 
 
 def exact_terms(text: str) -> list[str]:
@@ -335,14 +627,32 @@ def form_spans(text: str) -> Iterator[tuple[int, int, str]]:
 class NewsAnalyzer(Analyzer):
     """The Whoosh analyzer for title and body: see the module docstring.
 
-    Pickled into the index schema, so its import path must stay stable.
+    ``morphology`` is ``"stem"`` or ``"lemma"``; ``signature`` (lemma mode)
+    is the :attr:`~newsgrep.morphology.Lemmatizer.signature` of the
+    lemmatizer the index was built with. Pickled into the index schema (so
+    the mode and the signature are committed with the segments), so its
+    import path must stay stable.
+
+    In lemma mode, words are looked up first in the lexicon of an index built
+    with the same signature (see :mod:`newsgrep.lexicon`), then analysed by
+    this process's lemmatizer, which must have the same signature
+    (:class:`~newsgrep.errors.MorphologyMismatch` otherwise).
     """
 
-    def __init__(self, morphology: str = "stem"):
+    signature: str | None = None  # (indexes from before lemma mode pickled no signature)
+
+    def __init__(self, morphology: str = "stem", signature: str | None = None):
+        _check_morphology(morphology)
         self.morphology = morphology
+        if signature is not None:
+            self.signature = signature
 
     def __eq__(self, other):
-        return type(other) is type(self) and other.morphology == self.morphology
+        return (type(other) is type(self) and other.morphology == self.morphology
+                and other.signature == self.signature)
+
+    def __hash__(self):
+        return hash((self.morphology, self.signature))
 
     @property
     def postings(self) -> Callable[[str], dict[str, list[int]]] | None:
@@ -352,9 +662,19 @@ class NewsAnalyzer(Analyzer):
         None; it must give exactly the terms and positions the analyzer gives
         in index mode. A subclass or mode whose words map to terms otherwise
         returns its own such function, or None (the analyzer itself is then
-        used, which is correct but slower).
+        used, which is correct but slower). The lemma fast path analyses with
+        this process's lemmatizer: a writer checks its signature against the
+        index's before it starts.
         """
-        return postings if self.morphology == "stem" and type(self) is NewsAnalyzer else None
+        if type(self) is not NewsAnalyzer:
+            return None
+        return postings if self.morphology == "stem" else lemma_postings
+
+    def lemmatizer(self) -> Callable[[str], tuple[str, ...]]:
+        """Lemma mode: key -> terms, from a lexicon of this signature, else pymorphy3."""
+        from . import lexicon
+
+        return lexicon.lemmatizer(self.signature)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
@@ -371,7 +691,11 @@ class NewsAnalyzer(Analyzer):
             yield token
             return
         amode = "phrase" if mode == "phrase" else "query" if mode == "query" else "index"
-        for term, pos, s, e in _analyze(value, amode):
+        if self.morphology == "lemma":
+            words = _analyze_lemma(value, amode, self.lemmatizer())
+        else:
+            words = _analyze(value, amode)
+        for term, pos, s, e in words:
             token.text = term
             token.boost = 1.0
             token.stopped = False

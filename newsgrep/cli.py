@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .errors import ExitCode, NewsgrepError
+from .schema import DEFAULT_MORPHOLOGY
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -84,8 +85,12 @@ def cli():
 @click.option("--wait", is_flag=True, help="Wait for another writer instead of failing.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes [default: one per CPU; none for small runs].")
+@click.option("--morphology", type=click.Choice(["stem", "lemma"]), default=None,
+              help="How words are matched: lemma (dictionary forms: шёл finds идти) or stem "
+                   "(Snowball stems). Chosen when the index is created [default: "
+                   f"{DEFAULT_MORPHOLOGY}]; to change it, --rebuild.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def index(paths, index_dir, rebuild, encoding, wait, jobs, quiet):
+def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
@@ -118,7 +123,8 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, quiet):
         else:
             on_progress = None
         report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
-                             jobs=jobs, on_warning=report_warning, on_progress=on_progress)
+                             jobs=jobs, morphology=morphology, on_warning=report_warning,
+                             on_progress=on_progress)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()
@@ -425,19 +431,46 @@ def stats(index_dir, as_json, color):
 
 @cli.command()
 @click.argument("text")
+@click.option("--morphology", type=click.Choice(["stem", "lemma"]), default=None,
+              help="Show the terms of this mode as indexed [default: the index's mode, "
+                   f"else {DEFAULT_MORPHOLOGY}].")
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per word.")
-def analyze(text, as_json):
-    """Show the index terms TEXT gets: why a word is (or is not) found."""
+def analyze(text, morphology, index_dir, as_json):
+    """Show how TEXT is indexed: each word's stem, lemma(s), and the terms indexed.
+
+    A hyphenated word is shown whole, then part by part (both are indexed).
+    Several lemmas of an ambiguous word are separated by |.
+    """
     from . import render
     from .analysis import word_spans
+    from .schema import IndexMeta, index_dir as resolve
 
-    rows = [(text[s:e], term) for s, e, term in word_spans(text)]
+    if morphology is None:
+        try:
+            morphology = IndexMeta.load(resolve(index_dir)).morphology
+        except NewsgrepError:  # no index: the default of a new one
+            morphology = DEFAULT_MORPHOLOGY
+    stems: dict[tuple[int, int], list[str]] = {}
+    for s, e, term in word_spans(text, "stem"):
+        stems.setdefault((s, e), []).append(term)
+    lemmas: dict[tuple[int, int], list[str]] = {}
+    for s, e, term in word_spans(text, "lemma"):
+        if term not in lemmas.setdefault((s, e), []):
+            lemmas[(s, e)].append(term)
     out = sys.stdout
-    if as_json:
-        render.write_json_lines(out, ({"word": w, "term": t} for w, t in rows))
-    else:
-        for word, term in rows:
-            out.write(f"{render.safe(word)}\t{render.safe(term)}\n")
+    if not as_json:
+        out.write(f"word\tstem\tlemma\tindexed ({morphology} mode)\n")
+    for span, stem in stems.items():
+        word = text[span[0]:span[1]]
+        lemma = lemmas.get(span, [])
+        indexed = lemma if morphology == "lemma" else stem
+        if as_json:
+            render.write_json_lines(out, [{"word": word, "stem": stem[0], "lemmas": lemma,
+                                           "terms": indexed, "morphology": morphology}])
+        else:
+            out.write("\t".join(render.safe(x) for x in (
+                word, stem[0], "|".join(lemma), "|".join(indexed))) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,3 +54,10 @@ class MorphologyUnavailable(NewsgrepError):
 
     The message carries the install hint.
     """
+
+
+class MorphologyMismatch(NewsgrepError):
+    """A lemma-mode index was built with another lemmatizer (pymorphy3, its
+    dictionary or newsgrep's settings) than this process has, and a word
+    needs analysing: its terms could differ from the index's.
+    """

@@ -43,8 +43,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import articles
-from .errors import ArticleError, IndexLocked, NewsgrepError
-from .schema import IndexMeta, build_schema, open_index
+from .errors import ArticleError, IndexLocked, MorphologyMismatch, NewsgrepError
+from .schema import DEFAULT_MORPHOLOGY, IndexMeta, build_schema, open_index, text_analyzer
 
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
@@ -293,14 +293,29 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
     Messages: ``("warn", text)``, ``("progress", n_files)``, ``("same", path,
     size, mtime, hash)`` for a file whose content did not change, ``("skip", path,
     reason)``, and ``("segment", segment_or_None, [(path, size, mtime, hash, n), ...],
-    tmpdir, (worker, n))`` when the worker's n-th segment is written (its files are
-    then in ``tmpdir``).
+    tmpdir, (worker, n), words)`` when the worker's n-th segment is written (its files are
+    then in ``tmpdir``; ``words``: in lemma mode, the Russian words analysed for it
+    and their terms, for the index's lexicon).
     """
     from whoosh.filedb.filestore import FileStorage
 
+    from . import analysis
     from .segments import SegmentBuilder
 
-    storage = FileStorage(tmpdir)
+    lemma = getattr(text_analyzer(schema), "morphology", None) == "lemma"
+    if lemma:
+        analysis.record_lemmas(True)
+    try:
+        _process_jobs(jobs, schema, FileStorage(tmpdir), tmpdir, encoding, emit, spill_postings,
+                      commit_seconds, worker, SegmentBuilder,
+                      analysis.take_recorded_lemmas if lemma else dict)
+    finally:
+        if lemma:
+            analysis.record_lemmas(False)
+
+
+def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings, commit_seconds,
+                  worker, SegmentBuilder, words) -> None:
     builder = None
     done: list[tuple] = []
     started = time.monotonic()
@@ -344,13 +359,13 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
         _test_hook("added")
         done.append((path, size, mtime, digest, count))
         if time.monotonic() - started >= commit_seconds:
-            emit(("segment", builder.finish(), done, tmpdir, (worker, nseg)))
+            emit(("segment", builder.finish(), done, tmpdir, (worker, nseg), words()))
             builder, done, started, nseg = None, [], time.monotonic(), nseg + 1
     if progress:
         emit(("progress", progress))
     if builder is not None or done:
         emit(("segment", builder.finish() if builder is not None else None, done, tmpdir,
-              (worker, nseg)))
+              (worker, nseg), words()))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -507,14 +522,20 @@ class _Committer:
 
 
 def _clean(directory: Path, ix) -> None:
-    """Remove what earlier runs left: temp folders, and files no commit refers to."""
+    """Remove what earlier runs left: temp folders, files no commit refers to, and
+    lexicons the committed schema does not use."""
     from whoosh.index import TOC, clean_files
+
+    from . import lexicon
 
     for name in os.listdir(directory):
         if name.startswith(TMP_PREFIX):
             shutil.rmtree(directory / name, ignore_errors=True)
     toc = TOC.read(ix.storage, ix.indexname)
     clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    analyzer = text_analyzer(toc.schema)
+    lexicon.remove_others(directory, analyzer.signature if getattr(
+        analyzer, "morphology", None) == "lemma" else None)
     for name in os.listdir(directory):
         if name.startswith(f"_{ix.indexname}_") and ".toc." in name:  # Whoosh's temp TOCs
             try:
@@ -536,7 +557,7 @@ def _write_error(directory: Path, e: OSError) -> NewsgrepError:
 # --- the run -----------------------------------------------------------------------------
 
 def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
-                encoding: str | None = None, rebuild: bool = False, morphology: str = "stem",
+                encoding: str | None = None, rebuild: bool = False, morphology: str | None = None,
                 wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
                 on_progress: Progress | None = None) -> IndexReport:
     """Index (or refresh) the article files under ``paths`` into the index at ``directory``.
@@ -545,6 +566,12 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     Each unreadable file is reported once through ``on_warning`` and counted
     in the report; the rest is indexed and committed. ``jobs`` is the number
     of worker processes (default: one per CPU; small runs use none).
+
+    ``morphology`` (``"stem"`` or ``"lemma"``) is chosen when the index is
+    created (default :data:`~newsgrep.schema.DEFAULT_MORPHOLOGY`) or rebuilt
+    (default: the index's own); asking an existing index for the other one
+    without ``rebuild`` is an error, and so is updating a lemma-mode index
+    with a lemmatizer of another signature (a dictionary upgrade).
     """
     from whoosh import index as windex
 
@@ -576,16 +603,42 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
 
 def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, on_progress,
          report: IndexReport, started: float, windex) -> IndexReport:
+    from . import lexicon
+
+    if morphology is not None:
+        from .analysis import _check_morphology
+        _check_morphology(morphology)
     exists = windex.exists_in(str(directory))
     if exists and not rebuild:
         ix, meta = open_index(directory)
+        analyzer = text_analyzer(ix.schema)
+        mode = getattr(analyzer, "morphology", meta.morphology)
+        if morphology is not None and morphology != mode:
+            raise NewsgrepError(
+                f"the index at {directory} is built with {mode} morphology; to switch to "
+                f"{morphology}, rebuild it: newsgrep index --rebuild --morphology {morphology} "
+                f"--index {directory}")
+        signature = analyzer.signature if mode == "lemma" else None
+        if mode == "lemma":
+            from .analysis import live_signature
+            if signature != live_signature():
+                raise MorphologyMismatch(lexicon.mismatch_message(
+                    signature or "unknown", live_signature(), directory))
     else:
-        meta = IndexMeta(morphology=morphology)
+        previous = None
         if exists:
             try:
-                meta.roots = IndexMeta.load(directory).roots if not paths else []
+                previous = IndexMeta.load(directory)
             except NewsgrepError:
                 pass
+        mode = morphology or (previous.morphology if previous else DEFAULT_MORPHOLOGY)
+        signature = None
+        if mode == "lemma":
+            from .analysis import live_signature
+            signature = live_signature()  # loads pymorphy3 here: forked workers share it
+        meta = IndexMeta(morphology=mode, morphology_signature=signature or "")
+        if previous is not None:
+            meta.roots = previous.roots if not paths else []
         ix = None
 
     roots = [os.path.abspath(os.fspath(p)) for p in paths] or list(meta.roots)
@@ -608,9 +661,14 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             fresh_toc = True
         else:
             meta.save(directory)  # first: a Whoosh index without it would not open
-            ix = windex.create_in(str(directory), build_schema(meta.morphology))
-    schema = build_schema(meta.morphology) if fresh_toc else ix.schema
+            ix = windex.create_in(str(directory), build_schema(mode, signature))
+    schema = build_schema(mode, signature) if fresh_toc else ix.schema
     _clean(directory, ix)
+    lexwriter = None
+    if mode == "lemma":
+        # Every Russian word of the index with its terms, for searches (see lexicon.py).
+        lexwriter = lexicon.LexiconWriter(directory, signature, fresh_index=(
+            fresh_toc or not exists or not sum(s.doc_count_all() for s in _segments(ix))))
     known: State = {} if fresh_toc else load_state(directory, ix)
     state: State = {} if fresh_toc else dict(known)
 
@@ -667,7 +725,9 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             report.unchanged += 1
             dirty = True
         elif kind == "segment":
-            _, segment, done, segdir, order = msg
+            _, segment, done, segdir, order, words = msg
+            if lexwriter is not None:
+                lexwriter.add(words)  # before the commit that makes these articles visible
             if segment is None and not done:
                 return
             if not fresh_toc:
@@ -700,8 +760,12 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             dirty = True
         if dirty or fresh_toc:
             committer.commit()
+        if fresh_toc and lexwriter is not None:
+            lexwriter.mark_complete()
     finally:
         committer.close()
+        if lexwriter is not None:
+            lexwriter.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
     if fresh_toc:
         _clean(directory, ix)
@@ -711,6 +775,13 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     report.total = sum(s.doc_count() for s in committer.segments)
     report.elapsed = time.monotonic() - started
     return report
+
+
+def _segments(ix) -> list:
+    """The committed segments of an index."""
+    from whoosh.index import TOC
+
+    return TOC.read(ix.storage, ix.indexname).segments
 
 
 def _tempdir(directory: Path) -> str:

@@ -27,7 +27,7 @@ import time
 from calendar import monthrange
 from datetime import date, datetime, timedelta
 
-from .errors import QueryError
+from .errors import NewsgrepError, QueryError
 
 DEFAULT_FIELDS = ("title", "body")
 FORM_PREFIX = "="         # positive_terms: "=body" holds the word forms matched in body
@@ -38,7 +38,8 @@ MAX_CHARS = 20_000        # longer queries are refused before parsing
 MAX_WORD_CHARS = 256      # Whoosh's parser is quadratic in the length of a word
 EXPANSION_SECONDS = 0.5   # time allowed for expanding all wildcards of a query
 
-__all__ = ["parse_query", "date_range", "date_filter", "expand", "check_syntax"]
+__all__ = ["parse_query", "date_range", "date_filter", "expand", "check_syntax",
+           "phrase_query", "position_groups"]
 
 
 # ---------------------------------------------------------------- dates
@@ -251,15 +252,18 @@ def _plugin_classes():
             forms = query_forms(self.text, mode)
             if not forms:
                 return None
-            # The documents with the forms are among those with the forms' stems,
-            # which rank them: the word's term, or the phrase of the words' terms.
-            stems = [t.text for t in parser.schema[fieldname].analyzer(self.text, mode=mode)]
+            # The documents with the forms are among those with the forms' terms,
+            # which rank them: the word's term(s), or the phrase of the words' terms.
+            groups = position_groups(parser.schema[fieldname].analyzer, self.text, mode)
             if len(forms) > 1:
-                inner = query.Phrase(fieldname, stems, boost=self.boost)
-            elif len(stems) == 1:
-                inner = query.Term(fieldname, stems[0], boost=self.boost)
+                inner = phrase_query(fieldname, groups, boost=self.boost)
             else:
-                inner = query.Or([query.Term(fieldname, t, boost=self.boost) for t in stems])
+                stems = [t for g in groups for t in g]
+                if len(stems) == 1:
+                    inner = query.Term(fieldname, stems[0], boost=self.boost)
+                else:
+                    inner = query.Or([query.Term(fieldname, t, boost=self.boost)
+                                      for t in stems])
             return syntax.attach(FormQuery(fieldname, forms, inner, all_forms=True), self)
 
     class ExactPlugin(qparser.TaggingPlugin):
@@ -281,15 +285,22 @@ def _plugin_classes():
             words, ranges = [], []
             field_ = parser.schema[fieldname] if parser.schema and fieldname in parser.schema else None
             if field_ is not None and field_.analyzer:
-                for t in field_.tokenize(self.text, mode="phrase", chars=True):
-                    words.append(t.text)
+                # In lemma mode an ambiguous word gives several terms at one position.
+                last = None
+                for t in field_.analyzer(self.text, mode="phrase", positions=True, chars=True):
+                    if words and t.pos == last:
+                        if t.text not in words[-1]:
+                            words[-1] += (t.text,)
+                        continue
+                    last = t.pos
+                    words.append((t.text,))
                     ranges.append((self.textstartchar + t.startchar,
                                    self.textstartchar + t.endchar))
             else:
-                words = self.text.split()
+                words = [(w,) for w in self.text.split()]
                 ranges = [(None, None)] * len(words)
-            q = parser.phraseclass(fieldname, words, slop=self.slop, boost=self.boost,
-                                   char_ranges=ranges)
+            q = phrase_query(fieldname, words, slop=self.slop, boost=self.boost,
+                             char_ranges=ranges)
             return syntax.attach(q, self)
 
     class PhrasePlugin(qparser.PhrasePlugin):
@@ -312,7 +323,160 @@ def _plugin_classes():
                                  "any word")
             return node
 
-    return DatePlugin, ExactPlugin, PhrasePlugin, FuzzyTermPlugin
+    class Parser(qparser.QueryParser):
+        """Whoosh's parser, searching ``fieldnames`` (as its MultifieldParser does)."""
+
+        def __init__(self, fieldnames, schema, fieldboosts=None, **kwargs):
+            super().__init__(None, schema, **kwargs)
+            self.add_plugin(qparser.MultifieldPlugin(fieldnames, fieldboosts=fieldboosts))
+
+        def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
+                       removestops=True):
+            from whoosh import query
+            # A word with several terms at one position (an ambiguous word in
+            # lemma mode) stands for any of them; Whoosh would AND them.
+            field_ = self.schema[fieldname] if self.schema and fieldname in self.schema else None
+            analyzer = field_.analyzer if field_ is not None else None
+            if tokenize and termclass is query.Term and getattr(analyzer, "morphology", "") == "lemma":
+                groups = position_groups(analyzer, text, "query", removestops=removestops)
+                if any(len(g) > 1 for g in groups):
+                    subs = [query.Term(fieldname, g[0], boost=boost) if len(g) == 1 else
+                            query.Or([query.Term(fieldname, t, boost=boost) for t in g])
+                            for g in groups]
+                    if len(subs) == 1:
+                        return subs[0]
+                    spec = field_.multitoken_query.lower()
+                    if spec == "phrase":
+                        return phrase_query(fieldname, groups, boost=boost)
+                    if spec == "first":
+                        return subs[0]
+                    return (query.Or if spec == "or" else
+                            query.And if spec == "and" else self.group.qclass)(subs)
+            return super().term_query(fieldname, text, termclass, boost=boost,
+                                      tokenize=tokenize, removestops=removestops)
+
+    return DatePlugin, ExactPlugin, PhrasePlugin, FuzzyTermPlugin, Parser
+
+
+def position_groups(analyzer, text: str, mode: str, **kwargs) -> list[tuple[str, ...]]:
+    """The terms of ``text``, grouped by position: ``[(term, ...), ...]``.
+
+    One term per position in stem mode; in lemma mode an ambiguous word
+    gives a group of its readings.
+    """
+    groups: list[tuple[str, ...]] = []
+    last = None
+    for t in analyzer(text, mode=mode, positions=True, **kwargs):
+        if groups and t.pos == last:
+            if t.text not in groups[-1]:
+                groups[-1] += (t.text,)
+            continue
+        last = t.pos
+        groups.append((t.text,))
+    return groups
+
+
+def phrase_query(fieldname: str, groups: list[tuple[str, ...]], *, slop: int = 1,
+                 boost: float = 1.0, char_ranges=None):
+    """A phrase of ``groups`` (the terms of each position, see :func:`position_groups`).
+
+    Whoosh's Phrase when each position has one term; otherwise a phrase
+    whose positions may match any of their terms (:func:`_alt_phrase_class`).
+    """
+    from whoosh import query
+
+    if all(len(g) == 1 for g in groups):
+        return query.Phrase(fieldname, [g[0] for g in groups], slop=slop, boost=boost,
+                            char_ranges=char_ranges)
+    return _alt_phrase_class()(fieldname, [g if len(g) > 1 else g[0] for g in groups],
+                               slop=slop, boost=boost, char_ranges=char_ranges)
+
+
+@functools.lru_cache(maxsize=None)
+def _alt_phrase_class():
+    """A Phrase whose words may be tuples of alternative terms (ambiguous words).
+
+    It matches as Whoosh's Phrase does (a SpanNear2 of the positions, in
+    order, each within ``slop`` of the previous one), with each position of
+    alternatives a union of their postings, which carries the positions of
+    all of them.
+    """
+    from whoosh import matching, query
+    from whoosh.matching import binary
+    from whoosh.query import SpanNear2
+    from whoosh.query.qcore import QueryError as WhooshQueryError
+    from whoosh.util import make_binary_tree
+
+    def alternatives(word):
+        return word if isinstance(word, tuple) else (word,)
+
+    class AltPhrase(query.Phrase):
+        def __str__(self):
+            return '%s:"%s"' % (self.fieldname, " ".join(
+                "(%s)" % "|".join(w) if isinstance(w, tuple) else w for w in self.words))
+
+        def __hash__(self):
+            return super().__hash__()
+
+        def terms(self, phrases=False):
+            if phrases and self.field():
+                for word in self.words:
+                    for w in alternatives(word):
+                        yield (self.field(), w)
+
+        def normalize(self):
+            if not self.words:
+                return query.NullQuery
+            if len(self.words) == 1:
+                alts = alternatives(self.words[0])
+                q = query.Term(self.fieldname, alts[0]) if len(alts) == 1 else query.Or(
+                    [query.Term(self.fieldname, w) for w in alts])
+                if self.char_ranges:
+                    q.startchar, q.endchar = self.char_ranges[0]
+                return q
+            return self.__class__(self.fieldname, list(self.words), slop=self.slop,
+                                  boost=self.boost, char_ranges=self.char_ranges)
+
+        def replace(self, fieldname, oldtext, newtext):
+            return self
+
+        def _and_query(self):
+            return query.And([query.Or([query.Term(self.fieldname, w) for w in alternatives(word)])
+                              for word in self.words])
+
+        def matcher(self, searcher, context=None):
+            fieldname = self.fieldname
+            if fieldname not in searcher.schema:
+                return matching.NullMatcher()
+            field_ = searcher.schema[fieldname]
+            if not field_.format or not field_.format.supports("positions"):
+                raise WhooshQueryError("Phrase search: %r field has no positions" % fieldname)
+            reader = searcher.reader()
+            subs = []
+            for word in self.words:
+                terms = []
+                for w in alternatives(word):
+                    try:
+                        btext = field_.to_bytes(w)
+                    except ValueError:
+                        continue
+                    if (fieldname, btext) in reader:
+                        terms.append(query.Term(fieldname, btext))
+                if not terms:
+                    return matching.NullMatcher()
+                subs.append(terms)
+            ms = []
+            for terms in subs:
+                tms = [t.matcher(searcher, context) for t in terms]
+                ms.append(tms[0] if len(tms) == 1 else make_binary_tree(binary.UnionMatcher, tms))
+            m = SpanNear2.SpanNear2Matcher(ms, slop=self.slop, ordered=True, mindist=1)
+            if self.boost != 1.0:
+                m = matching.WrappingMatcher(m, boost=self.boost)
+            return m
+
+    AltPhrase.__module__ = __name__
+    AltPhrase.__qualname__ = "AltPhrase"
+    return AltPhrase
 
 
 # Replaced by spaces (keeping character positions): «=» before a wildcard (wildcards
@@ -336,7 +500,8 @@ def parse_query(text: str, schema, *, now: datetime | None = None):
     from whoosh import qparser, query
 
     text = _PUNCTUATION_MARKS.sub(_blank, check_syntax(text))
-    parser = qparser.MultifieldParser(
+    *plugins, parser_class = _plugin_classes()
+    parser = parser_class(
         list(DEFAULT_FIELDS), schema, fieldboosts={"title": _title_boost()},
         group=qparser.AndGroup)
     for plugin in (qparser.PhrasePlugin, qparser.RangePlugin, qparser.EveryPlugin,
@@ -345,11 +510,11 @@ def parse_query(text: str, schema, *, now: datetime | None = None):
     # «-word» is NOT word; a hyphen inside a word (Ростов-на-Дону) is not.
     parser.add_plugin(qparser.OperatorsPlugin(
         Not=r"(^|(?<=(\s|[()])))(NOT(?=\s)|-(?=[^\s\-]))", AndMaybe=None, Require=None))
-    parser.add_plugins([cls() for cls in _plugin_classes()])
+    parser.add_plugins([cls() for cls in plugins])
     parser.newsgrep_now = now or datetime.now()
     try:
         q = parser.parse(text)
-    except QueryError:
+    except NewsgrepError:  # QueryError, and lemma mode's MorphologyMismatch/Unavailable
         raise
     except RecursionError:
         raise QueryError("the query is nested too deeply") from None

@@ -18,6 +18,8 @@ META_FILE = "newsgrep.json"
 DEFAULT_INDEX = "index"
 ENV_INDEX = "NEWSGREP_INDEX"
 TITLE_BOOST = 2.0
+#: The morphology of a new index when none is asked for (``newsgrep index --morphology``).
+DEFAULT_MORPHOLOGY = "stem"
 # The fields whose words as written (=word, wildcards, did-you-mean) each
 # segment's form index holds.
 FORM_FIELDS = ("title", "body")
@@ -34,6 +36,9 @@ class IndexMeta:
 
     schema_version: int = SCHEMA_VERSION
     morphology: str = "stem"
+    # lemma mode: the lemmatizer's signature (pymorphy3, dictionary, settings); the
+    # schema's analyzer holds it too, committed with the segments
+    morphology_signature: str = ""
     roots: list[str] = field(default_factory=list)
     created: str = ""
     updated: str = ""
@@ -107,14 +112,17 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-def build_schema(morphology: str = "stem"):
-    """The Whoosh schema for an index built with the given morphology."""
+def build_schema(morphology: str = "stem", signature: str | None = None):
+    """The Whoosh schema for an index built with the given morphology.
+
+    ``signature``: lemma mode's lemmatizer signature, recorded in the analyzer.
+    """
     from whoosh import fields, formats
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
     from .analysis import NewsAnalyzer
 
-    text = NewsAnalyzer(morphology)
+    text = NewsAnalyzer(morphology, signature if morphology == "lemma" else None)
     # path:seed, path:2022 — path components, lower-cased, never stemmed.
     path_analyzer = RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
     schema = fields.Schema(
@@ -143,6 +151,13 @@ def build_schema(morphology: str = "stem"):
         if type(field.format) is formats.Positions:
             field.format = positions(field_boost=field.format.field_boost)
     return schema
+
+
+def text_analyzer(schema):
+    """The analyzer of the title and body fields (a ``NewsAnalyzer``), or None."""
+    if schema is None or "body" not in schema:
+        return None
+    return schema["body"].analyzer
 
 
 def _storage(directory: Path):
@@ -213,6 +228,10 @@ def open_index(directory: Path):
         raise IndexCorrupt(
             f"index at {directory} has format {meta.schema_version}, this newsgrep reads "
             f"{SCHEMA_VERSION} (rebuild it with: newsgrep index --rebuild --index {directory})")
+    if meta.morphology == "lemma":
+        # queries look their words up in the index's lexicon before pymorphy3
+        from . import lexicon
+        lexicon.attach(directory, meta.morphology_signature)
     try:
         return _index(_storage(directory)), meta
     except EmptyIndexError:

@@ -13,7 +13,7 @@ from pathlib import Path
 from .analysis import matching_spans
 from .errors import QueryError
 from .query import DEFAULT_FIELDS, FORM_PREFIX, parse_query
-from .schema import TITLE_BOOST, open_index
+from .schema import TITLE_BOOST, open_index, text_analyzer
 
 __all__ = ["Hit", "SearchResult", "ArticleView", "search", "count", "fetch", "similar", "stats",
            "parse_query", "QueryError"]
@@ -91,9 +91,54 @@ def positive_terms(q, reader) -> dict[str, set[str]]:
 
 
 def match_spans(text: str, wanted: set[str]) -> list[Span]:
-    """Spans of the words of ``text`` whose terms are in ``wanted``, merged, in order."""
+    """Spans of the words of ``text`` whose terms are in ``wanted``, merged, in order
+    (stem mode; :class:`Marker` for an index of either mode)."""
     # A part inside a matched hyphenated whole is not marked again.
     return matching_spans(text, wanted)
+
+
+class Marker:
+    """Finds the words of an index's articles whose terms a query wants (for highlighting).
+
+    Stem mode analyses only the words that can match (:func:`matching_spans`).
+    Lemma mode cannot tell that from a word's first letter (шёл -> идти), so
+    it asks the index's lexicon for the Russian words that have the wanted
+    terms, once per query, and then looks each word of the text up in that
+    set (:func:`~newsgrep.analysis.lemma_matching_spans`): no pymorphy3. An
+    index whose lexicon is missing or incomplete gets its articles analysed.
+    """
+
+    def __init__(self, directory: Path, schema):
+        analyzer = text_analyzer(schema)
+        self.lemma = getattr(analyzer, "morphology", "stem") == "lemma"
+        self.analyzer = analyzer
+        self.lexicon = None
+        self._forms: dict[frozenset, set[str] | None] = {}
+        if self.lemma:
+            from . import lexicon
+
+            lex = lexicon.attach(directory, analyzer.signature)
+            self.lexicon = lex if lex is not None and lex.complete else None
+
+    def spans(self, text: str, wanted: set[str]) -> list[Span]:
+        if not self.lemma:
+            return matching_spans(text, wanted)
+        if not wanted or not text:
+            return []
+        from .analysis import _analyze_lemma, lemma_matching_spans
+
+        if self.lexicon is not None:
+            key = frozenset(wanted)
+            if key not in self._forms:
+                self._forms[key] = self.lexicon.forms(key)
+            forms = self._forms[key]
+            if forms is not None:
+                return lemma_matching_spans(text, wanted, forms, self.analyzer.lemmatizer())
+        spans: list[Span] = []
+        for term, _, s, e in _analyze_lemma(text, "index", self.analyzer.lemmatizer()):
+            if term in wanted and not (spans and s < spans[-1][1]):
+                spans.append((s, e))
+        return spans
 
 
 def make_snippet(text: str, spans: list[Span], *, context: int = CONTEXT,
@@ -160,9 +205,11 @@ def _cut_end(text: str, i: int, last_match_end: int) -> int:
     return j if j != -1 else i
 
 
-def _spans(text: str, terms: dict[str, set[str]], fieldname: str) -> list[Span]:
+def _spans(text: str, terms: dict[str, set[str]], fieldname: str,
+           marker: Marker | None = None) -> list[Span]:
     """Spans of the words of ``text`` matched through ``fieldname``'s terms or word forms."""
-    stems = match_spans(text, terms.get(fieldname, set()))
+    wanted = terms.get(fieldname, set())
+    stems = marker.spans(text, wanted) if marker is not None else match_spans(text, wanted)
     forms = terms.get(FORM_PREFIX + fieldname)
     if not forms:
         return stems
@@ -180,17 +227,17 @@ def _merge(spans: list[Span]) -> list[Span]:
 
 
 def _hit(stored: dict, score: float, rank: int, terms: dict[str, set[str]],
-         context: int, fragments: int) -> Hit:
+         context: int, fragments: int, marker: Marker | None = None) -> Hit:
     body = stored.get("body", "")
     title = stored.get("title", "")
-    snippet, spans = make_snippet(body, _spans(body, terms, "body"),
+    snippet, spans = make_snippet(body, _spans(body, terms, "body", marker),
                                   context=context, fragments=fragments)
     return Hit(
         id=stored.get("id", ""), path=stored.get("path", ""), key=stored.get("key", ""),
         title=title, date=stored.get("date"), source=stored.get("source", ""),
         section=stored.get("section", ""), url=stored.get("url", ""),
         score=float(score), rank=rank, snippet=snippet, spans=spans,
-        title_spans=_spans(title, terms, "title"),
+        title_spans=_spans(title, terms, "title", marker),
         encoding=stored.get("encoding", ""), format=stored.get("format", ""),
         tags=[t for t in stored.get("tags", "").split(",") if t],
     )
@@ -265,7 +312,8 @@ def search(directory: Path | str | os.PathLike, query: str, *, limit: int | None
         results = s.search(q, limit=limit, filter=prepared.filter, sortedby=facet,
                            reverse=reverse)
         terms = positive_terms(q, s.reader())
-        hits = [_hit(r.fields(), r.score or 0.0, i, terms, context, fragments)
+        marker = Marker(Path(directory), s.schema)
+        hits = [_hit(r.fields(), r.score or 0.0, i, terms, context, fragments, marker)
                 for i, r in enumerate(results, 1)]
         relaxed = _relaxed(q) if partial and limit and len(hits) < limit else None
         if relaxed is not None:
@@ -278,7 +326,8 @@ def search(directory: Path | str | os.PathLike, query: str, *, limit: int | None
             docnums = {r.docnum for r in more}
             having = [set(s.search(c, filter=docnums, limit=None).docs()) for c in clauses]
             for r in more:
-                hit = _hit(r.fields(), r.score or 0.0, len(hits) + 1, terms, context, fragments)
+                hit = _hit(r.fields(), r.score or 0.0, len(hits) + 1, terms, context, fragments,
+                           marker)
                 hit.partial = True
                 hit.missing = [_source_text(c, query) for c, docs in zip(clauses, having)
                                if r.docnum not in docs]
@@ -392,6 +441,7 @@ def fetch(directory: Path | str | os.PathLike, ref: str, query: str | None = Non
             from .query import expand
             terms = positive_terms(expand(parse_query(query, ix.schema, now=now), s.reader()),
                                    s.reader())
+        marker = Marker(Path(directory), s.schema)
         views = []
         for d in docnums:
             st = s.stored_fields(d)
@@ -403,7 +453,8 @@ def fetch(directory: Path | str | os.PathLike, ref: str, query: str | None = Non
                 lead=st.get("lead", "") or "",
                 tags=[t for t in st.get("tags", "").split(",") if t],
                 encoding=st.get("encoding", "") or "", format=st.get("format", "") or "",
-                title_spans=_spans(title, terms, "title"), body_spans=_spans(body, terms, "body")))
+                title_spans=_spans(title, terms, "title", marker),
+                body_spans=_spans(body, terms, "body", marker)))
     return views
 
 
@@ -446,7 +497,8 @@ def similar(directory: Path | str | os.PathLike, ref: str, *, limit: int | None 
         mask = Q.Or([Q.Term("id", i) for i in own]) if own else None
         results = s.search(q, limit=limit, filter=date_filter(since, until, now), mask=mask)
         terms = {f: {t for t, _ in keys} for f in DEFAULT_FIELDS}
-        hits = [_hit(r.fields(), r.score or 0.0, i, terms, context, fragments)
+        marker = Marker(Path(directory), s.schema)
+        hits = [_hit(r.fields(), r.score or 0.0, i, terms, context, fragments, marker)
                 for i, r in enumerate(results, 1)]
     return SearchResult(hits=hits, query=str(q))
 

@@ -219,28 +219,27 @@ class _Vocabulary:
         self.forms = Vocabulary(self.reader)
         self.text_analyzer = schema["body"].analyzer
 
-    def _terms(self, word: str, exact: bool) -> list[tuple[object, str, str]]:
-        """``(source, field, term)`` for the terms a word is searched by: its word forms
-        (exact) in the form index, else its stems in the index."""
+    def _groups(self, word: str, exact: bool) -> list[tuple[object, tuple[str, ...]]]:
+        """``(source, terms)`` per position of ``word``: its word forms (exact) in the form
+        index, else its terms in the index (an ambiguous word in lemma mode has several
+        terms at one position)."""
         if exact:
             from .analysis import query_forms
-            return [(self.forms, f, form) for form in query_forms(word)
-                    for f in ("body", "title")]
-        return [(self.reader, f, t.text) for t in self.text_analyzer(word, mode="query")
-                for f in ("body", "title")]
+            return [(self.forms, (form,)) for form in query_forms(word)]
+        from .query import position_groups
+        return [(self.reader, g) for g in position_groups(self.text_analyzer, word, "query")]
 
     def frequency(self, word: str, exact: bool = False) -> int:
-        """Articles holding every term of ``word`` (an upper bound: the rarest term's count)."""
-        found = self._terms(word, exact)
-        if not found:
+        """Articles holding every position of ``word`` in any of its readings (an upper
+        bound: the rarest position's count)."""
+        groups = self._groups(word, exact)
+        if not groups:
             return 0
-        by_term: dict[str, int] = {}
-        for source, f, t in found:
-            by_term[t] = by_term.get(t, 0) + source.doc_frequency(f, t)
-        return min(by_term.values())
+        return min(sum(source.doc_frequency(f, t) for t in terms for f in ("body", "title"))
+                   for source, terms in groups)
 
     def has_terms(self, word: str, exact: bool = False) -> bool:
-        return bool(self._terms(word, exact))
+        return bool(self._groups(word, exact))
 
     def corrections(self, word: str, exact: bool, at_least: int = 1,
                     spelling: bool = True) -> list[tuple[str, str]]:

@@ -35,6 +35,76 @@ def test_terms(text, expected):
     assert terms(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("шёл", ["идти"]),                     # suppletive forms meet their lemma
+    ("Люди", ["человек"]),
+    ("дети", ["ребенок"]),                 # ё folded in lemmas too
+    ("мыла", ["мыло", "мыть"]),            # ambiguous: both readings (at one position)
+    ("стали", ["стать"]),                  # ... but not an improbable one (сталь)
+    ("в Ростове-на-Дону", ["в", "ростов-на-дону", "ростов", "на", "дон"]),
+    ("COVID-19", ["covid-19", "covid", "19"]),
+    ("iPhone-версия", ["iphon-версия", "iphon", "версия"]),  # mixed: the parts' terms joined
+    ("sheets", ["sheet"]),                 # not Russian: as in stem mode
+    ("2022", ["2022"]),
+    ("HОВОСТИ", ["новость"]),              # look-alike letters folded first
+    ("ви\u0301ски", ["виски"]),
+    ("Қазақстан", ["қазақста"]),           # Cyrillic, not Russian: stemmed
+    ("", []),
+])
+def test_lemma_terms(text, expected):
+    assert terms(text, morphology="lemma") == expected
+
+
+def test_unknown_words_get_guesses_and_the_stem():
+    got = terms("Черчесова", morphology="lemma")
+    assert "черчесов" in got and got == terms("черчесова", morphology="lemma")
+
+
+def test_lemma_positions_and_modes():
+    from newsgrep.analysis import live_signature
+
+    a = NewsAnalyzer("lemma", live_signature())
+    toks = [(t.text, t.pos) for t in a("Руки мыла в Ростове-на-Дону", positions=True)]
+    assert toks == [("рука", 0), ("мыло", 1), ("мыть", 1), ("в", 2), ("ростов-на-дону", 3),
+                    ("ростов", 3), ("на", 4), ("дон", 5)]
+    assert [t.text for t in a("Ростове-на-Дону", mode="query")] == ["ростов-на-дону"]
+    assert [t.text for t in a("Ростове-на-Дону", mode="phrase")] == ["ростов", "на", "дон"]
+    assert [(t.text, t.pos) for t in a("мыла руки", mode="query", positions=True)] == [
+        ("мыло", 0), ("мыть", 0), ("рука", 1)]
+
+
+def test_lemma_word_spans():
+    text = "Шли в Ростове-на-Дону"
+    assert [(text[s:e], t) for s, e, t in word_spans(text, "lemma")] == [
+        ("Шли", "идти"), ("Шли", "слать"), ("в", "в"), ("Ростове-на-Дону", "ростов-на-дону"),
+        ("Ростове", "ростов"), ("на", "на"), ("Дону", "дон")]
+
+
+def test_unknown_morphology_is_an_error():
+    with pytest.raises(ValueError):
+        terms("атака", morphology="lemmas")
+    with pytest.raises(ValueError):
+        NewsAnalyzer("snowball")
+
+
+def test_morphbench_lemma_mode(shared, tmp_path):
+    """Must show: recall >= 0.97 and over-conflation <= 4 with --match overlap (dev set)."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    out = tmp_path / "mb.json"
+    proc = subprocess.run(
+        [sys.executable, str(shared / "morphbench" / "bench.py"), "--match", "overlap", "--no-speed",
+         "--analyzer", "newsgrep.analysis:lemma_terms", "--json", str(out)],
+        capture_output=True, text=True, env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
+    assert proc.returncode == 0, proc.stderr
+    [row] = json.loads(out.read_text())
+    assert row["recall"] >= 0.97 and row["overconflation"] <= 4, row
+
+
 def test_latin_words_never_get_russian_stems():
     # A Russian stemmer would cut "-es"/"-s" differently or not at all; English gives these.
     assert terms("presidents elections running") == ["presid", "elect", "run"]
@@ -111,3 +181,10 @@ def test_query_forms_modes_and_spans():
     text = "Атаки и атак"
     assert [(text[s:e], f) for s, e, f in form_spans(text)] == [
         ("Атаки", "атаки"), ("и", "и"), ("атак", "атак")]
+
+
+@given(st.text())
+def test_lemma_analyzer_never_crashes_and_spans_are_in_bounds(text):
+    for s, e, term in word_spans(text, "lemma"):
+        assert 0 <= s < e <= len(text)
+        assert term

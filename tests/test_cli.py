@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from newsgrep.cli import cli
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, SAMPLES
 
 
 @pytest.fixture
@@ -168,10 +168,44 @@ def test_stats(run, indexed):
 
 
 def test_analyze(run):
-    result = run("analyze", "Атаками в Ростове-на-Дону")
+    result = run("analyze", "Атаками в Ростове-на-Дону", "--morphology", "stem")
     assert result.stdout.splitlines() == [
-        "Атаками\tатак", "в\tв", "Ростове-на-Дону\tростов-на-дон", "Ростове\tростов", "на\tна",
-        "Дону\tдон"]
+        "word\tstem\tlemma\tindexed (stem mode)",
+        "Атаками\tатак\tатака\tатак", "в\tв\tв\tв",
+        "Ростове-на-Дону\tростов-на-дон\tростов-на-дону\tростов-на-дон",
+        "Ростове\tростов\tростов\tростов", "на\tна\tна\tна", "Дону\tдон\tдон\tдон"]
+
+
+def test_analyze_shows_lemmas_and_the_mode_of_the_index(run, tmp_path):
+    result = run("analyze", "Люди мыла", "--morphology", "lemma")
+    assert result.stdout.splitlines() == [
+        "word\tstem\tlemma\tindexed (lemma mode)", "Люди\tлюд\tчеловек\tчеловек",
+        "мыла\tмыл\tмыло|мыть\tмыло|мыть"]
+    assert run("index", FIXTURES / "articles", "--morphology", "lemma").exit_code == 0
+    shown = run("analyze", "шёл", "--json")  # the mode of the index at $NEWSGREP_INDEX
+    assert json.loads(shown.stdout) == {"word": "шёл", "stem": "шел", "lemmas": ["идти"],
+                                        "terms": ["идти"], "morphology": "lemma"}
+
+
+def test_index_morphology_is_kept_and_switched_only_by_a_rebuild(run):
+    assert run("index", FIXTURES / "articles", "--morphology", "lemma").exit_code == 0
+    assert json.loads(run("stats", "--json").stdout)["morphology"] == "lemma"
+    refused = run("index", FIXTURES / "articles", "--morphology", "stem")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert "newsgrep index --rebuild --morphology stem" in refused.stderr
+    assert run("index", "--morphology", "stem", "--rebuild").exit_code == 0
+    assert json.loads(run("stats", "--json").stdout)["morphology"] == "stem"
+    assert run("index", "--morphology", "bogus").exit_code == 2
+
+
+def test_search_a_lemma_index_highlights_every_form(run):
+    assert run("index", SAMPLES / "text", "--morphology", "lemma").exit_code == 0
+    result = run("search", "идти", "--json")
+    assert result.exit_code == 0
+    [hit] = _json_lines(result.stdout)
+    assert sorted(hit["snippet"][s:e] for s, e in hit["spans"]) == ["шли", "шёл"]
+    colour = run("search", "идти", "--color", "always")
+    assert "шёл" in colour.stdout and "\x1b[" in colour.stdout
 
 
 def test_partial_matches_are_marked_and_exit_1(run, indexed):

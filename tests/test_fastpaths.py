@@ -7,7 +7,8 @@ from datetime import datetime
 from hypothesis import given, settings, strategies as st
 
 from newsgrep import render
-from newsgrep.analysis import _analyze, matching_spans, postings, word_spans
+from newsgrep.analysis import (_analyze, _analyze_lemma, _live_lemmatize, lemma_matching_spans,
+                               lemma_postings, matching_spans, postings, word_spans)
 from newsgrep.searching import Hit
 
 
@@ -69,7 +70,7 @@ def test_plain_hits_are_what_rich_prints_without_colour(rows):
     assert plain_out.getvalue() == rich_out.getvalue()
 
 
-def test_only_the_stemming_analyzer_itself_takes_the_stem_fast_path():
+def test_only_the_news_analyzer_itself_takes_the_fast_paths():
     from newsgrep.analysis import NewsAnalyzer
 
     class Unstemmed(NewsAnalyzer):  # e.g. an exact-form analyzer built on this one
@@ -77,7 +78,7 @@ def test_only_the_stemming_analyzer_itself_takes_the_stem_fast_path():
 
     assert NewsAnalyzer().postings is postings
     assert Unstemmed().postings is None
-    assert NewsAnalyzer("lemma").postings is None
+    assert NewsAnalyzer("lemma").postings is lemma_postings
 
 
 def test_fast_postings_of_hyphenated_words():
@@ -97,3 +98,59 @@ def test_fast_word_forms_are_the_exact_terms(text):
     assert stems == postings(text)
     assert word_forms(found) == set(exact_terms(text))
     assert word_forms(found) == set(exact_terms(text))  # again, from the caches
+
+
+# ---------------------------------------------------------------- lemma mode
+# Words that exercise every path: ambiguous words (several terms at one
+# position), suppletive forms, unknown words (guesses + stem), Latin words,
+# numbers, look-alike letters, hyphenated wholes of Russian words and of
+# mixed ones, stress accents.
+_LEMMA_WORDS = ["стали", "мыла", "шёл", "люди", "Дети", "ребёнка", "Ростове-на-Дону", "кто-то",
+                "Нур-Султане", "iPhone-версия", "COVID-19", "HОВОСТИ", "Черчесова", "ВКС",
+                "атака", "атак", "ви\u0301ски", "2022", "sheets", "е", "для", "после"]
+_LEMMA_TEXT = st.lists(st.one_of(st.sampled_from(_LEMMA_WORDS),
+                                 st.text(alphabet=st.sampled_from("аАбвё́е-‐ xyzXZ019_"),
+                                         max_size=6)),
+                       max_size=12).map(lambda ws: " ".join(ws))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LEMMA_TEXT)
+def test_fast_lemma_postings_match_the_analyzer(text):
+    expected: dict[str, list[int]] = {}
+    for term, pos, _, _ in _analyze_lemma(text, "index", _live_lemmatize()):
+        expected.setdefault(term, []).append(pos)
+    assert list(lemma_postings(text).items()) == list(expected.items())
+
+
+def test_lemma_postings_put_an_ambiguous_word_s_terms_at_one_position():
+    assert lemma_postings("Руки мыла в Ростове-на-Дону") == {
+        "рука": [0], "мыло": [1], "мыть": [1], "в": [2], "ростов-на-дону": [3], "ростов": [3],
+        "на": [4], "дон": [5]}
+
+
+def _slow_lemma_spans(text, wanted):
+    spans = []
+    for s, e, term in word_spans(text, "lemma"):
+        if term in wanted and not (spans and s < spans[-1][1]):
+            spans.append((s, e))
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LEMMA_TEXT, st.data())
+def test_lemma_highlight_by_forms_matches_the_analyzer(text, data):
+    from newsgrep.analysis import _HYPHENS, _WORD, is_russian, lemma_key
+
+    lemmatize = _live_lemmatize()
+    index = {}  # key -> terms of the Russian words of the text: what a complete lexicon holds
+    for m in _WORD.finditer(text):
+        parts = _HYPHENS.split(m.group())
+        keys = [lemma_key(p) for p in parts] + ["-".join(lemma_key(p) for p in parts)]
+        for key in keys:
+            if is_russian(key):
+                index[key] = lemmatize(key)
+    terms = sorted({t for _, _, t in word_spans(text, "lemma")} | {"идти", "x"})
+    wanted = set(data.draw(st.lists(st.sampled_from(terms), max_size=4)))
+    forms = {k for k, ts in index.items() if set(ts) & wanted}
+    assert lemma_matching_spans(text, wanted, forms, lemmatize) == _slow_lemma_spans(text, wanted)

@@ -11,7 +11,14 @@ from .conftest import FIXTURES
 
 QUERIES = ["атака", "туристы", "Алматы", "мост OR турист", '"спасательной станции"',
            "title:мост", "source:sputnik", "path:headers", "Бишкек", "метель NOT мост",
-           "Ростове-на-Дону", "Дону", '"Ростове на Дону"']
+           "Ростове-на-Дону", "Дону", '"Ростове на Дону"', "стали", '"руки мыла"', "идти"]
+MORPHOLOGIES = ["stem", "lemma"]
+
+
+def _schema(morphology="stem"):
+    from newsgrep.analysis import live_signature
+
+    return build_schema(morphology, live_signature() if morphology == "lemma" else None)
 
 
 def _docs():
@@ -20,23 +27,24 @@ def _docs():
         for article in read_file(path):
             docs.append(_document(article, str(path), 1, 2))
     extra = {"id": "x1", "file": "/x", "path": "/x/a.txt", "title": "Погода в Ростове-на-Дону",
-             "body": "В Ростове-на-Дону тепло, а в Нур-Султане снег. " * 40 + "Атака атаки атак.",
+             "body": "В Ростове-на-Дону тепло, а в Нур-Султане снег. " * 40 + "Атака атаки атак. "
+                     "Стали мыть руки: руки мыла, шла домой, iPhone-версия.",
              "tags": "погода,юг"}
     return docs + [extra] * 3
 
 
-def _whoosh_index(directory, docs):
+def _whoosh_index(directory, docs, morphology="stem"):
     from whoosh import index
 
     directory.mkdir()
-    ix = index.create_in(str(directory), build_schema())
+    ix = index.create_in(str(directory), _schema(morphology))
     with ix.writer() as w:
         for doc in docs:
             w.add_document(**doc)
     return ix
 
 
-def _our_index(directory, docs, spill_every=0):
+def _our_index(directory, docs, spill_every=0, morphology="stem"):
     from whoosh import index
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
@@ -44,7 +52,7 @@ def _our_index(directory, docs, spill_every=0):
     from newsgrep.segments import SegmentBuilder
 
     directory.mkdir()
-    ix = index.create_in(str(directory), build_schema())
+    ix = index.create_in(str(directory), _schema(morphology))
     builder = SegmentBuilder(ix.schema, FileStorage(str(directory)))
     for n, doc in enumerate(docs, 1):
         builder.add(doc)
@@ -86,11 +94,12 @@ def _results(ix):
     return out
 
 
+@pytest.mark.parametrize("morphology", MORPHOLOGIES)
 @pytest.mark.parametrize("spill_every", [0, 1, 4])
-def test_same_index_as_whooshs_writer(tmp_path, spill_every):
+def test_same_index_as_whooshs_writer(tmp_path, spill_every, morphology):
     docs = _docs()
-    theirs = _whoosh_index(tmp_path / "whoosh", docs)
-    ours = _our_index(tmp_path / "ours", docs, spill_every)
+    theirs = _whoosh_index(tmp_path / "whoosh", docs, morphology)
+    ours = _our_index(tmp_path / "ours", docs, spill_every, morphology)
     a, b = _dump(theirs), _dump(ours)
     assert a.keys() == b.keys()
     assert a == b
@@ -136,9 +145,13 @@ def test_merging_segments_gives_what_whooshs_merge_gives(tmp_path):
     assert _results(theirs) == _results(ours)
 
 
-def test_search_results_on_real_news_are_those_of_whooshs_writer(tmp_path, shared):
+@pytest.mark.parametrize("morphology", MORPHOLOGIES)
+def test_search_results_on_real_news_are_those_of_whooshs_writer(tmp_path, shared, morphology):
     """Ranks, scores, snippets and spans on 300 corpus articles, built by newsgrep's
-    parallel pipeline and by Whoosh's own writer from the same documents."""
+    parallel pipeline and by Whoosh's own writer from the same documents.
+
+    In lemma mode, newsgrep's index highlights from its lexicon and the other
+    (which has none) by analysing the articles: the spans must agree."""
     import subprocess
     import sys
 
@@ -152,16 +165,18 @@ def test_search_results_on_real_news_are_those_of_whooshs_writer(tmp_path, share
                     "-o", str(files), "--limit", "300", "--per-dir", "100"],
                    check=True, capture_output=True)
     ours = tmp_path / "ours"
-    index_paths([files], ours, jobs=2)
+    index_paths([files], ours, jobs=2, morphology=morphology)
     docs = []
     for path in sorted(files.rglob("*.txt")):
         for article in read_file(path):
             docs.append(_document(article, str(path), 1, 2))
     theirs = tmp_path / "theirs"
-    _whoosh_index(theirs, docs)
-    IndexMeta().save(theirs)
+    _whoosh_index(theirs, docs, morphology)
+    IndexMeta(morphology=morphology,
+              morphology_signature=IndexMeta.load(ours).morphology_signature).save(theirs)
     queries = ["россия", "заявил", '"белый дом"', "санкции США", "title:путин", "nato OR нато",
-               "президент -путин", "Москва", "ракета", "Сирии"]
+               "президент -путин", "Москва", "ракета", "Сирии", "люди", "идти", "стали",
+               '"стали известны"', "лучший"]
     for q in queries:
         a = search(ours, q, limit=20).hits
         b = search(theirs, q, limit=20).hits
