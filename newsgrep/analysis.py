@@ -182,14 +182,23 @@ def postings(text: str, words_out: list[str] | None = None) -> dict[str, list[in
     ``words_out``, when given, receives the words as written (see
     :func:`words`), so that a caller that needs them too tokenizes once.
     """
+    return _postings(text, _ENTRIES, _entry, words_out, lemma=False)
+
+
+def _postings(text: str, cache: dict, make_entry: Callable[[str], str | tuple],
+              words_out: list[str] | None, lemma: bool) -> dict[str, list[int]]:
+    """:func:`postings` and :func:`lemma_postings`: the words' entries (``cache``, else
+    ``make_entry``) inverted. An entry is a word's one term, or a tuple: in stem mode
+    ``(whole, part, part, ...)`` of a hyphenated word, in lemma mode ``(positions
+    taken, term, offset, term, offset, ...)``."""
     out: dict[str, list[int]] = {}
     get = out.get
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
     if words_out is not None:
         words_out += words
-    found = list(map(_ENTRIES.get, words))
+    found = list(map(cache.get, words))
     if None in found:
-        found = [e if e is not None else _entry(w) for w, e in zip(words, found)]
+        found = [e if e is not None else make_entry(w) for w, e in zip(words, found)]
     pos = 0
     for entry in found:
         if entry.__class__ is str:
@@ -199,15 +208,18 @@ def postings(text: str, words_out: list[str] | None = None) -> dict[str, list[in
             else:
                 lst.append(pos)
             pos += 1
-        else:
-            for i, term in enumerate(entry):
-                p = pos + i - 1 if i else pos
-                lst = get(term)
-                if lst is None:
-                    out[term] = [p]
-                else:
-                    lst.append(p)
-            pos += len(entry) - 1
+            continue
+        if lemma:
+            width, pairs = entry[0], zip(entry[1::2], entry[2::2])
+        else:  # the whole at the first part's position, then each part at its own
+            width, pairs = len(entry) - 1, zip(entry, (0, *range(len(entry) - 1)))
+        for term, offset in pairs:
+            lst = get(term)
+            if lst is None:
+                out[term] = [pos + offset]
+            else:
+                lst.append(pos + offset)
+        pos += width
     return out
 
 
@@ -530,35 +542,9 @@ def _lemma_entry(word: str) -> str | tuple:
     return entry
 
 
-def lemma_postings(text: str) -> dict[str, list[int]]:
+def lemma_postings(text: str, words_out: list[str] | None = None) -> dict[str, list[int]]:
     """:func:`postings` for lemma mode: term -> positions, exactly as the analyzer gives them."""
-    out: dict[str, list[int]] = {}
-    get = out.get
-    cache = _LEMMA_ENTRIES
-    words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
-    found = list(map(cache.get, words))
-    if None in found:
-        found = [e if e is not None else _lemma_entry(w) for w, e in zip(words, found)]
-    pos = 0
-    for entry in found:
-        if entry.__class__ is str:
-            lst = get(entry)
-            if lst is None:
-                out[entry] = [pos]
-            else:
-                lst.append(pos)
-            pos += 1
-        else:
-            for i in range(1, len(entry), 2):
-                term = entry[i]
-                p = pos + entry[i + 1]
-                lst = get(term)
-                if lst is None:
-                    out[term] = [p]
-                else:
-                    lst.append(p)
-            pos += entry[0]
-    return out
+    return _postings(text, _LEMMA_ENTRIES, _lemma_entry, words_out, lemma=True)
 
 
 def lemma_matching_spans(text: str, wanted: set[str] | frozenset[str], forms: set[str],

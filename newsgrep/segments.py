@@ -60,6 +60,8 @@ _FLOATS = [float(i) for i in range(4096)]
 _FAST_POSITIONS, _FAST_FREQUENCY, _GENERIC = 1, 2, 3
 # The postings of the form index go under "\0forms:FIELD" (sorting before any field).
 _FORMS = "\0forms:"
+# The fast paths that can hand over the words they tokenized (for the form index).
+_GIVE_WORDS = (analysis.postings, analysis.lemma_postings)
 
 
 def _plan(schema) -> list[tuple]:
@@ -158,7 +160,7 @@ class SegmentBuilder:
                             entry += (docnum, weight, vbytes)
                         npost += 1
                 else:
-                    if fastfn is analysis.postings:
+                    if fastfn in _GIVE_WORDS:
                         positions = fastfn(value, words_out=words)
                     else:
                         positions = fastfn(value)
@@ -181,7 +183,7 @@ class SegmentBuilder:
                 if not scorable:
                     length = 0
             if words is not None:
-                if not words and fastfn is not analysis.postings:
+                if not words and fastfn not in _GIVE_WORDS:
                     words = analysis.words(value)
                 nforms += self._add_forms(form_fields[name], docnum, words)
             lengths.append(length)
