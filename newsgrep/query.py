@@ -285,17 +285,8 @@ def _plugin_classes():
             words, ranges = [], []
             field_ = parser.schema[fieldname] if parser.schema and fieldname in parser.schema else None
             if field_ is not None and field_.analyzer:
-                # In lemma mode an ambiguous word gives several terms at one position.
-                last = None
-                for t in field_.analyzer(self.text, mode="phrase", positions=True, chars=True):
-                    if words and t.pos == last:
-                        if t.text not in words[-1]:
-                            words[-1] += (t.text,)
-                        continue
-                    last = t.pos
-                    words.append((t.text,))
-                    ranges.append((self.textstartchar + t.startchar,
-                                   self.textstartchar + t.endchar))
+                words = position_groups(field_.analyzer, self.text, "phrase", ranges=ranges)
+                ranges = [(self.textstartchar + s, self.textstartchar + e) for s, e in ranges]
             else:
                 words = [(w,) for w in self.text.split()]
                 ranges = [(None, None)] * len(words)
@@ -358,21 +349,25 @@ def _plugin_classes():
     return DatePlugin, ExactPlugin, PhrasePlugin, FuzzyTermPlugin, Parser
 
 
-def position_groups(analyzer, text: str, mode: str, **kwargs) -> list[tuple[str, ...]]:
+def position_groups(analyzer, text: str, mode: str, ranges: list | None = None,
+                    **kwargs) -> list[tuple[str, ...]]:
     """The terms of ``text``, grouped by position: ``[(term, ...), ...]``.
 
     One term per position in stem mode; in lemma mode an ambiguous word
-    gives a group of its readings.
+    gives a group of its readings. ``ranges``, when given, receives each
+    group's ``(startchar, endchar)`` in ``text``.
     """
     groups: list[tuple[str, ...]] = []
     last = None
-    for t in analyzer(text, mode=mode, positions=True, **kwargs):
+    for t in analyzer(text, mode=mode, positions=True, chars=ranges is not None, **kwargs):
         if groups and t.pos == last:
             if t.text not in groups[-1]:
                 groups[-1] += (t.text,)
             continue
         last = t.pos
         groups.append((t.text,))
+        if ranges is not None:
+            ranges.append((t.startchar, t.endchar))
     return groups
 
 
