@@ -226,8 +226,13 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def content_hash(fh) -> str:
+    """The hash of the content of the binary file ``fh``, read in chunks (a dump may
+    be bigger than the memory a run should take)."""
+    h = hashlib.blake2b(digest_size=16)
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        h.update(chunk)
+    return h.hexdigest()
 
 
 # --- the state of a commit ---------------------------------------------------------------
@@ -328,15 +333,13 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
             progress = 0
         try:
             with open(path, "rb") as fh:
-                data = fh.read()
+                digest = content_hash(fh)
         except OSError as e:
             emit(("skip", path, f"cannot read: {e.strerror or e}"))
             continue
-        digest = content_hash(data)
         if digest == old_hash:
             emit(("same", path, size, mtime, digest))
             continue
-        del data
         # Documents go to the builder as they are read: a container file may
         # hold thousands of articles.
         if builder is None:
