@@ -62,7 +62,7 @@ SPILL_POSTINGS = 300_000
 # spans several segments, committed together when the file ends.
 SEGMENT_DOCS = 1 << 16
 # Incremental runs add small segments; when more than this many are small
-# (under a tenth of the index), they are merged into one.
+# (under a tenth of the index and of SEGMENT_DOCS), they are merged.
 MAX_SMALL_SEGMENTS = 6
 # Below this much work (bytes of files to read), one process does it all.
 PARALLEL_BYTES = 4 << 20
@@ -520,29 +520,38 @@ class _Committer:
                     except OSError:
                         pass
 
-    def merge_small(self, tmpdir: str) -> bool:
-        """Merge the small segments into one when there are too many; True if it did."""
+    def merge_small(self, tmpdir: str, segment_docs: int = SEGMENT_DOCS) -> bool:
+        """Merge the small segments when there are too many, into as few as hold at
+        most ``segment_docs`` documents each; True if it did."""
         from whoosh.filedb.filestore import FileStorage
         from whoosh.reading import SegmentReader
 
         from .segments import SegmentBuilder
 
-        total = sum(s.doc_count_all() for s in self.segments)
-        small = [s for s in self.segments if s.doc_count_all() < max(1000, total // 10)]
+        # Live documents: a segment whose documents were mostly deleted counts as small.
+        total = sum(s.doc_count() for s in self.segments)
+        small = [s for s in self.segments
+                 if s.doc_count() < min(max(1000, total // 10), segment_docs)]
         if len(small) <= MAX_SMALL_SEGMENTS:
             return False
-        builder = SegmentBuilder(self.schema, FileStorage(tmpdir))
+        merged = []
+        builder = None
         for segment in small:
+            if builder is not None and builder.doc_count + segment.doc_count() > segment_docs:
+                merged.append(builder.finish())
+                builder = None
+            if builder is None:
+                builder = SegmentBuilder(self.schema, FileStorage(tmpdir))
             reader = SegmentReader(self.storage, self.schema, segment)
             try:
                 builder.add_reader(reader)
             finally:
                 reader.close()
-        merged = builder.finish()
+        merged.append(builder.finish())
         self.close()  # readers of the merged segments
         self.segments = [s for s in self.segments if s not in small]
-        if merged is not None:
-            self.add_segment(merged, tmpdir, (-1, 0))
+        for n, segment in enumerate(s for s in merged if s is not None):
+            self.add_segment(segment, tmpdir, (-1, n))
         return True
 
     def close(self) -> None:
@@ -784,7 +793,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
                 state.pop(path, None)
             report.removed = len(gone)
             dirty = True
-        if not fresh_toc and committer.merge_small(tmpdir):
+        if not fresh_toc and committer.merge_small(tmpdir, _limits()[2]):
             dirty = True
         if dirty or fresh_toc:
             committer.commit()

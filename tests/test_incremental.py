@@ -189,3 +189,30 @@ def test_a_file_bigger_than_a_segment_spans_several_committed_together(tmp_path,
     assert _documents(ix) == {str(docs / "a" / "one.txt"): 1, str(docs / "c" / "two.txt"): 1}
     assert count(ix, "атака") == 1 and count(ix, "снег") == 0
 
+
+def test_merged_segments_keep_to_the_segment_bound(tmp_path, monkeypatch):
+    from newsgrep.indexing import MAX_SMALL_SEGMENTS
+
+    monkeypatch.setenv("NEWSGREP_SEGMENT_DOCS", "4")
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    big = docs / "big.jsonl"
+    _write_records(big, [(f"r{i}", f"Запись {i}", "про атаку") for i in range(9)])
+    index_paths([docs], ix)
+    for run in range(MAX_SMALL_SEGMENTS + 4):
+        _write(docs / f"{run % 5}.txt", f"Заголовок {run % 5}", f"про атаку, правка {run}")
+        _bump_mtime(docs / f"{run % 5}.txt", run + 1)
+        index_paths([docs], ix)
+        segments = open_index(ix)[0]._segments()
+        assert all(s.doc_count() <= 4 for s in segments)
+        assert len([s for s in segments if s.doc_count() < 4]) <= MAX_SMALL_SEGMENTS + 1
+        assert _documents(ix) == {str(big): 9, **{str(docs / f"{i}.txt"): 1
+                                                  for i in range(min(run + 1, 5))}}
+        assert count(ix, "атака") == 9 + min(run + 1, 5)
+
+    # The big file rewritten, again and again: its old segments do not pile up.
+    for run in range(3):
+        _write_records(big, [(f"r{i}", f"Запись {i}", f"версия {run}") for i in range(9)])
+        _bump_mtime(big, 100 + run)
+        index_paths([docs], ix)
+        assert count(ix, f"версия {run}") == 9 and count(ix, "атака") == 5
+    assert sum(s.doc_count_all() for s in open_index(ix)[0]._segments()) < 2 * (9 + 5)
