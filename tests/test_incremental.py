@@ -164,11 +164,13 @@ def test_a_file_bigger_than_a_segment_spans_several_committed_together(tmp_path,
     whoosh_ix, _ = open_index(ix)
     assert len(whoosh_ix._segments()) >= 4  # 10 documents of big.jsonl, 3 to a segment
     assert all(s.doc_count_all() <= 3 for s in whoosh_ix._segments())
-    # Every document once, in walk order and the file's order.
-    assert _keys_in_order(ix) == ([(str(docs / "a" / "one.txt"), "")]
-                                  + [(str(big), key) for key, *_ in records]
-                                  + [(str(docs / "c" / "two.txt"), "")])
+    # Every document once, in walk order and the file's order; the same from a rebuild.
+    expected = ([(str(docs / "a" / "one.txt"), "")] + [(str(big), key) for key, *_ in records]
+                + [(str(docs / "c" / "two.txt"), "")])
+    assert _keys_in_order(ix) == expected
     assert count(ix, "атака") == 11 and count(ix, "мост") == 5 and count(ix, "погода") == 1
+    assert index_paths([docs], ix, jobs=jobs, rebuild=True).total == 12
+    assert _keys_in_order(ix) == expected
 
     # The file changes: fewer records, one rewritten; exactly the new ones stay.
     records = records[:6]
