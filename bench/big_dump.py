@@ -9,6 +9,7 @@ that process (with the RSS after start-up, so the growth is visible).
     python bench/big_dump.py                       # 1 GB JSON Lines
     python bench/big_dump.py --size-mb 256 --formats jsonl,json,jsonl.gz
     python bench/big_dump.py --dir /var/tmp/nb --keep
+    python bench/big_dump.py --dir /var/tmp/nb --keep --reuse   # the dump kept last time
 
 ``json`` writes the same records as one JSON array (the streaming scanner);
 ``jsonl.gz`` gzips the JSON Lines file (decompression included).
@@ -114,6 +115,8 @@ def main() -> None:
     ap.add_argument("--formats", default="jsonl", help="comma list of jsonl, json, jsonl.gz")
     ap.add_argument("--dir", help="where to write the dump (default: a new temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    ap.add_argument("--reuse", action="store_true",
+                    help="use a dump already in --dir instead of generating it (whatever its size)")
     ap.add_argument("--index", action="store_true", help="also time a `newsgrep index` run")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -132,10 +135,15 @@ def main() -> None:
         for fmt in formats:
             path = os.path.join(folder, f"big.{fmt}")
             t0 = time.perf_counter()
-            records, size = generate(path, args.size_mb * 1024 * 1024, fmt)
-            on_disk = os.path.getsize(path)
-            print(f"{fmt}: generated {records:,} records, {size / 2**20:,.0f} MB of JSON "
-                  f"({on_disk / 2**20:,.0f} MB on disk) in {time.perf_counter() - t0:.1f} s", flush=True)
+            if args.reuse and os.path.exists(path):
+                size = os.path.getsize(path)
+                print(f"{fmt}: reusing {path} ({size / 2**20:,.0f} MB on disk)", flush=True)
+            else:
+                records, size = generate(path, args.size_mb * 1024 * 1024, fmt)
+                on_disk = os.path.getsize(path)
+                print(f"{fmt}: generated {records:,} records, {size / 2**20:,.0f} MB of JSON "
+                      f"({on_disk / 2**20:,.0f} MB on disk) in {time.perf_counter() - t0:.1f} s",
+                      flush=True)
             out = subprocess.run([sys.executable, __file__, "--measure", path],
                                  capture_output=True, text=True, check=True)
             r = json.loads(out.stdout)
@@ -148,6 +156,7 @@ def main() -> None:
                 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
                 from speed import run_measured
                 ix = os.path.join(folder, f"index-{fmt}")
+                shutil.rmtree(ix, ignore_errors=True)  # a fresh index, not an update of the last
                 m = run_measured([sys.executable, "-m", "newsgrep", "index", path, "--index", ix,
                                   "-q"], watch=Path(ix))
                 print(f"{fmt}: newsgrep index: {m['wall']:.1f} s wall, {m['cpu']:.1f} CPU-s, "

@@ -13,8 +13,11 @@ were not committed.
 
 Work is done by worker processes, each reading, analysing and inverting a
 contiguous share of the files into its own segments (see ``segments``),
-written in a private temporary folder. The parent commits each finished
-segment: it moves the files in, marks the old documents of updated files
+written in a private temporary folder. A segment holds at most
+``SEGMENT_DOCS`` documents, so that memory stays bounded however big a
+file is; a file with more spans several segments, which the worker reports
+together when the file ends. The parent commits what a worker reports: it
+moves the segments' files in, marks the old documents of updated files
 deleted, writes the state and then a new TOC (an atomic rename). A reader
 always sees the last TOC; a run killed at any point leaves the last commit
 intact, and the next run picks up the files that were not committed. A
@@ -54,8 +57,12 @@ TMP_PREFIX = ".newsgrep-tmp-"
 COMMIT_SECONDS = 300.0
 # A worker spills its postings to a sorted run when it holds this many (about 25 MB).
 SPILL_POSTINGS = 300_000
+# A segment holds at most this many documents: the memory of writing one grows with
+# them (and the form index numbers them in 16 bits up to here). A file with more
+# spans several segments, committed together when the file ends.
+SEGMENT_DOCS = 1 << 16
 # Incremental runs add small segments; when more than this many are small
-# (under a tenth of the index), they are merged into one.
+# (under a tenth of the index and of SEGMENT_DOCS), they are merged.
 MAX_SMALL_SEGMENTS = 6
 # Below this much work (bytes of files to read), one process does it all.
 PARALLEL_BYTES = 4 << 20
@@ -226,8 +233,13 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def content_hash(fh) -> str:
+    """The hash of the content of the binary file ``fh``, read in chunks (a dump may
+    be bigger than the memory a run should take)."""
+    h = hashlib.blake2b(digest_size=16)
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        h.update(chunk)
+    return h.hexdigest()
 
 
 # --- the state of a commit ---------------------------------------------------------------
@@ -287,15 +299,17 @@ Job = tuple
 
 def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
              spill_postings: int = SPILL_POSTINGS, commit_seconds: float = COMMIT_SECONDS,
-             worker: int = 0) -> None:
+             segment_docs: int = SEGMENT_DOCS, worker: int = 0) -> None:
     """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
 
     Messages: ``("warn", text)``, ``("progress", n_files)``, ``("same", path,
     size, mtime, hash)`` for a file whose content did not change, ``("skip", path,
-    reason)``, and ``("segment", segment_or_None, [(path, size, mtime, hash, n), ...],
-    tmpdir, (worker, n), words)`` when the worker's n-th segment is written (its files are
-    then in ``tmpdir``; ``words``: in lemma mode, the Russian words analysed for it
-    and their terms, for the index's lexicon).
+    reason)``, and ``("segment", [(segment, (worker, n)), ...], [(path, size, mtime, hash,
+    n), ...], tmpdir, words)`` when the files listed are read, with the segments (the
+    worker's n-th ...) that hold their documents, to be committed together: usually
+    one, several when a file spans segments (their files are then in ``tmpdir``;
+    ``words``: in lemma mode, the Russian words analysed for them and their terms,
+    for the index's lexicon).
     """
     from whoosh.filedb.filestore import FileStorage
 
@@ -307,7 +321,7 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
         analysis.record_lemmas(True)
     try:
         _process_jobs(jobs, schema, FileStorage(tmpdir), tmpdir, encoding, emit, spill_postings,
-                      commit_seconds, worker, SegmentBuilder,
+                      commit_seconds, segment_docs, worker, SegmentBuilder,
                       analysis.take_recorded_lemmas if lemma else dict)
     finally:
         if lemma:
@@ -315,12 +329,31 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
 
 
 def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings, commit_seconds,
-                  worker, SegmentBuilder, words) -> None:
+                  segment_docs, worker, SegmentBuilder, words) -> None:
     builder = None
+    segments: list[tuple] = []  # written, not yet reported: (segment, (worker, n))
     done: list[tuple] = []
     started = time.monotonic()
     progress = 0
     nseg = 0
+
+    def finish() -> None:
+        nonlocal builder, nseg
+        segment = builder.finish()
+        builder = None
+        if segment is not None:
+            segments.append((segment, (worker, nseg)))
+            nseg += 1
+            _test_hook("segment-written")
+
+    def report() -> None:
+        nonlocal segments, done, started
+        if builder is not None:
+            finish()
+        if segments or done:
+            emit(("segment", segments, done, tmpdir, words()))
+        segments, done, started = [], [], time.monotonic()
+
     for path, size, mtime, old_hash in jobs:
         progress += 1
         if progress == 64:
@@ -328,28 +361,28 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
             progress = 0
         try:
             with open(path, "rb") as fh:
-                data = fh.read()
+                digest = content_hash(fh)
         except OSError as e:
             emit(("skip", path, f"cannot read: {e.strerror or e}"))
             continue
-        digest = content_hash(data)
         if digest == old_hash:
             emit(("same", path, size, mtime, digest))
             continue
-        del data
         # Documents go to the builder as they are read: a container file may
-        # hold thousands of articles.
-        if builder is None:
-            builder = SegmentBuilder(schema, storage)
+        # hold millions of articles.
         count = 0
         try:
             for article in articles.read_file(
                     path, encoding=encoding, warn=lambda m: emit(("warn", m))):  # readers name the file
+                if builder is None:
+                    builder = SegmentBuilder(schema, storage)
                 builder.add(_document(article, path, size, mtime))
                 count += 1
                 if builder.posting_count >= spill_postings:
                     builder.spill()
                     _test_hook("spilled")
+                if builder.doc_count >= segment_docs:
+                    finish()  # reported when this file ends
         except ArticleError as e:
             if not count:
                 # Keep what an earlier run indexed from this file.
@@ -358,14 +391,11 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
             emit(("warn", f"{path}: {e}"))
         _test_hook("added")
         done.append((path, size, mtime, digest, count))
-        if time.monotonic() - started >= commit_seconds:
-            emit(("segment", builder.finish(), done, tmpdir, (worker, nseg), words()))
-            builder, done, started, nseg = None, [], time.monotonic(), nseg + 1
+        if segments or time.monotonic() - started >= commit_seconds:
+            report()
     if progress:
         emit(("progress", progress))
-    if builder is not None or done:
-        emit(("segment", builder.finish() if builder is not None else None, done, tmpdir,
-              (worker, nseg), words()))
+    report()
 
 
 def _die_with_parent(parent: int) -> None:
@@ -490,29 +520,38 @@ class _Committer:
                     except OSError:
                         pass
 
-    def merge_small(self, tmpdir: str) -> bool:
-        """Merge the small segments into one when there are too many; True if it did."""
+    def merge_small(self, tmpdir: str, segment_docs: int = SEGMENT_DOCS) -> bool:
+        """Merge the small segments when there are too many, into as few as hold at
+        most ``segment_docs`` documents each; True if it did."""
         from whoosh.filedb.filestore import FileStorage
         from whoosh.reading import SegmentReader
 
         from .segments import SegmentBuilder
 
-        total = sum(s.doc_count_all() for s in self.segments)
-        small = [s for s in self.segments if s.doc_count_all() < max(1000, total // 10)]
+        # Live documents: a segment whose documents were mostly deleted counts as small.
+        total = sum(s.doc_count() for s in self.segments)
+        small = [s for s in self.segments
+                 if s.doc_count() < min(max(1000, total // 10), segment_docs)]
         if len(small) <= MAX_SMALL_SEGMENTS:
             return False
-        builder = SegmentBuilder(self.schema, FileStorage(tmpdir))
+        merged = []
+        builder = None
         for segment in small:
+            if builder is not None and builder.doc_count + segment.doc_count() > segment_docs:
+                merged.append(builder.finish())
+                builder = None
+            if builder is None:
+                builder = SegmentBuilder(self.schema, FileStorage(tmpdir))
             reader = SegmentReader(self.storage, self.schema, segment)
             try:
                 builder.add_reader(reader)
             finally:
                 reader.close()
-        merged = builder.finish()
+        merged.append(builder.finish())
         self.close()  # readers of the merged segments
         self.segments = [s for s in self.segments if s not in small]
-        if merged is not None:
-            self.add_segment(merged, tmpdir, (-1, 0))
+        for n, segment in enumerate(s for s in merged if s is not None):
+            self.add_segment(segment, tmpdir, (-1, n))
         return True
 
     def close(self) -> None:
@@ -725,14 +764,12 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             report.unchanged += 1
             dirty = True
         elif kind == "segment":
-            _, segment, done, segdir, order, words = msg
+            _, segments, done, segdir, words = msg
             if lexwriter is not None:
                 lexwriter.add(words)  # before the commit that makes these articles visible
-            if segment is None and not done:
-                return
             if not fresh_toc:
                 committer.delete_files(p for p, *_ in done if p in known)
-            if segment is not None:
+            for segment, order in segments:
                 committer.add_segment(segment, segdir, order)
             for path, size, mtime, digest, n in done:
                 state[path] = (size, mtime, digest)
@@ -756,7 +793,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
                 state.pop(path, None)
             report.removed = len(gone)
             dirty = True
-        if not fresh_toc and committer.merge_small(tmpdir):
+        if not fresh_toc and committer.merge_small(tmpdir, _limits()[2]):
             dirty = True
         if dirty or fresh_toc:
             committer.commit()
@@ -790,10 +827,17 @@ def _tempdir(directory: Path) -> str:
     return tempfile.mkdtemp(prefix=TMP_PREFIX, dir=directory)
 
 
+def _limits() -> tuple[int, float, int]:
+    """SPILL_POSTINGS, COMMIT_SECONDS and SEGMENT_DOCS, or what the environment sets
+    instead (for the tests)."""
+    return (int(os.environ.get("NEWSGREP_SPILL_POSTINGS", SPILL_POSTINGS)),
+            float(os.environ.get("NEWSGREP_COMMIT_SECONDS", COMMIT_SECONDS)),
+            int(os.environ.get("NEWSGREP_SEGMENT_DOCS", SEGMENT_DOCS)))
+
+
 def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, handle) -> None:
     """Run the jobs in worker processes (or here, for small runs); ``handle`` each message."""
-    limits = (int(os.environ.get("NEWSGREP_SPILL_POSTINGS", SPILL_POSTINGS)),
-              float(os.environ.get("NEWSGREP_COMMIT_SECONDS", COMMIT_SECONDS)))
+    limits = _limits()
     if jobs is None:
         jobs = os.cpu_count() or 1
         if sum(j[1] for j in todo) < PARALLEL_BYTES:

@@ -131,3 +131,90 @@ def test_small_segments_of_many_runs_are_merged(tmp_path):
         assert len(whoosh_ix._segments()) <= MAX_SMALL_SEGMENTS + 1
         assert _documents(ix) == {str(docs / f"{i}.txt"): 1 for i in range(5)}
         assert count(ix, "атака") == 5 and count(ix, "правка") == min(run + 1, 5)
+
+
+def _write_records(path, records):
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps({"id": key, "title": title, "text": body},
+                                       ensure_ascii=False) + "\n"
+                            for key, title, body in records), encoding="utf-8")
+
+
+def _keys_in_order(ix_dir) -> list[tuple[str, str]]:
+    """(path, key) of each live document, in document order."""
+    ix, _ = open_index(ix_dir)
+    with ix.searcher() as s:
+        return [(stored["path"], stored["key"]) for stored in s.all_stored_fields()]
+
+
+def test_a_file_bigger_than_a_segment_spans_several_committed_together(tmp_path, monkeypatch,
+                                                                       jobs):
+    monkeypatch.setenv("NEWSGREP_SEGMENT_DOCS", "3")
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    big = docs / "b" / "big.jsonl"
+    records = [(f"r{i}", f"Заголовок {i}", f"про атаку номер {i}" + (" и мост" if i % 2 else ""))
+               for i in range(10)]
+    _write_records(big, records)
+    _write(docs / "a" / "one.txt", "Один", "про атаку")
+    _write(docs / "c" / "two.txt", "Два", "про погоду")
+    first = index_paths([docs], ix, jobs=jobs)
+    assert _counts(first) == (3, 0, 0, 0) and first.articles == 12 and first.total == 12
+    whoosh_ix, _ = open_index(ix)
+    assert len(whoosh_ix._segments()) >= 4  # 10 documents of big.jsonl, 3 to a segment
+    assert all(s.doc_count_all() <= 3 for s in whoosh_ix._segments())
+    # Every document once, in walk order and the file's order; the same from a rebuild.
+    expected = ([(str(docs / "a" / "one.txt"), "")] + [(str(big), key) for key, *_ in records]
+                + [(str(docs / "c" / "two.txt"), "")])
+    assert _keys_in_order(ix) == expected
+    assert count(ix, "атака") == 11 and count(ix, "мост") == 5 and count(ix, "погода") == 1
+    assert index_paths([docs], ix, jobs=jobs, rebuild=True).total == 12
+    assert _keys_in_order(ix) == expected
+
+    # The file changes: fewer records, one rewritten; exactly the new ones stay.
+    records = records[:6]
+    records[2] = ("r2", "Заголовок 2", "про снег")
+    _write_records(big, records)
+    _bump_mtime(big)
+    report = index_paths([docs], ix, jobs=jobs)
+    assert _counts(report) == (0, 1, 0, 2) and report.articles == 6 and report.total == 8
+    assert sorted(_keys_in_order(ix)) == sorted(
+        [(str(docs / "a" / "one.txt"), ""), (str(docs / "c" / "two.txt"), "")]
+        + [(str(big), key) for key, *_ in records])
+    assert count(ix, "атака") == 6 and count(ix, "снег") == 1 and count(ix, "мост") == 3
+
+    # The file goes: so do all its documents, in every segment.
+    big.unlink()
+    report = index_paths([docs], ix, jobs=jobs)
+    assert _counts(report) == (0, 0, 1, 2) and report.total == 2
+    assert _documents(ix) == {str(docs / "a" / "one.txt"): 1, str(docs / "c" / "two.txt"): 1}
+    assert count(ix, "атака") == 1 and count(ix, "снег") == 0
+
+
+def test_merged_segments_keep_to_the_segment_bound(tmp_path, monkeypatch):
+    from newsgrep.indexing import MAX_SMALL_SEGMENTS
+
+    monkeypatch.setenv("NEWSGREP_SEGMENT_DOCS", "4")
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    big = docs / "big.jsonl"
+    _write_records(big, [(f"r{i}", f"Запись {i}", "про атаку") for i in range(9)])
+    index_paths([docs], ix)
+    for run in range(MAX_SMALL_SEGMENTS + 4):
+        _write(docs / f"{run % 5}.txt", f"Заголовок {run % 5}", f"про атаку, правка {run}")
+        _bump_mtime(docs / f"{run % 5}.txt", run + 1)
+        index_paths([docs], ix)
+        segments = open_index(ix)[0]._segments()
+        assert all(s.doc_count() <= 4 for s in segments)
+        assert len([s for s in segments if s.doc_count() < 4]) <= MAX_SMALL_SEGMENTS + 1
+        assert _documents(ix) == {str(big): 9, **{str(docs / f"{i}.txt"): 1
+                                                  for i in range(min(run + 1, 5))}}
+        assert count(ix, "атака") == 9 + min(run + 1, 5)
+
+    # The big file rewritten, again and again: its old segments do not pile up.
+    for run in range(3):
+        _write_records(big, [(f"r{i}", f"Запись {i}", f"версия {run}") for i in range(9)])
+        _bump_mtime(big, 100 + run)
+        index_paths([docs], ix)
+        assert count(ix, f"версия {run}") == 9 and count(ix, "атака") == 5
+    assert sum(s.doc_count_all() for s in open_index(ix)[0]._segments()) < 2 * (9 + 5)

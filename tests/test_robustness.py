@@ -7,6 +7,7 @@ Crash and pause points come from NEWSGREP_TEST_KILL / NEWSGREP_TEST_PAUSE
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -109,6 +110,38 @@ def test_sigkill_at_random_moments(tmp_path):
             _check_consistent(ix)
     assert _run(docs, ix)[0] == 0
     assert _check_consistent(ix) == _all_files(docs)
+
+
+def _records(path, word, n):
+    path.write_text("".join(json.dumps({"id": f"r{i}", "title": f"Запись {i}",
+                                        "text": f"Про {word} номер {i}."}, ensure_ascii=False)
+                            + "\n" for i in range(n)), encoding="utf-8")
+
+
+def test_sigkill_while_a_file_spans_segments_leaves_all_or_none_of_it(tmp_path):
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    docs.mkdir()
+    big = docs / "big.jsonl"
+    _records(big, "атаку", 12)
+    small = {"NEWSGREP_SEGMENT_DOCS": "3"}
+    # Killed with two of its segments written: none of the file is visible.
+    code, err = _run(docs, ix, env={**small, "NEWSGREP_TEST_KILL": "segment-written:2"})
+    assert code == -signal.SIGKILL, err
+    assert count(ix, "атака") == 0 and str(big) not in load_state(ix, open_index(ix)[0])
+    assert _run(docs, ix, env=small)[0] == 0
+    assert count(ix, "атака") == 12
+
+    # Killed while re-reading it: all of the old version stays, none of the new.
+    _records(big, "снег", 8)
+    code, err = _run(docs, ix, env={**small, "NEWSGREP_TEST_KILL": "segment-written:2"})
+    assert code == -signal.SIGKILL, err
+    assert count(ix, "атака") == 12 and count(ix, "снег") == 0
+    assert _run(docs, ix, env=small)[0] == 0
+    assert count(ix, "атака") == 0 and count(ix, "снег") == 8
+    whoosh_ix, _ = open_index(ix)
+    with whoosh_ix.searcher() as s:
+        assert sorted(d["key"] for d in s.all_stored_fields()) == sorted(f"r{i}" for i in range(8))
+    assert not [n for n in os.listdir(ix) if n.startswith(".newsgrep-tmp")]
 
 
 def _pause(tmp_path, point):
