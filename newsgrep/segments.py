@@ -287,11 +287,18 @@ class SegmentBuilder:
         """
         path = os.path.join(self.storage.folder, f"{self.segment.segment_id()}.run{len(self._runs)}")
         with open(path, "wb") as fh:
-            dump = marshal.dump
+            # Records go in chunks, each one marshal object after its length:
+            # marshal.load reads a file in small pieces, marshal.loads a buffer at once.
+            chunk: list = []
             for name, tbytes, ids, weights, values in self._records():
                 # Numbers as arrays: one object each to write and to read back.
-                dump((name, tbytes, array("I", ids).tobytes(), array("f", weights).tobytes(),
-                      values), fh)
+                chunk.append((name, tbytes, array("I", ids).tobytes(),
+                              array("f", weights).tobytes(), values))
+                if len(chunk) == _RUN_CHUNK:
+                    _write_chunk(fh, chunk)
+                    chunk = []
+            if chunk:
+                _write_chunk(fh, chunk)
         self._runs.append(path)
         self._postings = self._empty_postings()
         self.posting_count = 0
@@ -386,18 +393,27 @@ def _key(record: tuple) -> tuple:
     return record[0], record[1]
 
 
+_RUN_CHUNK = 1024  # records per marshal object in a run
+
+
+def _write_chunk(fh, chunk: list) -> None:
+    data = marshal.dumps(chunk)
+    fh.write(len(data).to_bytes(8, "little"))
+    fh.write(data)
+
+
 def _read_run(path: str) -> Iterator[tuple]:
     with open(path, "rb") as fh:
-        load = marshal.load
         while True:
-            try:
-                name, tbytes, ids, weights, values = load(fh)
-            except EOFError:
+            head = fh.read(8)
+            if not head:
                 return
-            a, w = array("I"), array("f")
-            a.frombytes(ids)
-            w.frombytes(weights)
-            yield name, tbytes, a.tolist(), w.tolist(), values
+            for name, tbytes, ids, weights, values in marshal.loads(
+                    fh.read(int.from_bytes(head, "little"))):
+                a, w = array("I"), array("f")
+                a.frombytes(ids)
+                w.frombytes(weights)
+                yield name, tbytes, a.tolist(), w.tolist(), values
 
 
 def _write_term(add, tell, write, key: bytes, lengths, fixedsize, ids, weights, values) -> None:

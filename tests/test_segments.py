@@ -95,8 +95,12 @@ def _results(ix):
 
 
 @pytest.mark.parametrize("morphology", MORPHOLOGIES)
-@pytest.mark.parametrize("spill_every", [0, 1, 4])
-def test_same_index_as_whooshs_writer(tmp_path, spill_every, morphology):
+@pytest.mark.parametrize("spill_every,run_chunk", [(0, 1024), (1, 1024), (4, 1024), (4, 3)])
+def test_same_index_as_whooshs_writer(tmp_path, monkeypatch, spill_every, run_chunk, morphology):
+    from newsgrep import segments
+
+    # (a run is written in chunks of records: small chunks make runs of several)
+    monkeypatch.setattr(segments, "_RUN_CHUNK", run_chunk)
     docs = _docs()
     theirs = _whoosh_index(tmp_path / "whoosh", docs, morphology)
     ours = _our_index(tmp_path / "ours", docs, spill_every, morphology)
