@@ -288,15 +288,18 @@ class SegmentBuilder:
         path = os.path.join(self.storage.folder, f"{self.segment.segment_id()}.run{len(self._runs)}")
         with open(path, "wb") as fh:
             # Records go in chunks, each one marshal object after its length:
-            # marshal.load reads a file in small pieces, marshal.loads a buffer at once.
+            # marshal.load reads a file in small pieces, marshal.loads a buffer at
+            # once. A chunk is small (finish holds one of every run at a time).
             chunk: list = []
+            size = 0
             for name, tbytes, ids, weights, values in self._records():
                 # Numbers as arrays: one object each to write and to read back.
                 chunk.append((name, tbytes, array("I", ids).tobytes(),
                               array("f", weights).tobytes(), values))
-                if len(chunk) == _RUN_CHUNK:
+                size += len(ids)
+                if len(chunk) == _RUN_CHUNK or size >= _RUN_CHUNK_POSTINGS:
                     _write_chunk(fh, chunk)
-                    chunk = []
+                    chunk, size = [], 0
             if chunk:
                 _write_chunk(fh, chunk)
         self._runs.append(path)
@@ -393,7 +396,8 @@ def _key(record: tuple) -> tuple:
     return record[0], record[1]
 
 
-_RUN_CHUNK = 1024  # records per marshal object in a run
+_RUN_CHUNK = 1024           # records per marshal object in a run, at most
+_RUN_CHUNK_POSTINGS = 4096  # postings per marshal object, about (a few tens of KB)
 
 
 def _write_chunk(fh, chunk: list) -> None:
