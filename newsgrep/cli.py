@@ -189,6 +189,12 @@ def _hit_options(f):
     return f
 
 
+def _limit(limit: int | None, files_only: bool) -> int | None:
+    """Hits to show for ``-n`` (None: all): 10 by default, all with -l or -n 0."""
+    n = limit if limit is not None else (0 if files_only else 10)
+    return n or None
+
+
 def _print_hits(hits, *, as_json: bool, files_only: bool, null: bool, color: str) -> None:
     from . import render
 
@@ -294,9 +300,8 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
         if count_only:
             n = searching.count(directory, q, **dates)
             return n, n
-        n = limit if limit is not None else (0 if files_only else 10)
-        result = searching.search(directory, q, limit=n or None, context=context,
-                                  fragments=snippets, sort=sort, **dates)
+        result = searching.search(directory, q, limit=_limit(limit, files_only),
+                                  context=context, fragments=snippets, sort=sort, **dates)
         # Partial matches (some of the words only) fill up a short list, but "found" means all.
         return result, sum(1 for h in result.hits if not h.partial)
 
@@ -406,9 +411,8 @@ def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snip
     from . import searching
     from .schema import index_dir as resolve
 
-    n = limit if limit is not None else (0 if files_only else 10)
-    result = searching.similar(resolve(index_dir), ref, limit=n or None, context=context,
-                               fragments=snippets, since=since, until=until)
+    result = searching.similar(resolve(index_dir), ref, limit=_limit(limit, files_only),
+                               context=context, fragments=snippets, since=since, until=until)
     _print_hits(result.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
 

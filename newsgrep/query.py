@@ -28,6 +28,7 @@ from calendar import monthrange
 from datetime import date, datetime, timedelta
 
 from .errors import NewsgrepError, QueryError
+from .schema import FORM_FIELDS, TITLE_BOOST
 
 DEFAULT_FIELDS = ("title", "body")
 FORM_PREFIX = "="         # positive_terms: "=body" holds the word forms matched in body
@@ -239,11 +240,8 @@ def _plugin_classes():
             return f"={self.text!r}"
 
         def query(self, parser):
-            from whoosh import query
-
             from .analysis import query_forms
             from .forms import FormQuery
-            from .schema import FORM_FIELDS
 
             fieldname = self.fieldname or parser.fieldname
             if fieldname not in FORM_FIELDS:
@@ -258,12 +256,7 @@ def _plugin_classes():
             if len(forms) > 1:
                 inner = phrase_query(fieldname, groups, boost=self.boost)
             else:
-                stems = [t for g in groups for t in g]
-                if len(stems) == 1:
-                    inner = query.Term(fieldname, stems[0], boost=self.boost)
-                else:
-                    inner = query.Or([query.Term(fieldname, t, boost=self.boost)
-                                      for t in stems])
+                inner = any_term(fieldname, [t for g in groups for t in g], self.boost)
             return syntax.attach(FormQuery(fieldname, forms, inner, all_forms=True), self)
 
     class ExactPlugin(qparser.TaggingPlugin):
@@ -331,9 +324,7 @@ def _plugin_classes():
             if tokenize and termclass is query.Term and getattr(analyzer, "morphology", "") == "lemma":
                 groups = position_groups(analyzer, text, "query", removestops=removestops)
                 if any(len(g) > 1 for g in groups):
-                    subs = [query.Term(fieldname, g[0], boost=boost) if len(g) == 1 else
-                            query.Or([query.Term(fieldname, t, boost=boost) for t in g])
-                            for g in groups]
+                    subs = [any_term(fieldname, g, boost) for g in groups]
                     if len(subs) == 1:
                         return subs[0]
                     spec = field_.multitoken_query.lower()
@@ -347,6 +338,14 @@ def _plugin_classes():
                                       tokenize=tokenize, removestops=removestops)
 
     return DatePlugin, ExactPlugin, PhrasePlugin, FuzzyTermPlugin, Parser
+
+
+def any_term(fieldname: str, texts, boost: float = 1.0):
+    """A Term of ``fieldname`` for one text; an OR of Terms for several."""
+    from whoosh import query
+
+    terms = [query.Term(fieldname, t, boost=boost) for t in texts]
+    return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
 def position_groups(analyzer, text: str, mode: str, ranges: list | None = None,
@@ -423,9 +422,7 @@ def _alt_phrase_class():
             if not self.words:
                 return query.NullQuery
             if len(self.words) == 1:
-                alts = alternatives(self.words[0])
-                q = query.Term(self.fieldname, alts[0]) if len(alts) == 1 else query.Or(
-                    [query.Term(self.fieldname, w) for w in alts])
+                q = any_term(self.fieldname, alternatives(self.words[0]))
                 if self.char_ranges:
                     q.startchar, q.endchar = self.char_ranges[0]
                 return q
@@ -436,7 +433,7 @@ def _alt_phrase_class():
             return self
 
         def _and_query(self):
-            return query.And([query.Or([query.Term(self.fieldname, w) for w in alternatives(word)])
+            return query.And([any_term(self.fieldname, alternatives(word))
                               for word in self.words])
 
         def matcher(self, searcher, context=None):
@@ -497,7 +494,7 @@ def parse_query(text: str, schema, *, now: datetime | None = None):
     text = _PUNCTUATION_MARKS.sub(_blank, check_syntax(text))
     *plugins, parser_class = _plugin_classes()
     parser = parser_class(
-        list(DEFAULT_FIELDS), schema, fieldboosts={"title": _title_boost()},
+        list(DEFAULT_FIELDS), schema, fieldboosts={"title": TITLE_BOOST},
         group=qparser.AndGroup)
     for plugin in (qparser.PhrasePlugin, qparser.RangePlugin, qparser.EveryPlugin,
                    qparser.OperatorsPlugin):
@@ -520,11 +517,6 @@ def parse_query(text: str, schema, *, now: datetime | None = None):
         raise QueryError("the query has no searchable words")
     _check(q, text)
     return q
-
-
-def _title_boost() -> float:
-    from .schema import TITLE_BOOST
-    return TITLE_BOOST
 
 
 def _rewrite(q, schema):
@@ -651,8 +643,6 @@ def expand(q, reader, *, limit: int | None = None, seconds: float | None = None)
     """
     from whoosh import query
 
-    from .schema import FORM_FIELDS
-
     limit = limit or MAX_EXPANSION
     vocabulary = None
     deadline = time.monotonic() + (seconds or EXPANSION_SECONDS)
@@ -712,8 +702,7 @@ def expand(q, reader, *, limit: int | None = None, seconds: float | None = None)
                 return _forms_query(reader.schema, node.fieldname, texts, node.boost)
             if len(texts) > SCORED_EXPANSION:
                 return term_set(node.fieldname, texts, node.boost)
-            terms = [query.Term(node.fieldname, t, boost=node.boost) for t in texts]
-            return terms[0] if len(terms) == 1 else query.Or(terms)
+            return any_term(node.fieldname, texts, node.boost)
         return node.apply(fix)
 
     return fix(q).normalize()
@@ -725,16 +714,13 @@ def _forms_query(schema, fieldname: str, forms: list[str], boost: float):
     A few forms are ranked by their stems (BM25, an OR of the stems' terms);
     more by the number of them a document holds (as :func:`term_set`).
     """
-    from whoosh import query
-
     from .forms import FormQuery
 
     if len(forms) > SCORED_EXPANSION:
         return FormQuery(fieldname, forms, boost=boost)
     analyzer = schema[fieldname].analyzer
     stems = list(dict.fromkeys(t.text for form in forms for t in analyzer(form, mode="query")))
-    terms = [query.Term(fieldname, t, boost=boost) for t in stems]
-    return FormQuery(fieldname, forms, terms[0] if len(terms) == 1 else query.Or(terms))
+    return FormQuery(fieldname, forms, any_term(fieldname, stems, boost))
 
 
 SCORED_EXPANSION = 8  # up to this many terms, an expansion is scored as an OR of its terms

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
-from .counting import Timeline
+from .counting import PERIODS, Timeline
 from .searching import ArticleView, Hit
 
 MATCH_STYLE = "bold red"
@@ -132,18 +132,25 @@ def iso(date: datetime | None) -> str | None:
     return date.isoformat() if date else None
 
 
+def _article_keys(a: Hit | ArticleView) -> dict:
+    """The keys a hit and a shown article share, in this order."""
+    return {
+        "path": a.path,
+        "id": a.id,
+        "key": a.key or None,
+        "title": a.title,
+        "date": iso(a.date),
+        "source": a.source or None,
+        "section": a.section or None,
+        "url": a.url or None,
+        "tags": a.tags,
+    }
+
+
 def hit_json(hit: Hit) -> dict:
     """The JSON object for one hit; its keys are documented in the README."""
     return {
-        "path": hit.path,
-        "id": hit.id,
-        "key": hit.key or None,
-        "title": hit.title,
-        "date": iso(hit.date),
-        "source": hit.source or None,
-        "section": hit.section or None,
-        "url": hit.url or None,
-        "tags": hit.tags,
+        **_article_keys(hit),
         "score": round(hit.score, 4),
         "rank": hit.rank,
         "snippet": hit.snippet,
@@ -238,15 +245,7 @@ def print_article(console, view: ArticleView) -> None:
 def article_json(view: ArticleView) -> dict:
     """The JSON object for ``show --json``; its keys are documented in the README."""
     return {
-        "path": view.path,
-        "id": view.id,
-        "key": view.key or None,
-        "title": view.title,
-        "date": iso(view.date),
-        "source": view.source or None,
-        "section": view.section or None,
-        "url": view.url or None,
-        "tags": view.tags,
+        **_article_keys(view),
         "lead": view.lead or None,
         "body": view.body,
         "title_spans": [list(s) for s in view.title_spans],
@@ -303,6 +302,5 @@ def write_groups(out: IO[str], by: str, rows: list[tuple[str | None, int]],
         if as_json:
             out.write(dumps({by: key, "count": n}) + "\n")
         else:
-            shown = key if key is not None else ("(no date)" if by in ("year", "month", "week", "day")
-                                                 else f"(no {by})")
+            shown = key if key is not None else ("(no date)" if by in PERIODS else f"(no {by})")
             out.write(f"{safe(shown).replace(chr(9), ' ')}\t{n}\n")

@@ -205,11 +205,9 @@ def _cut_end(text: str, i: int, last_match_end: int) -> int:
     return j if j != -1 else i
 
 
-def _spans(text: str, terms: dict[str, set[str]], fieldname: str,
-           marker: Marker | None = None) -> list[Span]:
+def _spans(text: str, terms: dict[str, set[str]], fieldname: str, marker: Marker) -> list[Span]:
     """Spans of the words of ``text`` matched through ``fieldname``'s terms or word forms."""
-    wanted = terms.get(fieldname, set())
-    stems = marker.spans(text, wanted) if marker is not None else match_spans(text, wanted)
+    stems = marker.spans(text, terms.get(fieldname, set()))
     forms = terms.get(FORM_PREFIX + fieldname)
     if not forms:
         return stems
@@ -227,7 +225,7 @@ def _merge(spans: list[Span]) -> list[Span]:
 
 
 def _hit(stored: dict, score: float, rank: int, terms: dict[str, set[str]],
-         context: int, fragments: int, marker: Marker | None = None) -> Hit:
+         context: int, fragments: int, marker: Marker) -> Hit:
     body = stored.get("body", "")
     title = stored.get("title", "")
     snippet, spans = make_snippet(body, _spans(body, terms, "body", marker),
@@ -239,8 +237,12 @@ def _hit(stored: dict, score: float, rank: int, terms: dict[str, set[str]],
         score=float(score), rank=rank, snippet=snippet, spans=spans,
         title_spans=_spans(title, terms, "title", marker),
         encoding=stored.get("encoding", ""), format=stored.get("format", ""),
-        tags=[t for t in stored.get("tags", "").split(",") if t],
+        tags=_tags(stored),
     )
+
+
+def _tags(stored: dict) -> list[str]:
+    return [t for t in stored.get("tags", "").split(",") if t]
 
 
 class _Query:
@@ -451,7 +453,7 @@ def fetch(directory: Path | str | os.PathLike, ref: str, query: str | None = Non
                 title=title, body=body, date=st.get("date"), source=st.get("source", ""),
                 section=st.get("section", ""), url=st.get("url", "") or "",
                 lead=st.get("lead", "") or "",
-                tags=[t for t in st.get("tags", "").split(",") if t],
+                tags=_tags(st),
                 encoding=st.get("encoding", "") or "", format=st.get("format", "") or "",
                 title_spans=_spans(title, terms, "title", marker),
                 body_spans=_spans(body, terms, "body", marker)))
