@@ -836,7 +836,11 @@ def _limits() -> tuple[int, float, int]:
 
 
 def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, handle) -> None:
-    """Run the jobs in worker processes (or here, for small runs); ``handle`` each message."""
+    """Run the jobs in worker processes (or here, for small runs); ``handle`` each message.
+
+    With workers, ``todo`` is emptied once they have their shares: the
+    parent keeps no job, and the state it builds reuses their memory.
+    """
     limits = _limits()
     if jobs is None:
         jobs = os.cpu_count() or 1
@@ -856,7 +860,9 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
     # garbage collector from touching (and so copying) them all.
     import gc
     gc.freeze()
-    for share in _split(todo, jobs):
+    shares = _split(todo, jobs)
+    todo.clear()
+    for share in shares:
         wdir = os.path.join(tmpdir, f"w{len(workers)}")
         os.mkdir(wdir)
         proc = ctx.Process(target=_worker_main,
@@ -865,6 +871,7 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
                            daemon=True)
         proc.start()
         workers.append((proc, wdir))
+    del shares, share  # (a started Process keeps no reference to its arguments)
     gc.unfreeze()
     running = len(workers)
     try:

@@ -187,3 +187,31 @@ def test_search_results_on_real_news_are_those_of_whooshs_writer(tmp_path, share
         assert [(h.path, round(h.score, 4), h.snippet, h.spans, h.title_spans) for h in a] == \
                [(h.path, round(h.score, 4), h.snippet, h.spans, h.title_spans) for h in b], q
     assert sum(len(search(ours, q, limit=20).hits) for q in queries) > 50
+
+
+def test_terms_writer_writes_whooshs_terms_file(tmp_path):
+    """The compact terms table is byte for byte Whoosh's, and reads back."""
+    import random
+
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+
+    from newsgrep.segments import TermsWriter
+
+    rng = random.Random(7)
+    keys = sorted({bytes(rng.randrange(256) for _ in range(rng.randrange(1, 12)))
+                   for _ in range(5000)})
+    items = [(k, b"v%d" % i * (i % 3)) for i, k in enumerate(keys)]
+    storage = FileStorage(str(tmp_path))
+    for name, cls in (("whoosh.trm", OrderedHashWriter), ("ours.trm", TermsWriter)):
+        writer = cls(storage.create_file(name))
+        writer.extras["fieldmap"] = {"body": 0}
+        for key, value in items:
+            writer.add(key, value)
+        writer.close()
+    assert (tmp_path / "ours.trm").read_bytes() == (tmp_path / "whoosh.trm").read_bytes()
+    reader = OrderedHashReader(storage.open_file("ours.trm"))
+    assert all(reader[key] == value for key, value in items)
+    assert reader.closest_key(keys[100] + b"\0") == keys[101]
+    with pytest.raises(ValueError):
+        TermsWriter(storage.create_file("bad.trm")).add(b"", b"x")
