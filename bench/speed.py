@@ -11,8 +11,10 @@ once), then measures, in one run so that the ratios compare like with like:
 
 * full build, a no-op re-index, and a re-index after 1% of the files changed:
   wall time, CPU time (all processes), peak memory (the sum of the RSS of the
-  process and its workers, sampled), temporary disk (the peak of the index
-  folder's size above its final size) and the index size;
+  process and its workers, sampled; and the sum of their PSS, which counts a
+  page the forked workers share with the parent once, not once per process),
+  temporary disk (the peak of the index folder's size above its final size)
+  and the index size;
 * search latency in-process (library call: open, parse, search, 10 hits with
   highlighted snippets; median of repeats) and end to end (a new process
   printing 10 hits to a pipe; median), for fixed queries: a common word, a
@@ -55,8 +57,20 @@ QUERIES = [  # (label, newsgrep/Whoosh query, rg pattern or None)
 
 # --- measuring processes -----------------------------------------------------------------
 
-def _tree_rss(root: int) -> int:
-    """The summed RSS (bytes) of ``root`` and its descendants."""
+def _pss(pid: int) -> int:
+    """The PSS (bytes) of ``pid``: its pages, each shared one divided among its sharers."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """The summed RSS and the summed PSS (bytes) of ``root`` and its descendants."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -71,12 +85,14 @@ def _tree_rss(root: int) -> int:
         pid = int(name)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * page
-    total, todo = 0, [root]
+    total = pss = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        pss += _pss(pid)
         todo.extend(children.get(pid, ()))
-    return total
+    return total, pss
 
 
 def _dir_size(path: Path) -> int:
@@ -96,12 +112,14 @@ def run_measured(cmd: list[str], watch: Path | None = None, env=None) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env=env)
-    peak = {"rss": 0, "disk": 0}
+    peak = {"rss": 0, "pss": 0, "disk": 0}
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            peak["rss"] = max(peak["rss"], _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak["rss"] = max(peak["rss"], rss)
+            peak["pss"] = max(peak["pss"], pss)
             if watch is not None and watch.exists():
                 peak["disk"] = max(peak["disk"], _dir_size(watch))
             done.wait(0.05)
@@ -117,7 +135,7 @@ def run_measured(cmd: list[str], watch: Path | None = None, env=None) -> dict:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
     final = _dir_size(watch) if watch is not None and watch.exists() else 0
     return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "rss": peak["rss"], "size": final,
+            "rss": peak["rss"], "pss": peak["pss"], "size": final,
             "temp": max(0, peak["disk"] - final), "stderr": err}
 
 
@@ -219,16 +237,17 @@ def indexing_rows(folder: Path, work: Path, with_baseline: bool,
                      ratio(base and base["wall"], ours["wall"]),
                      f"{fmt_s(ours['cpu'])} / {fmt_s(base['cpu']) if base else '-'}",
                      f"{fmt_mb(ours['rss'])} / {fmt_mb(base['rss']) if base else '-'}",
+                     f"{fmt_mb(ours['pss'])} / {fmt_mb(base['pss']) if base else '-'}",
                      f"{fmt_mb(ours['temp'])} / {fmt_mb(base['temp']) if base else '-'}",
                      f"{fmt_mb(ours['size'])} / {fmt_mb(base['size']) if base else '-'}"])
     full = results["full build"]
     if full["naive"]:
         rows.append(["full build, newsgrep vs baseline", "", "", ratio(full["naive"]["wall"],
                      full["newsgrep"]["wall"]), ratio(full["naive"]["cpu"], full["newsgrep"]["cpu"]),
-                     "", "", ""])
+                     "", "", "", ""])
     noop = next(v for k, v in results.items() if k.startswith("no-op"))["newsgrep"]
     rows.append(["no-op / full build (newsgrep)", f"{100 * noop['wall'] / full['newsgrep']['wall']:.1f}%",
-                 "", "", "", "", "", ""])
+                 "", "", "", "", "", "", ""])
     return rows
 
 
@@ -308,7 +327,8 @@ def main() -> int:
         print(f"## {n} articles ({fmt_mb(_dir_size(folder))}) in {folder}\n")
         if not args.search_only:
             print(table(["indexing", "newsgrep", "baseline", "speed-up", "CPU ours / base",
-                         "peak RSS ours / base", "temp disk ours / base", "index ours / base"],
+                         "peak RSS ours / base", "peak PSS ours / base", "temp disk ours / base",
+                         "index ours / base"],
                         indexing_rows(folder, work, with_baseline, args.morphology)))
             print()
         print(table(["search", "hits", "in-process", "newsgrep e2e", "baseline e2e",

@@ -465,6 +465,19 @@ _LEMMA_ENTRIES: dict[str, str | tuple] = {}
 _RECORDED: dict[str, tuple[str, ...]] | None = None
 
 
+def free_caches() -> None:
+    """Empty the word caches of index-mode analysis (and the lemmatizer's).
+
+    A writer calls this before it writes a segment, which needs the memory
+    more; the caches fill again within a few hundred articles (news text is
+    Zipfian). Words analysed again in lemma mode are recorded again.
+    """
+    for cache in (_CACHE, _ENTRIES, _FORMS, _HYPHENATED_FORMS, _LEMMA_ENTRIES):
+        cache.clear()
+    if _LEMMATIZER is not None:
+        _LEMMATIZER.clear_cache()
+
+
 def record_lemmas(on: bool = True) -> None:
     """Start (or stop) recording the Russian words the lemma fast path analyses.
 

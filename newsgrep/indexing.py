@@ -14,8 +14,8 @@ were not committed.
 Work is done by worker processes, each reading, analysing and inverting a
 contiguous share of the files into its own segments (see ``segments``),
 written in a private temporary folder. A segment holds at most
-``SEGMENT_DOCS`` documents, so that memory stays bounded however big a
-file is; a file with more spans several segments, which the worker reports
+``SEGMENT_DOCS`` documents (or ``SEGMENT_RUNS`` spilled runs), so that
+memory and temporary disk stay bounded however big a file or an archive is; a file with more spans several segments, which the worker reports
 together when the file ends. The parent commits what a worker reports: it
 moves the segments' files in, marks the old documents of updated files
 deleted, writes the state and then a new TOC (an atomic rename). A reader
@@ -61,6 +61,9 @@ SPILL_POSTINGS = 300_000
 # them (and the form index numbers them in 16 bits up to here). A file with more
 # spans several segments, committed together when the file ends.
 SEGMENT_DOCS = 1 << 16
+# ... and at most this many spilled runs (so long articles also end a segment): writing
+# it holds a piece of each run in memory, and the runs (about 3 MB each) are the temp disk.
+SEGMENT_RUNS = 128
 # Incremental runs add small segments; when more than this many are small
 # (under a tenth of the index and of SEGMENT_DOCS), they are merged.
 MAX_SMALL_SEGMENTS = 6
@@ -299,7 +302,8 @@ Job = tuple
 
 def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
              spill_postings: int = SPILL_POSTINGS, commit_seconds: float = COMMIT_SECONDS,
-             segment_docs: int = SEGMENT_DOCS, worker: int = 0) -> None:
+             segment_docs: int = SEGMENT_DOCS, segment_runs: int = SEGMENT_RUNS,
+             worker: int = 0) -> None:
     """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
 
     Messages: ``("warn", text)``, ``("progress", n_files)``, ``("same", path,
@@ -321,7 +325,7 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
         analysis.record_lemmas(True)
     try:
         _process_jobs(jobs, schema, FileStorage(tmpdir), tmpdir, encoding, emit, spill_postings,
-                      commit_seconds, segment_docs, worker, SegmentBuilder,
+                      commit_seconds, segment_docs, segment_runs, worker, SegmentBuilder,
                       analysis.take_recorded_lemmas if lemma else dict)
     finally:
         if lemma:
@@ -329,7 +333,9 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
 
 
 def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings, commit_seconds,
-                  segment_docs, worker, SegmentBuilder, words) -> None:
+                  segment_docs, segment_runs, worker, SegmentBuilder, words) -> None:
+    from . import analysis
+
     builder = None
     segments: list[tuple] = []  # written, not yet reported: (segment, (worker, n))
     done: list[tuple] = []
@@ -339,6 +345,9 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
 
     def finish() -> None:
         nonlocal builder, nseg
+        # Writing the segment needs the memory more than the word caches do:
+        # they fill again within a few hundred articles.
+        analysis.free_caches()
         segment = builder.finish()
         builder = None
         if segment is not None:
@@ -381,7 +390,7 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
                 if builder.posting_count >= spill_postings:
                     builder.spill()
                     _test_hook("spilled")
-                if builder.doc_count >= segment_docs:
+                if builder.doc_count >= segment_docs or builder.run_count >= segment_runs:
                     finish()  # reported when this file ends
         except ArticleError as e:
             if not count:
@@ -827,12 +836,13 @@ def _tempdir(directory: Path) -> str:
     return tempfile.mkdtemp(prefix=TMP_PREFIX, dir=directory)
 
 
-def _limits() -> tuple[int, float, int]:
-    """SPILL_POSTINGS, COMMIT_SECONDS and SEGMENT_DOCS, or what the environment sets
-    instead (for the tests)."""
+def _limits() -> tuple[int, float, int, int]:
+    """SPILL_POSTINGS, COMMIT_SECONDS, SEGMENT_DOCS and SEGMENT_RUNS, or what the
+    environment sets instead (for the tests)."""
     return (int(os.environ.get("NEWSGREP_SPILL_POSTINGS", SPILL_POSTINGS)),
             float(os.environ.get("NEWSGREP_COMMIT_SECONDS", COMMIT_SECONDS)),
-            int(os.environ.get("NEWSGREP_SEGMENT_DOCS", SEGMENT_DOCS)))
+            int(os.environ.get("NEWSGREP_SEGMENT_DOCS", SEGMENT_DOCS)),
+            int(os.environ.get("NEWSGREP_SEGMENT_RUNS", SEGMENT_RUNS)))
 
 
 def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, handle) -> None:

@@ -203,6 +203,11 @@ class SegmentBuilder:
                   itertools.repeat(docnum)), maxlen=0)
         return len(found)
 
+    @property
+    def run_count(self) -> int:
+        """The runs spilled so far."""
+        return len(self._runs)
+
     def add_reader(self, reader, spill_postings: int = 1_000_000) -> None:
         """Append the live documents of a segment reader: merging segments.
 
@@ -335,6 +340,9 @@ class SegmentBuilder:
             self._remove_runs()
             return None
         self.segment.set_doc_count(self.doc_count)
+        if self._runs and self.posting_count:
+            # The held postings to a run too: the merge gets the memory they free.
+            self.spill()
         tindex = TermsWriter(self.segment.create_file(self.storage, W3Codec.TERMS_EXT))
         fieldmap = tindex.extras["fieldmap"] = {}
         postfile = self.segment.create_file(self.storage, W3Codec.POSTS_EXT)

@@ -154,3 +154,18 @@ def test_lemma_highlight_by_forms_matches_the_analyzer(text, data):
     wanted = set(data.draw(st.lists(st.sampled_from(terms), max_size=4)))
     forms = {k for k, ts in index.items() if set(ts) & wanted}
     assert lemma_matching_spans(text, wanted, forms, lemmatize) == _slow_lemma_spans(text, wanted)
+
+
+def test_freeing_the_word_caches_changes_no_analysis():
+    """A writer empties the caches before each segment: the fast paths give the
+    same after, in both modes, and the caches do refill."""
+    from newsgrep import analysis
+
+    text = ("Атака на Ростов-на-Дону: атаки, атак и «Атака». HОВОСТИ шли, люди шёл. "
+            "Нур-Султан, iPhone-версия, 2022 год. ") * 3
+    words = analysis.words(text)
+    before = (postings(text), lemma_postings(text), analysis.word_forms(words))
+    analysis.free_caches()
+    assert not analysis._ENTRIES and not analysis._FORMS and not analysis._LEMMA_ENTRIES
+    assert (postings(text), lemma_postings(text), analysis.word_forms(words)) == before
+    assert analysis._ENTRIES and analysis._FORMS and analysis._LEMMA_ENTRIES

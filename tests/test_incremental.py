@@ -192,6 +192,25 @@ def test_a_file_bigger_than_a_segment_spans_several_committed_together(tmp_path,
     assert count(ix, "атака") == 1 and count(ix, "снег") == 0
 
 
+def test_long_articles_end_a_segment_by_its_runs(tmp_path, monkeypatch, jobs):
+    """A segment also ends when it has spilled SEGMENT_RUNS runs (long articles),
+    with every document once, in order, and each one found."""
+    monkeypatch.setenv("NEWSGREP_SPILL_POSTINGS", "40")
+    monkeypatch.setenv("NEWSGREP_SEGMENT_RUNS", "2")
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    words = [f"слово{i}" for i in range(60)]
+    records = [(f"r{i}", f"Заголовок {i}", " ".join(words) + f" метка{i} про атаку")
+               for i in range(8)]
+    _write_records(docs / "long.jsonl", records)
+    report = index_paths([docs], ix, jobs=jobs)
+    assert report.articles == 8 and report.total == 8
+    whoosh_ix, _ = open_index(ix)
+    assert len(whoosh_ix._segments()) >= 3
+    assert _keys_in_order(ix) == [(str(docs / "long.jsonl"), key) for key, *_ in records]
+    assert count(ix, "атака") == 8 and count(ix, "слово59") == 8
+    assert all(count(ix, f"метка{i}") == 1 for i in range(8))
+
+
 def test_merged_segments_keep_to_the_segment_bound(tmp_path, monkeypatch):
     from newsgrep.indexing import MAX_SMALL_SEGMENTS
 
