@@ -15,7 +15,8 @@ Work is done by worker processes, each reading, analysing and inverting a
 contiguous share of the files into its own segments (see ``segments``),
 written in a private temporary folder. A segment holds at most
 ``SEGMENT_DOCS`` documents (or ``SEGMENT_RUNS`` spilled runs), so that
-memory and temporary disk stay bounded however big a file or an archive is; a file with more spans several segments, which the worker reports
+memory and temporary disk stay bounded however big a file or an archive
+is; a file with more spans several segments, which the worker reports
 together when the file ends. The parent commits what a worker reports: it
 moves the segments' files in, marks the old documents of updated files
 deleted, writes the state and then a new TOC (an atomic rename). A reader
@@ -55,15 +56,15 @@ TMP_PREFIX = ".newsgrep-tmp-"
 # A worker finishes a segment (and the parent commits it) this often, so an
 # interrupted run keeps its work; fewer, larger segments make searches faster.
 COMMIT_SECONDS = 300.0
-# A worker spills its postings to a sorted run when it holds this many (about 25 MB).
-SPILL_POSTINGS = 300_000
+# A worker spills its postings to a sorted run when it holds this many (about 17 MB).
+SPILL_POSTINGS = 200_000
 # A segment holds at most this many documents: the memory of writing one grows with
 # them (and the form index numbers them in 16 bits up to here). A file with more
 # spans several segments, committed together when the file ends.
 SEGMENT_DOCS = 1 << 16
 # ... and at most this many spilled runs (so long articles also end a segment): writing
-# it holds a piece of each run in memory, and the runs (about 3 MB each) are the temp disk.
-SEGMENT_RUNS = 128
+# it holds a piece of each run in memory, and the runs (about 2 MB each) are the temp disk.
+SEGMENT_RUNS = 192
 # Incremental runs add small segments; when more than this many are small
 # (under a tenth of the index and of SEGMENT_DOCS), they are merged.
 MAX_SMALL_SEGMENTS = 6

@@ -286,9 +286,10 @@ class SegmentBuilder:
         """Write the postings held so far to a sorted run file and free their memory.
 
         A run holds each term's raw postings (marshal, compressed: see
-        :func:`_write_chunk`); :meth:`finish` merges the runs term by term (documents only grow from
-        run to run) and encodes each posting list once, so a segment can hold
-        any number of documents in bounded memory and still get full blocks.
+        :func:`_write_chunk`); :meth:`finish` merges the runs term by term
+        (documents only grow from run to run) and encodes each posting list
+        once, so a segment can hold any number of documents in bounded memory
+        and still get full blocks.
         """
         path = os.path.join(self.storage.folder, f"{self.segment.segment_id()}.run{len(self._runs)}")
         with open(path, "wb") as fh:
