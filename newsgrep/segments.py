@@ -300,7 +300,7 @@ class SegmentBuilder:
             size = 0
             for record in self._records():
                 chunk.append(record)
-                size += len(record[4]) or len(record[2]) >> 2
+                size += len(record[4]) or len(record[2]) >> 2  # values, or form documents
                 if len(chunk) == _RUN_CHUNK or size >= _RUN_CHUNK_POSTINGS:
                     _write_chunk(fh, chunk)
                     chunk, size = [], 0
@@ -365,7 +365,11 @@ class SegmentBuilder:
             for rec in itertools.chain(records, [(None,) * 5]):
                 if pending is not None:
                     if rec[0] == pending[0] and rec[1] == pending[1]:
-                        pending[2] += rec[2]  # the same term from a later run
+                        # The same term from a later run: joined in place (a frequent
+                        # term comes from every run; bytes += would copy it each time).
+                        if pending[2].__class__ is bytes:
+                            pending[2], pending[3] = bytearray(pending[2]), bytearray(pending[3])
+                        pending[2] += rec[2]
                         pending[3] += rec[3]
                         pending[4] += rec[4]
                         continue
