@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -19,11 +20,11 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 class CliError(click.ClickException):
-    """A library error, shown as ``newsgrep: error: ...`` with its exit code."""
+    """A library error (or a usage error), shown as ``newsgrep: error: ...`` with its exit code."""
 
-    def __init__(self, error: NewsgrepError):
+    def __init__(self, error: NewsgrepError | str, exit_code: int = ExitCode.ERROR):
         super().__init__(str(error))
-        self.exit_code = int(error.exit_code)
+        self.exit_code = int(getattr(error, "exit_code", exit_code))
 
     def show(self, file=None) -> None:
         click.echo(f"newsgrep: error: {self.format_message()}", err=True)
@@ -38,16 +39,101 @@ class PipeClosed(Exception):
 
 
 class _Group(click.Group):
+    """Every error of every command, click's usage errors included, as one line."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as e:
+            raise _usage_error(e, args) from None
+
     def invoke(self, ctx):
+        # the words left for the subcommand (click 8.2 renamed protected_args)
+        args = [*vars(ctx).get("_protected_args", vars(ctx).get("protected_args", [])), *ctx.args]
         try:
             return super().invoke(ctx)
         except NewsgrepError as e:
             raise CliError(e) from None
+        except click.UsageError as e:
+            raise _usage_error(e, args) from None
 
 
-index_option = click.option(
-    "--index", "index_dir", metavar="DIR", type=click.Path(file_okay=False),
-    help="Index location [default: $NEWSGREP_INDEX, else ./index].")
+def _usage_error(e: click.UsageError, args: list[str]) -> CliError:
+    """Click's usage error as one line, its "Did you mean" kept, a hint for a query like -word."""
+    import shlex
+
+    message = " ".join(e.format_message().split())
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    command = " ".join(["newsgrep", *e.ctx.command_path.split()[1:]]) if e.ctx else "newsgrep"
+    if isinstance(e, click.NoSuchOption) and not e.possibilities and e.ctx is not None \
+            and any(p.name in ("query", "text") for p in e.ctx.command.params):
+        word = next((a for a in args if a.startswith(e.option_name)), e.option_name)
+        message = message.rstrip(".") + (f" (a query that starts with '-' goes after '--': "
+                    f"{command} -- {shlex.quote(word)})")
+    else:
+        message += f" (see: {command} --help)"
+    return CliError(message, exit_code=e.exit_code)
+
+
+def _exclusive(*options: tuple[str, bool]) -> None:
+    """A usage error naming the first two of ``options`` that were both given."""
+    given = [name for name, value in options if value]
+    if len(given) > 1:
+        raise click.UsageError(f"{given[0]} and {given[1]} cannot be used together")
+
+
+_CONFIG = "newsgrep.config"     # ctx.meta: the Config read by the group
+_ARCHIVE = "newsgrep.archive"   # ctx.meta: --archive NAME
+
+
+def _config():
+    """The configuration file, read once per invocation (the group reads it first)."""
+    from .config import load_config
+
+    meta = click.get_current_context().meta
+    if _CONFIG not in meta:
+        meta[_CONFIG] = load_config()
+    return meta[_CONFIG]
+
+
+def _archive(index_dir: str | None) -> Path:
+    """The archive's folder: --index, --archive, $NEWSGREP_INDEX, the config, the default."""
+    return _location(index_dir).path
+
+
+def _location(index_dir: str | None):
+    from .config import locate
+
+    return locate(index_dir, click.get_current_context().meta.get(_ARCHIVE), _config())
+
+
+def _remember_archive(ctx, param, value):
+    if value is not None:
+        ctx.meta[_ARCHIVE] = value
+
+
+def _complete_archives(ctx, param, incomplete: str):
+    from .config import load_config
+
+    try:
+        names = load_config().archives
+    except NewsgrepError:
+        return []
+    return sorted(name for name in names if name.startswith(incomplete))
+
+
+def index_option(f):
+    """``--index DIR`` and ``--archive NAME``: which archive a command works on."""
+    f = click.option("--archive", metavar="NAME", expose_value=False, callback=_remember_archive,
+                     shell_complete=_complete_archives,
+                     help="Use the archive NAME of the config file's [archives].")(f)
+    return click.option(
+        "--index", "index_dir", metavar="DIR", type=click.Path(file_okay=False),
+        help="Archive folder (or an archive's name) [default: $NEWSGREP_INDEX, else the "
+             "config file's archive, else one per user; see: newsgrep config].")(f)
+
+
 color_option = click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
     help="Colour the output; auto: only on a terminal, and never when NO_COLOR is set.")
@@ -66,14 +152,81 @@ def _encoding_option(ctx, param, value):
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="newsgrep")
-def cli():
+@click.pass_context
+def cli(ctx):
     """Search archives of Russian-language news from the terminal.
 
     \b
-    Build an index, then search it:
+    Build an index, then search it (from any folder: one archive per user):
       newsgrep index samples/
       newsgrep search атака
+      newsgrep search атака --json | jq .title
+      newsgrep config          # where the archive is, the settings and their sources
     """
+    ctx.default_map = _option_defaults(ctx.command, _config())
+
+
+# Options whose default the config file may set: [COMMAND] NAME = VALUE, or NAME = VALUE at
+# the top for every command listed with it. (exclude/include: once index has them.)
+CONFIG_OPTIONS = {
+    "index": ("jobs", "morphology", "wait", "encoding", "exclude", "include"),
+    "search": ("limit", "color", "context", "snippets", "sort"),
+    "similar": ("limit", "color", "context", "snippets"),
+    "timeline": ("color",),
+    "show": ("color", "pager"),
+    "stats": ("color",),
+}
+
+
+def _configurable(group: click.Group):
+    """(command, option name, click parameter) of every option the config file may set."""
+    for name, options in CONFIG_OPTIONS.items():
+        command = group.commands.get(name)
+        if command is None:
+            continue
+        params = {p.name: p for p in command.params if isinstance(p, click.Option)}
+        for option in options:
+            if option in params:
+                yield name, option, params[option]
+
+
+def _option_defaults(group: click.Group, config) -> dict:
+    """click's default_map from the config file; a bad key or value names its file and line."""
+    from .config import ARCHIVE_KEYS
+
+    known = {(c, o): p for c, o, p in _configurable(group)}
+    top = {o for _, o in known}
+    default_map: dict[str, dict] = {}
+    for key, entry in config.values.items():
+        head, _, option = key.partition(".")
+        if head in ARCHIVE_KEYS:
+            continue
+        if not option and head in top:
+            targets = [(c, o) for c, o in known if o == head]
+        elif (head, option) in known:
+            targets = [(head, option)]
+        else:
+            if option and head in CONFIG_OPTIONS:
+                keys = sorted(f"{head}.{o}" for c, o in known if c == head)
+            else:
+                keys = sorted({*ARCHIVE_KEYS, *top, *(f"[{c}]" for c, _ in known)})
+            raise config.error(key, f"unknown setting (known: {', '.join(keys)})")
+        for command, option in targets:
+            param = known[command, option]
+            value = entry.value
+            if param.multiple and isinstance(value, str):
+                value = [value]
+            try:
+                if param.multiple != isinstance(value, list):
+                    raise click.BadParameter("a list" if param.multiple else "not a list")
+                param.type_cast_value(click.Context(group.commands[command]), value)
+            except click.BadParameter as e:
+                raise config.error(key, " ".join(e.format_message().split())) from None
+            # the top-level key, then the command's own table
+            current = default_map.setdefault(command, {})
+            if option not in current or "." in key:
+                current[option] = value
+    return default_map
 
 
 @cli.command()
@@ -98,14 +251,21 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
     indexed before are refreshed.
 
     \b
+    Examples:
+      newsgrep index ~/news/                  # into your archive (see: newsgrep config)
+      newsgrep index                          # refresh the folders indexed before
+      newsgrep index ~/work-news --archive work
+      newsgrep index dump.jsonl.gz --rebuild --morphology lemma
+
+    \b
     Exit status: 0 when the run completed (unreadable files are reported as
     warnings and in the summary), 2 on errors, 3 when another newsgrep is
     writing to the index.
     """
     from .indexing import index_paths
-    from .schema import index_dir as resolve
 
-    directory = resolve(index_dir)
+    directory = _archive(index_dir)
+    _check_index_run(paths, directory)
     progress = None if quiet or not sys.stderr.isatty() else _progress_bar()
     report_warning = warn
     if progress is not None:
@@ -136,6 +296,18 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
             progress.stop()
     if not quiet:
         click.echo(_summary(report, directory), err=True)
+
+
+def _check_index_run(paths, directory: Path) -> None:
+    """Fail before the archive's folder (and its lock) is created for a run that cannot start."""
+    from .schema import META_FILE
+
+    for path in paths:
+        if not os.path.lexists(path):
+            raise NewsgrepError(f"{os.path.abspath(path)}: no such file or folder")
+    if not paths and not (directory / META_FILE).exists():
+        raise NewsgrepError(f"nothing to index: give one or more paths (newsgrep index PATH...); "
+                            f"no archive at {directory} yet")
 
 
 def _progress_bar():
@@ -187,6 +359,17 @@ def _hit_options(f):
     ]):
         f = option(f)
     return f
+
+
+def _hit_conflicts(files_only: bool, null: bool, as_json: bool, quiet: bool = False, *,
+                   count: bool = False, timeline: bool = False) -> None:
+    """Options that contradict each other are usage errors, not silently ignored."""
+    if null and not files_only:
+        raise click.UsageError("-0/--null goes with -l/--files-with-matches")
+    files, quiet_ = ("-l/--files-with-matches", files_only), ("-q/--quiet", quiet)
+    # one output each: hits, paths, a count, a chart, or nothing (-q); JSON for all but paths
+    _exclusive(quiet_, files, ("-c/--count", count), ("--timeline", timeline))
+    _exclusive(quiet_, files, ("--json", as_json))
 
 
 def _limit(limit: int | None, files_only: bool) -> int | None:
@@ -259,9 +442,11 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
 @_date_options
 @click.option("--fix", is_flag=True,
               help="Search for the suggested correction instead (when there is one).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing: the exit status only tells whether something was found.")
 @click.pass_context
 def search(ctx, query, index_dir, limit, as_json, files_only, null, context, snippets, color,
-           count_only, by, timeline, sort, since, until, fix):
+           count_only, by, timeline, sort, since, until, fix, quiet=False):
     """Search the index; print the best hits with matched word forms highlighted.
 
     \b
@@ -278,12 +463,21 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
     transliteration) is suggested on stderr; --fix searches for it. A rare
     Latin word may get a suggestion even when found (almaty -> Алматы).
 
+    \b
+    Output for scripts: --json prints JSON Lines (one object per hit: use jq),
+    -l the paths of matching files (-0: NUL-separated), -c the number of
+    matching articles ({"count": N} with --json), -q nothing at all.
+      newsgrep search 'атака NOT учения' --json | jq -r .title
+      newsgrep search полиция -l -0 | xargs -0 wc -c
+      newsgrep search -q Алматы && echo found
+      newsgrep search -- '-учения атака'     # a query that starts with '-'
+
     Exit status: 0 when something was found, 1 when nothing was, 2 on errors.
     """
     from . import counting, render, searching
-    from .schema import index_dir as resolve
 
-    directory = resolve(index_dir)
+    _hit_conflicts(files_only, null, as_json, quiet, count=count_only, timeline=timeline)
+    directory = _archive(index_dir)
     if by and not (count_only or timeline):
         raise click.UsageError("--by goes with -c (counts per group) or --timeline")
     if timeline and by not in (None, *_TIME_GROUPS):
@@ -291,6 +485,9 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
     dates = {"since": since, "until": until}
 
     def run(q: str):
+        if quiet:
+            n = searching.count(directory, q, **dates)
+            return n, n
         if timeline:
             tl = counting.timeline(directory, q, by, **dates)
             return tl, tl.total + tl.undated
@@ -306,11 +503,13 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
         return result, sum(1 for h in result.hits if not h.partial)
 
     out, found = run(query)
-    if found < FEW:
+    if found < FEW and not quiet:
         fixed = _suggest_or_fix(directory, query, found, fix, since, until)
         if fixed is not None:
             out, found = run(fixed)
-    if timeline:
+    if quiet:
+        pass
+    elif timeline:
         if as_json:
             render.write_json_lines(sys.stdout, ({out.by: label, "count": n}
                                                  for label, n in out.buckets))
@@ -319,7 +518,7 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
     elif count_only and by:
         render.write_groups(sys.stdout, by, out, as_json=as_json)
     elif count_only:
-        click.echo(out)
+        click.echo(render.dumps({"count": out}) if as_json else out)
     else:
         _print_hits(out.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if found else ExitCode.NO_MATCH)
@@ -340,6 +539,12 @@ def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color):
     """Chart the articles matching QUERY per day, week, month or year.
 
     The same as: newsgrep search QUERY --timeline
+
+    \b
+    Examples:
+      newsgrep timeline Алматы                    # the period chosen from the dates
+      newsgrep timeline 'атака OR штурм' --by week --since 2022-01
+      newsgrep timeline Алматы --json | jq -r '[.month, .count] | @tsv'
     """
     ctx.invoke(search, query=query, index_dir=index_dir, limit=None, as_json=as_json,
                files_only=False, null=False, context=80, snippets=2, color=color,
@@ -347,8 +552,26 @@ def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color):
                until=until, fix=fix)
 
 
+def _complete_ref(ctx, param, incomplete: str):
+    """ID|PATH: the ids of the archive that start with what was typed, else file names."""
+    from click.shell_completion import CompletionItem
+
+    if incomplete and all(c in "0123456789abcdef" for c in incomplete):
+        try:
+            from .config import locate
+            from .searching import ids_with_prefix
+
+            directory = locate(ctx.params.get("index_dir"), ctx.meta.get(_ARCHIVE)).path
+            ids = ids_with_prefix(directory, incomplete, limit=100)
+        except Exception:  # completion never fails loudly
+            ids = []
+        if ids:
+            return [CompletionItem(i) for i in ids]
+    return [CompletionItem(incomplete, type="file")]
+
+
 @cli.command()
-@click.argument("ref", metavar="ID|PATH")
+@click.argument("ref", metavar="ID|PATH", shell_complete=_complete_ref)
 @click.argument("query", required=False)
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the article as one JSON object.")
@@ -361,12 +584,19 @@ def show(ref, query, index_dir, as_json, pager, color):
     ID is an article id (from search --json); PATH is an indexed file
     (PATH#KEY for one record of a multi-article file; a PATH alone shows all
     of its articles). On a terminal the article goes through a pager
-    ($PAGER, else less).
+    ($PAGER, else less). An id may be shortened to a unique prefix, as in
+    git (at least 4 digits).
+
+    \b
+    Examples:
+      newsgrep show samples/text/rostov_police_building.txt полиция
+      newsgrep show 3f9c2a1b                  # a unique prefix of an id
+      newsgrep show dump.jsonl#42 --no-pager
+      newsgrep show ID --json | jq -r .body
     """
     from . import render, searching
-    from .schema import index_dir as resolve
 
-    views = searching.fetch(resolve(index_dir), ref, query)
+    views = searching.fetch(_archive(index_dir), ref, query)
     if as_json:
         render.write_json_lines(sys.stdout, (render.article_json(v) for v in views))
         return
@@ -395,7 +625,7 @@ def _print_views(console, views) -> None:
 
 
 @cli.command()
-@click.argument("ref", metavar="ID|PATH")
+@click.argument("ref", metavar="ID|PATH", shell_complete=_complete_ref)
 @index_option
 @_hit_options
 @_date_options
@@ -407,11 +637,18 @@ def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snip
     ID is an article id; PATH an indexed file (PATH#KEY for one record of a
     multi-article file), or any article file, indexed or not. The article's
     key terms are searched for; the article itself is left out.
+
+    \b
+    Examples:
+      newsgrep similar samples/sputnik/kz_almaty_police_night.txt -n 3
+      newsgrep similar 3f9c2a1b --since 2022-01 --json | jq -r .title
+      newsgrep similar ~/draft.txt -l          # a file that is not indexed
     """
     from . import searching
-    from .schema import index_dir as resolve
 
-    result = searching.similar(resolve(index_dir), ref, limit=_limit(limit, files_only),
+    _hit_conflicts(files_only, null, as_json)
+
+    result = searching.similar(_archive(index_dir), ref, limit=_limit(limit, files_only),
                                context=context, fragments=snippets, since=since, until=until)
     _print_hits(result.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
@@ -422,11 +659,17 @@ def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snip
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @color_option
 def stats(index_dir, as_json, color):
-    """Show what the index holds: articles, dates, sources, size."""
-    from . import render, searching
-    from .schema import index_dir as resolve
+    """Show what the index holds: articles, dates, sources, size.
 
-    figures = searching.stats(resolve(index_dir))
+    \b
+    Examples:
+      newsgrep stats
+      newsgrep stats --archive work
+      newsgrep stats --json | jq .sources
+    """
+    from . import render, searching
+
+    figures = searching.stats(_archive(index_dir))
     if as_json:
         click.echo(render.dumps(figures))
     else:
@@ -445,14 +688,20 @@ def analyze(text, morphology, index_dir, as_json):
 
     A hyphenated word is shown whole, then part by part (both are indexed).
     Several lemmas of an ambiguous word are separated by |.
+
+    \b
+    Examples:
+      newsgrep analyze 'атаками в Ростове-на-Дону'
+      newsgrep analyze 'шёл люди стали' --morphology lemma
+      newsgrep analyze 'Алматы' --json | jq .terms
     """
     from . import render
     from .analysis import word_spans
-    from .schema import IndexMeta, index_dir as resolve
+    from .schema import IndexMeta
 
     if morphology is None:
         try:
-            morphology = IndexMeta.load(resolve(index_dir)).morphology
+            morphology = IndexMeta.load(_archive(index_dir)).morphology
         except NewsgrepError:  # no index: the default of a new one
             morphology = DEFAULT_MORPHOLOGY
     stems: dict[tuple[int, int], list[str]] = {}
@@ -475,6 +724,87 @@ def analyze(text, morphology, index_dir, as_json):
         else:
             out.write("\t".join(render.safe(x) for x in (
                 word, stem[0], "|".join(lemma), "|".join(indexed))) + "\n")
+
+
+@cli.command("config")
+@index_option
+@click.option("--json", "as_json", is_flag=True,
+              help='JSON Lines: {"setting": ..., "value": ..., "source": ...} per setting.')
+@click.pass_context
+def config_command(ctx, index_dir, as_json):
+    """Show each setting, its value and where it came from.
+
+    Sources: default, config FILE:LINE, env VARIABLE, option --NAME. The config
+    file is ~/.config/newsgrep/config.toml (the platform's config folder), or
+    $NEWSGREP_CONFIG; see the README's Configuration for its keys.
+
+    \b
+    Examples:
+      newsgrep config
+      newsgrep config --archive work      # where that archive is
+      NEWSGREP_CONFIG=~/other.toml newsgrep config --json | jq -r .setting
+    """
+    from . import render
+
+    config = _config()
+    rows = [("config file", str(config.path), config.origin + ("" if config.exists
+                                                               else "; not present"))]
+    where = _location(index_dir)
+    rows.append(("archive", str(where), where.origin))
+    for name, entry in sorted(config.archives.items()):
+        rows.append((f"archives.{name}", entry.value, f"config {config.path}:{entry.line}"))
+    param_command = ctx.find_root().command.commands.get
+    for command, option, param in _configurable(ctx.find_root().command):
+        value, source = param.get_default(click.Context(param_command(command))), "default"
+        if not isinstance(value, (bool, int, float, str, list, tuple)):
+            value = None  # no default (click >= 8.3 has a sentinel for it)
+        for key in (f"{command}.{option}", option):
+            if key in config.values:
+                value, source = config.values[key].value, config.where(key)
+                break
+        rows.append((f"{command}.{option}", value, source))
+    if os.environ.get("NO_COLOR"):
+        rows.append(("NO_COLOR", os.environ["NO_COLOR"], "env NO_COLOR: --color auto gives none"))
+    out = sys.stdout
+    if as_json:
+        render.write_json_lines(out, ({"setting": s, "value": v, "source": f} for s, v, f in rows))
+        return
+    shown = [(s, _setting_text(v), f) for s, v, f in rows]
+    width = max(len(s) for s, _, _ in shown)
+    vwidth = min(48, max(len(v) for _, v, _ in shown))
+    for s, v, f in shown:
+        out.write(render.safe(f"{s:<{width}}  {v:<{vwidth}}  {f}") + "\n")
+
+
+def _setting_text(value) -> str:
+    if value is None:
+        return "(built in: see --help)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell):
+    """Print the shell completion script for SHELL (bash, zsh or fish).
+
+    It completes commands, options, archive names (--archive), and the ids
+    and paths of show and similar from the archive.
+
+    \b
+    Examples:
+      eval "$(newsgrep completion bash)"             # this shell; or, for good:
+      newsgrep completion bash > ~/.local/share/bash-completion/completions/newsgrep
+      newsgrep completion zsh > ~/.zfunc/_newsgrep   # with fpath+=~/.zfunc before compinit
+      newsgrep completion fish > ~/.config/fish/completions/newsgrep.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    script = get_completion_class(shell)(cli, {}, "newsgrep", "_NEWSGREP_COMPLETE").source()
+    click.echo(script)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -61,3 +61,8 @@ class MorphologyMismatch(NewsgrepError):
     dictionary or newsgrep's settings) than this process has, and a word
     needs analysing: its terms could differ from the index's.
     """
+
+
+class ConfigError(NewsgrepError):
+    """The configuration file cannot be read or holds a bad value; the message names
+    the file and line."""

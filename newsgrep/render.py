@@ -22,6 +22,8 @@ from .searching import ArticleView, Hit
 MATCH_STYLE = "bold red"
 TITLE_STYLE = "bold"
 META_STYLE = "dim"
+LABEL_STYLE = "cyan"    # the names of the rows of stats
+HEADING_STYLE = "bold"
 
 # C0 controls (but newline and tab) -> the Unicode "control pictures" (ESC -> ␛),
 # DEL and C1 controls and bidi overrides -> U+FFFD. One character each.
@@ -51,7 +53,7 @@ def make_console(color: str = "auto", file: IO[str] | None = None, stderr: bool 
     if color == "always":
         return Console(file=stream, force_terminal=True, color_system="standard",
                        highlight=False, emoji=False, markup=False)
-    use_color = color == "auto" and stream.isatty() and "NO_COLOR" not in os.environ
+    use_color = color == "auto" and stream.isatty() and not no_color()
     if use_color:
         return Console(file=stream, highlight=False, emoji=False, markup=False)
     return Console(file=stream, color_system=None, force_terminal=False, highlight=False,
@@ -124,8 +126,12 @@ def _expand_tabs(text: str) -> str:
 def wants_color(color: str = "auto", stream: IO[str] | None = None) -> bool:
     """Whether ``--color`` asks for escape sequences on ``stream`` (stdout by default)."""
     stream = stream or sys.stdout
-    return color == "always" or (color == "auto" and stream.isatty()
-                                 and "NO_COLOR" not in os.environ)
+    return color == "always" or (color == "auto" and stream.isatty() and not no_color())
+
+
+def no_color() -> bool:
+    """``NO_COLOR`` set to a non-empty value (no-color.org: ``NO_COLOR=`` keeps colour)."""
+    return bool(os.environ.get("NO_COLOR"))
 
 
 def iso(date: datetime | None) -> str | None:
@@ -209,14 +215,16 @@ def print_stats(console, figures: dict) -> None:
         ("updated", figures["updated"] or "never"),
     ]
     # Lines rather than tables: no padding after the last column (piped output stays clean).
+    # A Text's own style covers what is appended to it: the label is styled as a span.
     for name, value in rows:
-        line = Text(f"{name:<11}", style=META_STYLE)
+        line = Text()
+        line.append(f"{name:<11}", style=LABEL_STYLE)
         line.append(safe(value))
         console.print(line)
     for title, counts in (("sources", figures["sources"]), ("sections", figures["sections"])):
         if not counts:
             continue
-        console.print(Text(title))
+        console.print(Text(title, style=HEADING_STYLE))
         shown = list(counts.items())[:20]
         width = max(len(str(n)) for _, n in shown)
         for name, n in shown:

@@ -15,7 +15,6 @@ from .errors import IndexCorrupt, IndexNotFound
 # 3: no exact-form fields; each segment has a form index beside it (see forms.py)
 SCHEMA_VERSION = 3
 META_FILE = "newsgrep.json"
-DEFAULT_INDEX = "index"
 ENV_INDEX = "NEWSGREP_INDEX"
 TITLE_BOOST = 2.0
 #: The morphology of a new index when none is asked for (``newsgrep index --morphology``).
@@ -25,9 +24,13 @@ DEFAULT_MORPHOLOGY = "stem"
 FORM_FIELDS = ("title", "body")
 
 
-def index_dir(option: str | os.PathLike | None = None) -> Path:
-    """The index location: ``--index DIR``, else ``$NEWSGREP_INDEX``, else ``./index``."""
-    return Path(option or os.environ.get(ENV_INDEX) or DEFAULT_INDEX)
+def index_dir(option: str | os.PathLike | None = None, archive: str | None = None) -> Path:
+    """The archive's folder, absolute: ``--index DIR`` (or ``--archive NAME``), else
+    ``$NEWSGREP_INDEX``, else the config file's ``archive``, else one per user in the
+    platform's data folder (see :mod:`newsgrep.config`)."""
+    from .config import locate
+
+    return locate(option, archive).path
 
 
 @dataclass
@@ -62,7 +65,10 @@ class IndexMeta:
 
 
 def _not_found(directory: Path) -> str:
-    return (f"no index at {directory} (build one with: newsgrep index PATH... --index {directory})")
+    from .config import default_archive
+
+    where = "" if Path(directory) == default_archive() else f" --index {directory}"
+    return f"no index at {directory} (build one with: newsgrep index PATH...{where})"
 
 
 def _positions_format():

@@ -404,6 +404,28 @@ class ArticleView:
     body_spans: list[Span] = field(default_factory=list)
 
 
+ID_PREFIX_MIN = 4    # an id may be shortened to a unique prefix of this many digits or more
+AMBIGUOUS_SHOWN = 5  # candidates named when a prefix is ambiguous
+
+
+def _ids_with_prefix(searcher, prefix: str, limit: int) -> list[str]:
+    """Ids of live articles starting with ``prefix`` (the lexicon keeps deleted ones a while)."""
+    from itertools import islice
+
+    from whoosh.query import Term
+
+    ids = (t.decode() if isinstance(t, bytes) else t
+           for t in searcher.reader().expand_prefix("id", prefix))
+    return list(islice((i for i in ids if any(True for _ in Term("id", i).docs(searcher))), limit))
+
+
+def ids_with_prefix(directory: Path | str | os.PathLike, prefix: str, limit: int = 100) -> list[str]:
+    """The article ids of the index that start with ``prefix`` (for shell completion)."""
+    ix, _meta = open_index(Path(directory))
+    with ix.searcher() as s:
+        return _ids_with_prefix(s, prefix, limit)
+
+
 def _find_docnums(searcher, ref: str) -> list[int]:
     """Document numbers of ``ref``: an article id, a file path, or PATH#KEY."""
     import re
@@ -414,6 +436,15 @@ def _find_docnums(searcher, ref: str) -> list[int]:
         found = list(Term("id", ref).docs(searcher))
         if found:
             return found
+    elif re.fullmatch(r"[0-9a-f]{%d,15}" % ID_PREFIX_MIN, ref) and not os.path.exists(ref):
+        ids = _ids_with_prefix(searcher, ref, AMBIGUOUS_SHOWN + 1)
+        if len(ids) > 1:
+            from .errors import NewsgrepError
+            shown = ", ".join(ids[:AMBIGUOUS_SHOWN]) + (", …" if len(ids) > AMBIGUOUS_SHOWN else "")
+            raise NewsgrepError(f"{ref}: ambiguous id prefix, candidates: {shown} "
+                                "(give more digits)")
+        if ids:
+            return list(Term("id", ids[0]).docs(searcher))
     path, key = ref, None
     if not os.path.exists(ref) and "#" in ref:
         path, _, key = ref.rpartition("#")

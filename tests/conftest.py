@@ -14,8 +14,13 @@ SHARED = Path(os.environ.get("NEWSGREP_SHARED", REPO.parent / "shared"))
 
 @pytest.fixture(autouse=True)
 def _private_index(tmp_path, monkeypatch):
-    """No test touches the repository's index/: NEWSGREP_INDEX points at a temp folder."""
+    """No test touches the repository's index/ or the user's own archive and config:
+    NEWSGREP_INDEX points at a temp folder, and so do the platform's data and config
+    folders and NEWSGREP_CONFIG (a file that does not exist: no settings)."""
     monkeypatch.setenv("NEWSGREP_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("NEWSGREP_CONFIG", str(tmp_path / "xdg-config" / "newsgrep" / "config.toml"))
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 

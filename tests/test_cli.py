@@ -112,7 +112,9 @@ def test_missing_index_is_an_error_with_a_hint(run, tmp_path):
 
 def test_bad_option_is_exit_2(run):
     result = run("search", "атака", "--limit", "many")
-    assert result.exit_code == 2 and "Invalid value" in result.stderr
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == ("newsgrep: error: invalid value for '-n' / '--limit': 'many' is not "
+                             "a valid integer range. (see: newsgrep search --help)\n")
 
 
 def test_unknown_encoding_is_a_usage_error(run, tmp_path):
