@@ -62,9 +62,7 @@ def _usage_error(e: click.UsageError, args: list[str]) -> CliError:
     """Click's usage error as one line, its "Did you mean" kept, a hint for a query like -word."""
     import shlex
 
-    message = " ".join(e.format_message().split())
-    if message[:1].isupper() and message[1:2].islower():
-        message = message[0].lower() + message[1:]
+    message = _one_line(e.format_message())
     command = " ".join(["newsgrep", *e.ctx.command_path.split()[1:]]) if e.ctx else "newsgrep"
     if isinstance(e, click.NoSuchOption) and not e.possibilities and e.ctx is not None \
             and any(p.name in ("query", "text") for p in e.ctx.command.params):
@@ -74,6 +72,14 @@ def _usage_error(e: click.UsageError, args: list[str]) -> CliError:
     else:
         message += f" (see: {command} --help)"
     return CliError(message, exit_code=e.exit_code)
+
+
+def _one_line(message: str) -> str:
+    """Click's message on one line, lower-cased at the start as newsgrep's own messages."""
+    message = " ".join(message.split())
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    return message
 
 
 def _exclusive(*options: tuple[str, bool]) -> None:
@@ -221,7 +227,7 @@ def _option_defaults(group: click.Group, config) -> dict:
                     raise click.BadParameter("a list" if param.multiple else "not a list")
                 param.type_cast_value(click.Context(group.commands[command]), value)
             except click.BadParameter as e:
-                raise config.error(key, " ".join(e.format_message().split())) from None
+                raise config.error(key, _one_line(e.format_message())) from None
             # the top-level key, then the command's own table
             current = default_map.setdefault(command, {})
             if option not in current or "." in key:
