@@ -38,12 +38,18 @@ class PipeClosed(Exception):
     """The reader of stdout went away (``| head``)."""
 
 
+# click >= 8.2 shows the help for a bare `newsgrep` through a UsageError subclass
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class _Group(click.Group):
     """Every error of every command, click's usage errors included, as one line."""
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
+        except _NO_ARGS_IS_HELP:
+            raise  # `newsgrep` alone: the help, as click shows it
         except click.UsageError as e:
             raise _usage_error(e, args) from None
 
@@ -54,6 +60,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except NewsgrepError as e:
             raise CliError(e) from None
+        except _NO_ARGS_IS_HELP:
+            raise  # `newsgrep` alone: the help, as click shows it
         except click.UsageError as e:
             raise _usage_error(e, args) from None
 

@@ -237,3 +237,22 @@ def locate(index: str | os.PathLike | None = None, archive: str | None = None,
     if "archive" in config.values:
         return _resolve(config.values["archive"].value, config.where("archive"), config)
     return Location(default_archive(), "default")
+
+
+def naming_option(directory: Path) -> str:
+    """How a command names the archive at ``directory``, for hints in messages.
+
+    Nothing when it is the archive used without options, ``--archive NAME`` for a
+    named archive, else ``--index DIR``.
+    """
+    directory = Path(os.path.abspath(directory))
+    try:
+        config = load_config()
+        if locate(config=config).path == directory:
+            return ""
+        for name, entry in sorted(config.archives.items()):
+            if not is_url(entry.value) and _resolve(name, "", config).path == directory:
+                return f"--archive {name}"
+    except NewsgrepError:
+        pass
+    return f"--index {directory}"

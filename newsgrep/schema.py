@@ -65,10 +65,10 @@ class IndexMeta:
 
 
 def _not_found(directory: Path) -> str:
-    from .config import default_archive
+    from .config import naming_option
 
-    where = "" if Path(directory) == default_archive() else f" --index {directory}"
-    return f"no index at {directory} (build one with: newsgrep index PATH...{where})"
+    where = naming_option(directory)
+    return f"no index at {directory} (build one with: newsgrep index PATH...{' ' + where if where else ''})"
 
 
 def _positions_format():

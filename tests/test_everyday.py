@@ -126,6 +126,11 @@ db = "postgresql://news@localhost/archive"
 
 def test_two_named_archives(run, home, config_file):
     two_archives(home, config_file)
+    line = one_error_line(run("stats", "--archive", "samples"))
+    assert line == (f"newsgrep: error: no index at {home / 'samples-archive'} (build one with: "
+                    "newsgrep index PATH... --archive samples)")
+    line = one_error_line(run("stats"))  # the config's default archive: no option needed
+    assert line.endswith("(build one with: newsgrep index PATH...)")
     assert run("index", FIXTURES / "articles").exit_code == 0  # the default: news
     assert run("index", SAMPLES, "--archive", "samples", "-q").exit_code == 0
     assert (home / "news-archive" / "newsgrep.json").is_file()
@@ -136,6 +141,8 @@ def test_two_named_archives(run, home, config_file):
     by_name = json.loads(run("stats", "--json", "--index", "samples").stdout)  # a name as --index
     assert by_name["articles"] == samples["articles"]
     assert run("search", "атака", "-c", "--archive", "samples").stdout != "0\n"
+    chart = run("timeline", "Алматы", "--json", "--archive", "samples")  # through search
+    assert chart.exit_code == 0 and sum(json.loads(l)["count"] for l in chart.stdout.splitlines())
     line = one_error_line(run("stats", "--archive", "nope"))
     assert line == "newsgrep: error: no archive named nope (known: db, news, samples)"
     line = one_error_line(run("stats", "--archive", "db"))
@@ -264,6 +271,12 @@ def test_count_as_json(run):
 ])
 def test_click_usage_errors_are_one_line(run, args, expected):
     assert one_error_line(run(*args)) == expected
+
+
+def test_newsgrep_alone_shows_the_help(run):
+    result = run()
+    assert "Commands:" in result.stdout + result.stderr and "search" in result.stdout + result.stderr
+    assert "newsgrep: error" not in result.stderr
 
 
 def test_did_you_mean_is_kept(run):
