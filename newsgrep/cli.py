@@ -150,7 +150,8 @@ def index_option(f):
 
 color_option = click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-    help="Colour the output; auto: only on a terminal, and never when NO_COLOR is set.")
+    help="Colour the output; auto: only on a terminal, and never when NO_COLOR is set "
+         "(non-empty).")
 
 
 def _encoding_option(ctx, param, value):
@@ -233,7 +234,10 @@ def _option_defaults(group: click.Group, config) -> dict:
             try:
                 if param.multiple != isinstance(value, list):
                     raise click.BadParameter("a list" if param.multiple else "not a list")
-                param.type_cast_value(click.Context(group.commands[command]), value)
+                ctx = click.Context(group.commands[command])
+                converted = param.type_cast_value(ctx, value)
+                if param.callback is not None:  # --encoding checks its name there
+                    param.callback(ctx, param, converted)
             except click.BadParameter as e:
                 raise config.error(key, _one_line(e.format_message())) from None
             # the top-level key, then the command's own table

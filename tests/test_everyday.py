@@ -223,6 +223,8 @@ def test_no_config_file_means_defaults(run):
     ('[search]\nlimt = 3\n', ":2: search.limt: unknown setting (known: search.color, "),
     ('[archives]\nwork = 3\n', ":2: archives.work: an archive is a path or a connection"),
     ('[index]\njobs = 0\n', ":2: index.jobs: invalid value for '-j' / '--jobs'"),
+    ('[index]\nencoding = "klingon"\n', ":2: index.encoding: invalid value for '--encoding': "
+                                         "unknown encoding: klingon"),
 ])
 def test_invalid_config_is_one_line_naming_file_and_line(run, config_file, text, expected):
     path = config_file(text)
