@@ -68,7 +68,11 @@ def _not_found(directory: Path) -> str:
     from .config import naming_option
 
     where = naming_option(directory)
-    return f"no index at {directory} (build one with: newsgrep index PATH...{' ' + where if where else ''})"
+    message = f"no index at {directory} (build one with: newsgrep index PATH...{' ' + where if where else ''})"
+    if not where and (Path("index") / META_FILE).is_file():
+        # ./index was the default before the per-user archive
+        message += "; ./index holds one from an older newsgrep: --index ./index"
+    return message
 
 
 def _positions_format():

@@ -105,10 +105,15 @@ def test_messages_name_the_archive_by_its_absolute_path(run, tmp_path, monkeypat
     assert f"index {tmp_path / 'rel'} holds 5 articles" in built.stderr
 
 
-def test_missing_default_archive_needs_no_index_option_in_the_hint(run, home):
+def test_missing_default_archive_needs_no_index_option_in_the_hint(run, home, monkeypatch):
+    monkeypatch.chdir(home)
     line = one_error_line(run("search", "атака"))
     archive = home / "xdg-data" / "newsgrep" / "archive"
     assert line == f"newsgrep: error: no index at {archive} (build one with: newsgrep index PATH...)"
+    assert run("index", FIXTURES / "articles", "--index", "index").exit_code == 0  # the old default
+    line = one_error_line(run("search", "атака"))
+    assert line.endswith("; ./index holds one from an older newsgrep: --index ./index")
+    assert run("search", "туристы", "--index", "./index").exit_code == 0
 
 
 # --- named archives and the config file -----------------------------------------------------
