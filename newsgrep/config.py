@@ -120,7 +120,11 @@ def load_config(path: Path | None = None) -> Config:
     config.exists = True
     lines = _key_lines(text)
     for key, value in _flatten(data):
-        config.values[key] = Entry(value, lines.get(key, 1))
+        # an inline table's keys are on the line of the table's own key
+        parts = key.split(".")
+        line = next((lines[k] for k in (".".join(parts[:n]) for n in range(len(parts), 0, -1))
+                     if k in lines), 1)
+        config.values[key] = Entry(value, line)
     _check_archives(config)
     return config
 
