@@ -79,11 +79,11 @@ class Archive:
         files: dict[str, list[dict]] = {}
         left, k = n, 0
         while left > 0:
-            if rng.random() < 0.3:  # one article per file, with headers
+            if k < 3 or rng.random() < 0.3:  # one article per file, with headers
                 files[f"d{k % 3}/t{k:03d}.txt"] = [self.record()]
                 left -= 1
             else:
-                size = min(left, rng.randint(10, 150))
+                size = min(left, rng.randint(10, max(20, n // 10)))
                 files[f"d{k % 3}/j{k:03d}.jsonl"] = [self.record() for _ in range(size)]
                 left -= size
             k += 1
@@ -215,6 +215,23 @@ def _blocks(data: bytes, fixedsize) -> list:
     return out
 
 
+def _read(fn, *args):
+    """What ``fn(*args)`` reads, or the error it raises (a difference like any other)."""
+    try:
+        return fn(*args)
+    except Exception as e:
+        return f"cannot read: {e!r}"
+
+
+def _postings(reader, fieldname, text) -> list:
+    m = reader.postings(fieldname, text)
+    items = []
+    while m.is_active():
+        items.append((m.id(), m.weight(), m.value()))
+        m.next()
+    return items
+
+
 def _translate(field, value):
     try:
         return field.from_column_value(value)
@@ -224,6 +241,7 @@ def _translate(field, value):
 
 def segment_dump(directory: Path, segment, schema) -> dict:
     """Everything of one segment that Whoosh reads, keyed (kind, ...)."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     from whoosh.filedb.filestore import FileStorage
     from whoosh.reading import SegmentReader
 
@@ -245,13 +263,16 @@ def segment_dump(directory: Path, segment, schema) -> dict:
                 continue
             offset, length = struct.unpack("!qi", value[_TI.size:_TI.size + 12])
             fixedsize = schema[fieldname].format.fixed_value_size()
-            out["blocks", fieldname, text] = _blocks(terms._postfile.get(offset, length), fixedsize)
+            out["blocks", fieldname, text] = _read(_blocks, terms._postfile.get(offset, length),
+                                                   fixedsize)
         out["terms",] = keys
         out["doc count",] = (segment.doc_count_all(), sorted(segment.deleted_docs()))
         names = schema.names()
         for docnum in range(segment.doc_count_all()):
             out["stored", docnum] = r.stored_fields(docnum)
-            out["lengths", docnum] = {f: r.doc_field_length(docnum, f) for f in names}
+        for f in names:  # each document's length byte (Whoosh's own column of them)
+            lengths = r._perdoc._cached_reader(_lenfield(f), LENGTHS_COLUMN)
+            out["lengths", f] = None if lengths is None else list(lengths)
         for f in names:
             if schema[f].scorable:
                 out["field length", f] = (r.field_length(f), r.min_field_length(f),
@@ -282,20 +303,20 @@ def searcher_dump(directory: Path, queries) -> dict:
         live = [d for d in range(s.doc_count_all()) if not r.is_deleted(d)]
         out["searcher deleted",] = sorted(set(range(s.doc_count_all())) - set(live))
         for fieldname, text in r.all_terms():
-            m = r.postings(fieldname, text)
-            items = []
-            while m.is_active():
-                items.append((m.id(), m.weight(), m.value()))
-                m.next()
-            out["searcher postings", fieldname, text] = items
+            out["searcher postings", fieldname, text] = _read(_postings, r, fieldname, text)
         scorable = schema.scorable_names()
         for d in live:
             out["searcher stored", d] = r.stored_fields(d)
             out["searcher lengths", d] = {f: r.doc_field_length(d, f) for f in scorable}
         for f in schema.names():
             if schema[f].column_type is not None:
-                column = r.column_reader(f, translate=False)
-                out["searcher column", f] = [_translate(schema[f], column[d]) for d in live]
+                # (Whoosh cannot read a column that some segments lack)
+                has = [leaf.has_column(f) for leaf, _ in r.leaf_readers()]
+                values = None
+                if all(has):
+                    column = r.column_reader(f, translate=False)
+                    values = [_translate(schema[f], column[d]) for d in live]
+                out["searcher column", f] = (has, values)
         for q in queries:
             query = parse_query(q, schema) if isinstance(q, str) else q
             res = s.search(query, limit=None)
@@ -374,14 +395,18 @@ def _dump(directory: Path, schema, queries=None) -> dict:
     return out
 
 
-def build_ours(archive: Archive, directory: Path, jobs: int, schema, queries):
+def build_ours(archive: Archive, directory: Path, jobs: int, schema, queries,
+               queries1=None, update: bool = True):
     """Index stage 1, then update to stage 2, with ``index_paths`` (what ``newsgrep
-    index`` runs). Returns the dump of each stage and the document counts of the
-    segments each run added (for Whoosh to cut its segments the same)."""
+    index`` runs). Returns the dump of each stage (stage 1: the segments, and the
+    searcher's with ``queries1``) and the document counts of the segments each run
+    added (for Whoosh to cut its segments the same)."""
     archive.stage(1)
     index_paths([archive.root], directory, jobs=jobs)
     first = _toc_segments(directory)
-    dump1 = _dump(directory, schema)
+    dump1 = _dump(directory, schema, queries1)
+    if not update:
+        return dump1, None, None
     archive.stage(2)
     index_paths([archive.root], directory, jobs=jobs)
     old = {s.segment_id() for s in first}
@@ -392,7 +417,7 @@ def build_ours(archive: Archive, directory: Path, jobs: int, schema, queries):
     return dump1, _dump(directory, schema, queries), cuts
 
 
-def build_whoosh(archive: Archive, directory: Path, schema, cuts, queries):
+def build_whoosh(archive: Archive, directory: Path, schema, cuts, queries, queries1=None):
     """The same documents through Whoosh's own IndexWriter, one writer per segment
     (no merging): stage 1, then an update that deletes the documents of the changed
     and deleted files by their ``file`` term and adds the changed and new files'."""
@@ -415,7 +440,7 @@ def build_whoosh(archive: Archive, directory: Path, schema, cuts, queries):
     # and a schema whose class is not the current one cannot be pickled into a TOC)
     ix = index.create_in(str(directory), _schema())
     add(ix, archive.documents(), cuts[0])
-    dump1 = _dump(directory, schema)
+    dump1 = _dump(directory, schema, queries1)
     archive.stage(2)
     with ix.writer() as w:
         w.mergetype = NO_MERGE
@@ -435,10 +460,10 @@ def _schema():
 
 VARIANTS = {
     # one process, one segment; postings spilled to runs and merged (as for any big
-    # segment): the most frequent terms span 7 blocks
-    "serial-spilling": (1, 900, {"NEWSGREP_SPILL_POSTINGS": "8000"}),
-    # two worker processes; segments of at most 250 documents (files span segments)
-    "workers": (2, 600, {"NEWSGREP_SEGMENT_DOCS": "250"}),
+    # segment): the most frequent terms span 6-7 blocks
+    "serial-spilling": (1, 800, {"NEWSGREP_SPILL_POSTINGS": "8000"}),
+    # two worker processes; segments of at most 200 documents (files span segments)
+    "workers": (2, 500, {"NEWSGREP_SEGMENT_DOCS": "200"}),
 }
 
 
@@ -462,12 +487,183 @@ def test_segments_are_whooshs(tmp_path, monkeypatch, variant):
     blocks = [v for k, v in ours1.items() if k[0] == "blocks" and k[2] == "body"]
     assert max(len(b) - 1 for b in blocks) >= (5 if jobs == 1 else 2)
     assert max(max(b[5] for b in bl[:-1]) for bl in blocks) > 10  # max weights
-    dates = ours2["searcher column", "date"]
+    dates = ours2["searcher column", "date"][1]
     assert "(none)" in dates and len(set(dates)) > 150
-    assert "" in ours2["searcher column", "source"] and len(set(ours2["searcher column", "source"])) > 3
+    sources = ours2["searcher column", "source"][1]
+    assert "" in sources and len(set(sources)) > 3
     assert ours2["searcher doc count",][0] < ours2["searcher doc count",][1]
     assert sum(1 for k in ours2 if k[0] == "searcher results" and ours2[k]) >= 10
 
     for stage, ours, theirs in ((1, ours1, theirs1), (2, ours2, theirs2)):
         diffs = differences(ours, theirs)
         assert not diffs, f"stage {stage}: " + _report(diffs)
+
+
+# ------------------------------------------------------------------ the gate bites
+# Each mutation corrupts newsgrep's writer in one way; the comparison must report
+# a difference of the kinds named. (Whoosh's index is built once, before any.)
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mutations")
+    archive = Archive(tmp / "files", 200, seed=11)
+    schema, queries = _schema(), _queries(archive)
+    ours1, ours2, cuts = build_ours(archive, tmp / "ours", 1, schema, queries, queries)
+    theirs = build_whoosh(archive, tmp / "whoosh", schema, cuts, queries, queries)
+    # unmutated, the two agree (so what the mutations find, they caused)
+    assert not differences(ours1, theirs[0]) + differences(ours2, theirs[1])
+    return archive, schema, queries, theirs
+
+
+def _mutated_plan(monkeypatch, change):
+    plan = segments._plan
+
+    def mutated(schema):
+        return [change(list(entry)) for entry in plan(schema)]
+    monkeypatch.setattr(segments, "_plan", mutated)
+
+
+def _drop_columns(*names):
+    def mutate(monkeypatch):
+        def change(entry):  # (name, field, kind, scorable, stored, column, fastfn)
+            if entry[0] in names:
+                entry[5] = None
+            return tuple(entry)
+        _mutated_plan(monkeypatch, change)
+    return mutate
+
+
+def _unstore(name):
+    def mutate(monkeypatch):
+        def change(entry):
+            if entry[0] == name:
+                entry[4] = False
+            return tuple(entry)
+        _mutated_plan(monkeypatch, change)
+    return mutate
+
+
+def _block_header(change):
+    """Rewrite the header (count, last id, max weight, compression, min length byte,
+    max length byte) of every posting block newsgrep writes."""
+    def mutate(monkeypatch):
+        dumps = segments.dumps
+
+        def mutated(obj, protocol=None):
+            if protocol == 2 and isinstance(obj, tuple) and len(obj) == 6:
+                obj = change(list(obj))
+            return dumps(obj, protocol)
+        monkeypatch.setattr(segments, "dumps", mutated)
+    return mutate
+
+
+def _terminfo(index, change):
+    """Rewrite one field of every term info newsgrep writes (see ``_TI``)."""
+    def mutate(monkeypatch):
+        pack = segments._TERMINFO
+
+        def mutated(*args):
+            args = list(args)
+            args[index] = change(args[index])
+            return pack(*args)
+        monkeypatch.setattr(segments, "_TERMINFO", mutated)
+    return mutate
+
+
+def _builder(change):
+    """Change each SegmentBuilder after it is made."""
+    def mutate(monkeypatch):
+        init = segments.SegmentBuilder.__init__
+
+        def mutated(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            change(self)
+        monkeypatch.setattr(segments.SegmentBuilder, "__init__", mutated)
+    return mutate
+
+
+def _lengths_plus_one(builder):
+    add_field = builder._perdoc.add_field
+    builder._perdoc.add_field = lambda name, field, value, length: add_field(
+        name, field, value, length + 1 if length else 0)
+
+
+def _positions_plus_one(builder):
+    # the positions of words that occur once in a document: most postings
+    builder._one = [builder._one[p + 1] for p in range(len(builder._one) - 1)]
+
+
+def _weights(monkeypatch):
+    floats = list(segments._FLOATS)
+    floats[2] = 3.0  # a word twice in a document weighs 3
+    monkeypatch.setattr(segments, "_FLOATS", floats)
+
+
+def _blocks_of_64(monkeypatch):
+    monkeypatch.setattr(segments, "BLOCK", 64)
+
+
+def _bad_hashes(monkeypatch):
+    hashfn = segments.TermsWriter.add
+
+    def add(self, key, value):
+        hashfn(self, key, value)
+        hashes, positions = self.buckets[self.hashfn(key) & 255]
+        hashes[-1] ^= 1 << 9  # the bucket is right, the slot and hash are not
+    monkeypatch.setattr(segments.TermsWriter, "add", add)
+
+
+def _lost_deletions(monkeypatch):
+    monkeypatch.setattr(indexing._Committer, "delete_files", lambda self, paths: None)
+
+
+# mutation -> (how, the kinds of difference it must show, whether it is about the update)
+MUTATIONS = {
+    "source and section columns dropped": (_drop_columns("source", "section"),
+                                           {"column", "searcher column", "searcher groups"}, False),
+    "date column dropped": (_drop_columns("date"), {"column", "searcher column"}, False),
+    "url not stored": (_unstore("url"), {"stored", "searcher stored"}, False),
+    "block max weight + 1": (_block_header(lambda h: h[:2] + [h[2] + 1] + h[3:]), {"blocks"}, False),
+    "block min length byte = max": (_block_header(lambda h: h[:4] + [h[5], h[5]]), {"blocks"},
+                                    False),
+    "block count - 1": (_block_header(lambda h: [h[0] - 1] + h[1:]), {"blocks"}, False),
+    "term info max weight + 1": (_terminfo(5, lambda w: w + 1), {"terminfo"}, False),
+    "term info min length byte 0": (_terminfo(3, lambda b: 0), {"terminfo"}, False),
+    "term info doc frequency + 1": (_terminfo(2, lambda n: n + 1),
+                                    {"terminfo", "searcher results"}, False),
+    "blocks of 64 postings": (_blocks_of_64, {"blocks"}, False),
+    "weight 3 for 2 occurrences": (_weights, {"blocks", "terminfo", "searcher postings"}, False),
+    "field lengths + 1": (_builder(_lengths_plus_one),
+                          {"lengths", "field length", "searcher lengths", "searcher results"}, False),
+    "positions + 1": (_builder(_positions_plus_one), {"blocks", "searcher postings"}, False),
+    "term hash table wrong": (_bad_hashes, {"lookup", "searcher postings"}, False),
+    "deletions of changed files lost": (_lost_deletions,
+                                        {"searcher doc count", "searcher deleted"}, True),
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_the_gate_reports_a_corrupted_writer(reference, tmp_path, monkeypatch, mutation):
+    archive, schema, queries, theirs = reference
+    mutate, kinds, update = MUTATIONS[mutation]
+    mutate(monkeypatch)
+    ours1, ours2, _ = build_ours(archive, tmp_path / "ours", 1, schema, queries,
+                                 None if update else queries, update)
+    diffs = differences(ours1, theirs[0])
+    if update:
+        # (stage 1 has no update to get wrong)
+        assert not [d for d in diffs if d[0] in ("blocks", "terminfo", "column", "stored")]
+        diffs = differences(ours2, theirs[1])
+    found = {d[0] for d in diffs}
+    assert kinds <= found, _report(diffs)
+
+
+def test_the_gate_ignores_what_may_differ(reference, tmp_path, monkeypatch):
+    """Compression (none, another level, every block) and the pickle protocol of
+    block data are newsgrep's choice: Whoosh reads them all the same."""
+    archive, schema, queries, theirs = reference
+    monkeypatch.setattr(segments, "COMPRESSION", 6)
+    monkeypatch.setattr(segments, "COMPRESS_FROM", 0)
+    monkeypatch.setattr(segments, "PROTOCOL", 2)
+    ours1, _, _ = build_ours(archive, tmp_path / "ours", 1, schema, queries, queries, False)
+    assert not differences(ours1, theirs[0])
