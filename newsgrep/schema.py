@@ -117,8 +117,8 @@ def __getattr__(name):
     # unpickling finds it here (built on first use, so that importing this
     # module stays free of Whoosh).
     if name == "Positions32":
-        cls = globals()["Positions32"] = _positions_format()
-        return cls
+        # Built once: a second class of the same name could not be pickled.
+        return globals().setdefault("Positions32", _positions_format())
     raise AttributeError(name)
 
 

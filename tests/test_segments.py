@@ -215,3 +215,15 @@ def test_terms_writer_writes_whooshs_terms_file(tmp_path):
     assert reader.closest_key(keys[100] + b"\0") == keys[101]
     with pytest.raises(ValueError):
         TermsWriter(storage.create_file("bad.trm")).add(b"", b"x")
+
+
+def test_schemas_share_one_positions_format_class():
+    """Two schemas built in one process pickle: their format class is the module's one."""
+    import pickle
+
+    from newsgrep.schema import build_schema
+
+    first, second = build_schema(), build_schema()
+    assert type(first["body"].format) is type(second["body"].format)
+    pickle.loads(pickle.dumps(first))
+    pickle.loads(pickle.dumps(second))
