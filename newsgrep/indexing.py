@@ -47,8 +47,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import articles
+from .articles.names import printable_name
 from .errors import ArticleError, IndexLocked, MorphologyMismatch, NewsgrepError
-from .schema import DEFAULT_MORPHOLOGY, IndexMeta, build_schema, open_index, text_analyzer
+from .schema import (DEFAULT_MORPHOLOGY, IndexMeta, build_schema, file_term, open_index, path_of_term,
+                     text_analyzer)
 
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
@@ -213,7 +215,7 @@ def _document(article: articles.Article, path: str, size: int, mtime: int) -> di
     title, body = nfc("NFC", article.title), nfc("NFC", article.body)
     doc = {
         "id": article_id(path, article.key),
-        "file": path,
+        "file": file_term(path),
         "key": article.key,
         "path": path,
         "title": title,
@@ -274,7 +276,7 @@ def load_state(directory: Path, ix) -> State:
     with ix.reader() as r:
         if "file" in r.indexed_field_names():
             for text in r.lexicon("file"):
-                state[text.decode("utf-8", "surrogateescape")] = (-1, -1, "")
+                state[path_of_term(text)] = (-1, -1, "")
     return state
 
 
@@ -476,7 +478,7 @@ class _Committer:
             reader = SegmentReader(self.storage, self.schema, segment)
             self._readers[segment.segment_id()] = reader
         try:
-            return list(reader.postings("file", path).all_ids())
+            return list(reader.postings("file", file_term(path)).all_ids())
         except TermNotFound:
             return []
 
@@ -625,7 +627,8 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     from whoosh import index as windex
 
     started = time.monotonic()
-    warn = on_warning or (lambda msg: None)
+    # File and member names that are not UTF-8 are shown with \xNN escapes.
+    warn = (lambda msg: on_warning(printable_name(msg))) if on_warning else (lambda msg: None)
     report = IndexReport()
     directory = Path(directory)
     try:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
 from .model import Article
+from .names import printable_name
 
 # The readers (and gzip, tarfile, zipfile ...) load on first use: a search that
 # only needs Article should not pay for them.
@@ -70,7 +71,7 @@ def read_file(path: str | os.PathLike, *, encoding: str | None = None,
             raise ArticleError(f"cannot read: {e.strerror or e}") from None
         if not head.strip():
             raise ArticleError("empty file")
-        src = Source(path, path, stream, reopen=lambda: open(path, "rb"), path=path)
+        src = Source(path, printable_name(path), stream, reopen=lambda: open(path, "rb"), path=path)
         _, articles = read_source(src, encoding=encoding, warn=warn)
         count = 0
         for article in articles:
