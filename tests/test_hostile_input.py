@@ -84,3 +84,41 @@ def test_an_indexed_root_whose_name_is_not_utf8(tmp_path):
     assert report.added == 1
     report = index_paths([], ix, jobs=1)  # the roots remembered in the meta file
     assert report.unchanged == 1
+
+
+# --- item 6: NUL bytes are dropped in every format -----------------------------------------
+
+def test_a_text_file_with_a_nul_in_its_head_is_read(tmp_path):
+    from newsgrep.articles import read_file
+    p = tmp_path / "a.txt"
+    p.write_bytes(ARTICLE.encode("utf-8").replace("Текст".encode(), b"\x00\xd0\xa2\xd0\xb5\x00\xd0\xba\xd1\x81\xd1\x82"))
+    [article] = read_file(p)
+    assert "\x00" not in article.body and "Текст статьи" in article.body
+
+
+@pytest.mark.parametrize("name, data", [
+    ("d.jsonl", "".join(json.dumps({"title": f"Статья {i}", "text": f"Текст номер {i}"},
+                                   ensure_ascii=False) + "\n" for i in range(50)).encode()),
+    ("d.csv", ("title,text\n" + "".join(f"Статья {i},Текст номер {i}\n" for i in range(50))).encode()),
+])
+def test_a_dump_with_a_nul_is_read_with_all_its_articles(tmp_path, name, data):
+    from newsgrep.articles import read_file
+    p = tmp_path / name
+    cut = data.index(b"\n", 200) + 1
+    p.write_bytes(data[:cut - 3] + b"\x00" + data[cut - 3:])  # inside a record, near the start
+    warnings: list[str] = []
+    articles = list(read_file(p, warn=warnings.append))
+    assert len(articles) == 50 and not warnings
+    assert all("\x00" not in a.title + a.body for a in articles)
+
+
+@pytest.mark.parametrize("data", [
+    b"\x00\x01\x02\x03" * 100, bytes(1000), b"abc\x00\x01\x02def" * 10,
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), b"\x7fELF\x02\x01\x01" + bytes(100),
+])
+def test_binary_data_is_still_binary(tmp_path, data):
+    from newsgrep.articles import ArticleError, read_file
+    p = tmp_path / "a.txt"
+    p.write_bytes(data)
+    with pytest.raises(ArticleError, match="binary file"):
+        list(read_file(p))

@@ -107,10 +107,10 @@ _CSV_HEADER_WORDS = re.compile(
 
 
 def is_binary(head: bytes) -> bool:
-    """Binary data, not text (NUL bytes, unless it is UTF-16 with a BOM)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    return b"\x00" in head[:8192]
+    """Binary data, not text: NUL bytes, unless they are UTF-16's or a few stray ones
+    in text (which are dropped when it is read)."""
+    from .decode import looks_binary
+    return looks_binary(head[:8192])
 
 
 def sniff(head: bytes) -> str | None:
@@ -236,6 +236,27 @@ class Peekable(io.RawIOBase):
                 raise ArticleError(f"too large for one article (over {limit >> 20} MB)")
 
 
+class _NoNul(io.RawIOBase):
+    """A binary stream without its NUL bytes (dropped from text, as decode_bytes does)."""
+
+    def __init__(self, raw: io.RawIOBase):
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while True:
+            data = self._raw.read(len(b))
+            if not data:
+                return 0
+            if b"\x00" in data:
+                data = data.replace(b"\x00", b"")
+            if data:
+                b[:len(data)] = data
+                return len(data)
+
+
 def utf8_boundary(data: bytes) -> bytes:
     """``data`` without a UTF-8 character cut off at its end (a sample, a truncated file)."""
     for cut in range(4):
@@ -264,7 +285,8 @@ def text_stream(stream: Peekable, encoding: str | None, newline: str | None = "\
     if not head.strip():
         raise ArticleError("empty file")
     codec = codec_for(head, encoding)
-    text = io.TextIOWrapper(io.BufferedReader(stream, 256 * 1024), encoding=codec,
+    raw = stream if codec.startswith(("utf-16", "utf-32")) else _NoNul(stream)
+    text = io.TextIOWrapper(io.BufferedReader(raw, 256 * 1024), encoding=codec,
                             errors="replace", newline=newline)
     text._CHUNK_SIZE = 256 * 1024  # fewer, larger decode steps
     return text, codec
