@@ -122,3 +122,107 @@ def test_binary_data_is_still_binary(tmp_path, data):
     p.write_bytes(data)
     with pytest.raises(ArticleError, match="binary file"):
         list(read_file(p))
+
+
+# --- item 5: budgets on decompression -------------------------------------------------------
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _gzip_of(head: bytes, filler: bytes, size: int) -> bytes:
+    import zlib
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
+    out = [z.compress(head)]
+    block = filler * ((1 << 20) // len(filler))
+    for _ in range(size // len(block)):
+        out.append(z.compress(block))
+    out.append(z.flush())
+    return b"".join(out)
+
+
+RECORD = json.dumps({"title": "Первая запись", "text": "Текст про атаку."}, ensure_ascii=False).encode() + b"\n"
+
+
+def _bomb_folder(tmp_path, name: str, data: bytes):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "good.txt").write_text(ARTICLE, encoding="utf-8")
+    (d / name).write_bytes(data)
+    return d
+
+
+def test_a_nested_zip_bomb_stops_at_the_budget_with_one_warning(tmp_path):
+    l0 = _zip({"a.txt": b"\n" * (16 << 20)})
+    l2 = _zip({f"{i}.zip": _zip({f"{j}.zip": l0 for j in range(16)}) for i in range(16)})
+    assert len(l2) < 16_000  # 4 GB unpacked
+    d = _bomb_folder(tmp_path, "bomb.zip", l2)
+    report, warnings = _index([d], tmp_path / "ix")
+    assert report.added == 1 and report.total == 1  # good.txt; the run went on
+    assert len(warnings) == 1
+    assert "bomb.zip" in warnings[0] and "unpacking budget" in warnings[0]
+
+
+@pytest.mark.parametrize("name", ["nl.jsonl.bz2", "nl.txt.bz2"])
+def test_a_bz2_of_newlines_stops_at_the_budget_keeping_what_came_before(tmp_path, name):
+    import bz2
+    data = bz2.compress((RECORD if name.endswith(".jsonl.bz2") else b"") + b"\n" * (100 << 20), 9)
+    assert len(data) < 200
+    d = _bomb_folder(tmp_path, name, data)
+    report, warnings = _index([d], tmp_path / "ix")
+    assert len(warnings) == 1 and name in warnings[0] and "unpacking budget" in warnings[0]
+    assert report.total == (2 if name.endswith(".jsonl.bz2") else 1)  # the record before the flood
+
+
+def test_a_jsonl_gz_of_newlines_stops_at_the_budget(tmp_path):
+    d = _bomb_folder(tmp_path, "nl.jsonl.gz", _gzip_of(RECORD, b"\n", 64 << 20))
+    report, warnings = _index([d], tmp_path / "ix")
+    assert report.total == 2
+    assert len(warnings) == 1 and "nl.jsonl.gz" in warnings[0] and "unpacking budget" in warnings[0]
+
+
+def test_records_that_give_no_article_stop_the_dump_at_their_budget(tmp_path):
+    from newsgrep.articles import LIMITS, ArticleError, read_file
+    p = tmp_path / "junk.jsonl.gz"
+    p.write_bytes(_gzip_of(RECORD, b"{}\n", 1 << 20))  # 350,000 empty records
+    assert LIMITS.junk_records < 350_000
+    articles = read_file(p)
+    assert next(articles).title == "Первая запись"
+    with pytest.raises(ArticleError, match="records in a row without an article"):
+        list(articles)
+
+
+def test_the_members_budget_ends_the_archive_keeping_what_was_read(tmp_path):
+    from newsgrep.articles import ArticleError, Limits, read_file
+    p = tmp_path / "many.zip"
+    p.write_bytes(_zip({f"{i}.txt": f"Статья {i}\n\nТекст.".encode() for i in range(30)}))
+    warnings: list[str] = []
+    got = []
+    with pytest.raises(ArticleError, match="more than 10 members"):
+        for a in read_file(p, warn=warnings.append, limits=Limits(members=10)):
+            got.append(a)
+    assert len(got) == 10
+
+
+def test_an_archive_of_many_empty_members_gives_a_summary_not_a_line_each(tmp_path):
+    from newsgrep.articles.containers import MEMBER_WARNINGS
+    members = {f"e/{i}.txt": b"" for i in range(20_000)}
+    members["z.txt"] = ARTICLE.encode()
+    d = _bomb_folder(tmp_path, "empty.zip", _zip(members))
+    report, warnings = _index([d], tmp_path / "ix")
+    assert report.total == 2
+    assert len(warnings) == MEMBER_WARNINGS + 1
+    assert "19,997 more members not read (empty file: 19,997)" in warnings[-1]
+
+
+def test_a_garbage_zip_gets_a_warning(tmp_path):
+    d = _bomb_folder(tmp_path, "junk.zip", os.urandom(5000))
+    report, warnings = _index([d], tmp_path / "ix")
+    assert report.total == 1
+    assert len(warnings) == 1 and "junk.zip: not a zip file" in warnings[0]
