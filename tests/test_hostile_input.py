@@ -226,3 +226,127 @@ def test_a_garbage_zip_gets_a_warning(tmp_path):
     report, warnings = _index([d], tmp_path / "ix")
     assert report.total == 1
     assert len(warnings) == 1 and "junk.zip: not a zip file" in warnings[0]
+
+
+# --- item 10: an unreadable folder is not a deleted one -------------------------------------
+
+def test_a_folder_that_cannot_be_read_keeps_its_articles(tmp_path, monkeypatch):
+    d = tmp_path / "d"
+    (d / "sub").mkdir(parents=True)
+    (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (d / "sub" / "b.txt").write_text(ARTICLE.replace("атаку", "штурм"), encoding="utf-8")
+    ix = tmp_path / "ix"
+    report, _ = _index([d], ix)
+    assert report.total == 2
+
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # what chmod 000 does to a normal user (the tests run as root)
+        if isinstance(path, str) and path.endswith(os.sep + "sub"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    report, warnings = _index([d], ix)
+    assert (report.removed, report.total) == (0, 2)
+    assert len(warnings) == 1 and "sub: cannot read folder: Permission denied" in warnings[0]
+
+
+# --- item 11: special files are never opened blocking ---------------------------------------
+
+def test_a_fifo_swapped_in_after_the_walk_is_skipped_not_waited_for(tmp_path, monkeypatch):
+    import newsgrep.indexing as indexing
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (d / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    real_stat = os.stat
+
+    def walk_then_swap(*args, **kwargs):
+        found = list(real_walk(*args, **kwargs))
+        os.unlink(d / "b.txt")
+        os.mkfifo(d / "b.txt")
+        return iter(found)
+    real_walk = indexing.walk
+    monkeypatch.setattr(indexing, "walk", walk_then_swap)
+    # ... and the stat before the read still sees a regular file (the swap comes after it)
+    monkeypatch.setattr(indexing.os, "stat", lambda p, *a, **k: real_stat(d / "a.txt") if os.fspath(p) == os.fspath(d / "b.txt") else real_stat(p, *a, **k))
+    report, warnings = _index([d], tmp_path / "ix")
+    assert report.total == 1
+    assert warnings == [f"{d / 'b.txt'}: special file (FIFO)"]
+
+
+def test_special_files_are_named_as_such(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    os.mkfifo(d / "fifo.txt")
+    os.symlink("/dev/zero", d / "zero.txt")
+    os.symlink(d / "missing.txt", d / "broken.txt")
+    os.mkfifo(tmp_path / "named.txt")
+    report, warnings = _index([d, tmp_path / "named.txt"], tmp_path / "ix")
+    assert report.total == 1
+    assert sorted(warnings) == sorted([f"{d / 'broken.txt'}: broken symlink",
+                                       f"{d / 'fifo.txt'}: special file (FIFO)",
+                                       f"{d / 'zero.txt'}: special file (character device)",
+                                       f"{tmp_path / 'named.txt'}: special file (FIFO)"])
+
+
+def test_read_file_refuses_a_fifo_without_blocking(tmp_path):
+    from newsgrep.articles import ArticleError, is_supported, read_file
+    os.mkfifo(tmp_path / "f.txt")
+    os.mkfifo(tmp_path / "noext")
+    with pytest.raises(ArticleError, match=r"special file \(FIFO\)"):
+        list(read_file(tmp_path / "f.txt"))
+    assert not is_supported(tmp_path / "noext")
+
+
+# --- item 12: skipped files are remembered -------------------------------------------------
+
+def test_a_skipped_file_is_not_read_again_while_unchanged(tmp_path, monkeypatch):
+    import newsgrep.indexing as indexing
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (d / "bin.txt").write_bytes(bytes(range(256)) * 64)
+    (d / "empty.txt").write_bytes(b"\n\n")
+    ix = tmp_path / "ix"
+    report, warnings = _index([d], ix)
+    assert report.skipped == {"binary file": 1, "empty file": 1} and len(warnings) == 2
+
+    hashed = []
+    real_hash = indexing.content_hash
+    monkeypatch.setattr(indexing, "content_hash", lambda fh: hashed.append(fh.name) or real_hash(fh))
+    report, warnings = _index([d], ix)
+    assert (report.unchanged, hashed, warnings) == (3, [], [])
+
+    (d / "bin.txt").write_bytes(bytes(range(256)) * 65)  # changed: read again, warned again
+    report, warnings = _index([d], ix)
+    assert len(hashed) == 1 and report.skipped == {"binary file": 1}
+    (d / "bin.txt").write_text(ARTICLE, encoding="utf-8")  # now an article
+    report, _ = _index([d], ix)
+    assert (report.added, report.total) == (1, 2)
+
+
+# --- item 13: links out of the indexed folders ---------------------------------------------
+
+def test_links_out_of_the_indexed_folders_are_not_followed_unless_asked(tmp_path):
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(ARTICLE.replace("атаку", "тайну"), encoding="utf-8")
+    d = tmp_path / "d"
+    (d / "in").mkdir(parents=True)
+    (d / "in" / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    os.symlink(outside / "secret.txt", d / "file-link.txt")
+    os.symlink(outside, d / "dir-link")
+    os.symlink(d / "in", d / "inner-link")  # inside: followed (once)
+    ix = tmp_path / "ix"
+    report, warnings = _index([d], ix)
+    assert report.total == 1  # in/a.txt (inner-link leads to the same folder: seen once)
+    assert sorted(w.split(": ", 1)[0] for w in warnings) == [str(d / "dir-link"), str(d / "file-link.txt")]
+    assert all("link out of the indexed folders" in w for w in warnings)
+
+    res = _runner().invoke(cli, ["index", str(d), "--index", str(tmp_path / "ix2"), "--follow-outside"])
+    assert res.exit_code == 0, res.stderr
+    assert "link out" not in res.stderr
+    res = _runner().invoke(cli, ["search", "тайну", "-c", "--index", str(tmp_path / "ix2")])
+    assert res.stdout.strip() == "2"

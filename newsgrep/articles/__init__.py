@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
+from .files import open_regular, special_file
 from .limits import LIMITS, BudgetExceeded, Limits
 from .model import Article
 from .names import printable_name
@@ -19,7 +20,8 @@ from .names import printable_name
 # The readers (and gzip, tarfile, zipfile ...) load on first use: a search that
 # only needs Article should not pay for them.
 
-__all__ = ["LIMITS", "Article", "ArticleError", "BudgetExceeded", "Limits", "is_supported", "read_file"]
+__all__ = ["LIMITS", "Article", "ArticleError", "BudgetExceeded", "Limits", "is_supported", "open_regular",
+           "read_file", "special_file"]
 
 Warn = Callable[[str], None]
 
@@ -39,7 +41,6 @@ def is_supported(name: str | os.PathLike) -> bool:
     kind = kind_from_name(base)
     if kind != "":
         return kind is not None
-    from .files import open_regular
     try:
         fh, _ = open_regular(name)
         with fh:
@@ -63,7 +64,6 @@ def read_file(path: str | os.PathLike, *, encoding: str | None = None,
     read before it. Only regular files are read (a FIFO or a device is an
     ArticleError, never a blocking open).
     """
-    from .files import open_regular
     from .formats import HEAD_SIZE, Budget, Peekable, Source, read_source
     path = os.fspath(path)
     warn = warn or _ignore
