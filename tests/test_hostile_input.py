@@ -350,3 +350,36 @@ def test_links_out_of_the_indexed_folders_are_not_followed_unless_asked(tmp_path
     assert "link out" not in res.stderr
     res = _runner().invoke(cli, ["search", "тайну", "-c", "--index", str(tmp_path / "ix2")])
     assert res.stdout.strip() == "2"
+
+
+# --- item 7: HTML memory bounded ------------------------------------------------------------
+
+def _page(paragraphs: int) -> str:
+    return ('<html><head><title>Большая страница</title></head><body><article>'
+            + "".join(f"<p>Абзац номер {i} про атаку на здание.</p>\n" for i in range(paragraphs))
+            + "<p>ПОСЛЕДНИЙ абзац.</p></article></body></html>")
+
+
+def test_an_html_page_over_the_parsing_budget_is_cut_with_a_warning(tmp_path):
+    from newsgrep.articles import LIMITS, read_file
+    page = _page(LIMITS.html_chars // 40 + 1000)
+    assert len(page) > LIMITS.html_chars
+    p = tmp_path / "big.html"
+    p.write_text(page, encoding="utf-8")
+    warnings: list[str] = []
+    [article] = read_file(p, warn=warnings.append)
+    assert article.title == "Большая страница" and article.body.startswith("Абзац номер 0 ")
+    assert "ПОСЛЕДНИЙ" not in article.body and len(article.body) <= LIMITS.html_chars
+    assert len(warnings) == 1 and "big.html: HTML page over 4M characters (parsing budget)" in warnings[0]
+
+
+def test_an_html_page_over_the_tag_budget_is_cut_with_a_warning(tmp_path):
+    from newsgrep.articles import Limits, read_file
+    p = tmp_path / "tags.html"
+    p.write_text(_page(3000), encoding="utf-8")
+    warnings: list[str] = []
+    [article] = read_file(p, warn=warnings.append, limits=Limits(html_tags=1000))
+    assert "Абзац номер 400 " in article.body and "Абзац номер 600 " not in article.body
+    assert len(warnings) == 1 and "over 1,000 tags" in warnings[0]
+    [whole] = read_file(p)  # the default budget holds it
+    assert "ПОСЛЕДНИЙ" in whole.body

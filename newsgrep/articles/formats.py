@@ -30,7 +30,8 @@ from typing import BinaryIO
 
 from ..errors import ArticleError
 from .decode import decode_bytes
-from .limits import LIMITS, MAX_DEPTH, Budget, BudgetExceeded, Limits, Metered  # noqa: F401 (re-exported)
+from .limits import (LIMITS, MAX_DEPTH, Budget, BudgetExceeded, Limits, Metered,  # noqa: F401 (re-exported)
+                     cut_html)
 from .model import Article
 
 Warn = Callable[[str], None]
@@ -459,7 +460,11 @@ def _read_single(src: Source, kind: str, *, encoding: str | None, warn: Warn) ->
     if not data.strip():
         raise ArticleError("empty file")
     text, used = decode_bytes(data, encoding)
+    del data, parts  # memory: the page's tree is next
     if kind == HTML:
+        text, why = cut_html(text, src.budget.limits)
+        if why:
+            warn(f"{src.label}: HTML page {why} (parsing budget): only its first part is read")
         article = _html().parse_html(text)
     else:
         from .plaintext import parse_text

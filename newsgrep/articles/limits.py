@@ -105,3 +105,27 @@ class Metered(io.RawIOBase):
         if close is not None:
             close()
         super().close()
+
+
+def cut_html(text: str, limits: Limits = LIMITS) -> tuple[str, str]:
+    """An HTML page cut to its parsing budget: ``(text, why)``; ``why`` is ``""`` when whole.
+
+    The cut falls before a tag, so the metadata in the head and the start of
+    the article are kept.
+    """
+    why = ""
+    if len(text) > limits.html_chars:
+        cut = text.rfind("<", limits.html_chars // 2, limits.html_chars)
+        text = text[:cut if cut > 0 else limits.html_chars]
+        why = f"over {_chars(limits.html_chars)}"
+    if text.count("<") > limits.html_tags:
+        pos = -1
+        for _ in range(limits.html_tags + 1):
+            pos = text.find("<", pos + 1)
+        text = text[:pos]
+        why = why or f"over {limits.html_tags:,} tags"
+    return text, why
+
+
+def _chars(n: int) -> str:
+    return f"{n / (1 << 20):.3g}M characters" if n >= 1 << 20 else f"{n:,} characters"
