@@ -308,6 +308,8 @@ _SENTENCE = re.compile(r".{10,}?[.!?…](?=\s|$)")
 def _clean_title(text: str) -> str:
     if not text:
         return ""
+    if "\x00" in text:  # «\u0000» in JSON: dropped, as NUL bytes are
+        text = text.replace("\x00", "")
     if "<" in text and _TAG.search(text):
         text = html_to_text(text)
     elif "&" in text:
@@ -324,6 +326,8 @@ def _looks_html(text: str) -> bool:
 def _clean_body(text: str) -> str:
     if not text:
         return ""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if _looks_html(text):
         text = html_to_text(text)
     if "\r" in text:
