@@ -151,7 +151,10 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
                 else:
                     on_skip(entry.path, "unsupported type")
             else:
-                on_skip(entry.path, _not_a_file(entry.path))
+                reason = _not_a_file(entry.path)
+                if reason.startswith("cannot read") and unreadable is not None:
+                    unreadable.append(entry.path)  # (a folder readable but not searchable)
+                on_skip(entry.path, reason)
 
     for p in paths:
         p = os.path.abspath(p)
@@ -169,8 +172,10 @@ def _not_a_file(path: str) -> str:
     """Why ``path``, neither a folder nor a regular file, is skipped."""
     try:
         return articles.special_file(os.stat(path).st_mode)  # a FIFO, a device, or a link to one
-    except OSError:
-        return "broken symlink" if os.path.islink(path) else "cannot read"
+    except FileNotFoundError:
+        return "broken symlink" if os.path.islink(path) else "cannot read: no such file"
+    except OSError as e:
+        return f"cannot read: {e.strerror or e}"
 
 
 @contextmanager
@@ -770,6 +775,8 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             st = os.stat(path)
         except OSError as e:
             skip(path, f"cannot read: {e.strerror or e}")
+            if e.errno != errno.ENOENT:
+                previous.pop(path, None)  # not gone: keep its articles
             continue
         if not stat.S_ISREG(st.st_mode):
             skip(path, articles.special_file(st.st_mode))

@@ -383,3 +383,37 @@ def test_an_html_page_over_the_tag_budget_is_cut_with_a_warning(tmp_path):
     assert len(warnings) == 1 and "over 1,000 tags" in warnings[0]
     [whole] = read_file(p)  # the default budget holds it
     assert "ПОСЛЕДНИЙ" in whole.body
+
+
+def test_a_file_that_cannot_be_looked_at_keeps_its_articles(tmp_path, monkeypatch):
+    import newsgrep.indexing as indexing
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (d / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    ix = tmp_path / "ix"
+    assert _index([d], ix)[0].total == 2
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # a folder with read but no search permission, for b.txt
+        if os.fspath(path).endswith("b.txt"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+    monkeypatch.setattr(indexing.os, "stat", stat)
+    report, warnings = _index([d], ix)
+    assert (report.removed, report.total) == (0, 2)
+    assert warnings == [f"{d / 'b.txt'}: cannot read: Permission denied"]
+
+
+def test_files_with_names_not_utf8_are_listed_by_their_bytes(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    with open(os.path.join(os.fsencode(d), CP1251_NAME), "w", encoding="utf-8") as fh:
+        fh.write(ARTICLE)
+    ix = tmp_path / "ix"
+    _index([d], ix)
+    res = _runner().invoke(cli, ["search", "атаку", "-l", "-0", "--index", str(ix)])
+    assert res.exit_code == 0
+    assert res.stdout_bytes == os.path.join(os.fsencode(d), CP1251_NAME) + b"\0"
+    res = _runner().invoke(cli, ["search", "атаку", "-l", "--index", str(ix)])
+    assert res.stdout.endswith("\\xcd\\xee\\xe2.txt\n")
