@@ -261,7 +261,9 @@ def _option_defaults(group: click.Group, config) -> dict:
                    "(Snowball stems). Chosen when the index is created [default: "
                    f"{DEFAULT_MORPHOLOGY}]; to change it, --rebuild.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
+@click.option("--follow-outside", is_flag=True,
+              help="Follow symbolic links to files and folders outside PATHS (skipped by default).")
+def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, follow_outside):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
@@ -302,7 +304,7 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
             on_progress = None
         report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
-                             on_progress=on_progress)
+                             on_progress=on_progress, follow_outside=follow_outside)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()

@@ -47,8 +47,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import articles
+from .articles.names import printable_name
 from .errors import ArticleError, IndexLocked, MorphologyMismatch, NewsgrepError
-from .schema import DEFAULT_MORPHOLOGY, IndexMeta, build_schema, open_index, text_analyzer
+from .schema import (DEFAULT_MORPHOLOGY, IndexMeta, build_schema, file_term, open_index, path_of_term,
+                     text_analyzer)
 
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
@@ -95,14 +97,20 @@ def article_id(path: str, key: str = "") -> str:
 
 
 def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
-         exclude: Iterable[str | os.PathLike] = ()) -> Iterator[str]:
+         exclude: Iterable[str | os.PathLike] = (), *, unreadable: list[str] | None = None,
+         follow_outside: bool = False) -> Iterator[str]:
     """Yield the absolute paths of the article files under ``paths``, sorted per folder.
 
     Hidden files and folders are skipped (a hidden file named on the command
     line is read), and so are the folders in ``exclude`` (the index itself).
-    Symbolic links to folders are followed once: a link loop is safe. Files
-    of unsupported types and broken links go to ``on_skip``.
+    Symbolic links to folders are followed once: a link loop is safe. A link
+    whose target is outside ``paths`` is not followed unless ``follow_outside``.
+    Files of unsupported types, special files (FIFOs, devices), broken links
+    and links out go to ``on_skip``; so do folders that cannot be read, which
+    are also added to ``unreadable`` (their files are not gone).
     """
+    paths = list(paths)
+    inside = [os.path.realpath(p) for p in paths]
     seen: set[tuple[int, int]] = set()
     for folder in exclude:
         try:
@@ -119,7 +127,9 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
             seen.add((st.st_dev, st.st_ino))
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as e:
-            on_skip(directory, f"cannot read folder: {e.strerror or e}")
+            on_skip(directory, f"cannot read folder: {e.strerror or e}; its files keep their articles")
+            if unreadable is not None:
+                unreadable.append(directory)
             return
         for entry in entries:
             if entry.name.startswith("."):
@@ -129,6 +139,10 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
                 is_file = not is_dir and entry.is_file()
             except OSError:
                 is_dir = is_file = False
+            if ((is_dir or is_file) and not follow_outside and entry.is_symlink()
+                    and not _under(os.path.realpath(entry.path), inside)):
+                on_skip(entry.path, "link out of the indexed folders (--follow-outside follows it)")
+                continue
             if is_dir:
                 yield from visit(entry.path)
             elif is_file:
@@ -136,10 +150,11 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
                     yield entry.path
                 else:
                     on_skip(entry.path, "unsupported type")
-            elif entry.is_symlink():
-                on_skip(entry.path, "broken symlink")
             else:
-                on_skip(entry.path, "not a regular file")
+                reason = _not_a_file(entry.path)
+                if reason.startswith("cannot read") and unreadable is not None:
+                    unreadable.append(entry.path)  # (a folder readable but not searchable)
+                on_skip(entry.path, reason)
 
     for p in paths:
         p = os.path.abspath(p)
@@ -147,10 +162,20 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
             yield from visit(p)
         elif os.path.isfile(p):
             yield p
-        elif os.path.islink(p):
-            on_skip(p, "broken symlink")
+        elif os.path.lexists(p):
+            on_skip(p, _not_a_file(p))
         else:
-            raise NewsgrepError(f"{p}: no such file or folder")
+            raise NewsgrepError(f"{printable_name(p)}: no such file or folder")
+
+
+def _not_a_file(path: str) -> str:
+    """Why ``path``, neither a folder nor a regular file, is skipped."""
+    try:
+        return articles.special_file(os.stat(path).st_mode)  # a FIFO, a device, or a link to one
+    except FileNotFoundError:
+        return "broken symlink" if os.path.islink(path) else "cannot read: no such file"
+    except OSError as e:
+        return f"cannot read: {e.strerror or e}"
 
 
 @contextmanager
@@ -213,7 +238,7 @@ def _document(article: articles.Article, path: str, size: int, mtime: int) -> di
     title, body = nfc("NFC", article.title), nfc("NFC", article.body)
     doc = {
         "id": article_id(path, article.key),
-        "file": path,
+        "file": file_term(path),
         "key": article.key,
         "path": path,
         "title": title,
@@ -249,6 +274,9 @@ def content_hash(fh) -> str:
 # --- the state of a commit ---------------------------------------------------------------
 
 State = dict  # path -> (size, mtime_ns, content hash)
+# The hash of a file skipped for its content (binary, empty ...) starts with this: it
+# has no articles, and is not read again while its size and mtime stay the same.
+SKIPPED = "skipped:"
 
 
 def _state_name(generation: int) -> str:
@@ -274,7 +302,7 @@ def load_state(directory: Path, ix) -> State:
     with ix.reader() as r:
         if "file" in r.indexed_field_names():
             for text in r.lexicon("file"):
-                state[text.decode("utf-8", "surrogateescape")] = (-1, -1, "")
+                state[path_of_term(text)] = (-1, -1, "")
     return state
 
 
@@ -370,10 +398,14 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
             emit(("progress", progress))
             progress = 0
         try:
-            with open(path, "rb") as fh:
+            fh, _ = articles.open_regular(path)  # never blocks on a FIFO swapped in since the walk
+            with fh:
                 digest = content_hash(fh)
         except OSError as e:
             emit(("skip", path, f"cannot read: {e.strerror or e}"))
+            continue
+        except ArticleError as e:
+            emit(("skip", path, str(e)))
             continue
         if digest == old_hash:
             emit(("same", path, size, mtime, digest))
@@ -395,8 +427,11 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
                     finish()  # reported when this file ends
         except ArticleError as e:
             if not count:
-                # Keep what an earlier run indexed from this file.
-                emit(("skip", path, str(e)))
+                # Keep what an earlier run indexed from this file. A file skipped for
+                # its content is remembered, and not read again until it changes.
+                reason = str(e)
+                emit(("skip", path, reason) if reason.startswith("cannot read") else
+                     ("skip", path, reason, size, mtime, SKIPPED + digest))
                 continue
             emit(("warn", f"{path}: {e}"))
         _test_hook("added")
@@ -476,7 +511,7 @@ class _Committer:
             reader = SegmentReader(self.storage, self.schema, segment)
             self._readers[segment.segment_id()] = reader
         try:
-            return list(reader.postings("file", path).all_ids())
+            return list(reader.postings("file", file_term(path)).all_ids())
         except TermNotFound:
             return []
 
@@ -608,13 +643,15 @@ def _write_error(directory: Path, e: OSError) -> NewsgrepError:
 def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
                 encoding: str | None = None, rebuild: bool = False, morphology: str | None = None,
                 wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
-                on_progress: Progress | None = None) -> IndexReport:
+                on_progress: Progress | None = None,
+                follow_outside: bool = False) -> IndexReport:
     """Index (or refresh) the article files under ``paths`` into the index at ``directory``.
 
     With no ``paths``, the roots remembered from earlier runs are refreshed.
     Each unreadable file is reported once through ``on_warning`` and counted
     in the report; the rest is indexed and committed. ``jobs`` is the number
     of worker processes (default: one per CPU; small runs use none).
+    ``follow_outside``: follow symbolic links whose targets are outside ``paths``.
 
     ``morphology`` (``"stem"`` or ``"lemma"``) is chosen when the index is
     created (default :data:`~newsgrep.schema.DEFAULT_MORPHOLOGY`) or rebuilt
@@ -625,7 +662,8 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     from whoosh import index as windex
 
     started = time.monotonic()
-    warn = on_warning or (lambda msg: None)
+    # File and member names that are not UTF-8 are shown with \xNN escapes.
+    warn = (lambda msg: on_warning(printable_name(msg))) if on_warning else (lambda msg: None)
     report = IndexReport()
     directory = Path(directory)
     try:
@@ -641,7 +679,7 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     try:
         return _run(paths, directory, encoding=encoding, rebuild=rebuild, morphology=morphology,
                     jobs=jobs, warn=warn, on_progress=on_progress, report=report,
-                    started=started, windex=windex)
+                    started=started, windex=windex, follow_outside=follow_outside)
     except OSError as e:
         if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
             raise _write_error(directory, e) from None
@@ -651,7 +689,7 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
 
 
 def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, on_progress,
-         report: IndexReport, started: float, windex) -> IndexReport:
+         report: IndexReport, started: float, windex, follow_outside: bool = False) -> IndexReport:
     from . import lexicon
 
     if morphology is not None:
@@ -699,7 +737,9 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
         if reason != "unsupported type":
             warn(f"{path}: {reason}")
 
-    files = list(dict.fromkeys(walk(roots, skip, exclude=[directory])))  # a file named twice
+    unreadable: list[str] = []  # folders that could not be read: their files are not gone
+    files = list(dict.fromkeys(walk(roots, skip, exclude=[directory], unreadable=unreadable,
+                                    follow_outside=follow_outside)))  # a file named twice
     _test_hook("walked")
 
     fresh_toc = False
@@ -735,16 +775,18 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             st = os.stat(path)
         except OSError as e:
             skip(path, f"cannot read: {e.strerror or e}")
+            if e.errno != errno.ENOENT:
+                previous.pop(path, None)  # not gone: keep its articles
             continue
         if not stat.S_ISREG(st.st_mode):
-            skip(path, "not a regular file")
+            skip(path, articles.special_file(st.st_mode))
             continue
         before = previous.pop(path, None)
         if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
             report.unchanged += 1
             continue
         todo.append((path, st.st_size, st.st_mtime_ns, before[2] if before else ""))
-    gone = [p for p in previous if _under(p, roots)]
+    gone = [p for p in previous if _under(p, roots) and not _under(p, unreadable)]
     total_files = len(files)
     del files, previous  # memory: the workers are forked from this process
 
@@ -768,6 +810,9 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             progress(msg[1])
         elif kind == "skip":
             skip(msg[1], msg[2])
+            if len(msg) > 3:  # skipped for its content: remembered by size and time
+                state[msg[1]] = msg[3:]
+                dirty = True
         elif kind == "same":
             _, path, size, mtime, digest = msg
             state[path] = (size, mtime, digest)
@@ -784,7 +829,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             for path, size, mtime, digest, n in done:
                 state[path] = (size, mtime, digest)
                 report.articles += n
-                if path in known:
+                if path in known and not known[path][2].startswith(SKIPPED):
                     report.updated += 1
                 else:
                     report.added += 1

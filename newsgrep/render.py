@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import IO
 
+from .articles.names import is_text_name, name_bytes, printable_name
 from .counting import PERIODS, Timeline
 from .searching import ArticleView, Hit
 
@@ -80,7 +81,7 @@ def _styled(text: str, spans: Iterable[tuple[int, int]], style: str = "", match:
 
 def meta_line(hit: Hit) -> str:
     date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
-    where = relpath(hit.path) + (f"#{hit.key}" if hit.key else "")
+    where = printable_name(relpath(hit.path) + (f"#{hit.key}" if hit.key else ""))
     missing = "without " + ", ".join(hit.missing) if hit.partial else ""
     return " · ".join(p for p in (date, hit.source, where, missing) if p)
 
@@ -175,6 +176,9 @@ def dumps(obj) -> str:
 
 
 _JSON_C1 = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# Lone surrogates (the bytes of a file name that is not UTF-8) as \\udcNN: json.loads gives
+# the name back, and os.fsencode its bytes.
+_JSON_C1.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
 
 
 def write_json_lines(out: IO[str], objects: Iterable[dict]) -> None:
@@ -189,7 +193,12 @@ def write_paths(out: IO[str], hits: Iterable[Hit], null: bool = False) -> None:
     for hit in hits:
         if hit.path not in seen:
             seen.add(hit.path)
-            out.write((relpath(hit.path) if null else safe(relpath(hit.path))) + end)
+            name = relpath(hit.path)
+            if null and not is_text_name(name) and hasattr(out, "buffer"):
+                out.flush()  # a name that is not UTF-8: its own bytes, for xargs -0
+                out.buffer.write(name_bytes(name) + b"\0")
+                continue
+            out.write((name if null else safe(printable_name(name))) + end)
 
 
 def print_stats(console, figures: dict) -> None:
@@ -241,7 +250,7 @@ def print_article(console, view: ArticleView) -> None:
     date = view.date.strftime("%Y-%m-%d %H:%M").removesuffix(" 00:00") if view.date else "no date"
     rows = [("date", date), ("source", view.source), ("section", view.section),
             ("tags", ", ".join(view.tags)), ("url", view.url),
-            ("path", relpath(view.path) + (f"#{view.key}" if view.key else "")),
+            ("path", printable_name(relpath(view.path) + (f"#{view.key}" if view.key else ""))),
             ("id", view.id), ("encoding", view.encoding)]
     for name, value in rows:
         if value:

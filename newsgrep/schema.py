@@ -49,7 +49,8 @@ class IndexMeta:
     @classmethod
     def load(cls, directory: Path) -> IndexMeta:
         try:
-            data = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+            data = json.loads((directory / META_FILE).read_text(encoding="utf-8",
+                                                              errors="surrogateescape"))
         except FileNotFoundError:
             raise IndexNotFound(_not_found(directory)) from None
         except (OSError, ValueError) as e:
@@ -60,7 +61,9 @@ class IndexMeta:
     def save(self, directory: Path) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
         tmp = directory / (META_FILE + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+        # (errors: a root whose name is not UTF-8 is written as its bytes)
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8",
+                       errors="surrogateescape")
         os.replace(tmp, directory / META_FILE)
 
 
@@ -248,3 +251,21 @@ def open_index(directory: Path):
         raise IndexNotFound(_not_found(directory)) from None
     except Exception as e:  # Whoosh raises many kinds for damaged files
         raise IndexCorrupt(f"cannot open index at {directory}: {e}") from None
+
+
+def file_term(path: str) -> str:
+    """The ``file`` field's term for ``path``: the path itself, or for a name that is
+    not UTF-8 (kept with surrogates, see ``articles.names``), NUL and the hex of its
+    bytes: a term Whoosh can encode, that no real path can equal (paths hold no NUL)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "\0" + path.encode("utf-8", "surrogateescape").hex()
+    return path
+
+
+def path_of_term(term: bytes) -> str:
+    """The path a ``file`` term (as Whoosh's bytes) stands for: :func:`file_term` reversed."""
+    if term.startswith(b"\0"):
+        return bytes.fromhex(term[1:].decode("ascii")).decode("utf-8", "surrogateescape")
+    return term.decode("utf-8", "surrogateescape")

@@ -448,7 +448,8 @@ def _find_docnums(searcher, ref: str) -> list[int]:
     path, key = ref, None
     if not os.path.exists(ref) and "#" in ref:
         path, _, key = ref.rpartition("#")
-    docnums = list(Term("file", os.path.abspath(path)).docs(searcher))
+    from .schema import file_term
+    docnums = list(Term("file", file_term(os.path.abspath(path))).docs(searcher))
     if key is not None:
         docnums = [d for d in docnums if str(searcher.stored_fields(d).get("key", "")) == key]
     return sorted(docnums)  # the order they were read in: the file's order

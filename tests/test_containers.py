@@ -246,14 +246,13 @@ def test_archive_member_is_streamed(tmp_path, monkeypatch):
     big = b"".join(json.dumps({"title": f"t{i}", "text": "x" * 2000}).encode() + b"\n" for i in range(3000))
     p = write(tmp_path, "big.tar", tar_bytes({"big.jsonl": big}))
     opened = []
-    real_open = open
+    real_fdopen = os.fdopen
 
-    def spy_open(path, *args, **kwargs):
-        f = real_open(path, *args, **kwargs)
-        if str(path) == str(p):
-            opened.append(f)
+    def spy_fdopen(fd, *args, **kwargs):  # files are opened with os.open (O_NONBLOCK), then this
+        f = real_fdopen(fd, *args, **kwargs)
+        opened.append(f)
         return f
-    monkeypatch.setattr("builtins.open", spy_open)
+    monkeypatch.setattr("os.fdopen", spy_fdopen)
     articles = read_file(p)
     assert next(articles).title == "t0"
     assert opened[0].tell() < os.path.getsize(p) // 4

@@ -412,7 +412,8 @@ _values = st.recursive(_scalars, lambda kids: st.one_of(st.lists(kids, max_size=
                        max_leaves=12)
 # Placeholders («-», «None», «nan» ...) are missing values by design, not titles.
 # «<» and «&» are left out: titles with markup are cleaned, which is tested elsewhere.
-_titles = st.text(st.characters(blacklist_characters="<&", blacklist_categories=("Cs",)),
+# (no NUL: «\u0000» is dropped from titles, as NUL bytes are)
+_titles = st.text(st.characters(blacklist_characters="<&\x00", blacklist_categories=("Cs",)),
                   min_size=1, max_size=40).filter(lambda t: t.strip() and t.strip() not in _EMPTY)
 _records = st.fixed_dictionaries({"title": _titles},
                                  optional={"text": st.text(max_size=80), "extra": _values})

@@ -12,12 +12,16 @@ import os
 from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
+from .files import open_regular, special_file
+from .limits import LIMITS, BudgetExceeded, Limits
 from .model import Article
+from .names import printable_name
 
 # The readers (and gzip, tarfile, zipfile ...) load on first use: a search that
 # only needs Article should not pay for them.
 
-__all__ = ["Article", "ArticleError", "is_supported", "read_file"]
+__all__ = ["LIMITS", "Article", "ArticleError", "BudgetExceeded", "Limits", "is_supported", "open_regular",
+           "read_file", "special_file"]
 
 Warn = Callable[[str], None]
 
@@ -38,30 +42,33 @@ def is_supported(name: str | os.PathLike) -> bool:
     if kind != "":
         return kind is not None
     try:
-        with open(name, "rb") as fh:
+        fh, _ = open_regular(name)
+        with fh:
             head = fh.read(HEAD_SIZE)
-    except OSError:
+    except (OSError, ArticleError):
         return False
     return sniff(head) is not None
 
 
 def read_file(path: str | os.PathLike, *, encoding: str | None = None,
-              warn: Warn | None = None) -> Iterator[Article]:
+              warn: Warn | None = None, limits: Limits | None = None) -> Iterator[Article]:
     """Yield the articles in the file at ``path``.
 
     ``encoding`` forces a text encoding. Problems with single records of a
     multi-article file (or members of an archive) go to ``warn``, as messages
     that begin with the file's path, and the rest is read; a file that yields nothing usable raises :class:`ArticleError`
     with the reason. Each article's ``key`` tells it apart within the file
-    (``""`` for a one-article file).
+    (``""`` for a one-article file). ``limits`` are the budgets of
+    decompression, nesting, archive members and HTML (default :data:`LIMITS`);
+    past one, the file ends with :class:`BudgetExceeded`, after the articles
+    read before it. Only regular files are read (a FIFO or a device is an
+    ArticleError, never a blocking open).
     """
-    from .formats import HEAD_SIZE, Peekable, Source, read_source
+    from .formats import HEAD_SIZE, Budget, Peekable, Source, read_source
     path = os.fspath(path)
     warn = warn or _ignore
-    try:
-        fh = open(path, "rb")
-    except OSError as e:
-        raise ArticleError(f"cannot read: {e.strerror or e}") from None
+    fh, st = open_regular(path)
+    budget = Budget(limits or LIMITS, st.st_size)
     with fh:
         stream = Peekable(fh)
         try:
@@ -70,7 +77,8 @@ def read_file(path: str | os.PathLike, *, encoding: str | None = None,
             raise ArticleError(f"cannot read: {e.strerror or e}") from None
         if not head.strip():
             raise ArticleError("empty file")
-        src = Source(path, path, stream, reopen=lambda: open(path, "rb"), path=path)
+        src = Source(path, printable_name(path), stream, reopen=lambda: open_regular(path)[0],
+                     path=path, budget=budget)
         _, articles = read_source(src, encoding=encoding, warn=warn)
         count = 0
         for article in articles:

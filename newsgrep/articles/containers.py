@@ -31,14 +31,18 @@ from contextlib import closing
 from typing import BinaryIO
 
 from ..errors import ArticleError
-from .formats import (ARCHIVES, CORRUPT, CSV, MAX_ARTICLE_BYTES, TAR, Peekable, Source, Warn,
-                      describe, kind_from_name)
+from .formats import (ARCHIVES, CORRUPT, CSV, MAX_ARTICLE_BYTES, TAR, Budget, BudgetExceeded, Metered,
+                      Peekable, Source, Warn, describe, kind_from_name)
 from .model import Article
 
 ReadMember = Callable[..., tuple[str, Iterator[Article]]]
 #: At most this many member names wait for a Taiga metadata table that comes late.
 _MAX_DEFERRED = 10_000
-Member = tuple[str, Callable[[], BinaryIO]]
+#: Problems with single members are warned one by one up to this many an archive;
+#: the rest are summed up in one line when the archive ends.
+MEMBER_WARNINGS = 3
+# (name, open it) -- the opener is None for an entry that holds no file (a folder, a link).
+Member = tuple[str, Callable[[], BinaryIO] | None]
 
 
 def read_archive(src: Source, kind: str, *, encoding: str | None, warn: Warn,
@@ -67,9 +71,18 @@ class _Archive:
         self.src, self.kind, self.encoding, self.warn = src, kind, encoding, warn
         self.read_member = read_member
         self.count = 0
+        self.members = 0
+        self.problems = 0
+        self.unsaid: dict[str, int] = {}  # reason -> members not warned about one by one
         self.taiga = _Taiga()
 
     def articles(self) -> Iterator[Article]:
+        try:
+            yield from self._articles()
+        finally:
+            self._summary()
+
+    def _articles(self) -> Iterator[Article]:
         src = self.src
         deferred: set[str] = set()
         last = ""
@@ -78,7 +91,11 @@ class _Archive:
             members, random_access = self._members(src.stream)
             for name, open_member in members:
                 last = name
-                if _skipped(name):
+                self.members += 1
+                if self.members > src.budget.limits.members:
+                    raise BudgetExceeded(f"more than {src.budget.limits.members:,} members in the "
+                                         f"{self.kind} archive (budget); the rest is skipped")
+                if open_member is None or _skipped(name):
                     continue
                 if self.taiga.is_table(name):
                     yield from self._guarded(
@@ -117,6 +134,24 @@ class _Archive:
         except CORRUPT as e:
             self._damaged(e, last)
 
+    def _problem(self, name: str, reason: str) -> None:
+        """A member that gave no article: a warning, or a count for the summary."""
+        self.problems += 1
+        if self.problems <= MEMBER_WARNINGS:
+            self.warn(f"{self.src.label}:{name}: {reason}")
+        else:
+            if len(self.unsaid) < 20 or reason in self.unsaid:
+                self.unsaid[reason] = self.unsaid.get(reason, 0) + 1
+            else:
+                self.unsaid["other problems"] = self.unsaid.get("other problems", 0) + 1
+
+    def _summary(self) -> None:
+        if self.unsaid:
+            n = sum(self.unsaid.values())
+            reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted(self.unsaid.items(), key=lambda kv: -kv[1]))
+            self.warn(f"{self.src.label}: {n:,} more members not read ({reasons})")
+            self.unsaid = {}
+
     def _damaged(self, e: BaseException, last: str) -> None:
         if not self.count:
             raise ArticleError(f"{self.kind}: {describe(e)}") from None
@@ -132,16 +167,19 @@ class _Archive:
                 for article in result:
                     self.count += 1
                     yield article
+        except BudgetExceeded:
+            raise  # the file's budget, not the member's: the whole file stops
         except ArticleError as e:
             if str(e) != "unsupported type":
-                self.warn(f"{self.src.label}:{name}: {e}")
+                self._problem(name, str(e))
         except CORRUPT as e:
             if not random_access:
                 raise  # a stream cannot go on past damage
-            self.warn(f"{self.src.label}:{name}: {describe(e)}")
+            self._problem(name, describe(e))
 
     def _source(self, name: str, stream: BinaryIO) -> Source:
-        return Source(name, f"{self.src.label}:{name}", Peekable(stream), self.src.depth + 1)
+        return Source(name, f"{self.src.label}:{name}", Peekable(stream), self.src.depth + 1,
+                      budget=self.src.budget)
 
     def _member(self, name: str, open_member: Callable[[], BinaryIO]) -> Iterator[Article]:
         msrc = self._source(name, open_member())
@@ -159,16 +197,18 @@ class _Archive:
             yield article
 
     def _members(self, stream: Peekable) -> tuple[Iterator[Member], bool]:
+        budget = self.src.budget
         if self.kind == TAR:
             return _tar_members(stream), False
-        if self.src.path is not None:
+        # The central directory is read whole: not when it lists more members than the budget.
+        if self.src.path is not None and _zip_entries(self.src.path) <= budget.limits.members:
             try:
                 zf = zipfile.ZipFile(self.src.path)
             except (zipfile.BadZipFile, OSError) as e:
                 self.warn(f"{self.src.label}: zip: {describe(e)}; reading the members in order")
             else:
-                return _zip_members(zf), True
-        return _zip_stream_members(stream), False
+                return _zip_members(zf, budget), True
+        return _zip_stream_members(stream, budget), False
 
 
 # --- tar ----------------------------------------------------------------------------
@@ -183,19 +223,42 @@ def _tar_members(stream: BinaryIO) -> Iterator[Member]:
         if info.isfile():
             f = tar.extractfile(info)
             yield info.name, (lambda f=f: f)
+        else:
+            yield info.name, None
 
 
 # --- zip ----------------------------------------------------------------------------
 
-def _zip_members(zf: zipfile.ZipFile) -> Iterator[Member]:
+def _zip_entries(path: str) -> int:
+    """The number of members a zip file's end record announces (0 when it has none)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - (1 << 16) - 22))
+            tail = fh.read()
+    except OSError:
+        return 0
+    i = tail.rfind(b"PK\x05\x06")
+    if i < 0 or len(tail) < i + 12:
+        return 0
+    n = struct.unpack("<H", tail[i + 10:i + 12])[0]
+    return 1 << 62 if n == 0xFFFF else n  # zip64: tens of thousands at least; stream it
+
+
+def _zip_members(zf: zipfile.ZipFile, budget: Budget) -> Iterator[Member]:
     with zf:
         for info in zf.infolist():
             if info.is_dir():
+                yield info.filename, None
                 continue
             if info.flag_bits & 0x1:
                 yield info.filename, _refuse("encrypted member")
                 continue
-            yield info.filename, (lambda info=info: zf.open(info))
+            if info.compress_type == zipfile.ZIP_STORED:
+                yield info.filename, (lambda info=info: zf.open(info))
+            else:
+                yield info.filename, (lambda info=info: Metered(zf.open(info), budget))
 
 
 def _refuse(reason: str) -> Callable[[], BinaryIO]:
@@ -257,7 +320,7 @@ class _Inflating:
         return data
 
 
-def _zip_stream_members(stream: Peekable) -> Iterator[Member]:
+def _zip_stream_members(stream: Peekable, budget: Budget) -> Iterator[Member]:
     """Zip members in the order of their local headers, from a stream that cannot seek."""
     while True:
         sig = stream.read(4) or b""
@@ -275,12 +338,14 @@ def _zip_stream_members(stream: Peekable) -> Iterator[Member]:
             csize = _zip64_size(extra)
         descriptor = bool(flags & 0x8)
         if method == 8 and not flags & 0x1:
-            member = _Inflating(stream)
+            member = Metered(_Inflating(stream), budget)  # drained or read: unpacked all the same
         elif not descriptor or csize:
             member = _Bounded(stream, csize)
         else:
             raise zipfile.BadZipFile(f"{name}: stored with an unknown size; cannot stream past it")
         if flags & 0x1 or method not in (0, 8) or name.endswith("/"):
+            if name.endswith("/"):
+                yield name, None
             _drain(member)
         else:
             yield name, (lambda m=member: m)

@@ -174,6 +174,27 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     return data.decode(name, errors="replace"), name
 
 
+def looks_binary(sample: bytes) -> bool:
+    """Whether the first bytes of a file with NUL bytes in them are binary data.
+
+    Text keeps its NULs few: stray ones (dropped when decoding), or padding at
+    the end. UTF-16 (NULs in every other byte) is text; so is nothing else with
+    many NULs, or with other control bytes among a few.
+    """
+    if sample[:2] in _UTF16_BOMS or b"\x00" not in sample:
+        return False
+    if _sniff_utf16(sample):
+        return False
+    signatures = _SIGNATURES.get(sample[:1])
+    if signatures and sample.startswith(signatures):
+        return True
+    data = sample.rstrip(b"\x00")
+    if not data or data.count(0) > 1 + len(data) // 64:
+        return True
+    controls = len(data.translate(None, _NOT_CONTROLS)) - data.count(0)
+    return controls > len(data) // 200
+
+
 def _decode_forced(data: bytes, name: str) -> tuple[str, str]:
     if name.startswith(("utf-16", "utf-32")):
         return _decode_wide(data, name), name

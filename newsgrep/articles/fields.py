@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from ..errors import ArticleError
 from . import dates
+from .limits import LIMITS
 from .model import Article
 
 Warn = Callable[[str], None]
@@ -88,6 +89,7 @@ class Mapper:
         self.fmt, self.label, self.codec, self.warn = fmt, label, codec, warn
         self.fix_text = fix_text
         self.articles = self.skipped = self.bad = 0
+        self._junk = 0  # records in a row that gave no article
         self._layouts: dict[tuple, Layout] = {}
         self._seen = SeenKeys()
 
@@ -115,7 +117,9 @@ class Mapper:
         title = _clean_title(_first_text(record, f.get("title"), " "))
         if not title and not body:
             self.skipped += 1
+            self._no_article()
             return None
+        self._junk = 0
         if not title:
             title = title_from_text(body)
         url, source = "", ""
@@ -180,12 +184,20 @@ class Mapper:
             return from_url(url)
         return None
 
+    def _no_article(self) -> None:
+        self._junk += 1
+        if self._junk > LIMITS.junk_records:
+            raise ArticleError(f"over {LIMITS.junk_records:,} records in a row without an article "
+                               "(budget): read no further")
+
     def bad_record(self, line, message: str, *, last: bool = False) -> None:
         """One warning per bad record, up to :data:`MAX_WARNINGS` a file; then only a count.
 
         ``last``: the damage ends the file, which is always said.
         """
         self.bad += 1
+        if not last:
+            self._no_article()
         if self.bad <= MAX_WARNINGS or last:
             self.warn(f"{self.label}:{line}: {message}")
         elif self.bad == MAX_WARNINGS + 1:
@@ -296,6 +308,8 @@ _SENTENCE = re.compile(r".{10,}?[.!?…](?=\s|$)")
 def _clean_title(text: str) -> str:
     if not text:
         return ""
+    if "\x00" in text:  # «\u0000» in JSON: dropped, as NUL bytes are
+        text = text.replace("\x00", "")
     if "<" in text and _TAG.search(text):
         text = html_to_text(text)
     elif "&" in text:
@@ -312,6 +326,8 @@ def _looks_html(text: str) -> bool:
 def _clean_body(text: str) -> str:
     if not text:
         return ""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     if _looks_html(text):
         text = html_to_text(text)
     if "\r" in text:

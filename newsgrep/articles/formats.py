@@ -25,11 +25,13 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..errors import ArticleError
 from .decode import decode_bytes
+from .limits import (LIMITS, MAX_DEPTH, Budget, BudgetExceeded, Limits, Metered,  # noqa: F401 (re-exported)
+                     cut_html)
 from .model import Article
 
 Warn = Callable[[str], None]
@@ -43,8 +45,6 @@ HEAD_SIZE = 64 * 1024
 MAX_ARTICLE_BYTES = 32 * 1024 * 1024
 #: A JSON line, JSON value or CSV field longer than this is not a record.
 MAX_RECORD_CHARS = 32 * 1024 * 1024
-#: Containers and compression layers nest at most this deep.
-MAX_DEPTH = 6
 
 TEXT, HTML, JSON, JSONL, CSV, TSV = "text", "html", "json", "jsonl", "csv", "tsv"
 GZIP, BZ2, XZ, TAR, ZIP = "gzip", "bz2", "xz", "tar", "zip"
@@ -107,10 +107,10 @@ _CSV_HEADER_WORDS = re.compile(
 
 
 def is_binary(head: bytes) -> bool:
-    """Binary data, not text (NUL bytes, unless it is UTF-16 with a BOM)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    return b"\x00" in head[:8192]
+    """Binary data, not text: NUL bytes, unless they are UTF-16's or a few stray ones
+    in text (which are dropped when it is read)."""
+    from .decode import looks_binary
+    return looks_binary(head[:8192])
 
 
 def sniff(head: bytes) -> str | None:
@@ -236,6 +236,27 @@ class Peekable(io.RawIOBase):
                 raise ArticleError(f"too large for one article (over {limit >> 20} MB)")
 
 
+class _NoNul(io.RawIOBase):
+    """A binary stream without its NUL bytes (dropped from text, as decode_bytes does)."""
+
+    def __init__(self, raw: io.RawIOBase):
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while True:
+            data = self._raw.read(len(b))
+            if not data:
+                return 0
+            if b"\x00" in data:
+                data = data.replace(b"\x00", b"")
+            if data:
+                b[:len(data)] = data
+                return len(data)
+
+
 def utf8_boundary(data: bytes) -> bytes:
     """``data`` without a UTF-8 character cut off at its end (a sample, a truncated file)."""
     for cut in range(4):
@@ -264,16 +285,25 @@ def text_stream(stream: Peekable, encoding: str | None, newline: str | None = "\
     if not head.strip():
         raise ArticleError("empty file")
     codec = codec_for(head, encoding)
-    text = io.TextIOWrapper(io.BufferedReader(stream, 256 * 1024), encoding=codec,
+    raw = stream if codec.startswith(("utf-16", "utf-32")) else _NoNul(stream)
+    text = io.TextIOWrapper(io.BufferedReader(raw, 256 * 1024), encoding=codec,
                             errors="replace", newline=newline)
     text._CHUNK_SIZE = 256 * 1024  # fewer, larger decode steps
     return text, codec
 
 
-def numbered_lines(text, start: int, label: str, warn: Warn) -> Iterator[tuple[int, str]]:
-    """``(line number, line)``; a line over the record limit is skipped with a warning."""
+def numbered_lines(text, start: int, label: str, warn: Warn,
+                   universal: bool = False) -> Iterator[tuple[int, str]]:
+    """``(line number, line)``; a line over the record limit is skipped with a warning.
+
+    After a blank line the blank lines that follow are passed over in bulk (their
+    numbers counted): a file of a billion newlines costs no billion steps.
+    ``universal``: the text keeps ``\\r`` and ``\\r\\n`` as line ends (opened with
+    ``newline=""``).
+    """
     n = start
-    readline = text.readline
+    lines = text if isinstance(text, LineReader) else LineReader(text, universal)
+    readline = lines.readline
     while True:
         line = readline(MAX_RECORD_CHARS)
         if not line:
@@ -285,6 +315,71 @@ def numbered_lines(text, start: int, label: str, warn: Warn) -> Iterator[tuple[i
                 line = readline(MAX_RECORD_CHARS)
             continue
         yield n, line
+        if line.isspace():
+            n += lines.skip_blank()
+
+
+_NON_BLANK = re.compile(r"\S")
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+class LineReader:
+    """``readline`` and ``read`` over a text stream, with blank lines skipped in chunks
+    on request (:func:`numbered_lines`); read from it, not from the stream, after that."""
+
+    def __init__(self, text, universal: bool):
+        self._text = text
+        self._universal = universal
+        self._pending = ""  # read ahead; starts at the start of a line
+
+    def _count(self, s: str) -> int:
+        if self._universal:
+            return s.count("\n") + s.count("\r") - s.count("\r\n")
+        return s.count("\n")
+
+    def readline(self, limit: int) -> str:
+        p = self._pending
+        if not p:
+            return self._text.readline(limit)
+        if self._universal:
+            m = _LINE_END.search(p, 0, limit + 1)
+            end = m.end() if m else -1
+        else:
+            end = p.find("\n", 0, limit) + 1 or -1
+        if end > 0:
+            self._pending = p[end:]
+            return p[:end]
+        if len(p) >= limit:
+            self._pending = p[limit:]
+            return p[:limit]
+        self._pending = ""
+        return p + self._text.readline(limit - len(p))
+
+    def read(self, n: int) -> str:
+        p = self._pending
+        if not p:
+            return self._text.read(n)
+        self._pending = p[n:]
+        return p[:n]
+
+    def skip_blank(self) -> int:
+        """Pass over the blank lines ahead; return how many there were."""
+        skipped = 0
+        while True:
+            if not self._pending:
+                self._pending = self._text.read(1 << 18)
+                if not self._pending:
+                    return skipped
+            m = _NON_BLANK.search(self._pending)
+            if m is None:
+                skipped += self._count(self._pending)
+                self._pending = ""
+                continue
+            head = self._pending[:m.start()]
+            cut = max(head.rfind("\n"), head.rfind("\r") if self._universal else -1) + 1
+            skipped += self._count(head[:cut])
+            self._pending = self._pending[cut:]
+            return skipped
 
 
 def describe(error: BaseException) -> str:
@@ -315,6 +410,7 @@ class Source:
     depth: int = 0
     reopen: Callable[[], BinaryIO] | None = None
     path: str | None = None
+    budget: Budget = field(default_factory=Budget)
 
 
 def read_source(src: Source, *, encoding: str | None, warn: Warn,
@@ -330,10 +426,13 @@ def read_source(src: Source, *, encoding: str | None, warn: Warn,
             raise ArticleError(describe(e)) from None
         kind = resolve_kind(src.name, head)
         if kind is None:
-            raise ArticleError("binary file" if is_binary(head) and kind_from_name(src.name) == TEXT
+            by_name = kind_from_name(src.name)
+            if by_name in ARCHIVES or by_name in COMPRESSED:
+                raise ArticleError(f"not a {by_name} file (damaged?)")  # its name promised one
+            raise ArticleError("binary file" if is_binary(head) and by_name == TEXT
                                else "unsupported type")
-    if src.depth > MAX_DEPTH:
-        raise ArticleError("nested too deep")
+    if src.depth > src.budget.limits.depth:
+        raise ArticleError(f"nested too deep (budget: {src.budget.limits.depth} levels)")
     if kind in COMPRESSED:
         return _open_compressed(src, kind, encoding=encoding, warn=warn)
     if kind in ARCHIVES:
@@ -361,7 +460,11 @@ def _read_single(src: Source, kind: str, *, encoding: str | None, warn: Warn) ->
     if not data.strip():
         raise ArticleError("empty file")
     text, used = decode_bytes(data, encoding)
+    del data, parts  # memory: the page's tree is next
     if kind == HTML:
+        text, why = cut_html(text, src.budget.limits)
+        if why:
+            warn(f"{src.label}: HTML page {why} (parsing budget): only its first part is read")
         article = _html().parse_html(text)
     else:
         from .plaintext import parse_text
@@ -395,8 +498,9 @@ def _open_compressed(src: Source, kind: str, *, encoding: str | None,
     Returns the kind of what is inside (a ``.tar.gz`` is a tar), so keys join right.
     """
     opener = _OPENERS[kind]
-    inner = Peekable(opener(src.stream))
-    reopen = (lambda: opener(src.reopen())) if src.reopen else None
+    inner = Peekable(Metered(opener(src.stream), src.budget))
+    # (a second pass is charged as well: it is work too)
+    reopen = (lambda: Metered(opener(src.reopen()), src.budget)) if src.reopen else None
     name = inner_name(src.name)
     try:
         head = inner.peek(HEAD_SIZE)
@@ -405,7 +509,7 @@ def _open_compressed(src: Source, kind: str, *, encoding: str | None,
     inner_kind = resolve_kind(name, head)
     if inner_kind is None:
         raise ArticleError(f"unsupported type inside {kind}")
-    sub = Source(name, src.label, inner, src.depth + 1, reopen)
+    sub = Source(name, src.label, inner, src.depth + 1, reopen, budget=src.budget)
     inner_kind, articles = read_source(sub, encoding=encoding, warn=warn, kind=inner_kind)
     return inner_kind, _guard(src, kind, articles, warn)
 

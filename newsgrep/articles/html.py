@@ -27,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import ArticleError
 from .htmlmeta import PageMeta
+from .limits import cut_html
 from .model import Article
 
 __all__ = ["declared_charset", "html_to_text", "parse_html"]
@@ -191,6 +192,7 @@ def html_to_text(fragment: str) -> str:
     fragment = _clean_input(fragment)
     if "<" not in fragment and "&" not in fragment:
         return _join_lines(fragment.splitlines())
+    fragment, _ = cut_html(fragment)  # the parsing budget (a record's field is 32M characters at most)
     # Parsed as a document, not with is_fragment: the body then holds every
     # top-level node the same way in all selectolax versions.
     tree = LexborHTMLParser(fragment)

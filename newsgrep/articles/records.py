@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 
 from ..errors import ArticleError
 from .fields import Mapper, norm_field
-from .formats import (CSV, JSON, JSONL, MAX_RECORD_CHARS, TSV, Peekable, Warn, numbered_lines,
-                      text_stream)
+from .formats import (CSV, JSON, JSONL, MAX_RECORD_CHARS, TSV, LineReader, Peekable, Warn,
+                      numbered_lines, text_stream)
 from .model import Article
 
 
@@ -64,6 +64,7 @@ def _bad_json(e: Exception) -> str:
 def _read_json(stream: Peekable, kind: str, label: str, encoding: str | None,
                warn: Warn) -> Iterator[Article]:
     text, codec = text_stream(stream, encoding, newline="\n")
+    text = LineReader(text, universal=False)  # (the scanner reads on from where the lines stop)
     lines = numbered_lines(text, 0, label, warn)
     first = next(((n, ln) for n, ln in lines if ln.strip()), None)
     if first is None:

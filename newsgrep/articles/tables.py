@@ -41,7 +41,7 @@ class _LineSource:
     """
 
     def __init__(self, text, label: str, warn: Warn):
-        self._lines = numbered_lines(text, 0, label, warn)
+        self._lines = numbered_lines(text, 0, label, warn, universal=True)
         self.pending: deque[tuple[int, str]] = deque()
         self.current: list[tuple[int, str]] = []
         self.fix: Callable[[str], str] | None = None
