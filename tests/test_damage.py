@@ -1,0 +1,103 @@
+"""Empty and damaged archives (issue 16): every command answers an empty archive,
+`newsgrep check` names what is damaged, `index` never reports success over damage,
+and `--rebuild` repairs any of it."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from newsgrep.cli import cli
+
+from .conftest import FIXTURES
+
+SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args, **kw):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
+    return invoke
+
+
+@pytest.fixture
+def empty(run, tmp_path):
+    """An archive of an empty folder: a TOC of no segments."""
+    (tmp_path / "e").mkdir()
+    ix = tmp_path / "ie"
+    result = run("index", tmp_path / "e", "--index", ix)
+    assert result.exit_code == 0, result.stderr
+    assert "holds 0 articles" in result.stderr
+    return ix
+
+
+# ---------------------------------------------------------------- item 3: an empty archive
+
+@pytest.mark.parametrize("args, code, stdout", [
+    (["search", "атака"], 1, ""),
+    (["search", "атака", "--json"], 1, ""),
+    (["search", "атака", "-l"], 1, ""),
+    (["search", "=атака"], 1, ""),
+    (["search", "атак*"], 1, ""),
+    (["search", "призидент~"], 1, ""),
+    (["search", "fnfrf"], 1, ""),                 # did-you-mean over no words
+    (["search", "атака", "-c"], 1, "0\n"),
+    (["search", "атака", "-c", "--by", "source"], 1, ""),
+    (["search", "атака", "-c", "--by", "month"], 1, ""),
+    (["search", "атака", "-c", "--by", "month", "--json"], 1, ""),
+    (["search", "атака", "--timeline", "--json"], 1, ""),
+    (["search", "атака", "--timeline", "--by", "day", "--json"], 1, ""),
+    (["search", "атака", "--since", "2022"], 1, ""),
+])
+def test_an_empty_archive_answers_searches_with_nothing(run, empty, args, code, stdout):
+    result = run(*args, "--index", empty)
+    assert (result.exit_code, result.stdout, result.stderr) == (code, stdout, "")
+
+
+def test_an_empty_archive_has_stats_and_no_similar_articles(run, empty, tmp_path):
+    result = run("stats", "--json", "--index", empty)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["articles"] == 0
+    article = tmp_path / "a.txt"
+    article.write_text("Спасатели вывели туристов с перевала после ночной метели.", "utf-8")
+    result = run("similar", article, "--index", empty)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "")
+    result = run("show", "0123456789abcdef", "--index", empty)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("newsgrep: error: 0123456789abcdef: no such article")
+    result = run("similar", "0123456789abcdef", "--index", empty)
+    assert result.exit_code == 2
+    assert "no such article in the index, and no such file" in result.stderr
+
+
+def test_a_first_build_answers_searches_before_its_first_commit(tmp_path):
+    """A new archive between its creation and its first commit: searches find nothing (1)."""
+    import time
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(FIXTURES / "articles", docs)
+    flag = tmp_path / "go"
+    proc = subprocess.Popen([SCRIPT, "index", str(docs), "--index", str(ix), "-j", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NEWSGREP_TEST_PAUSE": f"segment-written:{flag}"})
+    try:
+        while not flag.with_name("go.reached").exists():
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)
+        for args in (["туристы"], ["туристы", "-c"], ["туристы", "--timeline"]):
+            done = subprocess.run([SCRIPT, "search", *args, "--index", str(ix)],
+                                  capture_output=True, text=True)
+            assert done.returncode == 1, done.stderr
+            assert "error" not in done.stderr
+    finally:
+        flag.touch()
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
