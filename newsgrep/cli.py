@@ -26,11 +26,19 @@ class CliError(click.ClickException):
         self.exit_code = int(error.exit_code)
 
     def show(self, file=None) -> None:
-        click.echo(f"newsgrep: error: {self.format_message()}", err=True)
+        say(f"newsgrep: error: {self.format_message()}")
+
+
+def say(line: str) -> None:
+    """A line on stderr. Messages name files and quote queries: they are data, neutralised
+    as article text is (an escape sequence in a file name must not reach the terminal)."""
+    from .render import safe_message
+
+    click.echo(safe_message(line), err=True)
 
 
 def warn(message: str) -> None:
-    click.echo(f"newsgrep: warning: {message}", err=True)
+    say(f"newsgrep: warning: {message}")
 
 
 class PipeClosed(Exception):
@@ -110,8 +118,8 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
     report_warning = warn
     if progress is not None:
         def report_warning(message: str) -> None:
-            from .render import safe
-            progress.console.print(f"newsgrep: warning: {safe(message)}", markup=False,
+            from .render import safe_message
+            progress.console.print(safe_message(f"newsgrep: warning: {message}"), markup=False,
                                    highlight=False)
     try:
         if progress is not None:
@@ -135,7 +143,7 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
         if progress is not None:
             progress.stop()
     if not quiet:
-        click.echo(_summary(report, directory), err=True)
+        say(_summary(report, directory))
 
 
 def _progress_bar():
@@ -495,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # a bug: one line, unless asked for the traceback
         if os.environ.get("NEWSGREP_DEBUG"):
             raise
-        click.echo(f"newsgrep: internal error: {type(e).__name__}: {e} "
-                   "(set NEWSGREP_DEBUG=1 to see the traceback)", err=True)
+        say(f"newsgrep: internal error: {type(e).__name__}: {e} "
+            "(set NEWSGREP_DEBUG=1 to see the traceback)")
         code = ExitCode.ERROR
     sys.exit(int(code or 0))

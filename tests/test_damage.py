@@ -101,3 +101,43 @@ def test_a_first_build_answers_searches_before_its_first_commit(tmp_path):
         flag.touch()
         proc.communicate(timeout=60)
     assert proc.returncode == 0
+
+
+# ---------------------------------------------------------------- item 4: names on stderr
+
+OSC52 = "\x1b]52;c;SGFja2Vk\x07"
+CLEAR = "\x1b[2J"
+
+
+def test_file_names_in_warnings_and_the_summary_cannot_reach_the_terminal(run, tmp_path):
+    docs = tmp_path / f"d{CLEAR}"
+    docs.mkdir()
+    (docs / f"{OSC52}.txt").touch()                                   # empty: a warning
+    (docs / f"bin{CLEAR}.txt").write_bytes(b"\x00\x01\x02" * 4000)    # binary: a warning
+    (docs / "ok.txt").write_text("Спасатели вывели туристов с перевала.", "utf-8")
+    result = run("index", docs, "--index", tmp_path / f"ix{OSC52}")
+    assert result.exit_code == 0
+    assert result.stderr.count("newsgrep: warning:") == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "␛]52;c;SGFja2Vk␇.txt" in result.stderr
+    assert "␛[2J" in result.stderr
+    assert "holds 1 articles" in result.stderr
+
+
+def test_names_in_errors_cannot_reach_the_terminal(run, tmp_path):
+    result = run("search", "x", "--index", tmp_path / f"no{OSC52}")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("newsgrep: error: no index at ")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "␛]52" in result.stderr
+    result = run("similar", f"{CLEAR}.txt", "--index", tmp_path / "ix")
+    assert result.exit_code == 2 and "\x1b" not in result.stderr
+
+
+def test_safe_message_shows_the_bytes_of_names_that_are_not_utf8():
+    from newsgrep.render import safe_message
+
+    name = os.fsdecode(b"d/\xcd\xee\xe2.txt")
+    assert safe_message(f"{name}: binary file") == "d/\\xcd\\xee\\xe2.txt: binary file"
+    assert safe_message(f"a{OSC52}\tb\n\u202e") == "a␛]52;c;SGFja2Vk␇\tb\n\ufffd"
+    safe_message(name).encode("utf-8")  # printable on any terminal
