@@ -442,6 +442,37 @@ def stats(index_dir, as_json, color):
 
 
 @cli.command()
+@index_option
+def check(index_dir):
+    """Check that the index is whole: its TOC, every segment's files, the state, the lexicon.
+
+    Prints one line per problem on stdout (FILE: what is wrong), or "ok" and
+    what the index holds.
+
+    \b
+    Exit status: 0 when the index is healthy, 2 when it is damaged (repair it
+    with: newsgrep index --rebuild) or missing.
+    """
+    from .check import check_archive
+    from .errors import IndexCorrupt
+    from .render import safe_message
+    from .schema import index_dir as resolve
+
+    directory = resolve(index_dir)
+    problems = check_archive(directory)
+    for problem in problems:
+        click.echo(safe_message(str(problem)))
+    if problems:
+        raise IndexCorrupt(f"the index at {directory} is damaged ({len(problems)} problem"
+                           f"{'s' if len(problems) > 1 else ''}); repair it with: "
+                           f"newsgrep index --rebuild --index {directory}")
+    from .searching import stats
+
+    figures = stats(directory)
+    click.echo(safe_message(f"ok: {directory}: {figures['articles']} articles"))
+
+
+@cli.command()
 @click.argument("text")
 @click.option("--morphology", type=click.Choice(["stem", "lemma"]), default=None,
               help="Show the terms of this mode as indexed [default: the index's mode, "

@@ -47,7 +47,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import articles
-from .errors import ArticleError, IndexLocked, MorphologyMismatch, NewsgrepError
+from .errors import ArticleError, IndexCorrupt, IndexLocked, MorphologyMismatch, NewsgrepError
 from .schema import DEFAULT_MORPHOLOGY, IndexMeta, build_schema, open_index, text_analyzer
 
 LOCK_FILE = "newsgrep.lock"
@@ -283,6 +283,8 @@ def _write_state(directory: Path, generation: int, state: State) -> None:
     tmp = directory / (_state_name(generation) + ".tmp")
     with open(tmp, "wb") as fh:
         marshal.dump(state, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -459,14 +461,20 @@ class _Committer:
         self.storage = ix.storage
         self.indexname = ix.indexname
         self.schema = schema
-        toc = TOC.read(self.storage, self.indexname)
         self.fresh_toc = fresh_toc
-        self.generation = toc.generation
-        # A rebuild starts from no segments and commits only at the end.
-        self.segments = [] if fresh_toc else list(toc.segments)
+        if fresh_toc:
+            # A rebuild starts from no segments and commits only at the end; it never
+            # reads the old TOC, which may be what it repairs.
+            self.generation = TOC._latest_generation(self.storage, self.indexname)
+            self.segments = []
+        else:
+            toc = TOC.read(self.storage, self.indexname)
+            self.generation = toc.generation
+            self.segments = list(toc.segments)
         self.state = state
         self._readers: dict = {}
         self._order: dict[str, tuple] = {}  # this run's segments -> (worker, n)
+        self._unsynced: list[str] = []  # files moved in since the last commit
 
     def _doc_ids(self, segment, path: str):
         from whoosh.reading import SegmentReader, TermNotFound
@@ -495,10 +503,14 @@ class _Committer:
         documents are numbered in walk order and equal scores rank the same
         way however many workers there were.
         """
+        from .check import record_sizes
+
+        record_sizes(segment, tmpdir)  # committed with it: `newsgrep check` compares them
         prefix = f"{segment.segment_id()}."
         for name in os.listdir(tmpdir):
             if name.startswith(prefix):
                 os.replace(os.path.join(tmpdir, name), self.directory / name)
+                self._unsynced.append(name)
         self._order[segment.segment_id()] = order
         ours = [s for s in self.segments if s.segment_id() in self._order] + [segment]
         ours.sort(key=lambda s: self._order[s.segment_id()])
@@ -509,9 +521,16 @@ class _Committer:
         from whoosh.index import TOC, clean_files
 
         gen = self.generation + 1
+        # Durable in this order: the segments' files, the state, the TOC that names them,
+        # the folder (their names): a power cut leaves the last commit or this one.
+        for name in self._unsynced:
+            _fsync(self.directory / name)
         _write_state(self.directory, gen, self.state)
         _test_hook("state-written")
-        TOC(self.schema, self.segments, gen).write(self.storage, self.indexname)
+        TOC(self.schema, self.segments, gen).write(_SyncedStorage(self.directory),
+                                                   self.indexname)
+        _fsync(self.directory)
+        self._unsynced.clear()
         _test_hook("committed")
         self.generation = gen
         _remove_old_states(self.directory, gen)
@@ -570,6 +589,28 @@ class _Committer:
         self._readers.clear()
 
 
+def _fsync(path: Path | str) -> None:
+    """Flush a file's (or a folder's) data to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _SyncedStorage(directory: Path):  # noqa: N802 -- a class, built on first use
+    """Whoosh's FileStorage, flushing a file to the disk before renaming it into place
+    (Whoosh writes the TOC under a temporary name, then renames it)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    class SyncedStorage(FileStorage):
+        def rename_file(self, oldname, newname, safe=False):
+            _fsync(self._fpath(oldname))
+            super().rename_file(oldname, newname, safe=safe)
+
+    return SyncedStorage(str(directory))
+
+
 def _clean(directory: Path, ix) -> None:
     """Remove what earlier runs left: temp folders, files no commit refers to, and
     lexicons the committed schema does not use."""
@@ -580,17 +621,33 @@ def _clean(directory: Path, ix) -> None:
     for name in os.listdir(directory):
         if name.startswith(TMP_PREFIX):
             shutil.rmtree(directory / name, ignore_errors=True)
-    toc = TOC.read(ix.storage, ix.indexname)
-    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
-    analyzer = text_analyzer(toc.schema)
-    lexicon.remove_others(directory, analyzer.signature if getattr(
-        analyzer, "morphology", None) == "lemma" else None)
+    try:
+        toc = TOC.read(ix.storage, ix.indexname)
+    except Exception:  # a damaged TOC, which a rebuild replaces: clean after it
+        toc = None
+    if toc is not None:
+        clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+        analyzer = text_analyzer(toc.schema)
+        lexicon.remove_others(directory, analyzer.signature if getattr(
+            analyzer, "morphology", None) == "lemma" else None)
     for name in os.listdir(directory):
         if name.startswith(f"_{ix.indexname}_") and ".toc." in name:  # Whoosh's temp TOCs
             try:
                 os.unlink(directory / name)
             except OSError:
                 pass
+
+
+def _verify(directory: Path) -> None:
+    """Never report success over a damaged archive: the cheap part of `newsgrep check`
+    (the TOC reads; every segment's files are there, as long as their commit wrote them)."""
+    from .check import check_files
+
+    problems = check_files(directory)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise IndexCorrupt(f"the index at {directory} is damaged: {problems[0]}{more}; "
+                           f"repair it with: newsgrep index --rebuild --index {directory}")
 
 
 def _write_error(directory: Path, e: OSError) -> NewsgrepError:
@@ -639,9 +696,11 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     except OSError as e:
         raise _write_error(directory, e) from None
     try:
-        return _run(paths, directory, encoding=encoding, rebuild=rebuild, morphology=morphology,
-                    jobs=jobs, warn=warn, on_progress=on_progress, report=report,
-                    started=started, windex=windex)
+        report = _run(paths, directory, encoding=encoding, rebuild=rebuild,
+                      morphology=morphology, jobs=jobs, warn=warn, on_progress=on_progress,
+                      report=report, started=started, windex=windex)
+        _verify(directory)
+        return report
     except OSError as e:
         if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
             raise _write_error(directory, e) from None
@@ -657,7 +716,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     if morphology is not None:
         from .analysis import _check_morphology
         _check_morphology(morphology)
-    exists = windex.exists_in(str(directory))
+    exists = _has_commit(directory)  # (whether it reads or not: a rebuild repairs it)
     if exists and not rebuild:
         ix, meta = open_index(directory)
         analyzer = text_analyzer(ix.schema)
@@ -705,8 +764,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     fresh_toc = False
     if ix is None:
         if exists:  # --rebuild: build beside the old index, swap in at the end
-            from whoosh.filedb.filestore import FileStorage
-            ix = FileStorage(str(directory)).open_index()
+            ix = _Target(directory)  # (not opened: its TOC may be what is repaired)
             fresh_toc = True
         else:
             meta.save(directory)  # first: a Whoosh index without it would not open
@@ -822,6 +880,27 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     report.total = sum(s.doc_count() for s in committer.segments)
     report.elapsed = time.monotonic() - started
     return report
+
+
+def _has_commit(directory: Path) -> bool:
+    """Whether ``directory`` holds a TOC (readable or not)."""
+    from .check import _latest_generation
+
+    return _latest_generation(directory) >= 0
+
+
+@dataclass
+class _Target:
+    """What a rebuild needs of the index it replaces: its storage and name."""
+
+    directory: Path
+
+    @property
+    def storage(self):
+        from whoosh.filedb.filestore import FileStorage
+        return FileStorage(str(self.directory))
+
+    indexname: str = "MAIN"
 
 
 def _segments(ix) -> list:

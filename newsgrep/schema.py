@@ -237,4 +237,6 @@ def open_index(directory: Path):
     except EmptyIndexError:
         raise IndexNotFound(_not_found(directory)) from None
     except Exception as e:  # Whoosh raises many kinds for damaged files
-        raise IndexCorrupt(f"cannot open index at {directory}: {e}") from None
+        raise IndexCorrupt(f"cannot open index at {directory}: {type(e).__name__}: {e}; "
+                           f"newsgrep check --index {directory} tells what is damaged, and "
+                           f"newsgrep index --rebuild --index {directory} repairs it") from None
