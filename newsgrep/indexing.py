@@ -266,7 +266,8 @@ def load_state(directory: Path, ix) -> State:
     except FileNotFoundError:
         pass
     except (OSError, ValueError, EOFError, TypeError) as e:
-        raise NewsgrepError(f"cannot read {directory / _state_name(gen)}: {e}") from None
+        raise IndexCorrupt(f"cannot read {directory / _state_name(gen)}: {e}; repair it with: "
+                           f"newsgrep index --rebuild --index {directory}") from None
     # No state for this commit (an index written by other means): rebuild it
     # from the index, with nothing known but the paths, so that every file
     # is read again and replaces its documents.

@@ -141,3 +141,104 @@ def test_safe_message_shows_the_bytes_of_names_that_are_not_utf8():
     assert safe_message(f"{name}: binary file") == "d/\\xcd\\xee\\xe2.txt: binary file"
     assert safe_message(f"a{OSC52}\tb\n\u202e") == "a␛]52;c;SGFja2Vk␇\tb\n\ufffd"
     safe_message(name).encode("utf-8")  # printable on any terminal
+
+
+# ---------------------------------------------------------------- items 8, 9: check, rebuild
+
+@pytest.fixture
+def built(run, tmp_path):
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    shutil.copytree(FIXTURES / "articles", docs)
+    result = run("index", docs, "--index", ix)
+    assert result.exit_code == 0, result.stderr
+    return docs, ix
+
+
+def _one(ix, pattern):
+    (path,) = sorted(ix.glob(pattern))[:1]
+    return path
+
+
+def test_check_a_healthy_archive(run, built, empty):
+    _, ix = built
+    result = run("check", "--index", ix)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"ok: {ix}: ")
+    assert run("check", "--index", empty).exit_code == 0
+    result = run("check", "--index", ix.parent / "nothing")
+    assert result.exit_code == 2 and "no index at" in result.stderr
+
+
+@pytest.mark.parametrize("damage, verdict", [
+    (lambda ix: os.truncate(_one(ix, "MAIN_*.pst"), 100), "bytes, its commit wrote"),
+    (lambda ix: os.truncate(_one(ix, "MAIN_*.trm"), 50), "bytes, its commit wrote"),
+    (lambda ix: _one(ix, "MAIN_*.frm").unlink(), ".frm: missing"),
+    (lambda ix: os.truncate(_one(ix, "_MAIN_*.toc"), 0), ".toc: unreadable"),
+    (lambda ix: _one(ix, "_MAIN_*.toc").write_bytes(os.urandom(600)), ".toc: unreadable"),
+    (lambda ix: _one(ix, "newsgrep-state-*.bin").write_bytes(b"\xff garbage"), ".bin: unreadable"),
+])
+def test_check_names_the_damage_index_refuses_it_and_rebuild_repairs_it(
+        run, built, damage, verdict):
+    docs, ix = built
+    damage(ix)
+    result = run("check", "--index", ix)
+    assert result.exit_code == 2
+    assert verdict in result.stdout and len(result.stdout.splitlines()) == 1
+    assert "newsgrep index --rebuild" in result.stderr
+    # Items 8 and 9: an update run does not report success over the damage ...
+    result = run("index", docs, "--index", ix)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("newsgrep: error: ") and "--rebuild" in result.stderr
+    assert "internal error" not in result.stderr
+    # ... and --rebuild repairs it.
+    result = run("index", docs, "--index", ix, "--rebuild")
+    assert result.exit_code == 0, result.stderr
+    assert "holds 5 articles" in result.stderr
+    assert run("check", "--index", ix).exit_code == 0
+    assert run("search", "туристы", "-c", "--index", ix).stdout == "1\n"
+
+
+def test_check_finds_truncated_postings_of_segments_committed_without_lengths(run, built):
+    """An archive written before lengths were recorded: the terms point past the end."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    from newsgrep.check import SIZES_ATTR
+
+    _, ix = built
+    storage = FileStorage(str(ix))
+    toc = TOC.read(storage, "MAIN")
+    for segment in toc.segments:
+        delattr(segment, SIZES_ATTR)
+    TOC(toc.schema, toc.segments, toc.generation + 1).write(storage, "MAIN")
+    _one(ix, "_MAIN_1.toc").unlink()
+    os.rename(_one(ix, "newsgrep-state-*.bin"), ix / f"newsgrep-state-{toc.generation + 1}.bin")
+    assert run("check", "--index", ix).exit_code == 0
+    pst = _one(ix, "MAIN_*.pst")
+    os.truncate(pst, pst.stat().st_size // 2)
+    result = run("check", "--index", ix)
+    assert result.exit_code == 2
+    assert ".pst: " in result.stdout and "its terms point up to byte" in result.stdout
+
+
+def test_a_commit_flushes_segments_state_toc_and_folder_in_that_order(tmp_path, monkeypatch):
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc")
+    from newsgrep.indexing import index_paths
+
+    flushed = []
+    real = os.fsync
+
+    def fsync(fd):
+        flushed.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    ix = tmp_path / "ix"
+    index_paths([FIXTURES / "articles"], ix, jobs=1)
+    kinds = [("segment" if n.startswith("MAIN_") else "state" if n.startswith("newsgrep-state")
+              else "toc" if n.startswith("_MAIN_") else "folder" if n == "ix" else n)
+             for n in flushed]
+    last = kinds[kinds.index("segment"):]
+    assert last[-3:] == ["state", "toc", "folder"]
+    assert set(last[:-3]) == {"segment"} and len(last) > 6
