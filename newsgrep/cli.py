@@ -98,7 +98,10 @@ def cli():
                    "(Snowball stems). Chosen when the index is created [default: "
                    f"{DEFAULT_MORPHOLOGY}]; to change it, --rebuild.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
+@click.option("--shared", is_flag=True,
+              help="Create the index's files readable by others as the umask allows "
+                   "[default: private (0600/0700), unless the index folder is shared].")
+def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, shared):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
@@ -132,7 +135,7 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
             on_progress = None
         report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
-                             on_progress=on_progress)
+                             on_progress=on_progress, private=False if shared else None)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()

@@ -432,7 +432,8 @@ def _worker_main(jobs, schema, tmpdir, encoding, queue, limits, parent, worker) 
         _process(jobs, schema, tmpdir, encoding, queue.put, *limits, worker=worker)
     except BaseException as e:  # report, so the parent stops instead of waiting forever
         import traceback
-        queue.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
+        queue.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc(),
+                   e.errno if isinstance(e, OSError) else None))
     else:
         queue.put(("done",))
     queue.close()
@@ -550,9 +551,25 @@ class _Committer:
                     except OSError:
                         pass
 
-    def merge_small(self, tmpdir: str, segment_docs: int = SEGMENT_DOCS) -> bool:
+    def merge_small(self, tmpdir: str, segment_docs: int = SEGMENT_DOCS,
+                    warn: Warn | None = None) -> bool:
         """Merge the small segments when there are too many, into as few as hold at
-        most ``segment_docs`` documents each; True if it did."""
+        most ``segment_docs`` documents each; True if it did.
+
+        The data is committed before: a disk too full for the merged copy is a
+        warning (through ``warn``), and the small segments stay.
+        """
+        try:
+            return self._merge_small(tmpdir, segment_docs)
+        except OSError as e:
+            if e.errno not in _DISK_ERRORS or warn is None:
+                raise
+            reason = "the disk is full" if e.errno != errno.EROFS else e.strerror
+            warn(f"the index's small segments were not merged ({reason}); the articles are "
+                 "committed, and a later run merges them")
+            return False
+
+    def _merge_small(self, tmpdir: str, segment_docs: int) -> bool:
         from whoosh.filedb.filestore import FileStorage
         from whoosh.reading import SegmentReader
 
@@ -651,6 +668,10 @@ def _verify(directory: Path) -> None:
                            f"repair it with: newsgrep index --rebuild --index {directory}")
 
 
+# Errors of a disk that cannot take the index's writes, whoever meets them.
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
 def _write_error(directory: Path, e: OSError) -> NewsgrepError:
     reason = e.strerror or str(e)
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -663,6 +684,35 @@ def _write_error(directory: Path, e: OSError) -> NewsgrepError:
 
 # --- the run -----------------------------------------------------------------------------
 
+# New index files are private (0600, folders 0700) unless the index is shared.
+PRIVATE_UMASK = 0o077
+
+
+def _private_files(index_paths):
+    """``private`` for :func:`index_paths`: True makes the files and folders the run
+    creates private to the user (0600/0700: the process umask is 0o077 meanwhile, workers
+    included); False leaves them to the umask; None (the default) decides by the index
+    folder: private unless it exists and is open to the group or others (a shared index,
+    made with ``private=False``, ``newsgrep index --shared``, or ``chmod``)."""
+    import functools
+
+    @functools.wraps(index_paths)
+    def run(paths, directory, *args, private: bool | None = None, **kwargs):
+        if private is None:
+            try:
+                private = not os.stat(directory).st_mode & 0o077
+            except OSError:
+                private = True
+        umask = os.umask(PRIVATE_UMASK) if private else None
+        try:
+            return index_paths(paths, directory, *args, **kwargs)
+        finally:
+            if umask is not None:
+                os.umask(umask)
+    return run
+
+
+@_private_files
 def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
                 encoding: str | None = None, rebuild: bool = False, morphology: str | None = None,
                 wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
@@ -679,6 +729,9 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     (default: the index's own); asking an existing index for the other one
     without ``rebuild`` is an error, and so is updating a lemma-mode index
     with a lemmatizer of another signature (a dictionary upgrade).
+
+    ``private`` (keyword): whether the files created are private to the user
+    (see :func:`_private_files`; by default, unless the index folder is shared).
     """
     from whoosh import index as windex
 
@@ -862,7 +915,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
                 state.pop(path, None)
             report.removed = len(gone)
             dirty = True
-        if not fresh_toc and committer.merge_small(tmpdir, _limits()[2]):
+        if not fresh_toc and committer.merge_small(tmpdir, _limits()[2], warn):
             dirty = True
         if dirty or fresh_toc:
             committer.commit()
@@ -978,6 +1031,8 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
             elif msg[0] == "error":
                 if os.environ.get("NEWSGREP_DEBUG"):
                     sys.stderr.write(msg[2])
+                if len(msg) > 3 and msg[3] in _DISK_ERRORS:  # a full disk: said as such
+                    raise OSError(msg[3], os.strerror(msg[3]))
                 raise NewsgrepError(f"indexing failed: {msg[1]}")
             else:
                 handle(msg)

@@ -242,3 +242,86 @@ def test_a_commit_flushes_segments_state_toc_and_folder_in_that_order(tmp_path, 
     last = kinds[kinds.index("segment"):]
     assert last[-3:] == ["state", "toc", "folder"]
     assert set(last[:-3]) == {"segment"} and len(last) > 6
+
+
+# ---------------------------------------------------------------- item 13: private files, full disk
+
+def _article(folder, i):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{i:02d}.txt").write_text(
+        f"Статья номер {i}\n\nСпасатели вывели туристов с перевала номер {i} после метели.",
+        "utf-8")
+
+
+def test_a_new_index_is_private_with_workers_too(tmp_path):
+    from newsgrep.indexing import index_paths
+
+    for i in range(4):
+        _article(tmp_path / "docs", i)
+    old = os.umask(0o022)
+    try:
+        index_paths([tmp_path / "docs"], tmp_path / "ix", jobs=2)
+        index_paths([tmp_path / "docs"], tmp_path / "shared", jobs=2, private=False)
+        _article(tmp_path / "docs", 9)  # an update of each: new files follow the folder
+        index_paths([tmp_path / "docs"], tmp_path / "ix", jobs=1)
+        index_paths([tmp_path / "docs"], tmp_path / "shared", jobs=1)
+        assert os.umask(0o022) == 0o022  # the process's umask is given back
+    finally:
+        os.umask(old)
+    private = tmp_path / "ix"
+    assert private.stat().st_mode & 0o777 == 0o700
+    modes = {p.name: p.stat().st_mode & 0o777 for p in private.iterdir()}
+    assert any(n.endswith(".pst") for n in modes) and any(n.endswith(".toc") for n in modes)
+    assert {m & 0o077 for m in modes.values()} == {0}, modes
+    shared = tmp_path / "shared"
+    assert shared.stat().st_mode & 0o777 == 0o755
+    assert {p.stat().st_mode & 0o077 for p in shared.iterdir()} == {0o044}
+
+
+def test_a_full_disk_in_a_worker_is_said_as_such(tmp_path, monkeypatch):
+    import errno
+
+    from newsgrep.errors import NewsgrepError
+    from newsgrep.indexing import index_paths
+    from newsgrep.segments import SegmentBuilder
+
+    for i in range(4):
+        _article(tmp_path / "docs", i)
+
+    def full(self):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(SegmentBuilder, "finish", full)  # (forked workers inherit it)
+    with pytest.raises(NewsgrepError) as e:
+        index_paths([tmp_path / "docs"], tmp_path / "ix", jobs=2)
+    assert "the disk is full" in str(e.value)
+    assert "OSError" not in str(e.value)
+
+
+def test_a_full_disk_in_the_merge_after_the_commit_is_a_warning(tmp_path, monkeypatch):
+    import errno
+
+    from newsgrep.indexing import MAX_SMALL_SEGMENTS, index_paths
+    from newsgrep.searching import count
+    from newsgrep.segments import SegmentBuilder
+
+    ix = tmp_path / "ix"
+    for i in range(MAX_SMALL_SEGMENTS):  # one small segment per run
+        _article(tmp_path / "docs", i)
+        index_paths([tmp_path / "docs"], ix, jobs=1)
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(SegmentBuilder, "add_reader", full)  # only merges read segments
+    _article(tmp_path / "docs", 99)
+    warnings = []
+    report = index_paths([tmp_path / "docs"], ix, jobs=1, on_warning=warnings.append)
+    assert report.added == 1 and report.total == MAX_SMALL_SEGMENTS + 1
+    assert len(warnings) == 1 and "not merged (the disk is full)" in warnings[0]
+    assert count(ix, "туристов") == MAX_SMALL_SEGMENTS + 1
+    monkeypatch.undo()
+    _article(tmp_path / "docs", 98)
+    warnings.clear()
+    index_paths([tmp_path / "docs"], ix, jobs=1, on_warning=warnings.append)  # merges now
+    assert warnings == [] and count(ix, "туристов") == MAX_SMALL_SEGMENTS + 2
