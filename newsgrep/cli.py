@@ -45,7 +45,41 @@ class PipeClosed(Exception):
     """The reader of stdout went away (``| head``)."""
 
 
+class _Command(click.Command):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                NewsgrepError, OSError, PipeClosed):
+            raise
+        except Exception:
+            # A bug, or a damaged index read (a truncated file): say which it is.
+            _raise_if_damaged(ctx.params.get("index_dir"), ctx.info_name)
+            raise
+
+
+def _raise_if_damaged(index_dir, command: str | None) -> None:
+    from .check import check_files
+    from .errors import IndexCorrupt
+    from .schema import index_dir as resolve
+
+    directory = resolve(index_dir)
+    if command == "index" or not os.path.isdir(directory):
+        return
+    try:
+        problems = check_files(directory)
+    except Exception:  # the error at hand is the one to show
+        return
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CliError(IndexCorrupt(
+            f"the index at {directory} is damaged: {problems[0]}{more}; repair it with: "
+            f"newsgrep index --rebuild --index {directory}")) from None
+
+
 class _Group(click.Group):
+    command_class = _Command
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

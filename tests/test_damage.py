@@ -325,3 +325,14 @@ def test_a_full_disk_in_the_merge_after_the_commit_is_a_warning(tmp_path, monkey
     warnings.clear()
     index_paths([tmp_path / "docs"], ix, jobs=1, on_warning=warnings.append)  # merges now
     assert warnings == [] and count(ix, "туристов") == MAX_SMALL_SEGMENTS + 2
+
+
+def test_a_search_over_a_damaged_segment_names_the_damage(run, built):
+    """Issue 16, item 9: a truncated .pst made every search an internal error."""
+    _, ix = built
+    pst = _one(ix, "MAIN_*.pst")
+    os.truncate(pst, pst.stat().st_size // 3)
+    result = run("search", "туристы", "--index", ix)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"newsgrep: error: the index at {ix} is damaged: {pst.name}")
+    assert "newsgrep index --rebuild" in result.stderr
