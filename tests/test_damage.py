@@ -336,3 +336,20 @@ def test_a_search_over_a_damaged_segment_names_the_damage(run, built):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"newsgrep: error: the index at {ix} is damaged: {pst.name}")
     assert "newsgrep index --rebuild" in result.stderr
+
+
+def test_a_damaged_lexicon_is_named_and_any_index_run_replaces_it(run, tmp_path):
+    ix = tmp_path / "lx"
+    result = run("index", FIXTURES / "articles", "--index", ix, "--morphology", "lemma")
+    assert result.exit_code == 0, result.stderr
+    assert run("check", "--index", ix).exit_code == 0
+    (lexicon,) = ix.glob("newsgrep-lexicon-*.sqlite")
+    lexicon.write_bytes(os.urandom(8192))
+    result = run("check", "--index", ix)
+    assert result.exit_code == 2 and result.stdout.startswith(f"{lexicon.name}: unreadable")
+    assert run("search", "туристы", "-c", "--index", ix).stdout == "1\n"  # searches go on
+    for args in ([], ["--rebuild"]):
+        lexicon.write_bytes(os.urandom(8192))
+        result = run("index", "--index", ix, *args)
+        assert result.exit_code == 0, result.stderr
+        assert run("check", "--index", ix).exit_code == 0
