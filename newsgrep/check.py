@@ -69,15 +69,20 @@ def _read_toc(directory: Path, problems: list[Problem]):
 
     from . import schema as _schema  # noqa: F401 -- the TOC's pickled schema names it
 
-    gen = _latest_generation(directory)
-    if gen < 0:
-        problems.append(Problem(str(directory), "no TOC (_MAIN_N.toc): no commit to read"))
-        return None
-    try:
-        return TOC.read(FileStorage(str(directory)), INDEX_NAME, gen)
-    except Exception as e:  # Whoosh raises many kinds for a damaged TOC
-        problems.append(Problem(_toc_name(gen), f"unreadable ({_reason(e)})"))
-        return None
+    for attempt in range(20):
+        gen = _latest_generation(directory)
+        if gen < 0:
+            problems.append(Problem(str(directory), "no TOC (_MAIN_N.toc): no commit to read"))
+            return None
+        try:
+            return TOC.read(FileStorage(str(directory)), INDEX_NAME, gen)
+        except FileNotFoundError:  # a writer committed the next one meanwhile
+            if attempt == 19:
+                raise
+        except Exception as e:  # Whoosh raises many kinds for a damaged TOC
+            problems.append(Problem(_toc_name(gen), f"unreadable ({_reason(e)})"))
+            return None
+    return None
 
 
 def _reason(e: BaseException) -> str:
