@@ -147,6 +147,7 @@ MORE = 10          # ... when its correction is in this many times more articles
 MAX_CORRECTED = 20  # words of a query that may need correcting; with more, no suggestion
 MAX_OPTIONS = 3     # corrections tried per word (its best ones)
 MAX_TRIES = 27      # corrected queries run (the likeliest combinations first)
+MAX_SECONDS = 1.0   # ... for at most this long (long queries of common words are slow)
 
 
 def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
@@ -165,8 +166,11 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
     The work is bounded: a query with more than :data:`MAX_CORRECTED` words to
     correct gets no suggestion, each word keeps its :data:`MAX_OPTIONS` best
     corrections, and at most :data:`MAX_TRIES` combinations of them are run,
-    best first (the sum of the options' ranks), never all of them.
+    best first (the sum of the options' ranks), never all of them, for at most
+    :data:`MAX_SECONDS`.
     """
+    import time
+
     from .errors import NewsgrepError
     from .schema import open_index
     from .searching import _Query
@@ -206,7 +210,10 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
         if not slots:
             return None
         shown_as: dict[tuple[str, str], str] = {}
+        deadline = time.monotonic() + MAX_SECONDS
         for combo in _best_first([len(opts) for *_, opts in slots], MAX_TRIES):
+            if time.monotonic() > deadline:
+                break
             text = query
             changes = []
             for (start, end, word, opts), i in sorted(zip(slots, combo), key=lambda x: -x[0][0]):
