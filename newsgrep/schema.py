@@ -50,14 +50,18 @@ class IndexMeta:
         except FileNotFoundError:
             raise IndexNotFound(_not_found(directory)) from None
         except (OSError, ValueError) as e:
-            raise IndexCorrupt(f"cannot read {directory / META_FILE}: {e}") from None
+            raise IndexCorrupt(f"cannot read {directory / META_FILE}: {e}; repair it with: "
+                               f"newsgrep index --rebuild PATH... --index {directory}") from None
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
     def save(self, directory: Path) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
         tmp = directory / (META_FILE + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(asdict(self), ensure_ascii=False, indent=1))
+            fh.flush()
+            os.fsync(fh.fileno())  # (a rename of unflushed data may leave an empty file)
         os.replace(tmp, directory / META_FILE)
 
 
