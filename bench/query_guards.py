@@ -10,8 +10,9 @@ the process (user + system; on a busy machine wall time is mostly waiting),
 what it printed and the first line of stderr. A traceback or a time over
 ``--budget`` seconds is flagged. The queries: ``*``, one-letter wildcards,
 leading wildcards, fuzzy terms of short and long words, ``~3``, unbalanced
-brackets and quotes, a 10,240-letter word, 10 KB of article text, and 6,000
-characters of nested groups; did-you-mean runs on the ones that find nothing.
+brackets and quotes, a 10,240-letter word, 10 KB of article text, 6,000
+characters of nested groups, and 20 and 60 misspelt words; did-you-mean runs on
+the ones that find nothing.
 """
 from __future__ import annotations
 
@@ -46,7 +47,15 @@ def queries(sample_text: str) -> list[tuple[str, str]]:
         ("6000 chars of groups", " ".join(["атака OR (штурм AND полиция)"] * 215)),
         ("did you mean: fnfrf", "fnfrf"), ("did you mean: призидент", "призидент"),
         ("did you mean: almaty", "almaty"),
+        ("did you mean: 20 misspelt words", " ".join(MISSPELT)),
+        ("did you mean: 60 misspelt words", " ".join(
+            MISSPELT + [w[:-1] + "ь" for w in MISSPELT] + [w[:-1] + "ы" for w in MISSPELT])),
     ]
+
+
+# Issue 16: did-you-mean used to build every combination of these words' corrections.
+MISSPELT = ("москвъ россиъ президенъ правительствъ министръ компаниъ решениъ вопросъ работъ "
+            "деньгъ проектъ регионъ городъ странъ неделъ годъ рынкъ банкъ ценъ войнъ").split()
 
 
 def run_once(script: str, index: str, query: str, hits: bool) -> tuple[int, float, float, str, str]:

@@ -27,15 +27,54 @@ class CliError(click.ClickException):
         self.exit_code = int(getattr(error, "exit_code", exit_code))
 
     def show(self, file=None) -> None:
-        click.echo(f"newsgrep: error: {self.format_message()}", err=True)
+        say(f"newsgrep: error: {self.format_message()}")
+
+
+def say(line: str) -> None:
+    """A line on stderr. Messages name files and quote queries: they are data, neutralised
+    as article text is (an escape sequence in a file name must not reach the terminal)."""
+    from .render import safe_message
+
+    click.echo(safe_message(line), err=True)
 
 
 def warn(message: str) -> None:
-    click.echo(f"newsgrep: warning: {message}", err=True)
+    say(f"newsgrep: warning: {message}")
 
 
 class PipeClosed(Exception):
     """The reader of stdout went away (``| head``)."""
+
+
+class _Command(click.Command):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                NewsgrepError, OSError, PipeClosed):
+            raise
+        except Exception:
+            # A bug, or a damaged index read (a truncated file): say which it is.
+            _raise_if_damaged(ctx.params.get("index_dir"), ctx.info_name)
+            raise
+
+
+def _raise_if_damaged(index_dir, command: str | None) -> None:
+    from .check import check_files
+    from .errors import IndexCorrupt
+
+    directory = _archive(index_dir)
+    if command == "index" or not os.path.isdir(directory):
+        return
+    try:
+        problems = check_files(directory)
+    except Exception:  # the error at hand is the one to show
+        return
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CliError(IndexCorrupt(
+            f"the index at {directory} is damaged: {problems[0]}{more}; repair it with: "
+            f"newsgrep index --rebuild --index {directory}")) from None
 
 
 # click >= 8.2 shows the help for a bare `newsgrep` through a UsageError subclass
@@ -44,6 +83,8 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 class _Group(click.Group):
     """Every error of every command, click's usage errors included, as one line."""
+
+    command_class = _Command
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
@@ -263,7 +304,10 @@ def _option_defaults(group: click.Group, config) -> dict:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--follow-outside", is_flag=True,
               help="Follow symbolic links to files and folders outside PATHS (skipped by default).")
-def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, follow_outside):
+@click.option("--shared", is_flag=True,
+              help="Create the index's files readable by others as the umask allows "
+                   "[default: private (0600/0700), unless the index folder is shared].")
+def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, follow_outside, shared):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
@@ -290,8 +334,8 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, fo
     report_warning = warn
     if progress is not None:
         def report_warning(message: str) -> None:
-            from .render import safe
-            progress.console.print(f"newsgrep: warning: {safe(message)}", markup=False,
+            from .render import safe_message
+            progress.console.print(safe_message(f"newsgrep: warning: {message}"), markup=False,
                                    highlight=False)
     try:
         if progress is not None:
@@ -304,7 +348,8 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, fo
             on_progress = None
         report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
-                             on_progress=on_progress, follow_outside=follow_outside)
+                             on_progress=on_progress, follow_outside=follow_outside,
+                             private=False if shared else None)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()
@@ -315,7 +360,7 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, fo
         if progress is not None:
             progress.stop()
     if not quiet:
-        click.echo(_summary(report, directory), err=True)
+        say(_summary(report, directory))
 
 
 def _check_index_run(paths, directory: Path) -> None:
@@ -697,6 +742,41 @@ def stats(index_dir, as_json, color):
 
 
 @cli.command()
+@index_option
+def check(index_dir):
+    """Check that the index is whole: its TOC, every segment's files, the state, the lexicon.
+
+    Prints one line per problem on stdout (FILE: what is wrong), or "ok" and
+    what the index holds.
+
+    \b
+    Exit status: 0 when the index is healthy, 2 when it is damaged (repair it
+    with: newsgrep index --rebuild) or missing.
+
+    \b
+    Examples:
+      newsgrep check
+      newsgrep check --archive work || newsgrep index --rebuild --archive work
+    """
+    from .check import check_archive
+    from .errors import IndexCorrupt
+    from .render import safe_message
+
+    directory = _archive(index_dir)
+    problems = check_archive(directory)
+    for problem in problems:
+        click.echo(safe_message(str(problem)))
+    if problems:
+        raise IndexCorrupt(f"the index at {directory} is damaged ({len(problems)} problem"
+                           f"{'s' if len(problems) > 1 else ''}); repair it with: "
+                           f"newsgrep index --rebuild --index {directory}")
+    from .searching import stats
+
+    figures = stats(directory)
+    click.echo(safe_message(f"ok: {directory}: {figures['articles']} articles"))
+
+
+@cli.command()
 @click.argument("text")
 @click.option("--morphology", type=click.Choice(["stem", "lemma"]), default=None,
               help="Show the terms of this mode as indexed [default: the index's mode, "
@@ -845,7 +925,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # a bug: one line, unless asked for the traceback
         if os.environ.get("NEWSGREP_DEBUG"):
             raise
-        click.echo(f"newsgrep: internal error: {type(e).__name__}: {e} "
-                   "(set NEWSGREP_DEBUG=1 to see the traceback)", err=True)
+        say(f"newsgrep: internal error: {type(e).__name__}: {e} "
+            "(set NEWSGREP_DEBUG=1 to see the traceback)")
         code = ExitCode.ERROR
     sys.exit(int(code or 0))

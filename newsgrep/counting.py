@@ -23,6 +23,8 @@ GROUPS = ("source", "section", *PERIODS)
 def _dates(searcher, docnums: list[int]) -> list[datetime | None]:
     from whoosh.util.times import long_to_datetime
 
+    if not docnums:  # (an index of no segments has no columns to read)
+        return []
     column = searcher.reader().column_reader("date", translate=False)
     out = []
     for d in docnums:
@@ -56,7 +58,7 @@ def group_counts(directory: Path | str | os.PathLike, query: str, by: str, *,
     ix, _meta = open_index(Path(directory))
     with ix.searcher() as s:
         docnums = _Query(ix, s, query, since, until, now).docnums(s)
-        if by in ("source", "section"):
+        if by in ("source", "section") and docnums:
             column = s.reader().column_reader(by, translate=True)
             counts = Counter((column[d] or None) for d in docnums)
             return sorted(counts.items(), key=lambda kv: (kv[0] is None, -kv[1], kv[0] or ""))

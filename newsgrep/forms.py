@@ -209,12 +209,24 @@ class FormIndex:
         return self.fields.get(name)
 
 
+class _NoForms:
+    """The form index of no segment: no field has any form."""
+
+    def field(self, name: str) -> None:
+        return None
+
+
+_NO_FORMS = _NoForms()
+
+
 def segment_forms(reader, missing_ok: bool = False) -> FormIndex | None:
     """The form index of a segment reader (opened once per reader).
 
     Raises :class:`~newsgrep.errors.IndexCorrupt` when the segment has none
     (or returns None, with ``missing_ok``).
     """
+    if reader.segment() is None:  # the reader of an index of no segments
+        return _NO_FORMS
     forms = reader.__dict__.get("_newsgrep_forms")
     if forms is None:
         from .errors import IndexCorrupt
@@ -236,7 +248,8 @@ def segment_forms(reader, missing_ok: bool = False) -> FormIndex | None:
 
 
 def _segments(reader) -> list:
-    return [r for r, _ in reader.leaf_readers()]
+    # (an index of no segments has one empty reader, of no segment)
+    return [r for r, _ in reader.leaf_readers() if r.segment() is not None]
 
 
 class Vocabulary:

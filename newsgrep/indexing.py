@@ -48,7 +48,7 @@ from pathlib import Path
 
 from . import articles
 from .articles.names import printable_name
-from .errors import ArticleError, IndexLocked, MorphologyMismatch, NewsgrepError
+from .errors import ArticleError, IndexCorrupt, IndexLocked, MorphologyMismatch, NewsgrepError
 from .schema import (DEFAULT_MORPHOLOGY, IndexMeta, build_schema, file_term, open_index, path_of_term,
                      text_analyzer)
 
@@ -294,7 +294,8 @@ def load_state(directory: Path, ix) -> State:
     except FileNotFoundError:
         pass
     except (OSError, ValueError, EOFError, TypeError) as e:
-        raise NewsgrepError(f"cannot read {directory / _state_name(gen)}: {e}") from None
+        raise IndexCorrupt(f"cannot read {directory / _state_name(gen)}: {e}; repair it with: "
+                           f"newsgrep index --rebuild --index {directory}") from None
     # No state for this commit (an index written by other means): rebuild it
     # from the index, with nothing known but the paths, so that every file
     # is read again and replaces its documents.
@@ -311,6 +312,8 @@ def _write_state(directory: Path, generation: int, state: State) -> None:
     tmp = directory / (_state_name(generation) + ".tmp")
     with open(tmp, "wb") as fh:
         marshal.dump(state, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -464,7 +467,8 @@ def _worker_main(jobs, schema, tmpdir, encoding, queue, limits, parent, worker) 
         _process(jobs, schema, tmpdir, encoding, queue.put, *limits, worker=worker)
     except BaseException as e:  # report, so the parent stops instead of waiting forever
         import traceback
-        queue.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc()))
+        queue.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc(),
+                   e.errno if isinstance(e, OSError) else None))
     else:
         queue.put(("done",))
     queue.close()
@@ -494,14 +498,20 @@ class _Committer:
         self.storage = ix.storage
         self.indexname = ix.indexname
         self.schema = schema
-        toc = TOC.read(self.storage, self.indexname)
         self.fresh_toc = fresh_toc
-        self.generation = toc.generation
-        # A rebuild starts from no segments and commits only at the end.
-        self.segments = [] if fresh_toc else list(toc.segments)
+        if fresh_toc:
+            # A rebuild starts from no segments and commits only at the end; it never
+            # reads the old TOC, which may be what it repairs.
+            self.generation = TOC._latest_generation(self.storage, self.indexname)
+            self.segments = []
+        else:
+            toc = TOC.read(self.storage, self.indexname)
+            self.generation = toc.generation
+            self.segments = list(toc.segments)
         self.state = state
         self._readers: dict = {}
         self._order: dict[str, tuple] = {}  # this run's segments -> (worker, n)
+        self._unsynced: list[str] = []  # files moved in since the last commit
 
     def _doc_ids(self, segment, path: str):
         from whoosh.reading import SegmentReader, TermNotFound
@@ -530,10 +540,14 @@ class _Committer:
         documents are numbered in walk order and equal scores rank the same
         way however many workers there were.
         """
+        from .check import record_sizes
+
+        record_sizes(segment, tmpdir)  # committed with it: `newsgrep check` compares them
         prefix = f"{segment.segment_id()}."
         for name in os.listdir(tmpdir):
             if name.startswith(prefix):
                 os.replace(os.path.join(tmpdir, name), self.directory / name)
+                self._unsynced.append(name)
         self._order[segment.segment_id()] = order
         ours = [s for s in self.segments if s.segment_id() in self._order] + [segment]
         ours.sort(key=lambda s: self._order[s.segment_id()])
@@ -544,9 +558,16 @@ class _Committer:
         from whoosh.index import TOC, clean_files
 
         gen = self.generation + 1
+        # Durable in this order: the segments' files, the state, the TOC that names them,
+        # the folder (their names): a power cut leaves the last commit or this one.
+        for name in self._unsynced:
+            _fsync(self.directory / name)
         _write_state(self.directory, gen, self.state)
         _test_hook("state-written")
-        TOC(self.schema, self.segments, gen).write(self.storage, self.indexname)
+        TOC(self.schema, self.segments, gen).write(_SyncedStorage(self.directory),
+                                                   self.indexname)
+        _fsync(self.directory)
+        self._unsynced.clear()
         _test_hook("committed")
         self.generation = gen
         _remove_old_states(self.directory, gen)
@@ -565,9 +586,25 @@ class _Committer:
                     except OSError:
                         pass
 
-    def merge_small(self, tmpdir: str, segment_docs: int = SEGMENT_DOCS) -> bool:
+    def merge_small(self, tmpdir: str, segment_docs: int = SEGMENT_DOCS,
+                    warn: Warn | None = None) -> bool:
         """Merge the small segments when there are too many, into as few as hold at
-        most ``segment_docs`` documents each; True if it did."""
+        most ``segment_docs`` documents each; True if it did.
+
+        The data is committed before: a disk too full for the merged copy is a
+        warning (through ``warn``), and the small segments stay.
+        """
+        try:
+            return self._merge_small(tmpdir, segment_docs)
+        except OSError as e:
+            if e.errno not in _DISK_ERRORS or warn is None:
+                raise
+            reason = "the disk is full" if e.errno != errno.EROFS else e.strerror
+            warn(f"the index's small segments were not merged ({reason}); the articles are "
+                 "committed, and a later run merges them")
+            return False
+
+    def _merge_small(self, tmpdir: str, segment_docs: int) -> bool:
         from whoosh.filedb.filestore import FileStorage
         from whoosh.reading import SegmentReader
 
@@ -605,6 +642,28 @@ class _Committer:
         self._readers.clear()
 
 
+def _fsync(path: Path | str) -> None:
+    """Flush a file's (or a folder's) data to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _SyncedStorage(directory: Path):  # noqa: N802 -- a class, built on first use
+    """Whoosh's FileStorage, flushing a file to the disk before renaming it into place
+    (Whoosh writes the TOC under a temporary name, then renames it)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    class SyncedStorage(FileStorage):
+        def rename_file(self, oldname, newname, safe=False):
+            _fsync(self._fpath(oldname))
+            super().rename_file(oldname, newname, safe=safe)
+
+    return SyncedStorage(str(directory))
+
+
 def _clean(directory: Path, ix) -> None:
     """Remove what earlier runs left: temp folders, files no commit refers to, and
     lexicons the committed schema does not use."""
@@ -615,17 +674,37 @@ def _clean(directory: Path, ix) -> None:
     for name in os.listdir(directory):
         if name.startswith(TMP_PREFIX):
             shutil.rmtree(directory / name, ignore_errors=True)
-    toc = TOC.read(ix.storage, ix.indexname)
-    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
-    analyzer = text_analyzer(toc.schema)
-    lexicon.remove_others(directory, analyzer.signature if getattr(
-        analyzer, "morphology", None) == "lemma" else None)
+    try:
+        toc = TOC.read(ix.storage, ix.indexname)
+    except Exception:  # a damaged TOC, which a rebuild replaces: clean after it
+        toc = None
+    if toc is not None:
+        clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+        analyzer = text_analyzer(toc.schema)
+        lexicon.remove_others(directory, analyzer.signature if getattr(
+            analyzer, "morphology", None) == "lemma" else None)
     for name in os.listdir(directory):
         if name.startswith(f"_{ix.indexname}_") and ".toc." in name:  # Whoosh's temp TOCs
             try:
                 os.unlink(directory / name)
             except OSError:
                 pass
+
+
+def _verify(directory: Path) -> None:
+    """Never report success over a damaged archive: the cheap part of `newsgrep check`
+    (the TOC reads; every segment's files are there, as long as their commit wrote them)."""
+    from .check import check_files
+
+    problems = check_files(directory)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise IndexCorrupt(f"the index at {directory} is damaged: {problems[0]}{more}; "
+                           f"repair it with: newsgrep index --rebuild --index {directory}")
+
+
+# Errors of a disk that cannot take the index's writes, whoever meets them.
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 def _write_error(directory: Path, e: OSError) -> NewsgrepError:
@@ -640,6 +719,35 @@ def _write_error(directory: Path, e: OSError) -> NewsgrepError:
 
 # --- the run -----------------------------------------------------------------------------
 
+# New index files are private (0600, folders 0700) unless the index is shared.
+PRIVATE_UMASK = 0o077
+
+
+def _private_files(index_paths):
+    """``private`` for :func:`index_paths`: True makes the files and folders the run
+    creates private to the user (0600/0700: the process umask is 0o077 meanwhile, workers
+    included); False leaves them to the umask; None (the default) decides by the index
+    folder: private unless it exists and is open to the group or others (a shared index,
+    made with ``private=False``, ``newsgrep index --shared``, or ``chmod``)."""
+    import functools
+
+    @functools.wraps(index_paths)
+    def run(paths, directory, *args, private: bool | None = None, **kwargs):
+        if private is None:
+            try:
+                private = not os.stat(directory).st_mode & 0o077
+            except OSError:
+                private = True
+        umask = os.umask(PRIVATE_UMASK) if private else None
+        try:
+            return index_paths(paths, directory, *args, **kwargs)
+        finally:
+            if umask is not None:
+                os.umask(umask)
+    return run
+
+
+@_private_files
 def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
                 encoding: str | None = None, rebuild: bool = False, morphology: str | None = None,
                 wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
@@ -658,6 +766,9 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     (default: the index's own); asking an existing index for the other one
     without ``rebuild`` is an error, and so is updating a lemma-mode index
     with a lemmatizer of another signature (a dictionary upgrade).
+
+    ``private`` (keyword): whether the files created are private to the user
+    (see :func:`_private_files`; by default, unless the index folder is shared).
     """
     from whoosh import index as windex
 
@@ -677,9 +788,12 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     except OSError as e:
         raise _write_error(directory, e) from None
     try:
-        return _run(paths, directory, encoding=encoding, rebuild=rebuild, morphology=morphology,
-                    jobs=jobs, warn=warn, on_progress=on_progress, report=report,
-                    started=started, windex=windex, follow_outside=follow_outside)
+        report = _run(paths, directory, encoding=encoding, rebuild=rebuild,
+                      morphology=morphology, jobs=jobs, warn=warn, on_progress=on_progress,
+                      report=report, started=started, windex=windex,
+                      follow_outside=follow_outside)
+        _verify(directory)
+        return report
     except OSError as e:
         if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
             raise _write_error(directory, e) from None
@@ -695,7 +809,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     if morphology is not None:
         from .analysis import _check_morphology
         _check_morphology(morphology)
-    exists = windex.exists_in(str(directory))
+    exists = _has_commit(directory)  # (whether it reads or not: a rebuild repairs it)
     if exists and not rebuild:
         ix, meta = open_index(directory)
         analyzer = text_analyzer(ix.schema)
@@ -745,8 +859,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     fresh_toc = False
     if ix is None:
         if exists:  # --rebuild: build beside the old index, swap in at the end
-            from whoosh.filedb.filestore import FileStorage
-            ix = FileStorage(str(directory)).open_index()
+            ix = _Target(directory)  # (not opened: its TOC may be what is repaired)
             fresh_toc = True
         else:
             meta.save(directory)  # first: a Whoosh index without it would not open
@@ -848,7 +961,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
                 state.pop(path, None)
             report.removed = len(gone)
             dirty = True
-        if not fresh_toc and committer.merge_small(tmpdir, _limits()[2]):
+        if not fresh_toc and committer.merge_small(tmpdir, _limits()[2], warn):
             dirty = True
         if dirty or fresh_toc:
             committer.commit()
@@ -867,6 +980,27 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     report.total = sum(s.doc_count() for s in committer.segments)
     report.elapsed = time.monotonic() - started
     return report
+
+
+def _has_commit(directory: Path) -> bool:
+    """Whether ``directory`` holds a TOC (readable or not)."""
+    from .check import _latest_generation
+
+    return _latest_generation(directory) >= 0
+
+
+@dataclass
+class _Target:
+    """What a rebuild needs of the index it replaces: its storage and name."""
+
+    directory: Path
+
+    @property
+    def storage(self):
+        from whoosh.filedb.filestore import FileStorage
+        return FileStorage(str(self.directory))
+
+    indexname: str = "MAIN"
 
 
 def _segments(ix) -> list:
@@ -943,6 +1077,8 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
             elif msg[0] == "error":
                 if os.environ.get("NEWSGREP_DEBUG"):
                     sys.stderr.write(msg[2])
+                if len(msg) > 3 and msg[3] in _DISK_ERRORS:  # a full disk: said as such
+                    raise OSError(msg[3], os.strerror(msg[3]))
                 raise NewsgrepError(f"indexing failed: {msg[1]}")
             else:
                 handle(msg)

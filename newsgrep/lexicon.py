@@ -183,9 +183,18 @@ class LexiconWriter:
         self.path = lexicon_path(directory, signature)
         self.signature = signature
         existed = self.path.exists()
-        db = self._db = sqlite3.connect(str(self.path), timeout=30.0)
-        db.execute("PRAGMA synchronous = NORMAL")
-        if not existed or not _has_tables(db):
+        try:
+            db = self._db = sqlite3.connect(str(self.path), timeout=30.0)
+            db.execute("PRAGMA synchronous = NORMAL")
+            tables = existed and _has_tables(db)
+        except sqlite3.DatabaseError:  # a damaged file: start a new one (not complete
+            self._db.close()           # unless the index starts over too)
+            for p in (self.path, self.path.with_name(self.path.name + "-journal")):
+                p.unlink(missing_ok=True)
+            db = self._db = sqlite3.connect(str(self.path), timeout=30.0)
+            db.execute("PRAGMA synchronous = NORMAL")
+            tables = False
+        if not tables:
             with db:
                 db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
                 db.execute("CREATE TABLE IF NOT EXISTS forms "

@@ -39,6 +39,19 @@ def safe(text: str) -> str:
     return text.translate(_UNSAFE)
 
 
+def _shown_byte(m) -> str:
+    c = ord(m.group())
+    return f"\\x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else "\ufffd"
+
+
+def safe_message(text: str) -> str:
+    """:func:`safe` for a line on stderr, which may name files: also the bytes of a name
+    that are not UTF-8 (``os.fsdecode``'s surrogate escapes) shown as ``\\xNN``."""
+    import re
+
+    return re.sub("[\ud800-\udfff]", _shown_byte, safe(text))
+
+
 def make_console(color: str = "auto", file: IO[str] | None = None, stderr: bool = False):
     """A rich Console for this invocation, honouring ``--color`` and ``NO_COLOR``."""
     from rich.console import Console as RichConsole

@@ -54,7 +54,8 @@ class IndexMeta:
         except FileNotFoundError:
             raise IndexNotFound(_not_found(directory)) from None
         except (OSError, ValueError) as e:
-            raise IndexCorrupt(f"cannot read {directory / META_FILE}: {e}") from None
+            raise IndexCorrupt(f"cannot read {directory / META_FILE}: {e}; repair it with: "
+                               f"newsgrep index --rebuild PATH... --index {directory}") from None
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
@@ -62,8 +63,10 @@ class IndexMeta:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
         tmp = directory / (META_FILE + ".tmp")
         # (errors: a root whose name is not UTF-8 is written as its bytes)
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8",
-                       errors="surrogateescape")
+        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(json.dumps(asdict(self), ensure_ascii=False, indent=1))
+            fh.flush()
+            os.fsync(fh.fileno())  # (a rename of unflushed data may leave an empty file)
         os.replace(tmp, directory / META_FILE)
 
 
@@ -250,7 +253,9 @@ def open_index(directory: Path):
     except EmptyIndexError:
         raise IndexNotFound(_not_found(directory)) from None
     except Exception as e:  # Whoosh raises many kinds for damaged files
-        raise IndexCorrupt(f"cannot open index at {directory}: {e}") from None
+        raise IndexCorrupt(f"cannot open index at {directory}: {type(e).__name__}: {e}; "
+                           f"newsgrep check --index {directory} tells what is damaged, and "
+                           f"newsgrep index --rebuild --index {directory} repairs it") from None
 
 
 def file_term(path: str) -> str:

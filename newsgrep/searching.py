@@ -523,6 +523,8 @@ def similar(directory: Path | str | os.PathLike, ref: str, *, limit: int | None 
         else:
             text, own = _read_article_file(ref), set()
         keys = s.key_terms_from_text("body", text, numterms=SIMILAR_TERMS)
+        if not keys and not s.doc_count():  # an empty archive: nothing is like it
+            return SearchResult(hits=[], query="")
         if not keys:
             raise NewsgrepError(f"{ref}: no words to compare by")
         top = max(w for _, w in keys) or 1.0

@@ -16,11 +16,12 @@ corrected query is checked to find something before it is suggested.
 """
 from __future__ import annotations
 
+import heapq
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import product
 from pathlib import Path
 
 __all__ = ["Change", "Suggestion", "suggest", "layout_to_cyrillic", "layout_to_latin",
@@ -142,6 +143,11 @@ _KINDS_ORDER = {"keyboard layout": 0, "transliteration": 0, "spelling": 1}
 
 RARE = 3           # a word in at most this many articles may be a mistake even if found
 MORE = 10          # ... when its correction is in this many times more articles
+# Budgets: the work of a suggestion stays bounded however long the query is.
+MAX_CORRECTED = 20  # words of a query that may need correcting; with more, no suggestion
+MAX_OPTIONS = 3     # corrections tried per word (its best ones)
+MAX_TRIES = 27      # corrected queries run (the likeliest combinations first)
+MAX_SECONDS = 1.0   # ... for at most this long (long queries of common words are slow)
 
 
 def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
@@ -156,7 +162,15 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
     the wrong layout or in transliteration is corrected, into a word :data:`MORE`
     times as frequent (and the query must find that many times more): the
     «Almaty» of a club's name -> «Алматы».
+
+    The work is bounded: a query with more than :data:`MAX_CORRECTED` words to
+    correct gets no suggestion, each word keeps its :data:`MAX_OPTIONS` best
+    corrections, and at most :data:`MAX_TRIES` combinations of them are run,
+    best first (the sum of the options' ranks), never all of them, for at most
+    :data:`MAX_SECONDS`.
     """
+    import time
+
     from .errors import NewsgrepError
     from .schema import open_index
     from .searching import _Query
@@ -164,7 +178,9 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
     ix, _meta = open_index(Path(directory))
     with ix.searcher() as s:
         vocab = _Vocabulary(s, ix.schema)
-        slots: list[tuple[int, int, str, list[tuple[str, str]]]] = []  # start, end, word, options
+        # First the words that may be mistakes (cheap: their frequency), then their
+        # corrections (a look-up of near words each), only when there are few enough.
+        wrong: list[tuple[int, str, bool, int]] = []  # start, word, exact, frequency
         for m in _CHUNK.finditer(query):
             chunk = m.group()
             if chunk in _OPERATORS:
@@ -182,20 +198,29 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
             frequency = vocab.frequency(word, exact)
             if frequency > (RARE if found else 0):
                 continue
+            wrong.append((m.start() + a.start("word"), word, exact, frequency))
+            if len(wrong) > MAX_CORRECTED:
+                return None
+        slots: list[tuple[int, int, str, list[tuple[str, str]]]] = []  # start, end, word, options
+        for start, word, exact, frequency in wrong:
             options = vocab.corrections(word, exact, at_least=max(1, MORE * frequency),
                                         spelling=not found)
             if options:
-                start = m.start() + a.start("word")
-                slots.append((start, start + len(word), word, options))
+                slots.append((start, start + len(word), word, options[:MAX_OPTIONS]))
         if not slots:
             return None
-        # Try the best option of every word first, then the next ones (bounded).
-        for combo in list(product(*[opts[:3] for *_, opts in slots]))[:27]:
+        shown_as: dict[tuple[str, str], str] = {}
+        deadline = time.monotonic() + MAX_SECONDS
+        for combo in _best_first([len(opts) for *_, opts in slots], MAX_TRIES):
+            if time.monotonic() > deadline:
+                break
             text = query
             changes = []
-            for (start, end, word, _), (replacement, kind) in sorted(
-                    zip(slots, combo), key=lambda x: -x[0][0]):
-                shown = vocab.as_written(replacement, word)
+            for (start, end, word, opts), i in sorted(zip(slots, combo), key=lambda x: -x[0][0]):
+                replacement, kind = opts[i]
+                if (replacement, word) not in shown_as:
+                    shown_as[replacement, word] = vocab.as_written(replacement, word)
+                shown = shown_as[replacement, word]
                 text = text[:start] + shown + text[end:]
                 changes.append(Change(word, shown, kind))
             try:
@@ -205,6 +230,31 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
             if n and n >= MORE * found:
                 return Suggestion(query=text, changes=changes[::-1], count=n)
     return None
+
+
+def _best_first(sizes: list[int], limit: int) -> Iterator[tuple[int, ...]]:
+    """Up to ``limit`` index tuples into lists of ``sizes`` options, by increasing sum of
+    the indexes (all the best options first, then one second-best, ...).
+
+    A best-first walk from ``(0, 0, ...)``: it holds at most ``limit * len(sizes)``
+    tuples, where listing every combination would hold ``prod(sizes)`` of them.
+    """
+    if not sizes or not all(sizes):
+        return
+    start = (0,) * len(sizes)
+    heap = [(0, start)]
+    seen = {start}
+    for _ in range(limit):
+        if not heap:
+            return
+        total, combo = heapq.heappop(heap)
+        yield combo
+        for k, size in enumerate(sizes):
+            if combo[k] + 1 < size:
+                nxt = combo[:k] + (combo[k] + 1,) + combo[k + 1:]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    heapq.heappush(heap, (total + 1, nxt))
 
 
 class _Vocabulary:

@@ -147,3 +147,63 @@ def test_suggest_never_crashes(samples_index):
         assert s is None or s.count > 0
 
     check()
+
+
+# ---------------------------------------------------------------- bounded work (issue 16, item 1)
+
+def test_best_first_yields_the_likeliest_combinations_and_holds_few():
+    from newsgrep.suggest import _best_first
+
+    combos = list(_best_first([3, 3, 2], 6))
+    assert combos[0] == (0, 0, 0)
+    assert sorted(combos[1:4]) == [(0, 0, 1), (0, 1, 0), (1, 0, 0)]
+    assert all(sum(c) == 2 for c in combos[4:])
+    # 3**60 combinations exist; only the first few are ever made.
+    assert len(list(_best_first([3] * 60, 27))) == 27
+    assert list(_best_first([2, 0], 5)) == []
+
+
+def test_many_misspelt_words_get_no_suggestion_without_looking_for_corrections(
+        samples_index, monkeypatch):
+    """Issue 16, item 1: 60 misspelt words must not cost a correction look-up each."""
+    from newsgrep import suggest as module
+
+    looked_up = []
+    real = module._Vocabulary.corrections
+    monkeypatch.setattr(module._Vocabulary, "corrections",
+                        lambda self, word, *a, **k: looked_up.append(word) or real(self, word, *a, **k))
+    words = " ".join(f"слвоъ{chr(0x430 + i % 32)}{chr(0x430 + i // 32)}" for i in range(60))
+    assert module.suggest(samples_index, words) is None
+    assert looked_up == []
+
+
+def test_combinations_of_corrections_are_never_all_built(samples_index, monkeypatch):
+    """Issue 16, item 1: 14 words of 3 corrections each are 4.8 M combinations; the
+    suggestion tries a few, best first, in little memory."""
+    import tracemalloc
+
+    from newsgrep import suggest as module
+
+    monkeypatch.setattr(module._Vocabulary, "corrections", lambda self, word, *a, **k: [
+        ("атака", "spelling"), ("полиция", "spelling"), ("Алматы", "spelling")])
+    tried = []
+    real_query = module.__dict__.get("_Query")
+    import newsgrep.searching as searching
+    real = searching._Query
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs):
+            tried.append(args[2])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(searching, "_Query", Counting)
+    words = " ".join(f"слвоъ{chr(0x430 + i)}" for i in range(14))
+    tracemalloc.start()
+    try:
+        module.suggest(samples_index, words)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert real_query is None
+    assert peak < 30 << 20
+    assert 1 <= len(tried) <= 27
