@@ -40,15 +40,17 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import articles
+from .articles.sources import using_aliases
 from .errors import ArticleError, IndexLocked, MorphologyMismatch, NewsgrepError
-from .schema import DEFAULT_MORPHOLOGY, IndexMeta, build_schema, open_index, text_analyzer
+from .schema import (DEFAULT_MORPHOLOGY, NO_AUTHORS, IndexMeta, build_schema, has_authors, open_index,
+                     text_analyzer)
 
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
@@ -219,6 +221,7 @@ def _document(article: articles.Article, path: str, size: int, mtime: int) -> di
         "title": title,
         "body": body,
         "source": article.source,
+        "author": article.author,
         "section": article.section,
         "tags": ",".join(t.replace(",", " ") for t in article.tags),
         "url": article.url,
@@ -230,6 +233,8 @@ def _document(article: articles.Article, path: str, size: int, mtime: int) -> di
     }
     if article.date is not None:
         doc["date"] = article.date
+    if article.source_raw and article.source_raw != article.source:
+        doc["source_raw"] = article.source_raw  # else the same as source: not stored twice
     return doc
 
 
@@ -608,7 +613,8 @@ def _write_error(directory: Path, e: OSError) -> NewsgrepError:
 def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
                 encoding: str | None = None, rebuild: bool = False, morphology: str | None = None,
                 wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
-                on_progress: Progress | None = None) -> IndexReport:
+                on_progress: Progress | None = None,
+                source_aliases: Mapping[str, str | Iterable[str]] | None = None) -> IndexReport:
     """Index (or refresh) the article files under ``paths`` into the index at ``directory``.
 
     With no ``paths``, the roots remembered from earlier runs are refreshed.
@@ -621,6 +627,10 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     (default: the index's own); asking an existing index for the other one
     without ``rebuild`` is an error, and so is updating a lemma-mode index
     with a lemmatizer of another signature (a dictionary upgrade).
+
+    ``source_aliases`` (canonical source name -> its other spellings, e.g.
+    from the config file) name sources beside the built-in table
+    (``articles.sources.ALIASES``).
     """
     from whoosh import index as windex
 
@@ -639,9 +649,10 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     except OSError as e:
         raise _write_error(directory, e) from None
     try:
-        return _run(paths, directory, encoding=encoding, rebuild=rebuild, morphology=morphology,
-                    jobs=jobs, warn=warn, on_progress=on_progress, report=report,
-                    started=started, windex=windex)
+        with using_aliases(source_aliases):
+            return _run(paths, directory, encoding=encoding, rebuild=rebuild, morphology=morphology,
+                        jobs=jobs, warn=warn, on_progress=on_progress, report=report,
+                        started=started, windex=windex)
     except OSError as e:
         if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
             raise _write_error(directory, e) from None
@@ -712,6 +723,8 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             meta.save(directory)  # first: a Whoosh index without it would not open
             ix = windex.create_in(str(directory), build_schema(mode, signature))
     schema = build_schema(mode, signature) if fresh_toc else ix.schema
+    if not has_authors(schema):
+        warn(f"{directory}: {NO_AUTHORS}")
     _clean(directory, ix)
     lexwriter = None
     if mode == "lemma":
