@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from .model import Article
 
@@ -271,17 +272,29 @@ def credited(article: Article) -> Article:
     """``article`` with its source named and its authors apart; the value read in ``source_raw``.
 
     ``article.source`` is taken as the value the file gave; authors found in
-    it are added after those the file named (``article.author``).
+    it are added after those the file named (``article.author``). An article
+    that names no source is credited to the host of its URL (``iz.ru`` ->
+    «Известия»), as a saved page is.
     """
     raw = " ".join(article.source.split())
     if not article.source_raw:
         article.source_raw = raw
     source, authors = split_source(raw)
+    if not source and article.url:
+        source = _url_host(article.url)
     if len(source) > _MAX_SOURCE_CHARS:  # a broken CSV cell, not a name
         source = source[:_MAX_SOURCE_CHARS]
     article.source = source_name(source)
     article.author = join_authors([*_split_list(article.author), *authors])
     return article
+
+
+def _url_host(url: str) -> str:
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:  # «http://[broken»
+        return ""
+    return host.removeprefix("www.") if "." in host else ""
 
 
 def _split_list(author: str) -> list[str]:
