@@ -89,9 +89,12 @@ def _sources(counts: Counter, aliases) -> Counter:
     groups: dict[str | None, Counter] = {}
     for name, n in named.items():
         groups.setdefault(name_key(name) if name else None, Counter())[name] += n
-    # each group under its most frequent spelling (the first in name order on a tie)
-    return Counter({min(g, key=lambda k: (-g[k], k or "")): sum(g.values())
-                    for g in groups.values()})
+    # each group under its most frequent spelling; on a tie, one in mixed case
+    # («Вечерний Бишкек» before «ВЕЧЕРНИЙ БИШКЕК»), then the first in name order
+    def spelling(g: Counter):
+        return min(g, key=lambda k: (-g[k], bool(k) and (k.isupper() or k.islower()), k or ""))
+
+    return Counter({spelling(g): sum(g.values()) for g in groups.values()})
 
 
 def _authors(counts: Counter) -> Counter:
