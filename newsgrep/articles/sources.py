@@ -68,6 +68,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 MAX_NAME_CHARS = 60
 MAX_NAME_WORDS = 6
 _MAX_SOURCE_CHARS = 200
+_MAX_AUTHORS = 50
 
 _QUOTES = re.compile(r"[«»\"“”„‘’']")
 _SPACES = re.compile(r"\s+")
@@ -250,6 +251,8 @@ def split_source(value: str) -> tuple[str, list[str]]:
     value = " ".join(value.split())
     if not value:
         return "", []
+    if len(value) > _MAX_SOURCE_CHARS:  # not a source and its byline: a broken cell
+        return value, []
     if "," not in value and ";" not in value and " / " not in value:
         if _LABEL.match(value) and (names := split_authors(value)):
             return "", names  # «Автор: Иван Петров» given as the source
@@ -302,7 +305,8 @@ def _split_list(author: str) -> list[str]:
     author = " ".join(_LABEL.sub("", author.strip(), count=1).split()) if author else ""
     if not author:
         return []
-    parts = [p for p in _PARTS.split(author) if p and not _CREDIT.match(p)]
+    parts = [p[:_MAX_SOURCE_CHARS] for p in _PARTS.split(author, maxsplit=_MAX_AUTHORS)[:_MAX_AUTHORS]
+             if p and not _CREDIT.match(p)]
     out: list[str] = []
     for part in parts:
         out += split_authors(part, after_known=True) or [part]
