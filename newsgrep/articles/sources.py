@@ -131,7 +131,7 @@ def source_name(name: str, extra: Mapping[str, str | Iterable[str]] | None = Non
     :func:`using_aliases`, then :data:`ALIASES`; a name in none of them is
     returned with its spaces tidied (a bare host name without ``www.``).
     """
-    name = " ".join(name.split()).strip(" ,;")
+    name = " ".join(name.split()).strip(" ,;/")
     if not name:
         return ""
     key = name_key(name)
@@ -322,9 +322,9 @@ _DATE = r"\d{1,2}\s+[а-яё]{3,9}\.?(?:\s+\d{4}(?:\s+г(?:ода|\.)?)?)?"
 _AGENCY = re.compile(
     rf"^(?P<place>{_PLACES})\s*,\s*(?P<date>{_DATE})\s*(?:[-–—]|/)\s*"
     r"(?P<source>[^.\n]{2,100}?)\.(?=\s|$)")
-# «МОСКВА, 5 мая. /ТАСС/.»
+# «МОСКВА, 5 мая. /ТАСС/.», «БИШКЕК, 5 августа /Новости-Грузия/.»
 _TASS = re.compile(
-    rf"^(?P<place>{_PLACES})\s*,\s*(?P<date>{_DATE})\.\s*/(?P<source>[^/\n]{{2,40}})/\.?(?=\s|$)")
+    rf"^(?P<place>{_PLACES})\s*,\s*(?P<date>{_DATE})\s*/(?P<source>[^/\n]{{2,40}})/\.?(?=\s|$)")
 # «Москва. 30 апреля. INTERFAX.RU -»
 _INTERFAX = re.compile(
     rf"^(?P<place>[А-ЯЁA-Z][\w\-’' ]{{1,40}}?)\.\s+(?P<date>{_DATE})\.\s+"
@@ -358,7 +358,8 @@ def dateline(text: str) -> Dateline | None:
     for pattern in (_TASS, _AGENCY, _INTERFAX):
         m = pattern.match(head)
         if m and _looks_like_source(m["source"]):
-            return Dateline(m["place"].strip(), m["date"], " ".join(m["source"].split()), m.end())
+            return Dateline(m["place"].strip(), m["date"].rstrip(". "), " ".join(m["source"].split()),
+                            m.end())
     m = _AGENCY_FIRST.match(head)
     if m and is_known(m["source"]):
         return Dateline("", m["date"], m["source"].strip(), m.end())
