@@ -204,7 +204,7 @@ def test_author_is_searchable_stored_and_shown(news):
     assert (view.source, view.source_raw) == ("ТАСС", "ТАСС")
 
 
-def test_cli_json_show_and_counts(news, monkeypatch):
+def test_cli_json_show_and_counts(news):
     from click.testing import CliRunner
 
     from newsgrep.cli import cli

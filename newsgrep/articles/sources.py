@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 from .model import Article
 
-__all__ = ["ALIASES", "Dateline", "credited", "dateline", "name_key", "source_name",
-           "split_source", "split_authors", "alias_table", "using_aliases"]
+__all__ = ["ALIASES", "Dateline", "alias_table", "credited", "dateline", "is_known", "join_authors",
+           "name_key", "source_name", "split_authors", "split_source", "using_aliases"]
 
 #: Canonical name -> other spellings of one outlet (host names, Latin names,
 #: old names). Letter case, ё/е, quotes and a ``www.`` do not matter.
@@ -118,10 +118,12 @@ def using_aliases(extra: Mapping[str, str | Iterable[str]] | None) -> Iterator[N
     global _extra
     previous = _extra
     _extra = alias_table(extra)
+    _split.cache_clear()  # what is a known source changes with them
     try:
         yield
     finally:
         _extra = previous
+        _split.cache_clear()
 
 
 def source_name(name: str, extra: Mapping[str, str | Iterable[str]] | None = None) -> str:
@@ -200,7 +202,7 @@ def _is_person(text: str, after_known: bool) -> bool:
 
 def split_authors(text: str, after_known: bool = False) -> list[str] | None:
     """The persons of «Анастасия Силкина и Юлия Зачетова» (or None: not only persons)."""
-    text = _LABEL.sub("", text.strip(), count=1) if _LABEL.match(text.strip()) else text
+    text = _LABEL.sub("", text.strip(), count=1)
     names = [n for n in _AND.split(text.strip()) if n]
     if names and all(_is_person(n, after_known) for n in names):
         return names
