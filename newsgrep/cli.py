@@ -497,7 +497,7 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
 @_hit_options
 @click.option("-c", "--count", "count_only", is_flag=True,
               help="Print only the number of matching articles (per group with --by).")
-@click.option("--by", type=click.Choice(["source", "section", *_TIME_GROUPS]),
+@click.option("--by", type=click.Choice(["source", "author", "section", *_TIME_GROUPS]),
               help="With -c: count per group (TSV; JSON Lines with --json). "
                    "With --timeline: the period of a bar.")
 @click.option("--timeline", is_flag=True,
@@ -517,7 +517,7 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
     \b
     Query language: words are ANDed; OR, NOT or -word, (parentheses),
     "phrases" ("..."~N: within N words), field prefixes title:, source:,
-    section:, path:; date:2022-01..2022-02, date:30d..; =exact forms;
+    author:, section:, path:; date:2022-01..2022-02, date:30d..; =exact forms;
     wildcards атак*; fuzzy призидент~ (or ~2).
       newsgrep search 'атака'
       newsgrep search '"здание полиции" NOT title:видео' --since 2022-01

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .errors import QueryError
-from .schema import open_index
+from .schema import NO_AUTHORS, has_authors, open_index
 from .searching import _NO_DATE, _Query
 
 __all__ = ["GROUPS", "PERIODS", "Timeline", "group_counts", "timeline", "bucket", "choose_bucket"]
 PERIODS = ("year", "month", "week", "day")
-GROUPS = ("source", "section", *PERIODS)
+GROUPS = ("source", "author", "section", *PERIODS)
 
 
 def _dates(searcher, docnums: list[int]) -> list[datetime | None]:
@@ -47,23 +48,64 @@ def bucket(d: datetime, by: str) -> str:
 
 def group_counts(directory: Path | str | os.PathLike, query: str, by: str, *,
                  since: str | None = None, until: str | None = None,
-                 now: datetime | None = None) -> list[tuple[str | None, int]]:
-    """Matching articles per source, section, year, month, week or day: ``[(key, n)]``.
+                 now: datetime | None = None,
+                 source_aliases: Mapping[str, str | Iterable[str]] | None = None,
+                 ) -> list[tuple[str | None, int]]:
+    """Matching articles per source, author, section, year, month, week or day: ``[(key, n)]``.
 
-    Dates come in time order, sources and sections by count (largest first);
-    the key None counts articles without a date (or source, or section).
+    Dates come in time order, the others by count (largest first, ties by
+    name); the key None counts articles without a date (or source, author,
+    section), in its place by count. An article with two authors counts for
+    each. Sources are counted by name as :func:`~newsgrep.articles.sources.source_name`
+    gives it (with ``source_aliases`` too), and names that differ only in
+    letter case are one group, under its most frequent spelling: so an index
+    built before sources were normalised counts them the same way.
     """
     if by not in GROUPS:
         raise QueryError(f"cannot group by {by!r}; use one of: {', '.join(GROUPS)}")
     ix, _meta = open_index(Path(directory))
+    if by == "author" and not has_authors(ix.schema):
+        raise QueryError(NO_AUTHORS)
     with ix.searcher() as s:
         docnums = _Query(ix, s, query, since, until, now).docnums(s)
-        if by in ("source", "section") and docnums:
+        if by in ("source", "author", "section") and docnums:
             column = s.reader().column_reader(by, translate=True)
             counts = Counter((column[d] or None) for d in docnums)
-            return sorted(counts.items(), key=lambda kv: (kv[0] is None, -kv[1], kv[0] or ""))
+            if by == "source":
+                counts = _sources(counts, source_aliases)
+            elif by == "author":
+                counts = _authors(counts)
+            return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
         counts = Counter(bucket(d, by) if d else None for d in _dates(s, docnums))
     return sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+
+
+def _sources(counts: Counter, aliases) -> Counter:
+    """Counts per source value -> per source name, spellings that differ in case merged."""
+    from .articles.sources import name_key, source_name, split_source
+
+    named: Counter = Counter()
+    for value, n in counts.items():
+        name = source_name(split_source(value)[0], aliases) if value else ""
+        named[name or None] += n
+    groups: dict[str | None, Counter] = {}
+    for name, n in named.items():
+        groups.setdefault(name_key(name) if name else None, Counter())[name] += n
+    # each group under its most frequent spelling; on a tie, one in mixed case
+    # («Вечерний Бишкек» before «ВЕЧЕРНИЙ БИШКЕК»), then the first in name order
+    def spelling(g: Counter):
+        return min(g, key=lambda k: (-g[k], bool(k) and (k.isupper() or k.islower()), k or ""))
+
+    return Counter({spelling(g): sum(g.values()) for g in groups.values()})
+
+
+def _authors(counts: Counter) -> Counter:
+    """Counts per author value («Анна Петрова, Иван Сидоров») -> per author."""
+    out: Counter = Counter()
+    for value, n in counts.items():
+        for name in (value.split(", ") if value else [None]):
+            out[name or None] += n
+    return out
 
 
 @dataclass

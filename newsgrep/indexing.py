@@ -40,7 +40,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -48,8 +48,10 @@ from pathlib import Path
 
 from . import articles
 from .articles.names import printable_name
+from .articles.sources import using_aliases
 from .errors import ArticleError, IndexCorrupt, IndexLocked, MorphologyMismatch, NewsgrepError
-from .schema import (DEFAULT_MORPHOLOGY, IndexMeta, build_schema, file_term, open_index, path_of_term,
+from .schema import (DEFAULT_MORPHOLOGY, NO_AUTHORS, IndexMeta, build_schema, file_term,
+                     has_authors, open_index, path_of_term,
                      text_analyzer)
 
 LOCK_FILE = "newsgrep.lock"
@@ -244,6 +246,7 @@ def _document(article: articles.Article, path: str, size: int, mtime: int) -> di
         "title": title,
         "body": body,
         "source": article.source,
+        "author": article.author,
         "section": article.section,
         "tags": ",".join(t.replace(",", " ") for t in article.tags),
         "url": article.url,
@@ -255,6 +258,8 @@ def _document(article: articles.Article, path: str, size: int, mtime: int) -> di
     }
     if article.date is not None:
         doc["date"] = article.date
+    if article.source_raw and article.source_raw != article.source:
+        doc["source_raw"] = article.source_raw  # else the same as source: not stored twice
     return doc
 
 
@@ -752,7 +757,8 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
                 encoding: str | None = None, rebuild: bool = False, morphology: str | None = None,
                 wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
                 on_progress: Progress | None = None,
-                follow_outside: bool = False) -> IndexReport:
+                follow_outside: bool = False,
+                source_aliases: Mapping[str, str | Iterable[str]] | None = None) -> IndexReport:
     """Index (or refresh) the article files under ``paths`` into the index at ``directory``.
 
     With no ``paths``, the roots remembered from earlier runs are refreshed.
@@ -769,6 +775,9 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
 
     ``private`` (keyword): whether the files created are private to the user
     (see :func:`_private_files`; by default, unless the index folder is shared).
+    ``source_aliases`` (canonical source name -> its other spellings, e.g.
+    from the config file) name sources beside the built-in table
+    (``articles.sources.ALIASES``).
     """
     from whoosh import index as windex
 
@@ -788,10 +797,11 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     except OSError as e:
         raise _write_error(directory, e) from None
     try:
-        report = _run(paths, directory, encoding=encoding, rebuild=rebuild,
-                      morphology=morphology, jobs=jobs, warn=warn, on_progress=on_progress,
-                      report=report, started=started, windex=windex,
-                      follow_outside=follow_outside)
+        with using_aliases(source_aliases):
+            report = _run(paths, directory, encoding=encoding, rebuild=rebuild,
+                          morphology=morphology, jobs=jobs, warn=warn, on_progress=on_progress,
+                          report=report, started=started, windex=windex,
+                          follow_outside=follow_outside)
         _verify(directory)
         return report
     except OSError as e:
@@ -865,6 +875,8 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             meta.save(directory)  # first: a Whoosh index without it would not open
             ix = windex.create_in(str(directory), build_schema(mode, signature))
     schema = build_schema(mode, signature) if fresh_toc else ix.schema
+    if not has_authors(schema):
+        warn(f"{directory}: {NO_AUTHORS}")
     _clean(directory, ix)
     lexwriter = None
     if mode == "lemma":

@@ -478,6 +478,9 @@ _PUNCTUATION_MARKS = re.compile(
     r'(?:(?<![^\s(:])|(?<![^\s(])-)=(?=[^\s()"]*[*?])|(?<=\w)\?+(?=[\s)"]|$)')
 
 
+_AUTHOR_FIELD = re.compile(r"(?<![\w.])author:(?=\S)")
+
+
 def _blank(m: re.Match) -> str:
     mark = m.group()
     return " -" if mark == "-=" else " " * len(mark)
@@ -491,6 +494,10 @@ def parse_query(text: str, schema, *, now: datetime | None = None):
     """
     from whoosh import qparser, query
 
+    if schema is not None and "author" not in schema and _AUTHOR_FIELD.search(text):
+        # Whoosh would read «author:Петров» as the words «author» and «Петров»
+        from .schema import NO_AUTHORS
+        raise QueryError(NO_AUTHORS)
     text = _PUNCTUATION_MARKS.sub(_blank, check_syntax(text))
     *plugins, parser_class = _plugin_classes()
     parser = parser_class(

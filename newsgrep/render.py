@@ -161,6 +161,7 @@ def _article_keys(a: Hit | ArticleView) -> dict:
         "title": a.title,
         "date": iso(a.date),
         "source": a.source or None,
+        "author": a.author or None,
         "section": a.section or None,
         "url": a.url or None,
         "tags": a.tags,
@@ -261,7 +262,8 @@ def print_article(console, view: ArticleView) -> None:
 
     console.print(_styled(view.title or "(no title)", view.title_spans, TITLE_STYLE))
     date = view.date.strftime("%Y-%m-%d %H:%M").removesuffix(" 00:00") if view.date else "no date"
-    rows = [("date", date), ("source", view.source), ("section", view.section),
+    rows = [("date", date), ("source", view.source), ("author", view.author),
+            ("section", view.section),
             ("tags", ", ".join(view.tags)), ("url", view.url),
             ("path", printable_name(relpath(view.path) + (f"#{view.key}" if view.key else ""))),
             ("id", view.id), ("encoding", view.encoding)]
@@ -276,6 +278,7 @@ def article_json(view: ArticleView) -> dict:
     """The JSON object for ``show --json``; its keys are documented in the README."""
     return {
         **_article_keys(view),
+        "source_raw": view.source_raw or None,
         "lead": view.lead or None,
         "body": view.body,
         "title_spans": [list(s) for s in view.title_spans],

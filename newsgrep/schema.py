@@ -152,6 +152,10 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
         body=fields.TEXT(analyzer=text, stored=True, phrase=True),
         date=fields.DATETIME(stored=True, sortable=True),
         source=fields.TEXT(analyzer=text, stored=True, sortable=True),
+        # «Анастасия Силкина, Юлия Зачетова»; an index built before it has none (see
+        # has_authors)
+        author=fields.TEXT(analyzer=text, stored=True, sortable=True),
+        source_raw=fields.STORED(),  # the source as the file gave it
         section=fields.TEXT(analyzer=text, stored=True, sortable=True),
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
         url=fields.STORED(),
@@ -167,6 +171,16 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
         if type(field.format) is formats.Positions:
             field.format = positions(field_boost=field.format.field_boost)
     return schema
+
+
+def has_authors(schema) -> bool:
+    """Whether an index keeps authors (``author``); one built before newsgrep did has none."""
+    return schema is not None and "author" in schema
+
+
+#: What to say when an index without authors is asked for them.
+NO_AUTHORS = ("this index was built before newsgrep kept authors; rebuild it to search "
+              "and count them: newsgrep index --rebuild")
 
 
 def text_analyzer(schema):

@@ -48,6 +48,7 @@ class Hit:
     # ``missing`` lists the parts of the query it lacks, as the user typed them.
     partial: bool = False
     missing: list[str] = field(default_factory=list)
+    author: str = ""
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _hit(stored: dict, score: float, rank: int, terms: dict[str, set[str]],
         score=float(score), rank=rank, snippet=snippet, spans=spans,
         title_spans=_spans(title, terms, "title", marker),
         encoding=stored.get("encoding", ""), format=stored.get("format", ""),
-        tags=_tags(stored),
+        tags=_tags(stored), author=stored.get("author", "") or "",
     )
 
 
@@ -402,6 +403,8 @@ class ArticleView:
     format: str
     title_spans: list[Span] = field(default_factory=list)
     body_spans: list[Span] = field(default_factory=list)
+    author: str = ""
+    source_raw: str = ""  # the source as the file gave it (byline and all)
 
 
 ID_PREFIX_MIN = 4    # an id may be shortened to a unique prefix of this many digits or more
@@ -488,7 +491,9 @@ def fetch(directory: Path | str | os.PathLike, ref: str, query: str | None = Non
                 tags=_tags(st),
                 encoding=st.get("encoding", "") or "", format=st.get("format", "") or "",
                 title_spans=_spans(title, terms, "title", marker),
-                body_spans=_spans(body, terms, "body", marker)))
+                body_spans=_spans(body, terms, "body", marker),
+                author=st.get("author", "") or "",
+                source_raw=st.get("source_raw") or st.get("source", "") or ""))
     return views
 
 

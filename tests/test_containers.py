@@ -282,7 +282,7 @@ def test_taiga_texts_take_titles_and_dates_from_the_metadata(tmp_path, table_fir
     a = got["home/x/Lenta/texts/20100101a.txt"]
     assert (a.title, a.body, a.date, a.section, a.source, a.url, a.format) == (
         'Первый "заголовок"', "Первое предложение текста.\nВторое.", datetime(2010, 1, 1, 2, 43),
-        "Россия", "Lenta", "https://lenta.ru/news/2010/01/01/a/", "taiga")
+        "Россия", "Лента.ру", "https://lenta.ru/news/2010/01/01/a/", "taiga")
     assert got["home/x/Lenta/texts/nometa.txt"].title == "Сам себе заголовок"
 
 

@@ -81,6 +81,20 @@ def test_only_the_news_analyzer_itself_takes_the_fast_paths():
     assert NewsAnalyzer("lemma").postings is lemma_postings
 
 
+def test_text_fields_take_the_fast_path_and_the_rest_whooshs():
+    """The segment writer's plan: the analysed fields (author too) by postings(), ids,
+    dates, keywords by Whoosh's own index(); stored-only fields (source_raw) not indexed."""
+    from newsgrep import segments
+    from newsgrep.schema import build_schema
+
+    kinds = {name: kind for name, _, kind, *_ in segments._plan(build_schema())}
+    for name in ("title", "body", "source", "author", "section"):
+        assert kinds[name] == segments._FAST_POSITIONS, name
+    for name in ("id", "file", "date", "tags", "path"):
+        assert kinds[name] == segments._GENERIC, name
+    assert kinds["source_raw"] == 0
+
+
 def test_fast_postings_of_hyphenated_words():
     text = "Атаки и атака в Нур-Султане, АТАКИ"
     assert postings(text) == {"атак": [0, 2, 6], "и": [1], "в": [3], "нур-султан": [4],

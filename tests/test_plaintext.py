@@ -76,7 +76,7 @@ def test_headers_layout():
     [a] = read_file(FIXTURES / "articles" / "headers.txt")
     assert a.title == "В Бишкеке прошел турнир по шахматам среди школьников"
     assert a.date == datetime(2022, 4, 5)
-    assert (a.source, a.section) == ("Вечерний Бишкек", "Спорт")
+    assert (a.source, a.section, a.author) == ("Вечерний Бишкек", "Спорт", "Айгуль Садыкова")
     assert a.tags == ["шахматы", "дети", "Бишкек"]
     assert a.body.startswith("В турнире участвовали")
 

@@ -200,7 +200,26 @@ def test_json_that_is_json_lines_and_jsonl_without_suffix(tmp_path):
     ({"title": "З", "Category": "Наука"}, "section", "Наука"),
     ({"title": "З", "agency": "ТАСС"}, "source", "ТАСС"),
     ({"title": "З", "publisher": {"name": "РБК"}}, "source", "РБК"),
-    ({"title": "З", "source": "https://lenta.ru/news/1", "segment": "Lenta"}, "source", "Lenta"),
+    ({"title": "З", "source": "https://lenta.ru/news/1", "segment": "Lenta"}, "source", "Лента.ру"),
+    ({"title": "З", "source": "https://lenta.ru/news/1", "segment": "Lenta"}, "source_raw", "Lenta"),
+    ({"title": "З", "source": "РИА Новости, Анастасия Силкина"}, "source", "РИА Новости"),
+    ({"title": "З", "source": "РИА Новости, Анастасия Силкина"}, "author", "Анастасия Силкина"),
+    ({"title": "З", "source": "РИА Новости, Анастасия Силкина"}, "source_raw",
+     "РИА Новости, Анастасия Силкина"),
+    ({"title": "З", "authors": ["Иван Петров", {"name": "Анна Смирнова"}]}, "author",
+     "Иван Петров, Анна Смирнова"),
+    ({"title": "З", "Автор": "И. Петров и А. Смирнова"}, "author", "И. Петров, А. Смирнова"),
+    ({"title": "З", "byline": "Текст: Иван Петров"}, "author", "Иван Петров"),
+    ({"title": "З", "text": "МОСКВА, 5 мая - РИА Новости, Юлия Зачетова. Текст."}, "source", "РИА Новости"),
+    ({"title": "З", "text": "МОСКВА, 5 мая - РИА Новости, Юлия Зачетова. Текст."}, "author", "Юлия Зачетова"),
+    ({"title": "З", "site": "ria.ru", "text": "МОСКВА, 5 мая - РИА Новости, Юлия Зачетова. Т."},
+     "source_raw", "ria.ru"),
+    ({"title": "З", "author": "Юлия Зачетова", "text": "МОСКВА, 5 мая - РИА Новости, Юлия Зачетова. Т."},
+     "author", "Юлия Зачетова"),
+    ({"title": "З", "author": "Анна Смирнова", "text": "МОСКВА, 5 мая - РИА Новости, Юлия Зачетова. Т."},
+     "author", "Анна Смирнова, Юлия Зачетова"),
+    ({"title": "З", "channel": "x", "source": "Библиотека питониста | Python, Django, Flask"},
+     "source", "Библиотека питониста | Python, Django, Flask"),
     ({"title": "З", "source": "https://lenta.ru/news/1"}, "url", "https://lenta.ru/news/1"),
     ({"title": "З", "keywords": "газ, нефть; уголь"}, "tags", ["газ", "нефть", "уголь"]),
     ({"title": "З", "tags": "['Китай', 'Экономика']"}, "tags", ["Китай", "Экономика"]),
@@ -344,7 +363,8 @@ def test_ods_lost_newlines_are_restored(tmp_path):
            '-,-,-,-,-,-,-,-,-')
     (a,), _ = read(write(tmp_path, "ria.csv", header + "\n" + row + "\n"))
     assert a.body == 'ВЛАДИВОСТОК, 10 авг – РИА Новости.\nВосемнадцать туристов застряли.\n\n"На пляже", — сказали.'
-    assert (a.source, a.section, a.date) == ("ria.ru", "Происшествия", datetime(2019, 8, 10, 6, 35))
+    assert (a.source, a.section, a.date) == ("РИА Новости", "Происшествия", datetime(2019, 8, 10, 6, 35))
+    assert (a.source_raw, a.author) == ("ria.ru", "")
 
 
 # --- sniffing -------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from .conftest import FIXTURES
 
 QUERIES = ["атака", "туристы", "Алматы", "мост OR турист", '"спасательной станции"',
            "title:мост", "source:sputnik", "path:headers", "Бишкек", "метель NOT мост",
-           "Ростове-на-Дону", "Дону", '"Ростове на Дону"', "стали", '"руки мыла"', "идти"]
+           "Ростове-на-Дону", "Дону", '"Ростове на Дону"', "стали", '"руки мыла"', "идти",
+           "author:силкина", 'author:"Юлия Зачетова"', "author:петров OR source:риа"]
 MORPHOLOGIES = ["stem", "lemma"]
 
 
@@ -30,7 +31,14 @@ def _docs():
              "body": "В Ростове-на-Дону тепло, а в Нур-Султане снег. " * 40 + "Атака атаки атак. "
                      "Стали мыть руки: руки мыла, шла домой, iPhone-версия.",
              "tags": "погода,юг"}
-    return docs + [extra] * 3
+    byline = {"id": "x2", "file": "/x", "path": "/x/b.txt", "title": "Кино недели",
+              "body": "МОСКВА, 2 дек - РИА Новости, Анастасия Силкина и Юлия Зачетова. Фильмы недели.",
+              "source": "РИА Новости", "author": "Анастасия Силкина, Юлия Зачетова",
+              "source_raw": "РИА Новости, Анастасия Силкина и Юлия Зачетова"}
+    petrov = {"id": "x3", "file": "/x", "path": "/x/c.txt", "title": "Мост", "body": "Мост открыли.",
+              "source": "Вечерний Бишкек", "author": "И. Петров"}
+    assert any(doc.get("author") for doc in docs), "a fixture article names its author"
+    return docs + [extra] * 3 + [byline, petrov, byline]
 
 
 def _whoosh_index(directory, docs, morphology="stem"):
@@ -75,10 +83,10 @@ def _dump(ix):
             out[fieldname, text] = (items, r.doc_frequency(fieldname, text),
                                     r.frequency(fieldname, text))
         for docnum in range(r.doc_count_all()):
-            for f in ("title", "body", "path", "source", "section"):
+            for f in ("title", "body", "path", "source", "author", "section"):
                 out["len", docnum, f] = r.doc_field_length(docnum, f)
             out["stored", docnum] = r.stored_fields(docnum)
-        for f in ("title", "body", "path"):
+        for f in ("title", "body", "path", "author"):
             out["total", f] = r.field_length(f)
             out["minmax", f] = (r.min_field_length(f), r.max_field_length(f))
     return out
@@ -109,6 +117,7 @@ def test_same_index_as_whooshs_writer(tmp_path, monkeypatch, spill_every, run_ch
     assert a == b
     assert _results(theirs) == _results(ours)
     assert any(_results(ours).values())
+    assert len(_results(ours)["author:силкина"]) == 2 and _results(ours)["author:петров OR source:риа"]
 
 
 def test_merging_segments_gives_what_whooshs_merge_gives(tmp_path):

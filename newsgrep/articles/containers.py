@@ -426,6 +426,7 @@ class _Taiga:
         if not body:
             raise ArticleError("empty file")
         return Article(title=meta.title, body=body, date=meta.date, source=meta.source,
+                       author=meta.author, source_raw=meta.source_raw,
                        section=meta.section, url=meta.url, lead=meta.lead, tags=list(meta.tags),
                        encoding=used, format="taiga")
 

@@ -22,6 +22,7 @@ from ..errors import ArticleError
 from . import dates
 from .limits import LIMITS
 from .model import Article
+from .sources import credited, dateline, join_authors, split_source
 
 Warn = Callable[[str], None]
 
@@ -40,6 +41,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "keywords", "теги", "метки", "ключевыеслова"),
     "source": ("source", "site", "publisher", "agency", "edition", "segment", "media", "outlet",
                "источник", "издание"),
+    "author": ("author", "authors", "byline", "creator", "writer", "автор", "авторы"),
     "id": ("id", "guid", "uuid", "docid", "articleid", "newsid", "textid"),
 }
 _TIME_ONLY_FIELDS = ("time",)
@@ -138,6 +140,14 @@ class Mapper:
                 continue
             source = value
             break
+        author = _authors(record, f.get("author"))
+        if (not source or not author) and body:
+            # RIA's dumps: «МОСКВА, 18 окт - РИА Новости, Анастасия Силкина. ...»
+            line = dateline(body)
+            if line is not None:
+                source = source or line.source
+                if not author:
+                    author = join_authors(split_source(line.source)[1])
         lead = _clean_body(_first_text(record, f.get("lead"), "\n"))
         if lead and self.fix_text:
             lead = self.fix_text(lead)
@@ -145,11 +155,12 @@ class Mapper:
             own = _first_text(record, f.get("id"), " ").strip()
             key = self._unique_key(own, fallback_key)
         self.articles += 1
-        return Article(
+        return credited(Article(
             title=title,
             body=body,
             date=self._date(record, lay, url),
             source=source,
+            author=author,
             section=_clean_title(_first_text(record, f.get("section"), ", ")),
             url=url,
             lead=" ".join(lead.split()) if lead else "",
@@ -157,7 +168,7 @@ class Mapper:
             key=key,
             encoding=self.codec,
             format=self.fmt,
-        )
+        ))
 
     def _unique_key(self, own: str, fallback: str) -> str:
         # The record's own id when it is new in this file, else its line/row number.
@@ -348,6 +359,20 @@ def title_from_text(text: str) -> str:
     if cut < TITLE_CHARS // 3:
         cut = TITLE_CHARS
     return line[:cut].rstrip(" ,;:—–-") + "…"
+
+
+def _authors(record: Mapping, keys) -> str:
+    """An author field: a name, names, or a list of names or ``{"name": ...}`` objects."""
+    for k in keys or ():
+        value = record[k]
+        if _is_empty(value):
+            continue
+        items = value if isinstance(value, list) else [value]
+        names = [_clean_title(_as_text(v, " ")) for v in items[:50]]
+        text = ", ".join(n for n in names if n and n not in _EMPTY)
+        if text:
+            return text
+    return ""
 
 
 def _tags(record: Mapping, keys) -> list[str]:

@@ -170,17 +170,22 @@ def parse_html(text: str) -> Article:
     body = _extract_body(tree, title, huge=text.count("<") > _MAX_ELEMENTS)
     if not title and not body:
         raise ArticleError("no text in HTML page")
-    return Article(
+    from .sources import credited, dateline, join_authors, split_source
+    author = meta.author()
+    if not author and (line := dateline(body)) is not None:
+        author = join_authors(split_source(line.source)[1])
+    return credited(Article(
         title=title,
         body=body,
         date=meta.date(),
         source=meta.source(),
+        author=author,
         section=meta.section(),
         url=meta.url(),
         lead=meta.lead(),
         tags=meta.tags(),
         format="html",
-    )
+    ))
 
 
 def html_to_text(fragment: str) -> str:

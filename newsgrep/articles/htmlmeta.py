@@ -20,6 +20,7 @@ __all__ = ["PageMeta"]
 
 _SPACES = re.compile(r"\s+")
 _MAX_TAGS = 100  # a keywords meta can be a dump of the whole site's tags
+_MAX_AUTHORS = 20
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:/·•»]{1,2}\s+|:\s+")
 
 # Written so that no two parts can match the same characters: the value comes
@@ -107,6 +108,25 @@ class PageMeta:
         except ValueError:  # «http://[broken»
             host = ""
         return host.removeprefix("www.")
+
+    def author(self) -> str:
+        """The authors a page names: JSON-LD ``author``, else ``author`` meta tags.
+
+        Profile URLs (``article:author`` often holds one) and Twitter handles
+        are not names and are skipped.
+        """
+        names = _ld_names(self._ld.get("author"))
+        if not names:
+            for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator"):
+                names = [v for v in self._tags.get(key, []) if v and not _is_link(v)]
+                if names:
+                    break
+        out: dict[str, None] = {}
+        for name in names[:_MAX_AUTHORS]:
+            name = _SPACES.sub(" ", name).strip(" ,;")
+            if name and len(name) <= 100:
+                out[name] = None
+        return ", ".join(out)
 
     def section(self) -> str:
         return self._first("article:section") or _ld_text(self._ld.get("articleSection"))
@@ -206,6 +226,23 @@ def _ld_name(value: object) -> str:
     if isinstance(value, dict):
         return _ld_text(value.get("name"))
     return _ld_text(value)
+
+
+def _is_link(value: str) -> bool:
+    return value.startswith(("http://", "https://", "//", "www.", "@"))
+
+
+def _ld_names(value: object, depth: int = 0) -> list[str]:
+    """The names of a JSON-LD ``author``: a string, a Person, or a list of them."""
+    if depth > 3:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() and not _is_link(value.strip()) else []
+    if isinstance(value, dict):
+        return _ld_names(value.get("name"), depth + 1)
+    if isinstance(value, list):
+        return [n for item in value[:_MAX_AUTHORS] for n in _ld_names(item, depth + 1)]
+    return []
 
 
 def _strip_site(title: str, site: str) -> str:

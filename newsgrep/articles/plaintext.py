@@ -12,8 +12,11 @@ Layouts recognised, most specific first:
   followed by a blank line and the body;
 * anything else: the first non-empty line is the headline, a date written
   near the top is the date, and the rest is the body. A news-agency dateline
-  («МОСКВА, 18 окт - РИА Новости.») gives the source, and the date when it
-  carries one.
+  («МОСКВА, 18 окт - РИА Новости, Анастасия Силкина.», «МОСКВА, 5 мая. /ТАСС/.»)
+  gives the source and the authors, and the date when it carries one.
+
+Every layout's source goes through ``sources.credited``: authors split off,
+aliases applied, the value as written kept in ``source_raw``.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from datetime import datetime
 
 from .dates import find_date, parse_date
 from .model import Article
+from .sources import credited, dateline
 
 _CAPTION = re.compile(
     r"\s[-–—]\s+(?P<source>[^,\n]{2,80}?),\s*(?P<width>\d{2,5}),\s*(?P<date>\d{1,2}\.\d{1,2}\.\d{4})\s*$"
@@ -42,11 +46,6 @@ _HEADER_KEYS = {
     "author": "author", "автор": "author",
 }
 
-# «МОСКВА, 18 окт - РИА Новости.» / «АСТАНА, 5 января – Sputnik.»
-_DATELINE = re.compile(
-    r"^(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ\- ]{1,40}),\s*(?P<date>\d{1,2}\s+[а-яё]{3,9}\.?(?:\s+\d{4})?)\s*[-–—]\s*"
-    r"(?P<source>[^.\n]{2,40}?)\.\s"
-)
 _LINES_FOR_DATE = 4
 _DATE_LINE_CHARS = 60
 
@@ -81,7 +80,7 @@ def _parse_scraped(lines: list[str]) -> Article | None:
         return None
     title, story = top[-1], top[:-1]
     body = _strip_trailer(lines[sub + 1:])
-    return Article(
+    return credited(Article(
         title=title,
         body="\n".join(ln for ln in body if ln),
         date=parse_date(caption["date"]),
@@ -89,7 +88,7 @@ def _parse_scraped(lines: list[str]) -> Article | None:
         section=story[0] if story else "",
         lead=" ".join(story[1:]),
         format="scraped-page",
-    )
+    ))
 
 
 def _strip_trailer(body: list[str]) -> list[str]:
@@ -133,16 +132,17 @@ def _parse_headers(lines: list[str]) -> Article | None:
         i += 1
     if "title" not in fields or len(fields) < 2:
         return None
-    return Article(
+    return credited(Article(
         title=fields["title"],
         body="\n".join(ln for ln in lines[i:] if ln),
         date=parse_date(fields.get("date", "")),
         source=fields.get("source", ""),
+        author=fields.get("author", ""),
         section=fields.get("section", ""),
         url=fields.get("url", ""),
         tags=[t.strip() for t in re.split(r"[,;]", fields.get("tags", "")) if t.strip()],
         format="headers",
-    )
+    ))
 
 
 def _parse_generic(lines: list[str]) -> Article:
@@ -163,10 +163,10 @@ def _parse_generic(lines: list[str]) -> Article:
             break
     source = ""
     if rest:
-        m = _DATELINE.match(rest[0] + " ")
+        m = dateline(rest[0])
         if m:
-            source = m["source"].strip()
-            date = date or parse_date(m["date"])  # a yearless dateline alone gives no date
+            source = m.source
+            date = date or parse_date(m.date)  # a yearless dateline alone gives no date
     if date is None:
         # A short line near the top that carries a date («Опубликовано 5 января
         # 2022 г., 14:30»). Sentences of the story are not searched: a date they
@@ -174,4 +174,5 @@ def _parse_generic(lines: list[str]) -> Article:
         for ln in rest[:_LINES_FOR_DATE - 1]:
             if len(ln) <= _DATE_LINE_CHARS and (date := find_date(ln)):
                 break
-    return Article(title=title, body="\n".join(rest), date=date, source=source, format="text")
+    return credited(Article(title=title, body="\n".join(rest), date=date, source=source,
+                            format="text"))
