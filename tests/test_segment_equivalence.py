@@ -50,6 +50,7 @@ _EXTRA = ["Ростов-на-Дону", "COVID-19", "iPhone", "2022", "ёлка"
           "ви\u0301ски", "кто-то", "США", "Москва", "москве", "road", "roads", "17"]
 _SOURCES = ["ТАСС", "РИА Новости", "Вечерний Бишкек", "Sputnik Казахстан", "Коммерсантъ"]
 _SECTIONS = ["Мир", "Спорт", "Экономика", "Общество", "Наука и техника"]
+_AUTHORS = ["Анна Петрова", "Игорь Смирнов", "Дина Ахметова"]
 _TAGS = ["погода", "Бишкек", "выборы", "спорт", "ЦБ", "нефть"]
 
 
@@ -131,6 +132,8 @@ class Archive:
             rec["source"] = rng.choice(_SOURCES)
         if rng.random() < 0.75:
             rec["section"] = rng.choice(_SECTIONS)
+        if rng.random() < 0.3:
+            rec["author"] = rng.choice(_AUTHORS)
         if rng.random() < 0.4:
             rec["tags"] = rng.sample(_TAGS, rng.randint(1, 3))
         if rng.random() < 0.5:
@@ -143,7 +146,8 @@ class Archive:
             return "\n".join(json.dumps(r, ensure_ascii=False) for r in recs).encode("utf-8")
         (rec,) = recs
         head = [f"Заголовок: {rec['title']}"]
-        for key, label in (("date", "Дата"), ("source", "Источник"), ("section", "Рубрика")):
+        for key, label in (("date", "Дата"), ("source", "Источник"), ("section", "Рубрика"),
+                           ("author", "Автор")):
             if key in rec:
                 head.append(f"{label}: {rec[key].replace('T', ' ')}")
         if "tags" in rec:
@@ -275,7 +279,11 @@ def segment_dump(directory: Path, segment, schema) -> dict:
             lengths = r._perdoc._cached_reader(_lenfield(f), LENGTHS_COLUMN)
             out["lengths", f] = None if lengths is None else list(lengths)
         for f in names:
-            if schema[f].scorable:
+            if schema[f].scorable and out["lengths", f] is None:
+                # no document has the field: Whoosh wrote no lengths (and cannot
+                # read their min/max), as newsgrep does not
+                out["field length", f] = (r.field_length(f), None, None)
+            elif schema[f].scorable:
                 out["field length", f] = (r.field_length(f), r.min_field_length(f),
                                           r.max_field_length(f))
             if schema[f].column_type is not None:
@@ -514,6 +522,7 @@ def test_segments_are_whooshs(tmp_path, monkeypatch, variant):
     assert "(none)" in dates and len(set(dates)) > 150
     sources = theirs2["searcher column", "source"][1]
     assert "" in sources and len(set(sources)) > 3
+    assert any(v for k, v in theirs1.items() if k[0] == "lengths" and k[-1] == "author")  # bylines
     assert theirs2["searcher doc count",][0] < theirs2["searcher doc count",][1]
     assert sum(1 for k in theirs2 if k[0] == "searcher results" and theirs2[k]) >= 10
 
