@@ -69,7 +69,7 @@ CONTAINED = 0.6
 LEAD_THRESHOLD = 0.85
 #: A lead match needs this many words in the shorter text (below, the lead is too
 #: short to tell a copy from a stock phrase); the whole text is used alone.
-LEAD_MIN_WORDS = 25
+LEAD_MIN_WORDS = 15
 
 _EMPTY = 0xFFFFFFFF
 _FILLED = 0x80000000
