@@ -25,9 +25,10 @@ How (numbers measured by ``bench/reprints_eval.py``):
 * **Near-copy relation** (:func:`similar`): estimated Jaccard similarity of the
   whole texts ``>= FULL_THRESHOLD``, or lead sketches nearly equal
   (``>= LEAD_THRESHOLD``), which is containment of the lead of one in the other.
-* **Candidates** (:class:`ReprintIndex`): LSH banding of both sketches, kept as
-  one sorted ``array('Q')`` of ``(band, key, slot)`` words plus a small unsorted
-  tail; every candidate is checked with :func:`similar`.
+* **Candidates** (:class:`ReprintIndex`): LSH banding of both sketches (16 bands
+  of 2 bins, 4 of 2 lead bins), kept as 4096 sorted ``array('Q')`` of ``band key
+  << 24 | slot`` words plus short unsorted lists (8 bytes per band and article,
+  no big transient lists); every candidate is checked with :func:`similar`.
 * **Groups** are connected components of the near-copy relation. The relation
   is symmetric and depends only on the two signatures, and candidate generation
   is symmetric too, so the components do not depend on the order articles were
@@ -45,7 +46,7 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from zlib import crc32
-from typing import Hashable, Iterable, Iterator
+from typing import Hashable, Iterable
 
 #: Words per shingle.
 SHINGLE = 3
@@ -310,21 +311,28 @@ def similar(a: Signature, b: Signature) -> bool:
 _SLOT_BITS = 24
 _KEY_BITS = 32
 _SLOT_MASK = (1 << _SLOT_BITS) - 1
+_BUCKET_MASK = (1 << 12) - 1
+_PENDING = 16
 _BANDS = FULL_K // FULL_ROWS + LEAD_K // LEAD_ROWS  # fits in 64 - 32 - 24 = 8 bits
 
 
-def _band_words(sig: Signature, slot: int) -> Iterator[int]:
-    """One 64-bit word per LSH band: ``band << 56 | crc32(rows) << 24 | slot``."""
+_PACK_FULL = struct.Struct(f"<{FULL_ROWS}I").pack
+_PACK_LEAD = struct.Struct(f"<{LEAD_ROWS}I").pack
+
+
+def _band_keys(sig: Signature) -> list[int]:
+    """One key per LSH band: ``band << 32 | crc32(the band's rows)``, the lead's
+    bands only for texts long enough for the lead rule of :func:`similar`."""
     if sig.empty:
-        return
-    band = 0
-    for values, rows in ((sig.full, FULL_ROWS), (sig.lead, LEAD_ROWS)):
-        if values is sig.lead and sig.words < LEAD_MIN_WORDS:
-            break
-        for i in range(0, len(values), rows):
-            key = crc32(struct.pack(f"<{rows}I", *values[i:i + rows]))
-            yield (band << (_KEY_BITS + _SLOT_BITS)) | (key << _SLOT_BITS) | slot
-            band += 1
+        return []
+    full = sig.full
+    keys = [(b << _KEY_BITS) | crc32(_PACK_FULL(*full[i:i + FULL_ROWS]))
+            for b, i in enumerate(range(0, FULL_K, FULL_ROWS))]
+    if sig.words >= LEAD_MIN_WORDS:
+        lead, b0 = sig.lead, FULL_K // FULL_ROWS
+        keys += [((b0 + b) << _KEY_BITS) | crc32(_PACK_LEAD(*lead[i:i + LEAD_ROWS]))
+                 for b, i in enumerate(range(0, LEAD_K, LEAD_ROWS))]
+    return keys
 
 
 class ReprintIndex:
@@ -342,9 +350,10 @@ class ReprintIndex:
         self._values = array("I")                # slot -> FULL_K + LEAD_K bins
         self._words = array("H")                 # slot -> words
         self._slot: dict[Hashable, int] = {}
-        self._bands = array("Q")                 # sorted
-        self._tail: dict[int, list[int]] = {}    # not yet in _bands: band prefix -> slots
-        self._tail_size = 0
+        # band key << 24 | slot, in buckets by the key's low bits: sorted arrays,
+        # and short unsorted lists of the words added since
+        self._bands = [array("Q") for _ in range(_BUCKET_MASK + 1)]
+        self._pending: list[list[int]] = [[] for _ in range(_BUCKET_MASK + 1)]
         self._group: list[int] = []              # slot -> group number
         self._members: dict[int, list[int]] = {}  # group number -> slots
         self._next_group = 0
@@ -364,22 +373,28 @@ class ReprintIndex:
                          self._words[slot])
 
     # candidates
-    def _band_slots(self, word: int) -> Iterator[int]:
-        prefix = word >> _SLOT_BITS
-        lo = prefix << _SLOT_BITS
-        i = bisect_left(self._bands, lo)
-        bands = self._bands
-        while i < len(bands) and bands[i] >> _SLOT_BITS == prefix:
-            yield bands[i] & _SLOT_MASK
+    def _slots_of(self, key: int) -> list[int]:
+        bucket = key & _BUCKET_MASK
+        arr = self._bands[bucket]
+        lo = key << _SLOT_BITS
+        i = bisect_left(arr, lo)
+        out = []
+        while i < len(arr) and arr[i] >> _SLOT_BITS == key:
+            out.append(arr[i] & _SLOT_MASK)
             i += 1
-        yield from self._tail.get(prefix, ())
+        pending = self._pending[bucket]
+        if pending:
+            out.extend(w & _SLOT_MASK for w in pending if w >> _SLOT_BITS == key)
+        return out
 
-    def _neighbours(self, slot: int, sig: Signature) -> set[int]:
-        seen: set[int] = set()
+    def _neighbours(self, slot: int, sig: Signature, keys: list[int] | None = None) -> set[int]:
+        """The live slots (other than ``slot``) that share a band with ``sig`` and
+        that it is :func:`similar` to."""
+        seen: set[int] = {slot}
         out: set[int] = set()
-        for word in _band_words(sig, 0):
-            for other in self._band_slots(word):
-                if other == slot or other in seen:
+        for key in _band_keys(sig) if keys is None else keys:
+            for other in self._slots_of(key):
+                if other in seen:
                     continue
                 seen.add(other)
                 osig = self._sig(other)
@@ -387,15 +402,17 @@ class ReprintIndex:
                     out.add(other)
         return out
 
-    def _merge_tail(self) -> None:
-        if self._tail_size > max(1 << 16, len(self._bands) // 4):
+    def _insert(self, key: int, slot: int) -> None:
+        bucket = key & _BUCKET_MASK
+        pending = self._pending[bucket]
+        pending.append(key << _SLOT_BITS | slot)
+        if len(pending) >= _PENDING:
             keys = self._keys
-            live = [w for w in self._bands if keys[w & _SLOT_MASK] is not None]
-            live.extend(p << _SLOT_BITS | s for p, slots in self._tail.items() for s in slots)
-            live.sort()
-            self._bands = array("Q", live)
-            self._tail = {}
-            self._tail_size = 0
+            words = [w for w in self._bands[bucket] if keys[w & _SLOT_MASK] is not None]
+            words.extend(pending)
+            words.sort()
+            self._bands[bucket] = array("Q", words)
+            pending.clear()
 
     # changes
     def add(self, key: Hashable, sig: Signature) -> None:
@@ -411,11 +428,10 @@ class ReprintIndex:
         self._values.extend(sig.lead)
         self._words.append(sig.words)
         self._slot[key] = slot
-        neighbours = self._neighbours(slot, sig)
-        for word in _band_words(sig, slot):
-            self._tail.setdefault(word >> _SLOT_BITS, []).append(slot)
-            self._tail_size += 1
-        self._merge_tail()
+        keys = _band_keys(sig)
+        neighbours = self._neighbours(slot, sig, keys)
+        for k in keys:
+            self._insert(k, slot)
         groups = sorted({self._group[n] for n in neighbours},
                         key=lambda g: -len(self._members[g]))
         if not groups:
