@@ -15,6 +15,8 @@ RT, NG and NEREL articles of at least 60 words):
 * ``drop_end``     the last 30-70 % of the paragraphs (sentences for RIA) dropped
 * ``boilerplate``  a photo caption or credit line on top, "Читайте также: <a title>" in
                    the middle, "Подписывайтесь на наш канал" at the end
+* ``boilerplate_unseen`` the same with captions, "Ранее мы писали", "Нашли ошибку?" and
+                   other lines newsgrep.reprints has no pattern for (is it robust?)
 * ``lead_only``    the first paragraph (RIA: two sentences), at least 25 words, under a
                    new headline
 * ``punctuation``  quotes «»↔"", dashes, ё/е, spaces and line breaks changed
@@ -67,8 +69,8 @@ LABELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reprints_tele
 
 # Set REPRINTS_EXCLUDE=0.5 to leave out hard negatives that share half their shingles.
 EXCLUDE = float(os.environ.get("REPRINTS_EXCLUDE", "2"))
-POSITIVE = ["headline", "attribution", "drop_end", "boilerplate", "lead_only", "punctuation",
-            "typos", "mixed", "tg_natural"]
+POSITIVE = ["headline", "attribution", "drop_end", "boilerplate", "boilerplate_unseen",
+            "lead_only", "punctuation", "typos", "mixed", "tg_natural"]
 NEGATIVE = ["ria_topic_day", "ria_followup", "rtng_keywords", "reprint_vs_topic", "tg_natural"]
 
 
@@ -174,6 +176,28 @@ def k_boilerplate(rnd, r, other_title="Главные новости дня"):
         out.insert(rnd.randrange(2, len(out)), f"Читайте также: {other_title}")
     if rnd.random() < 0.7:
         out.append(rnd.choice(TAILS))
+    return r["title"], "\n".join(out)
+
+
+UNSEEN_TOP = ["Президент России во время совещания с членами правительства в Кремле",
+              "Кадр из видео", "Участники акции на площади перед зданием администрации",
+              "Так выглядит место происшествия через час после аварии"]
+UNSEEN_MID = ["Ранее мы писали: {}", "Материалы по теме: {}", "Смотрите также {}",
+              "Новости партнеров: {}"]
+UNSEEN_END = ["Нашли ошибку? Выделите ее и нажмите Ctrl+Enter",
+              "Все главные новости дня — в нашем канале в MAX",
+              "Материал подготовлен при поддержке редакции региональных новостей",
+              "Мнение автора может не совпадать с позицией редакции"]
+
+
+def k_boilerplate_unseen(rnd, r, other_title="Главные новости дня"):
+    """Boilerplate that newsgrep.reprints has no pattern for (a robustness check)."""
+    out = list(paragraphs(r))
+    if rnd.random() < 0.7:
+        out.insert(0, rnd.choice(UNSEEN_TOP))
+    if len(out) > 2:
+        out.insert(rnd.randrange(2, len(out)), rnd.choice(UNSEEN_MID).format(other_title))
+    out.append(rnd.choice(UNSEEN_END))
     return r["title"], "\n".join(out)
 
 
@@ -284,6 +308,8 @@ def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
             r = next(pool)
             if kind == "boilerplate":
                 title, text = k_boilerplate(rnd, r, rnd.choice(titles))
+            elif kind == "boilerplate_unseen":
+                title, text = k_boilerplate_unseen(rnd, r, rnd.choice(titles))
             else:
                 title, text = SINGLE[kind](rnd, r)
             cid = f"{r['id']}~{kind}"
