@@ -39,6 +39,7 @@ How (numbers measured by ``bench/reprints_eval.py``):
 """
 from __future__ import annotations
 
+import marshal
 import math
 import re
 import struct
@@ -72,6 +73,11 @@ LEAD_THRESHOLD = 0.85
 #: short to tell a copy from a stock phrase); the whole text is used alone.
 LEAD_MIN_WORDS = 15
 
+#: Changes whenever signatures or band words would come out differently (bump the
+#: number when the normalisation changes): an index dumped with other settings is
+#: rebuilt, not mixed.
+FORMAT = ("reprints", 1, SHINGLE, FULL_K, LEAD_K, LEAD_WORDS, FULL_ROWS, LEAD_ROWS)
+MAGIC = b"newsgrep-reprints\n"
 _EMPTY = 0xFFFFFFFF
 _FILLED = 0x80000000
 
@@ -407,12 +413,15 @@ class ReprintIndex:
         pending = self._pending[bucket]
         pending.append(key << _SLOT_BITS | slot)
         if len(pending) >= _PENDING:
-            keys = self._keys
-            words = [w for w in self._bands[bucket] if keys[w & _SLOT_MASK] is not None]
-            words.extend(pending)
-            words.sort()
-            self._bands[bucket] = array("Q", words)
-            pending.clear()
+            self._insert_all(bucket)
+
+    def _insert_all(self, bucket: int) -> None:
+        keys, pending = self._keys, self._pending[bucket]
+        words = [w for w in self._bands[bucket] if keys[w & _SLOT_MASK] is not None]
+        words.extend(pending)
+        words.sort()
+        self._bands[bucket] = array("Q", words)
+        pending.clear()
 
     # changes
     def add(self, key: Hashable, sig: Signature) -> None:
@@ -486,6 +495,51 @@ class ReprintIndex:
         self.__init__()  # type: ignore[misc]
         self.update(items)
 
+    @property
+    def removed(self) -> int:
+        """Slots held by removed articles (:meth:`compact` frees them)."""
+        return len(self._keys) - len(self._slot)
+
+    # storage
+    def dumps(self) -> bytes:
+        """The whole state as bytes (keys must be str or int): signatures, band words
+        and groups, so that :meth:`loads` needs no re-computation. About
+        ``SIGNATURE_BYTES + 8 * bands`` bytes per slot, plus the keys."""
+        for bucket, pending in enumerate(self._pending):
+            if pending:
+                self._insert_all(bucket)
+        state = (FORMAT, self._keys, self._values.tobytes(), self._words.tobytes(),
+                 array("q", self._group).tobytes(), self._next_group,
+                 [b.tobytes() for b in self._bands])
+        return MAGIC + marshal.dumps(state)
+
+    @classmethod
+    def loads(cls, data: bytes) -> ReprintIndex:
+        """The index :meth:`dumps` wrote. Raises ``ValueError`` for other data or
+        for an index made with other signature settings (then rebuild it)."""
+        if not data.startswith(MAGIC):
+            raise ValueError("not a reprint index")
+        try:
+            fmt, keys, values, words, group, next_group, bands = marshal.loads(data[len(MAGIC):])
+        except (EOFError, TypeError) as e:
+            raise ValueError(f"broken reprint index: {e}") from None
+        if fmt != FORMAT:
+            raise ValueError("reprint index made with other settings")
+        ix = cls()
+        ix._keys = keys
+        ix._values = array("I", values)
+        ix._words = array("H", words)
+        ix._group = array("q", group).tolist()
+        ix._next_group = next_group
+        ix._bands = [array("Q", b) for b in bands]
+        if len(ix._bands) != _BUCKET_MASK + 1 or len(ix._group) != len(keys):
+            raise ValueError("broken reprint index")
+        for slot, key in enumerate(keys):
+            if key is not None:
+                ix._slot[key] = slot
+                ix._members.setdefault(ix._group[slot], []).append(slot)
+        return ix
+
     # questions
     def signature(self, key: Hashable) -> Signature:
         """The signature an article was added with."""
@@ -505,6 +559,16 @@ class ReprintIndex:
         """Every group (singletons too), each sorted, in order of their first key."""
         out = [sorted(self._keys[s] for s in m) for m in self._members.values()]  # type: ignore[type-var]
         return sorted(out)
+
+    def group_ids(self) -> dict[Hashable, Hashable]:
+        """Every key's :meth:`group_id` at once (for writing them beside the index)."""
+        out = {}
+        for members in self._members.values():
+            keys = [self._keys[s] for s in members]
+            first = min(keys)  # type: ignore[type-var]
+            for k in keys:
+                out[k] = first
+        return out
 
     def copies(self, key: Hashable) -> int:
         """How many other articles are in the group of ``key``."""

@@ -296,3 +296,31 @@ def test_a_shared_template_opening_is_not_a_copy():
     assert not R.similar(a, b)
     # ... while a lead-only copy of the same length as that opening is one
     assert R.similar(a, sig("Штаб сообщил", opening))
+
+
+def test_dumps_and_loads_keep_groups_and_go_on_incrementally():
+    arts = articles()
+    ix = build(sorted(arts.items()))
+    ix.remove("copy-2")
+    again = R.ReprintIndex.loads(ix.dumps())
+    assert again.groups() == ix.groups()
+    assert again.signature("bridge") == arts["bridge"]
+    assert len(again) == len(ix) and again.removed == 1
+    # the loaded index goes on as the original would
+    for x in (ix, again):
+        x.remove("bridge")
+        x.add("copy-2", arts["copy-2"])
+    assert again.groups() == ix.groups()
+    assert again.group_ids() == ix.group_ids()
+
+
+@pytest.mark.parametrize("data", [b"", b"junk", R.MAGIC + b"\x00\x01"])
+def test_loads_refuses_other_data(data):
+    with pytest.raises(ValueError):
+        R.ReprintIndex.loads(data)
+
+
+def test_group_ids():
+    ids = build(articles().items()).group_ids()
+    assert ids["library-copy"] == ids["library"] == "library"
+    assert ids["bridge"] == ids["copy-0"] != ids["follow-up"] == "follow-up"
