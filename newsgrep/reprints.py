@@ -91,8 +91,8 @@ MAX_WORDS = 300
 TITLE_WORDS = 8
 
 _DATELINE = re.compile(
-    r"^\s*[A-ZА-ЯЁ][A-ZА-ЯЁ .\-]{1,40},\s*\d{1,2}\s+[а-яё]{3,9}\.?\s*(?:\d{4}\s*)?[-–—]\s*"
-    r"[^.\n]{1,40}?\.\s*")
+    r"^\s*[A-ZА-ЯЁ][A-ZА-ЯЁ .\-]{1,40},\s*\d{1,2}\s+[а-яё]{3,9}\.?\s*(?:\d{4}\s*)?"
+    r"(?:[-–—]\s*[^.\n]{1,40}?\.|/[^/\n]{1,30}/\.?)\s*")  # "– РИА Новости." or "/ТАСС/."
 _BOILERPLATE = re.compile(
     r"\W*(?:читайте\s+(?:также|тоже|нас|еще|ещё)|смотрите\s+также|см\.\s+также|"
     r"по\s+теме|подписывайтесь|подписаться|подпишись|подпишитесь|фото|видео|источник|"
@@ -171,7 +171,7 @@ def words(title: str, body: str) -> list[str]:
         lines = long_lines
     result = _drop_attribution([w for ln in lines for w in ln])[:MAX_WORDS]
     if len(result) < TITLE_WORDS and title:
-        head = _WORD.findall(_URL.sub(" ", title).lower().replace("ё", "е"))
+        head = _WORD.findall(_URL.sub(" ", title[:MAX_CHARS]).lower().replace("ё", "е"))
         if head and result[:len(head)] != head:
             result = head + result
     return result

@@ -72,6 +72,7 @@ def typos(text: str, every: int = 25) -> str:
 @pytest.mark.parametrize("body, expected", [
     ("Ёлка у «Дома» — 12 метров!", ["елка", "у", "дома", "12", "метров"]),
     ("МОСКВА, 3 янв – РИА Новости. Снег идет.", ["снег", "идет"]),
+    ("МОСКВА, 3 января. /ТАСС/. Снег идет.", ["снег", "идет"]),
     ("Мост открыли, сообщает РИА Новости, утром.", ["мост", "открыли", "утром"]),
     ("Мост открыли утром, передает ТАСС.", ["мост", "открыли", "утром"]),
     ("Мост открыли утром\nЧитайте также: Что будет с погодой\nФото: Reuters\nhttps://x.ru/a",
@@ -324,3 +325,27 @@ def test_group_ids():
     ids = build(articles().items()).group_ids()
     assert ids["library-copy"] == ids["library"] == "library"
     assert ids["bridge"] == ids["copy-0"] != ids["follow-up"] == "follow-up"
+
+
+def test_labelled_telegram_pairs(shared):
+    """The hand-labelled natural pairs (bench/): every id is in the corpus, and no
+    pair labelled "different" is taken for a copy."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    labels = Path(__file__).resolve().parent.parent / "bench" / "reprints_telegram_labels.tsv"
+    rows = [line.rstrip("\n").split("\t") for line in labels.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    assert {r[2] for r in rows} == {"copy", "different", "skip"}
+    wanted = {i for r in rows for i in r[:2]}
+    texts = {}
+    with gzip.open(shared / "corpus" / "posts" / "telegram_news_posts.jsonl.gz", "rt") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["id"] in wanted:
+                texts[rec["id"]] = rec["text"]
+    assert set(texts) == wanted
+    for a, b, label, _ in rows:
+        if label == "different":
+            assert not R.similar(sig("", texts[a]), sig("", texts[b])), (a, b)
