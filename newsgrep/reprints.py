@@ -9,8 +9,8 @@ components of the near-copy relation over the archive.
 How (numbers measured by ``bench/reprints_eval.py``):
 
 * **Normalisation** (:func:`words`): the body's first ``MAX_WORDS`` words (the
-  title only when the body is nearly empty, because reprints rewrite headlines), lower case, ё→е, digits kept,
-  punctuation, quotes, Markdown and URLs dropped; known boilerplate lines (captions,
+  title only when the body is nearly empty, because reprints rewrite headlines),
+  lower case, ё→е, digits kept, punctuation, quotes, Markdown and URLs dropped; known boilerplate lines (captions,
   photo credits, "Читайте также", "Подписывайтесь", bare links), agency datelines
   (``МОСКВА, 20 окт – РИА Новости.``) and attribution phrases (``сообщает ТАСС``)
   removed, so that a copy that adds or drops them normalises to the same words.
@@ -23,8 +23,11 @@ How (numbers measured by ``bench/reprints_eval.py``):
   the shingles (no Python ``hash``), so signatures are the same in every process.
   Cost: one crc32 per shingle and one ``sorted`` per article; 4 bytes per bin.
 * **Near-copy relation** (:func:`similar`): estimated Jaccard similarity of the
-  whole texts ``>= FULL_THRESHOLD``, or lead sketches nearly equal
-  (``>= LEAD_THRESHOLD``), which is containment of the lead of one in the other.
+  whole texts ``>= FULL_STRONG``; or ``>= FULL_THRESHOLD`` with leads that agree
+  (``>= LEAD_AGREE``), so that a follow-up re-using a story's paragraphs under its
+  own lead is not a copy; or the lead of one contained in the other's
+  (``>= LEAD_THRESHOLD``) with a whole-text estimate consistent with containment
+  (``CONTAINED``), so that a shared template opening is not a copy either.
 * **Candidates** (:class:`ReprintIndex`): LSH banding of both sketches (16 bands
   of 2 bins, 4 of 2 lead bins), kept as 4096 sorted ``array('Q')`` of ``band key
   << 24 | slot`` words plus short unsorted lists (8 bytes per band and article,
@@ -46,8 +49,9 @@ import struct
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
-from zlib import crc32
+from datetime import datetime
 from typing import Hashable, Iterable
+from zlib import crc32
 
 #: Words per shingle.
 SHINGLE = 3
@@ -578,3 +582,22 @@ class ReprintIndex:
         """The keys of the articles present that ``sig`` nearly copies (a look-up,
         nothing is added)."""
         return sorted(self._keys[s] for s in self._neighbours(-1, sig))  # type: ignore[type-var]
+
+
+def choose_lead(copies: Iterable[tuple[Hashable, datetime | None, int]]) -> tuple[Hashable, str]:
+    """The lead of a group given ``(key, date, words)`` of its members, and why:
+    the earliest-dated copy; among equal (or no) dates the longest text (the
+    original, not a cut copy); then the smallest key. Undated copies come after
+    dated ones."""
+    items = list(copies)
+    dated = [c for c in items if c[1] is not None]
+    pool = dated or items
+    if dated:
+        first = min(c[1] for c in dated)  # type: ignore[type-var]
+        pool = [c for c in dated if c[1] == first]
+    best = min(pool, key=lambda c: (-c[2], c[0]))
+    if len(pool) == 1:
+        return best[0], "earliest"
+    if any(c[2] != best[2] for c in pool):
+        return best[0], "earliest, longest" if dated else "longest (no dates)"
+    return best[0], "earliest, first by id" if dated else "first by id (no dates)"

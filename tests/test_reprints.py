@@ -6,6 +6,7 @@ import itertools
 import random
 import subprocess
 import sys
+from datetime import datetime
 
 import pytest
 
@@ -349,3 +350,16 @@ def test_labelled_telegram_pairs(shared):
     for a, b, label, _ in rows:
         if label == "different":
             assert not R.similar(sig("", texts[a]), sig("", texts[b])), (a, b)
+
+
+@pytest.mark.parametrize("copies, expected", [
+    ([("b", datetime(2024, 1, 2), 100), ("a", datetime(2024, 1, 3), 300)], ("b", "earliest")),
+    ([("b", datetime(2024, 1, 2), 100), ("c", datetime(2024, 1, 2), 300), ("a", None, 400)],
+     ("c", "earliest, longest")),
+    ([("b", datetime(2024, 1, 2), 100), ("a", datetime(2024, 1, 2), 100)],
+     ("a", "earliest, first by id")),
+    ([("b", None, 100), ("a", None, 50)], ("b", "longest (no dates)")),
+    ([("b", None, 100), ("a", None, 100)], ("a", "first by id (no dates)")),
+])
+def test_choose_lead(copies, expected):
+    assert R.choose_lead(copies) == expected
