@@ -56,7 +56,7 @@ import random
 import re
 import sys
 import time
-from datetime import date, datetime
+from datetime import datetime
 from zlib import crc32
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
