@@ -1,0 +1,603 @@
+"""Reprint detection: near-duplicate signatures and incremental reprint groups.
+
+An agency story is republished by many sites, lightly edited: a new headline, an
+attribution line ("сообщает РИА Новости"), the last paragraphs cut, a photo caption
+or a "Читайте также" block added, or only the lead kept. This module gives every
+article a small fixed-size *signature* and keeps *reprint groups*: the connected
+components of the near-copy relation over the archive.
+
+How (numbers measured by ``bench/reprints_eval.py``):
+
+* **Normalisation** (:func:`words`): the body's first ``MAX_WORDS`` words (the
+  title only when the body is nearly empty, because reprints rewrite headlines),
+  lower case, ё→е, digits kept, punctuation, quotes, Markdown and URLs dropped; known boilerplate lines (captions,
+  photo credits, "Читайте также", "Подписывайтесь", bare links), agency datelines
+  (``МОСКВА, 20 окт – РИА Новости.``) and attribution phrases (``сообщает ТАСС``)
+  removed, so that a copy that adds or drops them normalises to the same words.
+* **Signature** (:func:`signature`): MinHash over word 3-shingles, computed by
+  one-permutation hashing (one 32-bit hash per shingle, ``FULL_K`` bins, the minimum
+  of each bin; empty bins of short texts filled by rotation), plus a second small
+  MinHash of the first ``LEAD_WORDS`` words (the *lead sketch*): a lead-only reprint
+  or a copy with its last paragraphs cut keeps the lead, while its whole-text
+  similarity falls with the share of the text that was cut. Hashes are crc32 of
+  the shingles (no Python ``hash``), so signatures are the same in every process.
+  Cost: one crc32 per shingle and one ``sorted`` per article; 4 bytes per bin.
+* **Near-copy relation** (:func:`similar`): estimated Jaccard similarity of the
+  whole texts ``>= FULL_STRONG``; or ``>= FULL_THRESHOLD`` with leads that agree
+  (``>= LEAD_AGREE``), so that a follow-up re-using a story's paragraphs under its
+  own lead is not a copy; or the lead of one contained in the other's
+  (``>= LEAD_THRESHOLD``) with a whole-text estimate consistent with containment
+  (``CONTAINED``), so that a shared template opening is not a copy either.
+* **Candidates** (:class:`ReprintIndex`): LSH banding of both sketches (16 bands
+  of 2 bins, 4 of 2 lead bins), kept as 4096 sorted ``array('Q')`` of ``band key
+  << 24 | slot`` words plus short unsorted lists (8 bytes per band and article,
+  no big transient lists); every candidate is checked with :func:`similar`.
+* **Groups** are connected components of the near-copy relation. The relation
+  is symmetric and depends only on the two signatures, and candidate generation
+  is symmetric too, so the components do not depend on the order articles were
+  added in: a rebuild gives the same groups as any sequence of incremental adds
+  and removes. Removing an article re-computes the components of its old group
+  only (edges never leave a group). A leader-based scheme (join the first
+  article you match) would depend on the order of arrival.
+"""
+from __future__ import annotations
+
+import marshal
+import math
+import re
+import struct
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Hashable, Iterable
+from zlib import crc32
+
+#: Words per shingle.
+SHINGLE = 3
+#: Bins of the whole-text MinHash.
+FULL_K = 32
+#: Bins of the lead MinHash, and how many leading words it covers.
+LEAD_K = 8
+LEAD_WORDS = 25
+#: Rows per LSH band (``FULL_K / FULL_ROWS`` + ``LEAD_K / LEAD_ROWS`` bands).
+FULL_ROWS = 2
+LEAD_ROWS = 2
+#: Estimated Jaccard similarity of the whole texts at which two articles are copies
+#: whatever their leads, and at which they are if their leads agree somewhat.
+FULL_STRONG = 0.75
+FULL_THRESHOLD = 0.5
+LEAD_AGREE = 0.3
+#: Estimated containment of the shorter text in the longer one needed by a lead match.
+CONTAINED = 0.6
+#: Estimated containment of one lead in the other at which two articles are copies
+#: (0.85 is 6 of 8 equal bins for two full-length leads).
+LEAD_THRESHOLD = 0.85
+#: A lead match needs this many words in the shorter text (below, the lead is too
+#: short to tell a copy from a stock phrase); the whole text is used alone.
+LEAD_MIN_WORDS = 15
+
+#: Changes whenever signatures or band words would come out differently (bump the
+#: number when the normalisation changes): an index dumped with other settings is
+#: rebuilt, not mixed.
+FORMAT = ("reprints", 1, SHINGLE, FULL_K, LEAD_K, LEAD_WORDS, FULL_ROWS, LEAD_ROWS)
+MAGIC = b"newsgrep-reprints\n"
+_EMPTY = 0xFFFFFFFF
+_FILLED = 0x80000000
+
+# --- normalisation -------------------------------------------------------------------------
+
+#: Only this much of a body is read (about ``MAX_WORDS`` words): a copy keeps the
+#: beginning of its story, and the cost per article stays bounded.
+MAX_CHARS = 2400
+MAX_WORDS = 300
+#: Below this many body words, the title's words are put in front of them.
+TITLE_WORDS = 8
+
+_DATELINE = re.compile(
+    r"^\s*[A-ZА-ЯЁ][A-ZА-ЯЁ .\-]{1,40},\s*\d{1,2}\s+[а-яё]{3,9}\.?\s*(?:\d{4}\s*)?"
+    r"(?:[-–—]\s*[^.\n]{1,40}?\.|/[^/\n]{1,30}/\.?)\s*")  # "– РИА Новости." or "/ТАСС/."
+_BOILERPLATE = re.compile(
+    r"\W*(?:читайте\s+(?:также|тоже|нас|еще|ещё)|смотрите\s+также|см\.\s+также|"
+    r"по\s+теме|подписывайтесь|подписаться|подпишись|подпишитесь|фото|видео|источник|"
+    r"иллюстрация|архивное\s+фото|реклама|erid)\b|\W*https?://\S+\W*$",
+    re.IGNORECASE)
+_URL = re.compile(r"https?://\S+|www\.\S+|\]\([^)]*\)")
+_WORD = re.compile(r"[0-9a-zа-я]+")
+#: Lines with fewer words than this (photo credits, sub-headings) are dropped
+#: unless nothing else is left.
+_SHORT_LINE = 4
+
+# News agencies and outlets named in attribution phrases, as word tuples; the
+# names are dropped wherever they stand, and so is a reporting verb next to one.
+_AGENCY_NAMES = (
+    "риа новости", "тасс", "интерфакс", "рбк", "rt", "reuters", "рейтер", "afp", "ap",
+    "bloomberg", "прайм", "известия", "коммерсант", "коммерсантъ", "ведомости", "lenta ru",
+    "лента ру", "газета ru", "regnum", "ura ru", "mash", "shot", "baza", "readovka",
+    "агентство", "агентства", "издание", "издания", "телеканал", "телеканала",
+)
+_AGENCY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _name in _AGENCY_NAMES:
+    _AGENCY_FIRST.setdefault(_name.split()[0], []).append(tuple(_name.split()))
+_REPORTING = frozenset(
+    "сообщает сообщают сообщило сообщил сообщила сообщили передает передают пишет пишут "
+    "информирует рассказали ссылкой со на по данным сообщению информации как".split())
+
+
+def _drop_attribution(ws: list[str]) -> list[str]:
+    hits = [i for i, w in enumerate(ws) if w in _AGENCY_FIRST]
+    if not hits:
+        return ws
+    drop: set[int] = set()
+    for i in hits:
+        for name in _AGENCY_FIRST[ws[i]]:
+            if tuple(ws[i:i + len(name)]) == name:
+                drop.update(range(i, i + len(name)))
+                j = i - 1  # the reporting words before it: "как сообщает", "со ссылкой на"
+                while j >= 0 and i - j <= 3 and (ws[j] in _REPORTING or j in drop):
+                    drop.add(j)
+                    j -= 1
+                break
+    return [w for i, w in enumerate(ws) if i not in drop] if drop else ws
+
+
+def _line_words(text: str) -> list[list[str]]:
+    out = []
+    for line in text.splitlines():
+        if not line or line.isspace() or _BOILERPLATE.match(line) or "©" in line:
+            continue
+        if line.count(";") + line.count("{") >= 3:  # embedded script (RT pages have some)
+            continue
+        tail = line[-16:].lower()
+        if "фото" in tail and tail.rstrip(" .").endswith("фото"):  # "Архивное фото"
+            continue
+        out.append(_WORD.findall(line.lower()))
+    return out
+
+
+def words(title: str, body: str) -> list[str]:
+    """The normalised words an article's signature is made of.
+
+    The body's first ``MAX_WORDS`` words without boilerplate lines, datelines and
+    attribution phrases; lower case, ``ё`` as ``е``, digits kept, everything else a
+    separator. The title is used only when the body has fewer than ``TITLE_WORDS``
+    words (a headline-only item), since reprints rewrite headlines.
+    """
+    body = body or ""
+    if len(body) > MAX_CHARS:
+        body = body[:MAX_CHARS].rsplit(None, 1)[0]
+    body = _DATELINE.sub("", body, count=1)
+    if "/" in body:
+        body = _URL.sub(" ", body)
+    lines = _line_words(body.replace("ё", "е").replace("Ё", "Е"))
+    long_lines = [ln for ln in lines if len(ln) >= _SHORT_LINE]
+    if sum(map(len, long_lines)) >= TITLE_WORDS:
+        lines = long_lines
+    result = _drop_attribution([w for ln in lines for w in ln])[:MAX_WORDS]
+    if len(result) < TITLE_WORDS and title:
+        head = _WORD.findall(_URL.sub(" ", title[:MAX_CHARS]).lower().replace("ё", "е"))
+        if head and result[:len(head)] != head:
+            result = head + result
+    return result
+
+
+# --- signatures ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Signature:
+    """A near-duplicate signature: ``full`` (``FULL_K`` MinHash bins of the whole
+    text), ``lead`` (``LEAD_K`` bins of its first ``LEAD_WORDS`` words) and
+    ``words`` (the number of normalised words, capped at 65535)."""
+
+    full: tuple[int, ...]
+    lead: tuple[int, ...]
+    words: int
+
+    def to_bytes(self) -> bytes:
+        """``4 * (FULL_K + LEAD_K) + 2`` bytes, little-endian."""
+        return struct.pack(f"<{FULL_K + LEAD_K}IH", *self.full, *self.lead, self.words)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Signature:
+        """The inverse of :meth:`to_bytes`."""
+        values = struct.unpack(f"<{FULL_K + LEAD_K}IH", data)
+        return cls(values[:FULL_K], values[FULL_K:FULL_K + LEAD_K], values[-1])
+
+    @property
+    def empty(self) -> bool:
+        """True for a text with no words: it is nobody's copy."""
+        return self.words == 0
+
+
+SIGNATURE_BYTES = 4 * (FULL_K + LEAD_K) + 2
+
+def _shingles(ws: list[str]) -> set[int]:
+    """crc32 of each run of ``SHINGLE`` words (a text shorter than that: of itself)."""
+    if len(ws) < SHINGLE:
+        return {crc32(" ".join(ws).encode())} if ws else set()
+    return {crc32(f"{a} {b} {c}".encode()) for a, b, c in zip(ws, ws[1:], ws[2:])}
+
+
+def _minhash(shingles: set[int], k: int) -> tuple[int, ...]:
+    """One-permutation MinHash with ``k`` (a power of two) bins: bin ``h % k``, value
+    ``h // k``, the smallest value in each bin, found walking the sorted hashes
+    until every bin is full. An empty bin (a short text) takes the value of the
+    next full bin on its right, mixed with the distance and marked by the top bit
+    (rotation densification), so two equal sets still agree bin by bin."""
+    shift = k.bit_length() - 1
+    bins = [_EMPTY] * k
+    left = k
+    for h in sorted(shingles):
+        i = h & (k - 1)
+        if bins[i] == _EMPTY:
+            bins[i] = h >> shift
+            left -= 1
+            if not left:
+                break
+    if left and left < k:
+        for i in range(k):
+            if bins[i] == _EMPTY:
+                j = 1
+                while bins[(i + j) % k] == _EMPTY or bins[(i + j) % k] & _FILLED:
+                    j += 1
+                bins[i] = ((bins[(i + j) % k] + j * 0x9E3779B1) & 0x7FFFFFFF) | _FILLED
+    return tuple(bins)
+
+
+def signature_of_words(ws: list[str]) -> Signature:
+    """The signature of already normalised words (see :func:`words`)."""
+    full = _minhash(_shingles(ws), FULL_K)
+    lead = _minhash(_shingles(ws[:LEAD_WORDS]), LEAD_K)
+    return Signature(full, lead, min(len(ws), 0xFFFF))
+
+
+def signature(title: str, body: str) -> Signature:
+    """The near-duplicate signature of an article (deterministic across processes)."""
+    return signature_of_words(words(title, body))
+
+
+def full_similarity(a: Signature, b: Signature) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets."""
+    return sum(x == y for x, y in zip(a.full, b.full)) / FULL_K
+
+
+def lead_similarity(a: Signature, b: Signature) -> float:
+    """Estimated containment of the shorter lead in the longer one (0..1).
+
+    The leads are the first ``LEAD_WORDS`` words, or fewer when a text is
+    shorter (a lead-only copy): from the Jaccard estimate ``j`` (the share of
+    equal bins) and the two leads' shingle counts ``m <= n``, containment is
+    ``j * (m + n) / ((1 + j) * m)``."""
+    j = sum(x == y for x, y in zip(a.lead, b.lead)) / LEAD_K
+    m, n = sorted(max(1, min(w, LEAD_WORDS) - SHINGLE + 1) for w in (a.words, b.words))
+    return min(1.0, j * (m + n) / ((1 + j) * m))
+
+
+def containment(a: Signature, b: Signature) -> float:
+    """Estimated share of the shorter text's shingles found in the longer one (0..1),
+    from the whole-text Jaccard estimate and the two texts' sizes (as for the lead)."""
+    j = full_similarity(a, b)
+    m, n = sorted(max(1, min(w, MAX_WORDS) - SHINGLE + 1) for w in (a.words, b.words))
+    return min(1.0, j * (m + n) / ((1 + j) * m))
+
+
+def similarity(a: Signature, b: Signature) -> float:
+    """How much of the shorter article is in the longer one, 0..1 (0 when they are
+    not near copies): what ``newsgrep reprints`` shows as the similarity to the lead."""
+    return containment(a, b) if similar(a, b) else 0.0
+
+
+def similar(a: Signature, b: Signature) -> bool:
+    """Whether one article is a near copy of the other (symmetric).
+
+    Copies are: texts with nearly the same shingles (``FULL_STRONG``); texts with
+    half of them (``FULL_THRESHOLD``) that also begin alike (``LEAD_AGREE``) -- a
+    follow-up that re-uses the previous story's paragraphs under its own lead is
+    not a copy; and a text whose lead is contained in the other's
+    (``LEAD_THRESHOLD``) while most of its words are too (``CONTAINED``) -- a
+    lead-only copy, not a story that only shares a template opening.
+    """
+    if a.empty or b.empty:
+        return False
+    full = full_similarity(a, b)
+    if full >= FULL_STRONG:
+        return True
+    lead = lead_similarity(a, b)
+    if full >= FULL_THRESHOLD and lead >= LEAD_AGREE:
+        return True
+    if min(a.words, b.words) < LEAD_MIN_WORDS or lead < LEAD_THRESHOLD:
+        return False
+    # Were the shorter text contained in the longer, the whole-text estimate would
+    # be about r = m / n; below CONTAINED * r by more than two standard deviations
+    # of the estimate, it is not (a shared template opening, say). For a short
+    # copy of a long text r is small and the estimate too noisy to say no.
+    m, n = sorted(max(1, min(w, MAX_WORDS) - SHINGLE + 1) for w in (a.words, b.words))
+    r = m / n
+    return full >= CONTAINED * r - 2 * math.sqrt(r * (1 - r) / FULL_K)
+
+
+# --- the group index -----------------------------------------------------------------------
+
+_SLOT_BITS = 24
+_KEY_BITS = 32
+_SLOT_MASK = (1 << _SLOT_BITS) - 1
+_BUCKET_MASK = (1 << 12) - 1
+_PENDING = 16
+_BANDS = FULL_K // FULL_ROWS + LEAD_K // LEAD_ROWS  # fits in 64 - 32 - 24 = 8 bits
+
+
+_PACK_FULL = struct.Struct(f"<{FULL_ROWS}I").pack
+_PACK_LEAD = struct.Struct(f"<{LEAD_ROWS}I").pack
+
+
+def _band_keys(sig: Signature) -> list[int]:
+    """One key per LSH band: ``band << 32 | crc32(the band's rows)``, the lead's
+    bands only for texts long enough for the lead rule of :func:`similar`."""
+    if sig.empty:
+        return []
+    full = sig.full
+    keys = [(b << _KEY_BITS) | crc32(_PACK_FULL(*full[i:i + FULL_ROWS]))
+            for b, i in enumerate(range(0, FULL_K, FULL_ROWS))]
+    if sig.words >= LEAD_MIN_WORDS:
+        lead, b0 = sig.lead, FULL_K // FULL_ROWS
+        keys += [((b0 + b) << _KEY_BITS) | crc32(_PACK_LEAD(*lead[i:i + LEAD_ROWS]))
+                 for b, i in enumerate(range(0, LEAD_K, LEAD_ROWS))]
+    return keys
+
+
+class ReprintIndex:
+    """Reprint groups over a changing set of articles, kept incrementally.
+
+    Articles are identified by any hashable, orderable key (an article id).
+    :meth:`add` and :meth:`remove` keep the groups equal to the connected
+    components of :func:`similar` over the articles present, whatever the order
+    of the calls. Memory: ``SIGNATURE_BYTES`` plus ``8 * (number of bands)``
+    bytes per article, plus the keys and the group lists.
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[Hashable | None] = []   # slot -> key (None: removed)
+        self._values = array("I")                # slot -> FULL_K + LEAD_K bins
+        self._words = array("H")                 # slot -> words
+        self._slot: dict[Hashable, int] = {}
+        # band key << 24 | slot, in buckets by the key's low bits: sorted arrays,
+        # and short unsorted lists of the words added since
+        self._bands = [array("Q") for _ in range(_BUCKET_MASK + 1)]
+        self._pending: list[list[int]] = [[] for _ in range(_BUCKET_MASK + 1)]
+        self._group: list[int] = []              # slot -> group number
+        self._members: dict[int, list[int]] = {}  # group number -> slots
+        self._next_group = 0
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._slot
+
+    def _sig(self, slot: int) -> Signature | None:
+        if self._keys[slot] is None:
+            return None
+        o = slot * (FULL_K + LEAD_K)
+        v = self._values
+        return Signature(tuple(v[o:o + FULL_K]), tuple(v[o + FULL_K:o + FULL_K + LEAD_K]),
+                         self._words[slot])
+
+    # candidates
+    def _slots_of(self, key: int) -> list[int]:
+        bucket = key & _BUCKET_MASK
+        arr = self._bands[bucket]
+        lo = key << _SLOT_BITS
+        i = bisect_left(arr, lo)
+        out = []
+        while i < len(arr) and arr[i] >> _SLOT_BITS == key:
+            out.append(arr[i] & _SLOT_MASK)
+            i += 1
+        pending = self._pending[bucket]
+        if pending:
+            out.extend(w & _SLOT_MASK for w in pending if w >> _SLOT_BITS == key)
+        return out
+
+    def _neighbours(self, slot: int, sig: Signature, keys: list[int] | None = None) -> set[int]:
+        """The live slots (other than ``slot``) that share a band with ``sig`` and
+        that it is :func:`similar` to."""
+        seen: set[int] = {slot}
+        out: set[int] = set()
+        for key in _band_keys(sig) if keys is None else keys:
+            for other in self._slots_of(key):
+                if other in seen:
+                    continue
+                seen.add(other)
+                osig = self._sig(other)
+                if osig is not None and similar(sig, osig):
+                    out.add(other)
+        return out
+
+    def _insert(self, key: int, slot: int) -> None:
+        bucket = key & _BUCKET_MASK
+        pending = self._pending[bucket]
+        pending.append(key << _SLOT_BITS | slot)
+        if len(pending) >= _PENDING:
+            self._insert_all(bucket)
+
+    def _insert_all(self, bucket: int) -> None:
+        keys, pending = self._keys, self._pending[bucket]
+        words = [w for w in self._bands[bucket] if keys[w & _SLOT_MASK] is not None]
+        words.extend(pending)
+        words.sort()
+        self._bands[bucket] = array("Q", words)
+        pending.clear()
+
+    # changes
+    def add(self, key: Hashable, sig: Signature) -> None:
+        """Add an article (replacing one with the same key) and join it to the
+        groups of every article it nearly copies, merging them."""
+        if key in self._slot:
+            self.remove(key)
+        slot = len(self._keys)
+        if slot >= 1 << _SLOT_BITS:
+            raise OverflowError("too many articles for one reprint index; compact() it")
+        self._keys.append(key)
+        self._values.extend(sig.full)
+        self._values.extend(sig.lead)
+        self._words.append(sig.words)
+        self._slot[key] = slot
+        keys = _band_keys(sig)
+        neighbours = self._neighbours(slot, sig, keys)
+        for k in keys:
+            self._insert(k, slot)
+        groups = sorted({self._group[n] for n in neighbours},
+                        key=lambda g: -len(self._members[g]))
+        if not groups:
+            g = self._next_group
+            self._next_group += 1
+            self._group.append(g)
+            self._members[g] = [slot]
+            return
+        g = groups[0]
+        self._group.append(g)
+        members = self._members[g]
+        members.append(slot)
+        for other in groups[1:]:  # relabel the smaller groups
+            for s in self._members.pop(other):
+                self._group[s] = g
+                members.append(s)
+
+    def remove(self, key: Hashable) -> None:
+        """Remove an article; the rest of its group splits if it held it together."""
+        slot = self._slot.pop(key)
+        self._keys[slot] = None
+        g = self._group[slot]
+        rest = [s for s in self._members.pop(g) if s != slot]
+        self._group[slot] = -1
+        # Components of the rest: edges never leave a group, so search only it.
+        todo = set(rest)
+        while todo:
+            start = todo.pop()
+            comp = [start]
+            stack = [start]
+            while stack:
+                s = stack.pop()
+                for n in self._neighbours(s, self._sig(s)):  # type: ignore[arg-type]
+                    if n in todo:
+                        todo.discard(n)
+                        comp.append(n)
+                        stack.append(n)
+            ng = self._next_group
+            self._next_group += 1
+            self._members[ng] = comp
+            for s in comp:
+                self._group[s] = ng
+
+    def update(self, items: Iterable[tuple[Hashable, Signature]]) -> None:
+        """:meth:`add` each ``(key, signature)``."""
+        for key, sig in items:
+            self.add(key, sig)
+
+    def compact(self) -> None:
+        """Drop removed articles' slots and band words (same groups, less memory)."""
+        items = [(k, self._sig(s)) for s, k in enumerate(self._keys) if k is not None]
+        self.__init__()  # type: ignore[misc]
+        self.update(items)
+
+    @property
+    def removed(self) -> int:
+        """Slots held by removed articles (:meth:`compact` frees them)."""
+        return len(self._keys) - len(self._slot)
+
+    # storage
+    def dumps(self) -> bytes:
+        """The whole state as bytes (keys must be str or int): signatures, band words
+        and groups, so that :meth:`loads` needs no re-computation. About
+        ``SIGNATURE_BYTES + 8 * bands`` bytes per slot, plus the keys."""
+        for bucket, pending in enumerate(self._pending):
+            if pending:
+                self._insert_all(bucket)
+        state = (FORMAT, self._keys, self._values.tobytes(), self._words.tobytes(),
+                 array("q", self._group).tobytes(), self._next_group,
+                 [b.tobytes() for b in self._bands])
+        return MAGIC + marshal.dumps(state)
+
+    @classmethod
+    def loads(cls, data: bytes) -> ReprintIndex:
+        """The index :meth:`dumps` wrote. Raises ``ValueError`` for other data or
+        for an index made with other signature settings (then rebuild it)."""
+        if not data.startswith(MAGIC):
+            raise ValueError("not a reprint index")
+        try:
+            fmt, keys, values, words, group, next_group, bands = marshal.loads(data[len(MAGIC):])
+        except (EOFError, TypeError) as e:
+            raise ValueError(f"broken reprint index: {e}") from None
+        if fmt != FORMAT:
+            raise ValueError("reprint index made with other settings")
+        ix = cls()
+        ix._keys = keys
+        ix._values = array("I", values)
+        ix._words = array("H", words)
+        ix._group = array("q", group).tolist()
+        ix._next_group = next_group
+        ix._bands = [array("Q", b) for b in bands]
+        if len(ix._bands) != _BUCKET_MASK + 1 or len(ix._group) != len(keys):
+            raise ValueError("broken reprint index")
+        for slot, key in enumerate(keys):
+            if key is not None:
+                ix._slot[key] = slot
+                ix._members.setdefault(ix._group[slot], []).append(slot)
+        return ix
+
+    # questions
+    def signature(self, key: Hashable) -> Signature:
+        """The signature an article was added with."""
+        return self._sig(self._slot[key])  # type: ignore[return-value]
+
+    def group(self, key: Hashable) -> list[Hashable]:
+        """The keys of the group of ``key`` (itself included), sorted."""
+        g = self._group[self._slot[key]]
+        return sorted(self._keys[s] for s in self._members[g])  # type: ignore[type-var]
+
+    def group_id(self, key: Hashable) -> Hashable:
+        """A name for the group of ``key`` that does not depend on the order of
+        adds: its smallest key."""
+        return self.group(key)[0]
+
+    def groups(self) -> list[list[Hashable]]:
+        """Every group (singletons too), each sorted, in order of their first key."""
+        out = [sorted(self._keys[s] for s in m) for m in self._members.values()]  # type: ignore[type-var]
+        return sorted(out)
+
+    def group_ids(self) -> dict[Hashable, Hashable]:
+        """Every key's :meth:`group_id` at once (for writing them beside the index)."""
+        out = {}
+        for members in self._members.values():
+            keys = [self._keys[s] for s in members]
+            first = min(keys)  # type: ignore[type-var]
+            for k in keys:
+                out[k] = first
+        return out
+
+    def copies(self, key: Hashable) -> int:
+        """How many other articles are in the group of ``key``."""
+        return len(self._members[self._group[self._slot[key]]]) - 1
+
+    def candidates(self, sig: Signature) -> list[Hashable]:
+        """The keys of the articles present that ``sig`` nearly copies (a look-up,
+        nothing is added)."""
+        return sorted(self._keys[s] for s in self._neighbours(-1, sig))  # type: ignore[type-var]
+
+
+def choose_lead(copies: Iterable[tuple[Hashable, datetime | None, int]]) -> tuple[Hashable, str]:
+    """The lead of a group given ``(key, date, words)`` of its members, and why:
+    the earliest-dated copy; among equal (or no) dates the longest text (the
+    original, not a cut copy); then the smallest key. Undated copies come after
+    dated ones."""
+    items = list(copies)
+    dated = [c for c in items if c[1] is not None]
+    pool = dated or items
+    if dated:
+        first = min(c[1] for c in dated)  # type: ignore[type-var]
+        pool = [c for c in dated if c[1] == first]
+    best = min(pool, key=lambda c: (-c[2], c[0]))
+    if len(pool) == 1:
+        return best[0], "earliest"
+    if any(c[2] != best[2] for c in pool):
+        return best[0], "earliest, longest" if dated else "longest (no dates)"
+    return best[0], "earliest, first by id" if dated else "first by id (no dates)"

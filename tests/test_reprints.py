@@ -1,0 +1,365 @@
+"""Tests for newsgrep.reprints: normalisation, signatures, the near-copy relation and
+incrementally kept reprint groups. The articles are written for these tests."""
+from __future__ import annotations
+
+import itertools
+import random
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+
+from newsgrep import reprints as R
+
+BRIDGE = [
+    "ЗАРЕЧЕНСК, 14 мар – РИА Новости. Новый вантовый мост через реку Сувойку открыли в "
+    "Зареченске в пятницу утром, на три месяца раньше срока, сообщил мэр города Олег Пантелеев. "
+    "По мосту уже пошли первые автобусы городских маршрутов.",
+    "Строительство переправы длиной 840 метров обошлось областному бюджету в 6,2 миллиарда "
+    "рублей. Мост рассчитан на шесть полос движения и выдерживает нагрузку до 90 тонн.",
+    "По словам Пантелеева, новая переправа разгрузит старый Троицкий мост, по которому в часы "
+    "пик проезжает до четырех тысяч машин. Пробки на набережной должны уменьшиться вдвое.",
+    "Подрядчик, компания «Мостострой-12», обещает до конца лета закончить благоустройство "
+    "подходов: тротуары, велодорожку и смотровую площадку над фарватером.",
+    "Жители правобережья ждали мост почти двадцать лет: проект впервые представили еще в 2006 "
+    "году, но стройку дважды останавливали из-за нехватки денег.",
+    "Торжественную церемонию открытия провели без перекрытия движения, а вечером на мосту "
+    "включили архитектурную подсветку, которую видно с любой точки набережной.",
+]
+BRIDGE_TITLE = "В Зареченске открыли новый мост через Сувойку"
+
+# The same event, in other words (another outlet's own report).
+OTHER_REPORT = (
+    "Автомобилисты Зареченска получили долгожданную переправу: в пятницу власти запустили "
+    "движение по вантовому мосту над Сувойкой. Объект сдали раньше запланированного, отметил "
+    "глава города. Стоимость работ превысила шесть миллиардов, а длина сооружения составляет "
+    "почти километр. Горожане надеются, что заторы на набережной исчезнут, хотя эксперты "
+    "сомневаются: поток машин в городе растет каждый год, и одного моста может не хватить."
+)
+# The next day's follow-up: its own lead, then the background paragraphs re-used.
+FOLLOW_UP = [
+    "ЗАРЕЧЕНСК, 15 мар – РИА Новости. Движение по новому мосту через Сувойку в Зареченске "
+    "ограничили на сутки после того, как водители пожаловались на неработающие светофоры на "
+    "съезде к набережной, сообщили в городской администрации.",
+    "Специалисты подрядчика перенастраивают контроллеры, проезд обещают открыть к утру субботы.",
+    BRIDGE[1],
+]
+LIBRARY = (
+    "Областная библиотека имени Гончарова проведет в апреле фестиваль комиксов. На трех "
+    "площадках покажут работы художников из двенадцати городов, пройдут мастер-классы по "
+    "раскадровке и лекции об истории жанра. Вход на все мероприятия свободный, но на "
+    "мастер-классы нужно записаться заранее на сайте библиотеки. Организаторы ждут около "
+    "пяти тысяч гостей и впервые откроют отдельный зал для детей младшего возраста."
+)
+
+
+def sig(title: str, body: str) -> R.Signature:
+    return R.signature(title, body)
+
+
+def bridge(paras=BRIDGE, title=BRIDGE_TITLE) -> R.Signature:
+    return sig(title, "\n".join(paras))
+
+
+def typos(text: str, every: int = 25) -> str:
+    words = text.split(" ")
+    return " ".join(w[:1] + w[2:1:-1] + w[1:2] + w[3:] if i % every == 7 and len(w) > 4 else w
+                    for i, w in enumerate(words))
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, expected", [
+    ("Ёлка у «Дома» — 12 метров!", ["елка", "у", "дома", "12", "метров"]),
+    ("МОСКВА, 3 янв – РИА Новости. Снег идет.", ["снег", "идет"]),
+    ("МОСКВА, 3 января. /ТАСС/. Снег идет.", ["снег", "идет"]),
+    ("Мост открыли, сообщает РИА Новости, утром.", ["мост", "открыли", "утром"]),
+    ("Мост открыли утром, передает ТАСС.", ["мост", "открыли", "утром"]),
+    ("Мост открыли утром\nЧитайте также: Что будет с погодой\nФото: Reuters\nhttps://x.ru/a",
+     ["мост", "открыли", "утром"]),
+    ("Мост **открыли** [утром](https://t.me/x)", ["мост", "открыли", "утром"]),
+])
+def test_words(body, expected):
+    assert R.words("", body) == expected
+
+
+def test_words_ignore_title_unless_body_is_nearly_empty():
+    assert R.words("Новый заголовок", "\n".join(BRIDGE))[:2] == ["новый", "вантовый"]
+    assert R.words("Мост открыт", "") == ["мост", "открыт"]
+
+
+def test_words_drop_short_lines_and_scripts():
+    body = BRIDGE[0] + "\nReuters\nvar a = 1; f(); g(); {x}\n" + BRIDGE[1]
+    assert R.words("", body) == R.words("", BRIDGE[0] + "\n" + BRIDGE[1])
+
+
+def test_words_bounded():
+    assert len(R.words("", "слово " * 10_000)) <= R.MAX_WORDS
+
+
+# --- signatures ----------------------------------------------------------------------------
+
+def test_signature_round_trip_and_size():
+    s = bridge()
+    data = s.to_bytes()
+    assert len(data) == R.SIGNATURE_BYTES <= 200
+    assert R.Signature.from_bytes(data) == s
+    assert len(s.full) == R.FULL_K and len(s.lead) == R.LEAD_K
+
+
+def test_signature_is_the_same_in_every_process():
+    code = ("from newsgrep import reprints as R; import sys; "
+            "print(R.signature(sys.argv[1], sys.argv[2]).to_bytes().hex())")
+    outs = set()
+    for seed in ("1", "2", "random"):
+        out = subprocess.run([sys.executable, "-c", code, BRIDGE_TITLE, "\n".join(BRIDGE)],
+                             env={"PYTHONHASHSEED": seed, "PATH": ""}, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        outs.add(out)
+    assert outs == {bridge().to_bytes().hex()}
+
+
+def test_empty_text_is_nobodys_copy():
+    empty = sig("", "")
+    assert empty.empty
+    assert not R.similar(empty, empty)
+
+
+# --- the near-copy relation ----------------------------------------------------------------
+
+COPIES = {
+    "same": lambda: bridge(),
+    "new headline + attribution": lambda: sig(
+        "Мэр Зареченска открыл мост раньше срока",
+        "\n".join([BRIDGE[0].replace("сообщил мэр", "сообщает ТАСС. Об этом сказал мэр")]
+                  + BRIDGE[1:])),
+    "dateline dropped, quotes and dashes changed": lambda: sig(
+        BRIDGE_TITLE, "\n".join(BRIDGE).split("РИА Новости. ", 1)[1]
+        .replace("«", '"').replace("»", '"').replace(" – ", " - ")),
+    "last paragraphs cut": lambda: bridge(BRIDGE[:3]),
+    "boilerplate around": lambda: sig(BRIDGE_TITLE, "\n".join(
+        ["Фото: пресс-служба мэрии"] + BRIDGE[:3] + ["Читайте также: Пробки в городе"]
+        + BRIDGE[3:] + ["Подписывайтесь на наш канал в Telegram"])),
+    "typos": lambda: sig(BRIDGE_TITLE, typos("\n".join(BRIDGE))),
+    "lead only, new headline": lambda: sig("Мост через Сувойку заработал", BRIDGE[0]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(COPIES))
+def test_copies_are_similar(kind):
+    copy = COPIES[kind]()
+    assert R.similar(bridge(), copy) and R.similar(copy, bridge())
+    assert R.similarity(bridge(), copy) > 0.5
+
+
+@pytest.mark.parametrize("other", [
+    sig("Мост над Сувойкой открыт", OTHER_REPORT),
+    sig("Движение по мосту ограничили", "\n".join(FOLLOW_UP)),
+    sig("Фестиваль комиксов", LIBRARY),
+], ids=["same event, own words", "follow-up re-using a paragraph", "unrelated"])
+def test_different_stories_are_not_similar(other):
+    assert not R.similar(bridge(), other)
+    assert R.similarity(bridge(), other) == 0.0
+
+
+# --- groups --------------------------------------------------------------------------------
+
+def articles() -> dict[str, R.Signature]:
+    """A small archive: the bridge story, five copies, three other stories."""
+    arts = {f"copy-{i}": COPIES[k]() for i, k in enumerate(sorted(COPIES)) if k != "same"}
+    arts.update({
+        "bridge": bridge(),
+        "other-report": sig("Мост над Сувойкой открыт", OTHER_REPORT),
+        "follow-up": sig("Движение по мосту ограничили", "\n".join(FOLLOW_UP)),
+        "library": sig("Фестиваль комиксов", LIBRARY),
+        "library-copy": sig("В библиотеке пройдет фестиваль", "Читайте также\n" + LIBRARY),
+    })
+    return arts
+
+
+def build(items) -> R.ReprintIndex:
+    ix = R.ReprintIndex()
+    ix.update(items)
+    return ix
+
+
+def test_groups():
+    ix = build(sorted(articles().items()))
+    copies = sorted(["bridge"] + [k for k in articles() if k.startswith("copy-")])
+    assert ix.group("bridge") == copies
+    assert ix.copies("bridge") == len(copies) - 1
+    assert ix.group_id("copy-3") == copies[0]
+    assert ix.group("library") == ["library", "library-copy"]
+    assert ix.group("other-report") == ["other-report"]
+    assert ix.group("follow-up") == ["follow-up"]
+    assert len(ix) == len(articles())
+    assert ix.groups() == sorted([copies, ["follow-up"], ["library", "library-copy"],
+                                  ["other-report"]])
+
+
+def brute_force_groups(arts: dict[str, R.Signature]) -> list[list[str]]:
+    """Connected components of R.similar over all pairs."""
+    parent = {k: k for k in arts}
+
+    def find(k):
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for a, b in itertools.combinations(sorted(arts), 2):
+        if R.similar(arts[a], arts[b]):
+            parent[find(a)] = find(b)
+    comps: dict[str, list[str]] = {}
+    for k in arts:
+        comps.setdefault(find(k), []).append(k)
+    return sorted(sorted(c) for c in comps.values())
+
+
+def test_groups_are_the_components_of_the_relation():
+    arts = articles()
+    assert build(arts.items()).groups() == brute_force_groups(arts)
+
+
+def test_rebuild_equals_incremental_in_any_order():
+    arts = articles()
+    expected = build(sorted(arts.items())).groups()
+    rnd = random.Random(5)
+    for _ in range(20):
+        keys = list(arts)
+        rnd.shuffle(keys)
+        ix = R.ReprintIndex()
+        # add in pieces, removing and re-adding some on the way, as incremental runs do
+        for i, k in enumerate(keys):
+            ix.add(k, arts[k])
+            if i % 3 == 2:
+                gone = rnd.choice(keys[:i + 1])
+                ix.remove(gone)
+                ix.add(gone, arts[gone])
+        assert ix.groups() == expected
+
+
+def test_remove_the_article_that_held_a_group_together():
+    lead_only = COPIES["lead only, new headline"]()
+    # the same story under a new first paragraph: a copy of the bridge story, but
+    # sharing nothing with the lead-only copy
+    new_lead = bridge(["Городские власти отчитались о самой крупной стройке десятилетия, "
+                       "которую в Зареченске завершили на этой неделе при большом стечении "
+                       "публики и журналистов."] + BRIDGE[1:])
+    assert not R.similar(lead_only, new_lead)
+    ix = build([("bridge", bridge()), ("lead", lead_only), ("new-lead", new_lead)])
+    assert ix.group("lead") == ["bridge", "lead", "new-lead"]
+    ix.remove("bridge")
+    assert ix.groups() == [["lead"], ["new-lead"]]
+    assert "bridge" not in ix and len(ix) == 2
+    ix.add("bridge", bridge())
+    assert ix.groups() == [["bridge", "lead", "new-lead"]]
+
+
+def test_remove_a_copy_keeps_the_rest_of_its_group():
+    arts = articles()
+    ix = build(arts.items())
+    ix.remove("copy-0")
+    del arts["copy-0"]
+    assert ix.groups() == brute_force_groups(arts)
+    with pytest.raises(KeyError):
+        ix.group("copy-0")
+
+
+def test_changed_article_moves_to_its_new_group():
+    ix = build(articles().items())
+    ix.add("library-copy", bridge(BRIDGE[:4]))  # the same key, new text
+    assert "library-copy" in ix.group("bridge")
+    assert ix.group("library") == ["library"]
+
+
+def test_candidates_look_up_without_adding():
+    ix = build(articles().items())
+    found = ix.candidates(COPIES["typos"]())
+    assert "bridge" in found and "library" not in found
+    assert len(ix) == len(articles())
+
+
+def test_compact_keeps_groups():
+    ix = build(articles().items())
+    for k in ("copy-1", "library"):
+        ix.remove(k)
+    before = ix.groups()
+    ix.compact()
+    assert ix.groups() == before
+
+
+def test_a_shared_template_opening_is_not_a_copy():
+    opening = ("Оперативный штаб Зареченской области сообщил в понедельник утром о ситуации в "
+               "приграничных районах по состоянию на восемь часов утра, а также о работе "
+               "экстренных служб, больниц и дорог региона.")
+    a, b = sig("", opening + "\n" + OTHER_REPORT), sig("", opening + "\n" + LIBRARY)
+    assert R.lead_similarity(a, b) == 1.0
+    assert not R.similar(a, b)
+    # ... while a lead-only copy of the same length as that opening is one
+    assert R.similar(a, sig("Штаб сообщил", opening))
+
+
+def test_dumps_and_loads_keep_groups_and_go_on_incrementally():
+    arts = articles()
+    ix = build(sorted(arts.items()))
+    ix.remove("copy-2")
+    again = R.ReprintIndex.loads(ix.dumps())
+    assert again.groups() == ix.groups()
+    assert again.signature("bridge") == arts["bridge"]
+    assert len(again) == len(ix) and again.removed == 1
+    # the loaded index goes on as the original would
+    for x in (ix, again):
+        x.remove("bridge")
+        x.add("copy-2", arts["copy-2"])
+    assert again.groups() == ix.groups()
+    assert again.group_ids() == ix.group_ids()
+
+
+@pytest.mark.parametrize("data", [b"", b"junk", R.MAGIC + b"\x00\x01"])
+def test_loads_refuses_other_data(data):
+    with pytest.raises(ValueError):
+        R.ReprintIndex.loads(data)
+
+
+def test_group_ids():
+    ids = build(articles().items()).group_ids()
+    assert ids["library-copy"] == ids["library"] == "library"
+    assert ids["bridge"] == ids["copy-0"] != ids["follow-up"] == "follow-up"
+
+
+def test_labelled_telegram_pairs(shared):
+    """The hand-labelled natural pairs (bench/): every id is in the corpus, and no
+    pair labelled "different" is taken for a copy."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    labels = Path(__file__).resolve().parent.parent / "bench" / "reprints_telegram_labels.tsv"
+    rows = [line.rstrip("\n").split("\t") for line in labels.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    assert {r[2] for r in rows} == {"copy", "different", "skip"}
+    wanted = {i for r in rows for i in r[:2]}
+    texts = {}
+    with gzip.open(shared / "corpus" / "posts" / "telegram_news_posts.jsonl.gz", "rt") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["id"] in wanted:
+                texts[rec["id"]] = rec["text"]
+    assert set(texts) == wanted
+    for a, b, label, _ in rows:
+        if label == "different":
+            assert not R.similar(sig("", texts[a]), sig("", texts[b])), (a, b)
+
+
+@pytest.mark.parametrize("copies, expected", [
+    ([("b", datetime(2024, 1, 2), 100), ("a", datetime(2024, 1, 3), 300)], ("b", "earliest")),
+    ([("b", datetime(2024, 1, 2), 100), ("c", datetime(2024, 1, 2), 300), ("a", None, 400)],
+     ("c", "earliest, longest")),
+    ([("b", datetime(2024, 1, 2), 100), ("a", datetime(2024, 1, 2), 100)],
+     ("a", "earliest, first by id")),
+    ([("b", None, 100), ("a", None, 50)], ("b", "longest (no dates)")),
+    ([("b", None, 100), ("a", None, 100)], ("a", "first by id (no dates)")),
+])
+def test_choose_lead(copies, expected):
+    assert R.choose_lead(copies) == expected
