@@ -12,7 +12,7 @@ import sys
 import click
 
 from . import __version__
-from .errors import ExitCode, NewsgrepError
+from .errors import ExitCode, Interrupted, NewsgrepError
 from .schema import DEFAULT_MORPHOLOGY
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -90,41 +90,45 @@ def cli():
                    "(Snowball stems). Chosen when the index is created [default: "
                    f"{DEFAULT_MORPHOLOGY}]; to change it, --rebuild.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
+@click.option("--exclude", "excludes", metavar="GLOB", multiple=True,
+              help="Leave out the files matching GLOB (gitignore-style, relative to each PATH; "
+                   "repeatable). Remembered for later runs; --exclude '' forgets them.")
+@click.option("--include", "includes", metavar="GLOB", multiple=True,
+              help="Read only the files matching GLOB (gitignore-style; repeatable). "
+                   "Remembered for later runs; --include '' forgets them.")
+@click.pass_context
+def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, excludes,
+          includes):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
     from under the indexed folders are removed. With no PATHS, the folders
-    indexed before are refreshed.
+    indexed before are refreshed. A .newsgrepignore file in an indexed
+    folder leaves out files as a .gitignore does.
+
+    \b
+    Ctrl-C (or SIGTERM) stops the run within seconds and keeps what was
+    read: the workers finish their segments, which are committed, and the
+    next run goes on from there. A second Ctrl-C stops at once.
 
     \b
     Exit status: 0 when the run completed (unreadable files are reported as
     warnings and in the summary), 2 on errors, 3 when another newsgrep is
-    writing to the index.
+    writing to the index, 130 after Ctrl-C, 143 after SIGTERM.
     """
     from .indexing import index_paths
     from .schema import index_dir as resolve
 
     directory = resolve(index_dir)
-    progress = None if quiet or not sys.stderr.isatty() else _progress_bar()
-    report_warning = warn
-    if progress is not None:
-        def report_warning(message: str) -> None:
-            from .render import safe
-            progress.console.print(f"newsgrep: warning: {safe(message)}", markup=False,
-                                   highlight=False)
+    progress = None if quiet or not sys.stderr.isatty() else _IndexProgressBar()
+    report_warning = warn if progress is None else progress.warn
     try:
         if progress is not None:
             progress.start()
-            task = progress.add_task("indexing", total=None)
-
-            def on_progress(done: int, total: int, path: str) -> None:
-                progress.update(task, completed=done, total=total)
-        else:
-            on_progress = None
         report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
-                             on_progress=on_progress)
+                             on_progress=progress.update if progress is not None else None,
+                             exclude=excludes or None, include=includes or None)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()
@@ -136,16 +140,56 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet):
             progress.stop()
     if not quiet:
         click.echo(_summary(report, directory), err=True)
+    if report.interrupted:
+        ctx.exit(128 + report.interrupted)
 
 
-def _progress_bar():
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+class _IndexProgressBar:
+    """The progress of ``newsgrep index`` on a terminal (stderr), phase by phase:
+    files found while scanning; then a bar of the bytes read, with articles and MB;
+    then the segments being written."""
 
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
+            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.console = self.progress.console
+        self.task = self.progress.add_task("scanning", total=None, info="")
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def warn(self, message: str) -> None:
+        from .render import safe
+
+        self.console.print(f"newsgrep: warning: {safe(message)}", markup=False,
+                           highlight=False)
+
+    def update(self, event) -> None:
+        from .indexing import Phase
+
+        if event.phase is Phase.SCAN:
+            self.progress.update(self.task, description="scanning", total=None,
+                                 info=f"{event.files} files found")
+        elif event.phase is Phase.READ:
+            mb = 1 << 20
+            self.progress.update(
+                self.task, description="reading", total=max(event.total_bytes, 1),
+                completed=event.bytes,
+                info=f"{event.articles} articles, {event.bytes / mb:.0f}/"
+                     f"{event.total_bytes / mb:.0f} MB, {event.files}/{event.total_files} files")
+        else:  # STOP, WRITE: no end known
+            description = "stopping" if event.phase is Phase.STOP else "writing"
+            self.progress.update(self.task, description=description, total=None,
+                                 info=event.label)
 
 
 def _summary(report, directory) -> str:
@@ -158,6 +202,11 @@ def _summary(report, directory) -> str:
     if skipped:
         reasons = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
         lines.append(f"skipped {skipped} files: {reasons}")
+    if report.excluded:
+        lines.append(f"excluded {report.excluded} files (--exclude, --include, .newsgrepignore)")
+    if report.interrupted:
+        lines.append("interrupted: the articles above are committed; "
+                     "run newsgrep index again to go on")
     lines.append(f"index {directory} holds {report.total} articles")
     return "\n".join(lines)
 
@@ -484,8 +533,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         e.show()
         code = e.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        code = ExitCode.INTERRUPTED
+    except (click.exceptions.Abort, KeyboardInterrupt) as e:
+        # click turns a KeyboardInterrupt into Abort; a signal's own code (143 for SIGTERM).
+        cause = e if isinstance(e, KeyboardInterrupt) else e.__cause__
+        code = 128 + cause.signum if isinstance(cause, Interrupted) else ExitCode.INTERRUPTED
     except (BrokenPipeError, PipeClosed):
         # The reader went away (`| head`): stop quietly, and keep Python from
         # complaining when it flushes stdout at exit.
