@@ -159,7 +159,16 @@ class _IndexProgressBar:
             TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
         self.console = self.progress.console
-        self.task = self.progress.add_task("scanning", total=None, info="")
+        self.task = None  # the current phase's own line
+        self.phase = None
+
+    def _phase(self, phase, description: str, **fields) -> None:
+        if phase != self.phase:
+            if self.task is not None:
+                self.progress.update(self.task, visible=False)
+            self.task = self.progress.add_task(description, total=None, info="")
+            self.phase = phase
+        self.progress.update(self.task, description=description, **fields)
 
     def start(self) -> None:
         self.progress.start()
@@ -177,19 +186,18 @@ class _IndexProgressBar:
         from .indexing import Phase
 
         if event.phase is Phase.SCAN:
-            self.progress.update(self.task, description="scanning", total=None,
-                                 info=f"{event.files} files found")
+            self._phase(event.phase, "scanning", info=f"{event.files} files found")
         elif event.phase is Phase.READ:
-            mb = 1 << 20
-            self.progress.update(
-                self.task, description="reading", total=max(event.total_bytes, 1),
-                completed=event.bytes,
-                info=f"{event.articles} articles, {event.bytes / mb:.0f}/"
-                     f"{event.total_bytes / mb:.0f} MB, {event.files}/{event.total_files} files")
-        else:  # STOP, WRITE: no end known
-            description = "stopping" if event.phase is Phase.STOP else "writing"
-            self.progress.update(self.task, description=description, total=None,
-                                 info=event.label)
+            mb, digits = 1 << 20, 0 if event.total_bytes >= 100 << 20 else 1
+            self._phase(event.phase, "reading", total=max(event.total_bytes, 1),
+                        completed=event.bytes,
+                        info=f"{event.articles} articles, {event.bytes / mb:.{digits}f}/"
+                             f"{event.total_bytes / mb:.{digits}f} MB, "
+                             f"{event.files}/{event.total_files} files")
+        elif event.phase is Phase.STOP:  # a spinner, no end known
+            self._phase(event.phase, "stopping", info=event.label)
+        else:
+            self._phase(event.phase, event.label or "writing", info="")
 
 
 def _summary(report, directory) -> str:
