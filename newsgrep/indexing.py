@@ -58,8 +58,10 @@ TMP_PREFIX = ".newsgrep-tmp-"
 # A worker finishes a segment (and the parent commits it) this often, so an
 # interrupted run keeps its work; fewer, larger segments make searches faster.
 COMMIT_SECONDS = 300.0
-# ... and when it holds this many articles, so that a crash loses little: about half
-# a minute of one worker's work on short news articles (see the README for the cost).
+# ... and when its segment holds this many articles, so that a crash loses little (about
+# half a minute of one worker's work on news articles), twice as many for each next
+# segment: a big run adds a few segments more, not one per 5000 articles, which would
+# slow searches or cost a merge at the end (measured: README, "Speed").
 COMMIT_ARTICLES = 5000
 # A worker spills its postings to a sorted run when it holds this many (about 17 MB).
 SPILL_POSTINGS = 200_000
@@ -384,6 +386,7 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
     started = time.monotonic()
     progress = [0, 0, 0]  # files, articles, bytes since the last progress message
     nseg = 0
+    commit_at = commit_articles
 
     def finish() -> None:
         nonlocal builder, nseg
@@ -398,12 +401,13 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
             _test_hook("segment-written")
 
     def report() -> None:
-        nonlocal segments, done, started
+        nonlocal segments, done, started, commit_at
         if builder is not None:
             finish()
         if segments or done:
             emit(("segment", segments, done, tmpdir, words()))
         segments, done, started = [], [], time.monotonic()
+        commit_at = min(2 * commit_at, segment_docs)
 
     for path, size, mtime, old_hash in jobs:
         if stopped():
@@ -447,7 +451,7 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
         progress[1] += count
         done.append((path, size, mtime, digest, count))
         if (segments or time.monotonic() - started >= commit_seconds
-                or (builder is not None and builder.doc_count >= commit_articles)):
+                or (builder is not None and builder.doc_count >= commit_at)):
             report()
     if progress[0]:
         emit(("progress", *progress))
