@@ -126,3 +126,22 @@ def test_in_process_a_signal_ends_the_run_early_with_its_work_committed(tmp_path
     # The handlers are back as they were: Ctrl-C raises KeyboardInterrupt again.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert index_paths([corpus], ix, jobs=1).total == N_FILES
+
+
+def test_a_rebuild_stops_at_once_and_keeps_the_old_index(tmp_path, corpus):
+    """A rebuild commits only at its end: a signal stops it, the old index stays whole."""
+    ix, flag = tmp_path / "ix", tmp_path / "go"
+    assert index_paths([corpus], ix).total == N_FILES
+    env = {**os.environ, "NEWSGREP_TEST_PAUSE": f"added:{flag}",
+           "NEWSGREP_TEST_PAUSE_AT": str(PAUSE_AT)}
+    proc = subprocess.Popen([SCRIPT, "index", "--rebuild", "--index", str(ix), "-j", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    _wait_for(flag.with_name("go.reached"), proc)
+    os.kill(proc.pid, signal.SIGTERM)
+    flag.touch()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines() == ["newsgrep: interrupted; the index keeps what was committed"]
+    assert count(ix, "атака") == N_FILES
+    assert not [n for n in os.listdir(ix) if n.startswith(".newsgrep-tmp")]
