@@ -851,6 +851,8 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
     read = [0, 0, 0]  # files, articles, bytes of todo done
 
     def progress() -> None:
+        if stop.announced:
+            return  # the phases come in order: no more reading once stopping
         emit_progress(IndexProgress(
             Phase.READ, files=min(report.unchanged + read[0], total_files),
             total_files=total_files, articles=read[1], bytes=read[2], total_bytes=todo_bytes))

@@ -122,7 +122,9 @@ def test_in_process_a_signal_ends_the_run_early_with_its_work_committed(tmp_path
     assert report.interrupted == signal.SIGINT
     assert 64 <= report.articles < N_FILES and report.total == report.articles
     assert count(ix, "атака") == report.articles
-    assert Phase.STOP in [e.phase for e in events]
+    phases = [e.phase for e in events]
+    order = [Phase.SCAN, Phase.READ, Phase.STOP, Phase.WRITE]
+    assert Phase.STOP in phases and sorted(phases, key=order.index) == phases
     # The handlers are back as they were: Ctrl-C raises KeyboardInterrupt again.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert index_paths([corpus], ix, jobs=1).total == N_FILES
