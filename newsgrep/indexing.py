@@ -345,8 +345,10 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
              stopped: Callable[[], bool] = lambda: False) -> None:
     """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
 
-    Once ``stopped()`` is true, the file being read is finished, its segment
-    written and reported, and the rest of ``jobs`` left for the next run.
+    Once ``stopped()`` is true, the file being read is finished (a big one is
+    dropped after its next 1024 articles, with the files read since the last
+    report), the segment written and reported, and the rest of ``jobs`` left for
+    the next run.
 
     Messages: ``("warn", text)``, ``("progress", n_files, n_articles, n_bytes)``
     (done since the last one), ``("same", path,
@@ -429,6 +431,7 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
         # Documents go to the builder as they are read: a container file may
         # hold millions of articles.
         count = 0
+        abandon = False
         try:
             for article in articles.read_file(
                     path, encoding=encoding, warn=lambda m: emit(("warn", m))):  # readers name the file
@@ -436,19 +439,30 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
                     builder = SegmentBuilder(schema, storage)
                 builder.add(_document(article, path, size, mtime))
                 count += 1
+                progress[1] += 1
                 if builder.posting_count >= spill_postings:
                     builder.spill()
                     _test_hook("spilled")
                 if builder.doc_count >= segment_docs or builder.run_count >= segment_runs:
                     finish()  # reported when this file ends
+                if count % 1024 == 0:  # a big file: show it move, and stop within seconds
+                    emit(("progress", *progress))
+                    progress = [0, 0, 0]
+                    if stopped():
+                        abandon = True
+                        break
         except ArticleError as e:
             if not count:
                 # Keep what an earlier run indexed from this file.
                 emit(("skip", path, str(e)))
                 continue
             emit(("warn", f"{path}: {e}"))
+        if abandon:
+            # Leave the file, and the files read since the last report (their documents
+            # share its segments), to the next run: at most a commit's worth of work.
+            builder, segments, done = None, [], []
+            break
         _test_hook("added")
-        progress[1] += count
         done.append((path, size, mtime, digest, count))
         if (segments or time.monotonic() - started >= commit_seconds
                 or (builder is not None and builder.doc_count >= commit_at)):

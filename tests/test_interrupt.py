@@ -147,3 +147,34 @@ def test_a_rebuild_stops_at_once_and_keeps_the_old_index(tmp_path, corpus):
     assert err.strip().splitlines() == ["newsgrep: interrupted; the index keeps what was committed"]
     assert count(ix, "атака") == N_FILES
     assert not [n for n in os.listdir(ix) if n.startswith(".newsgrep-tmp")]
+
+
+def test_a_signal_in_a_big_file_leaves_it_for_the_next_run(tmp_path):
+    """A dump of thousands of articles is not read to its end after a signal: the
+    worker drops what it holds uncommitted, and the next run reads it whole."""
+    import json
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    (docs / "a.txt").parent.mkdir(parents=True)
+    (docs / "a.txt").write_text("Первая\n\nПро мост.\n", encoding="utf-8")
+    with open(docs / "big.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(5000):
+            fh.write(json.dumps({"id": f"r{i}", "title": f"Запись {i}", "text": "про атаку"},
+                                ensure_ascii=False) + "\n")
+    events: list[IndexProgress] = []
+
+    def on_progress(event: IndexProgress) -> None:
+        events.append(event)
+        if event.phase is Phase.READ and event.articles >= 2048 and not any(
+                e.phase is Phase.STOP for e in events):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    report = index_paths([docs], ix, jobs=1, on_progress=on_progress)
+    assert report.interrupted == signal.SIGINT
+    # Articles showed while the file was read; it stopped long before its end.
+    reads = [e.articles for e in events if e.phase is Phase.READ]
+    assert 2048 <= max(reads) < 5000
+    assert report.total == 0 and count(ix, "атака") == 0
+    again = index_paths([docs], ix, jobs=1)
+    assert (again.added, again.total) == (2, 5001)
+    assert count(ix, "атака") == 5000 and count(ix, "мост") == 1
