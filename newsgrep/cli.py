@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ExitCode, NewsgrepError
+from .errors import ExitCode, Interrupted, NewsgrepError
 from .schema import DEFAULT_MORPHOLOGY
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -307,12 +307,26 @@ def _option_defaults(group: click.Group, config) -> dict:
 @click.option("--shared", is_flag=True,
               help="Create the index's files readable by others as the umask allows "
                    "[default: private (0600/0700), unless the index folder is shared].")
-def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, follow_outside, shared):
+@click.option("--exclude", "excludes", metavar="GLOB", multiple=True,
+              help="Leave out the files matching GLOB (gitignore-style, relative to each PATH; "
+                   "repeatable). Remembered for later runs; --exclude '' forgets them.")
+@click.option("--include", "includes", metavar="GLOB", multiple=True,
+              help="Read only the files matching GLOB (gitignore-style; repeatable). "
+                   "Remembered for later runs; --include '' forgets them.")
+@click.pass_context
+def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet,
+          follow_outside, shared, excludes, includes):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
     from under the indexed folders are removed. With no PATHS, the folders
-    indexed before are refreshed.
+    indexed before are refreshed. A .newsgrepignore file in an indexed
+    folder leaves out files as a .gitignore does.
+
+    \b
+    Ctrl-C (or SIGTERM) stops the run within seconds and keeps what was
+    read: the workers finish their segments, which are committed, and the
+    next run goes on from there. A second Ctrl-C stops at once.
 
     \b
     Examples:
@@ -324,32 +338,22 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, fo
     \b
     Exit status: 0 when the run completed (unreadable files are reported as
     warnings and in the summary), 2 on errors, 3 when another newsgrep is
-    writing to the index.
+    writing to the index, 130 after Ctrl-C, 143 after SIGTERM.
     """
     from .indexing import index_paths
 
     directory = _archive(index_dir)
     _check_index_run(paths, directory)
-    progress = None if quiet or not sys.stderr.isatty() else _progress_bar()
-    report_warning = warn
-    if progress is not None:
-        def report_warning(message: str) -> None:
-            from .render import safe_message
-            progress.console.print(safe_message(f"newsgrep: warning: {message}"), markup=False,
-                                   highlight=False)
+    progress = None if quiet or not sys.stderr.isatty() else _IndexProgressBar()
+    report_warning = warn if progress is None else progress.warn
     try:
         if progress is not None:
             progress.start()
-            task = progress.add_task("indexing", total=None)
-
-            def on_progress(done: int, total: int, path: str) -> None:
-                progress.update(task, completed=done, total=total)
-        else:
-            on_progress = None
         report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
-                             on_progress=on_progress, follow_outside=follow_outside,
-                             private=False if shared else None)
+                             on_progress=progress.update if progress is not None else None,
+                             follow_outside=follow_outside, private=False if shared else None,
+                             exclude=excludes or None, include=includes or None)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()
@@ -361,6 +365,8 @@ def index(paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet, fo
             progress.stop()
     if not quiet:
         say(_summary(report, directory))
+    if report.interrupted:
+        ctx.exit(128 + report.interrupted)
 
 
 def _check_index_run(paths, directory: Path) -> None:
@@ -375,14 +381,60 @@ def _check_index_run(paths, directory: Path) -> None:
                             f"no archive at {directory} yet")
 
 
-def _progress_bar():
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+class _IndexProgressBar:
+    """The progress of ``newsgrep index`` on a terminal (stderr), phase by phase:
+    files found while scanning; then a bar of the bytes read, with articles and MB;
+    then the segments being written."""
 
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
+            TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.console = self.progress.console
+        self.task = None  # the current phase's own line
+        self.phase = None
+
+    def _phase(self, phase, description: str, **fields) -> None:
+        if phase != self.phase:
+            if self.task is not None:
+                self.progress.update(self.task, visible=False)
+            self.task = self.progress.add_task(description, total=None, info="")
+            self.phase = phase
+        self.progress.update(self.task, description=description, **fields)
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def warn(self, message: str) -> None:
+        from .render import safe_message
+
+        self.console.print(safe_message(f"newsgrep: warning: {message}"), markup=False,
+                           highlight=False)
+
+    def update(self, event) -> None:
+        from .indexing import Phase
+
+        if event.phase is Phase.SCAN:
+            self._phase(event.phase, "scanning", info=f"{event.files} files found")
+        elif event.phase is Phase.READ:
+            mb, digits = 1 << 20, 0 if event.total_bytes >= 100 << 20 else 1
+            self._phase(event.phase, "reading", total=max(event.total_bytes, 1),
+                        completed=event.bytes,
+                        info=f"{event.articles} articles, {event.bytes / mb:.{digits}f}/"
+                             f"{event.total_bytes / mb:.{digits}f} MB, "
+                             f"{event.files}/{event.total_files} files")
+        elif event.phase is Phase.STOP:  # a spinner, no end known
+            self._phase(event.phase, "stopping", info=event.label)
+        else:
+            self._phase(event.phase, event.label or "writing", info="")
 
 
 def _summary(report, directory) -> str:
@@ -395,6 +447,11 @@ def _summary(report, directory) -> str:
     if skipped:
         reasons = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
         lines.append(f"skipped {skipped} files: {reasons}")
+    if report.excluded:
+        lines.append(f"excluded {report.excluded} files (--exclude, --include, .newsgrepignore)")
+    if report.interrupted:
+        lines.append("interrupted: the articles above are committed; "
+                     "run newsgrep index again to go on")
     lines.append(f"index {directory} holds {report.total} articles")
     return "\n".join(lines)
 
@@ -914,8 +971,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         e.show()
         code = e.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        code = ExitCode.INTERRUPTED
+    except (click.exceptions.Abort, KeyboardInterrupt) as e:
+        # click turns a KeyboardInterrupt into Abort; a signal's own code (143 for SIGTERM).
+        cause = e if isinstance(e, KeyboardInterrupt) else e.__cause__
+        code = 128 + cause.signum if isinstance(cause, Interrupted) else ExitCode.INTERRUPTED
     except (BrokenPipeError, PipeClosed):
         # The reader went away (`| head`): stop quietly, and keep Python from
         # complaining when it flushes stdout at exit.

@@ -16,12 +16,24 @@ class ExitCode(IntEnum):
     ERROR = 2       # bad usage, bad query, missing or broken index, unreadable input
     BUSY = 3        # another writer holds the index lock
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143   # SIGTERM (128 + SIGTERM): a shutdown, `timeout`, a service manager
 
 
 class NewsgrepError(Exception):
     """Base class: a problem the user can act on, reported in one line."""
 
     exit_code: ExitCode = ExitCode.ERROR
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped at once by a signal (a second Ctrl-C); ``signum`` is the signal.
+
+    A :class:`KeyboardInterrupt`, so whatever stops on Ctrl-C stops on it too.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class IndexNotFound(NewsgrepError):

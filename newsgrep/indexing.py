@@ -37,6 +37,7 @@ import shutil
 import signal
 import stat
 import sys
+import threading
 import time
 import unicodedata
 from collections import Counter
@@ -44,12 +45,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 
 from . import articles
 from .articles.names import printable_name
 from .articles.sources import using_aliases
-from .errors import ArticleError, IndexCorrupt, IndexLocked, MorphologyMismatch, NewsgrepError
+from .errors import (ArticleError, IndexCorrupt, IndexLocked, Interrupted, MorphologyMismatch,
+                     NewsgrepError)
 from .schema import (DEFAULT_MORPHOLOGY, NO_AUTHORS, IndexMeta, build_schema, file_term,
                      has_authors, open_index, path_of_term,
                      text_analyzer)
@@ -60,6 +63,11 @@ TMP_PREFIX = ".newsgrep-tmp-"
 # A worker finishes a segment (and the parent commits it) this often, so an
 # interrupted run keeps its work; fewer, larger segments make searches faster.
 COMMIT_SECONDS = 300.0
+# ... and when its segment holds this many articles, so that a crash loses little (about
+# half a minute of one worker's work on news articles), twice as many for each next
+# segment: a big run adds a few segments more, not one per 5000 articles, which would
+# slow searches or cost a merge at the end (measured: README, "Speed").
+COMMIT_ARTICLES = 5000
 # A worker spills its postings to a sorted run when it holds this many (about 17 MB).
 SPILL_POSTINGS = 200_000
 # A segment holds at most this many documents: the memory of writing one grows with
@@ -76,7 +84,31 @@ MAX_SMALL_SEGMENTS = 6
 PARALLEL_BYTES = 4 << 20
 
 Warn = Callable[[str], None]
-Progress = Callable[[int, int, str], None]
+
+
+class Phase(str, Enum):
+    """The phases of a run, in the order they come."""
+
+    SCAN = "scan"    # walking the roots: ``files`` found so far
+    READ = "read"    # reading and analysing: files, articles and bytes done
+    STOP = "stop"    # a signal came: the workers finish the segments they hold
+    WRITE = "write"  # writing the last segments, merging, committing: ``label`` says which
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """One progress report of a run (see :class:`Phase`)."""
+
+    phase: Phase
+    files: int = 0        # SCAN: found so far; READ: gone through (read, unchanged or skipped)
+    total_files: int = 0  # READ: files found
+    articles: int = 0     # READ: articles read
+    bytes: int = 0        # READ: bytes of changed or new files read
+    total_bytes: int = 0  # READ: bytes of the changed or new files to read
+    label: str = ""       # WRITE: what is being written
+
+
+Progress = Callable[[IndexProgress], None]
 
 
 @dataclass
@@ -90,6 +122,8 @@ class IndexReport:
     articles: int = 0     # articles written in this run
     skipped: Counter = field(default_factory=Counter)  # reason -> number of files
     total: int = 0        # articles in the index after the run
+    excluded: int = 0     # files left out by --exclude/--include or .newsgrepignore
+    interrupted: int = 0  # the signal that stopped the run early (its work is committed)
     elapsed: float = 0.0
 
 
@@ -216,7 +250,8 @@ def _test_hook(point: str) -> None:
 
     ``NEWSGREP_TEST_KILL=point:n`` kills the whole process group with SIGKILL
     the n-th time ``point`` is reached; ``NEWSGREP_TEST_PAUSE=point:FLAG``
-    creates ``FLAG.reached`` there and waits until ``FLAG`` exists.
+    creates ``FLAG.reached`` there and waits until ``FLAG`` exists (the n-th
+    time it is reached in a process, with ``NEWSGREP_TEST_PAUSE_AT=n``).
     """
     kill = os.environ.get("NEWSGREP_TEST_KILL")
     if kill and kill.rpartition(":")[0] == point:
@@ -225,6 +260,9 @@ def _test_hook(point: str) -> None:
             os.killpg(os.getpgrp(), signal.SIGKILL)
     pause = os.environ.get("NEWSGREP_TEST_PAUSE")
     if pause and pause.partition(":")[0] == point:
+        _HOOK_COUNTS["pause"] = _HOOK_COUNTS.get("pause", 0) + 1
+        if _HOOK_COUNTS["pause"] != int(os.environ.get("NEWSGREP_TEST_PAUSE_AT", 1)):
+            return
         flag = pause.partition(":")[2]
         open(flag + ".reached", "w").close()
         while not os.path.exists(flag):
@@ -340,10 +378,17 @@ Job = tuple
 def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
              spill_postings: int = SPILL_POSTINGS, commit_seconds: float = COMMIT_SECONDS,
              segment_docs: int = SEGMENT_DOCS, segment_runs: int = SEGMENT_RUNS,
-             worker: int = 0) -> None:
+             commit_articles: int = COMMIT_ARTICLES, worker: int = 0,
+             stopped: Callable[[], bool] = lambda: False) -> None:
     """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
 
-    Messages: ``("warn", text)``, ``("progress", n_files)``, ``("same", path,
+    Once ``stopped()`` is true, the file being read is finished (a big one is
+    dropped after its next 1024 articles, with the files read since the last
+    report), the segment written and reported, and the rest of ``jobs`` left for
+    the next run.
+
+    Messages: ``("warn", text)``, ``("progress", n_files, n_articles, n_bytes)``
+    (done since the last one), ``("same", path,
     size, mtime, hash)`` for a file whose content did not change, ``("skip", path,
     reason)``, and ``("segment", [(segment, (worker, n)), ...], [(path, size, mtime, hash,
     n), ...], tmpdir, words)`` when the files listed are read, with the segments (the
@@ -362,23 +407,25 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
         analysis.record_lemmas(True)
     try:
         _process_jobs(jobs, schema, FileStorage(tmpdir), tmpdir, encoding, emit, spill_postings,
-                      commit_seconds, segment_docs, segment_runs, worker, SegmentBuilder,
-                      analysis.take_recorded_lemmas if lemma else dict)
+                      commit_seconds, segment_docs, segment_runs, commit_articles, worker,
+                      SegmentBuilder, analysis.take_recorded_lemmas if lemma else dict, stopped)
     finally:
         if lemma:
             analysis.record_lemmas(False)
 
 
 def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings, commit_seconds,
-                  segment_docs, segment_runs, worker, SegmentBuilder, words) -> None:
+                  segment_docs, segment_runs, commit_articles, worker, SegmentBuilder, words,
+                  stopped) -> None:
     from . import analysis
 
     builder = None
     segments: list[tuple] = []  # written, not yet reported: (segment, (worker, n))
     done: list[tuple] = []
     started = time.monotonic()
-    progress = 0
+    progress = [0, 0, 0]  # files, articles, bytes since the last progress message
     nseg = 0
+    commit_at = commit_articles
 
     def finish() -> None:
         nonlocal builder, nseg
@@ -393,18 +440,22 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
             _test_hook("segment-written")
 
     def report() -> None:
-        nonlocal segments, done, started
+        nonlocal segments, done, started, commit_at
         if builder is not None:
             finish()
         if segments or done:
             emit(("segment", segments, done, tmpdir, words()))
         segments, done, started = [], [], time.monotonic()
+        commit_at = min(2 * commit_at, segment_docs)
 
     for path, size, mtime, old_hash in jobs:
-        progress += 1
-        if progress == 64:
-            emit(("progress", progress))
-            progress = 0
+        if stopped():
+            break
+        if progress[0] == 64:
+            emit(("progress", *progress))
+            progress = [0, 0, 0]
+        progress[0] += 1
+        progress[2] += size
         try:
             fh, _ = articles.open_regular(path)  # never blocks on a FIFO swapped in since the walk
             with fh:
@@ -421,6 +472,7 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
         # Documents go to the builder as they are read: a container file may
         # hold millions of articles.
         count = 0
+        abandon = False
         try:
             for article in articles.read_file(
                     path, encoding=encoding, warn=lambda m: emit(("warn", m))):  # readers name the file
@@ -428,11 +480,18 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
                     builder = SegmentBuilder(schema, storage)
                 builder.add(_document(article, path, size, mtime))
                 count += 1
+                progress[1] += 1
                 if builder.posting_count >= spill_postings:
                     builder.spill()
                     _test_hook("spilled")
                 if builder.doc_count >= segment_docs or builder.run_count >= segment_runs:
                     finish()  # reported when this file ends
+                if count % 1024 == 0:  # a big file: show it move, and stop within seconds
+                    emit(("progress", *progress))
+                    progress = [0, 0, 0]
+                    if stopped():
+                        abandon = True
+                        break
         except ArticleError as e:
             if not count:
                 # Keep what an earlier run indexed from this file. A file skipped for
@@ -442,12 +501,18 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
                      ("skip", path, reason, size, mtime, SKIPPED + digest))
                 continue
             emit(("warn", f"{path}: {e}"))
+        if abandon:
+            # Leave the file, and the files read since the last report (their documents
+            # share its segments), to the next run: at most a commit's worth of work.
+            builder, segments, done = None, [], []
+            break
         _test_hook("added")
         done.append((path, size, mtime, digest, count))
-        if segments or time.monotonic() - started >= commit_seconds:
+        if (segments or time.monotonic() - started >= commit_seconds
+                or (builder is not None and builder.doc_count >= commit_at)):
             report()
-    if progress:
-        emit(("progress", progress))
+    if progress[0]:
+        emit(("progress", *progress))
     report()
 
 
@@ -464,12 +529,15 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(jobs, schema, tmpdir, encoding, queue, limits, parent, worker) -> None:
-    # The parent handles Ctrl-C and stops the workers; a worker just does its share.
+def _worker_main(jobs, schema, tmpdir, encoding, queue, limits, parent, worker, stop) -> None:
+    # The parent handles Ctrl-C and SIGTERM (sent to the whole group by a terminal or a
+    # service manager) and tells the workers to stop through ``stop``.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent(parent)
     try:
-        _process(jobs, schema, tmpdir, encoding, queue.put, *limits, worker=worker)
+        _process(jobs, schema, tmpdir, encoding, queue.put, *limits, worker=worker,
+                 stopped=lambda: stop.value != 0)
     except BaseException as e:  # report, so the parent stops instead of waiting forever
         import traceback
         queue.put(("error", f"{type(e).__name__}: {e}", traceback.format_exc(),
@@ -758,7 +826,9 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
                 wait: bool = False, jobs: int | None = None, on_warning: Warn | None = None,
                 on_progress: Progress | None = None,
                 follow_outside: bool = False,
-                source_aliases: Mapping[str, str | Iterable[str]] | None = None) -> IndexReport:
+                source_aliases: Mapping[str, str | Iterable[str]] | None = None,
+                exclude: Iterable[str] | None = None,
+                include: Iterable[str] | None = None) -> IndexReport:
     """Index (or refresh) the article files under ``paths`` into the index at ``directory``.
 
     With no ``paths``, the roots remembered from earlier runs are refreshed.
@@ -766,6 +836,17 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     in the report; the rest is indexed and committed. ``jobs`` is the number
     of worker processes (default: one per CPU; small runs use none).
     ``follow_outside``: follow symbolic links whose targets are outside ``paths``.
+    ``on_progress`` gets :class:`IndexProgress` reports, phase by phase.
+
+    ``exclude`` and ``include`` are gitignore-style patterns (see
+    :mod:`newsgrep.ignore`), remembered with the roots: ``None`` applies the
+    remembered ones, a list replaces them (an empty one forgets them). Files
+    they leave out (and those a ``.newsgrepignore`` leaves out) are not read,
+    and their articles leave the index.
+
+    On SIGINT or SIGTERM (in the main thread) the run commits what its
+    workers have read, and returns early with ``interrupted`` set to the
+    signal; a second signal raises :class:`~newsgrep.errors.Interrupted`.
 
     ``morphology`` (``"stem"`` or ``"lemma"``) is chosen when the index is
     created (default :data:`~newsgrep.schema.DEFAULT_MORPHOLOGY`) or rebuilt
@@ -797,11 +878,13 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     except OSError as e:
         raise _write_error(directory, e) from None
     try:
-        with using_aliases(source_aliases):
+        with using_aliases(source_aliases), \
+                _Stop(graceful=not (rebuild and windex.exists_in(str(directory)))) as stop:
             report = _run(paths, directory, encoding=encoding, rebuild=rebuild,
                           morphology=morphology, jobs=jobs, warn=warn, on_progress=on_progress,
                           report=report, started=started, windex=windex,
-                          follow_outside=follow_outside)
+                          follow_outside=follow_outside, exclude=exclude, include=include,
+                          stop=stop)
         _verify(directory)
         return report
     except OSError as e:
@@ -813,7 +896,8 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
 
 
 def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, on_progress,
-         report: IndexReport, started: float, windex, follow_outside: bool = False) -> IndexReport:
+         report: IndexReport, started: float, windex, follow_outside: bool = False,
+         exclude=None, include=None, stop: _Stop | None = None) -> IndexReport:
     from . import lexicon
 
     if morphology is not None:
@@ -850,20 +934,49 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
         meta = IndexMeta(morphology=mode, morphology_signature=signature or "")
         if previous is not None:
             meta.roots = previous.roots if not paths else []
+            meta.excludes, meta.includes = previous.excludes, previous.includes
         ix = None
 
     roots = [os.path.abspath(os.fspath(p)) for p in paths] or list(meta.roots)
     if not roots:
         raise NewsgrepError("nothing to index: give one or more paths (newsgrep index PATH...)")
+    if exclude is not None:
+        meta.excludes = [p for p in exclude if p]
+    if include is not None:
+        meta.includes = [p for p in include if p]
+    stop = stop if stop is not None else _Stop()
+    emit_progress = on_progress or (lambda p: None)
 
     def skip(path: str, reason: str) -> None:
         report.skipped[reason] += 1
         if reason != "unsupported type":
             warn(f"{path}: {reason}")
 
+    from .ignore import FileFilter
+
+    chooser = FileFilter(set(roots) | set(meta.roots), meta.excludes, meta.includes)
+
+    def skip_walked(path: str, reason: str) -> None:
+        if chooser.excluded(path):
+            report.excluded += 1
+        else:
+            skip(path, reason)
+
+    found: dict[str, None] = {}  # (a dict: a file named twice is read once)
     unreadable: list[str] = []  # folders that could not be read: their files are not gone
-    files = list(dict.fromkeys(walk(roots, skip, exclude=[directory], unreadable=unreadable,
-                                    follow_outside=follow_outside)))  # a file named twice
+    for path in walk(roots, skip_walked, exclude=[directory], unreadable=unreadable,
+                     follow_outside=follow_outside):
+        if chooser.excluded(path):
+            report.excluded += 1
+            continue
+        found[path] = None
+        if len(found) % 256 == 0:
+            emit_progress(IndexProgress(Phase.SCAN, files=len(found)))
+            if stop:
+                break
+    emit_progress(IndexProgress(Phase.SCAN, files=len(found)))
+    files = list(found)
+    del found
     _test_hook("walked")
 
     fresh_toc = False
@@ -911,28 +1024,39 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             report.unchanged += 1
             continue
         todo.append((path, st.st_size, st.st_mtime_ns, before[2] if before else ""))
-    gone = [p for p in previous if _under(p, roots) and not _under(p, unreadable)]
+    # (a walk cut short by a signal does not tell which files are gone)
+    gone = ([p for p in previous if _under(p, roots) and not _under(p, unreadable)]
+            if not stop else [])
     total_files = len(files)
     del files, previous  # memory: the workers are forked from this process
 
     committer = _Committer(directory, ix, schema, state, fresh_toc)
-    done_files = report.unchanged
+    todo_files, todo_bytes = len(todo), sum(j[1] for j in todo)
+    read = [0, 0, 0]  # files, articles, bytes of todo done
 
-    def progress(n: int) -> None:
-        nonlocal done_files
-        done_files += n
-        if on_progress:
-            on_progress(min(done_files, total_files), total_files, "")
+    def progress() -> None:
+        if stop.announced:
+            return  # the phases come in order: no more reading once stopping
+        emit_progress(IndexProgress(
+            Phase.READ, files=min(report.unchanged + read[0], total_files),
+            total_files=total_files, articles=read[1], bytes=read[2], total_bytes=todo_bytes))
+        if read[0] >= todo_files and not stop:
+            emit_progress(IndexProgress(Phase.WRITE, label="writing segments"))
 
     dirty = False
 
     def handle(msg: tuple) -> None:
         nonlocal dirty
         kind = msg[0]
+        if stop and not stop.announced:
+            stop.announced = True
+            emit_progress(IndexProgress(Phase.STOP, label="finishing the segments in hand"))
         if kind == "warn":
             warn(msg[1])
         elif kind == "progress":
-            progress(msg[1])
+            for i in range(3):
+                read[i] += msg[1 + i]
+            progress()
         elif kind == "skip":
             skip(msg[1], msg[2])
             if len(msg) > 3:  # skipped for its content: remembered by size and time
@@ -965,15 +1089,18 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
 
     tmpdir = _tempdir(directory)
     try:
-        if todo:
-            _execute(todo, schema, tmpdir, encoding, jobs, handle)
+        if todo and not stop:
+            progress()
+            _execute(todo, schema, tmpdir, encoding, jobs, handle, stop)
         if gone:
             committer.delete_files(gone)
             for path in gone:
                 state.pop(path, None)
             report.removed = len(gone)
             dirty = True
-        if not fresh_toc and committer.merge_small(tmpdir, _limits()[2], warn):
+        if dirty or not stop:
+            emit_progress(IndexProgress(Phase.WRITE, label="committing"))
+        if not fresh_toc and not stop and committer.merge_small(tmpdir, _limits()[2], warn):
             dirty = True
         if dirty or fresh_toc:
             committer.commit()
@@ -989,6 +1116,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
 
     meta.updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     meta.save(directory)
+    report.interrupted = stop.signum
     report.total = sum(s.doc_count() for s in committer.segments)
     report.elapsed = time.monotonic() - started
     return report
@@ -1028,35 +1156,83 @@ def _tempdir(directory: Path) -> str:
     return tempfile.mkdtemp(prefix=TMP_PREFIX, dir=directory)
 
 
-def _limits() -> tuple[int, float, int, int]:
-    """SPILL_POSTINGS, COMMIT_SECONDS, SEGMENT_DOCS and SEGMENT_RUNS, or what the
-    environment sets instead (for the tests)."""
+def _limits() -> tuple[int, float, int, int, int]:
+    """SPILL_POSTINGS, COMMIT_SECONDS, SEGMENT_DOCS, SEGMENT_RUNS and COMMIT_ARTICLES,
+    or what the environment sets instead (for the tests)."""
     return (int(os.environ.get("NEWSGREP_SPILL_POSTINGS", SPILL_POSTINGS)),
             float(os.environ.get("NEWSGREP_COMMIT_SECONDS", COMMIT_SECONDS)),
             int(os.environ.get("NEWSGREP_SEGMENT_DOCS", SEGMENT_DOCS)),
-            int(os.environ.get("NEWSGREP_SEGMENT_RUNS", SEGMENT_RUNS)))
+            int(os.environ.get("NEWSGREP_SEGMENT_RUNS", SEGMENT_RUNS)),
+            int(os.environ.get("NEWSGREP_COMMIT_ARTICLES", COMMIT_ARTICLES)))
 
 
-def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, handle) -> None:
+class _Stop:
+    """How a run answers SIGINT and SIGTERM.
+
+    The first signal asks the workers to stop (through ``flag``, a byte they
+    share with this process): each finishes the file it reads and reports its
+    segment, which is committed, and the run ends early with ``signum`` set. A
+    second signal (or the first, in a run that may not commit before its end:
+    a rebuild) raises :class:`~newsgrep.errors.Interrupted` at once; the last
+    commit stays intact.
+    """
+
+    def __init__(self, graceful: bool = True):
+        self.graceful = graceful
+        self.signum = 0
+        self.announced = False
+        self.flag = None  # a multiprocessing RawValue, when there are workers
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Stop:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum, frame) -> None:
+        if self.signum or not self.graceful:
+            raise Interrupted(self.signum or signum)
+        self.signum = signum
+        if self.flag is not None:
+            self.flag.value = 1
+
+    def __bool__(self) -> bool:
+        return self.signum != 0
+
+    def shared(self, ctx):
+        """The flag the forked workers read (set already if a signal came)."""
+        self.flag = ctx.RawValue("b", 1 if self.signum else 0)
+        return self.flag
+
+
+def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, handle,
+             stop: _Stop | None = None) -> None:
     """Run the jobs in worker processes (or here, for small runs); ``handle`` each message.
 
     With workers, ``todo`` is emptied once they have their shares: the
     parent keeps no job, and the state it builds reuses their memory.
     """
     limits = _limits()
+    stop = stop if stop is not None else _Stop()
     if jobs is None:
         jobs = os.cpu_count() or 1
         if sum(j[1] for j in todo) < PARALLEL_BYTES:
             jobs = 1
     jobs = max(1, min(jobs, len(todo)))
     if jobs == 1:
-        _process(todo, schema, tmpdir, encoding, handle, *limits)
+        _process(todo, schema, tmpdir, encoding, handle, *limits, stopped=stop.__bool__)
         return
 
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
     queue = ctx.Queue(maxsize=1024)
+    flag = stop.shared(ctx)
     workers = []
     # The workers share this process's objects copy-on-write; keep their
     # garbage collector from touching (and so copying) them all.
@@ -1069,7 +1245,7 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
         os.mkdir(wdir)
         proc = ctx.Process(target=_worker_main,
                            args=(share, schema, wdir, encoding, queue, limits, os.getpid(),
-                                 len(workers)),
+                                 len(workers), flag),
                            daemon=True)
         proc.start()
         workers.append((proc, wdir))
@@ -1083,6 +1259,7 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
             except Exception:  # queue.Empty: check that the workers are alive
                 if any(p.exitcode not in (None, 0) for p, _ in workers):
                     raise NewsgrepError("a worker process died; the index keeps its last commit")
+                handle(("tick",))
                 continue
             if msg[0] == "done":
                 running -= 1
@@ -1097,7 +1274,7 @@ def _execute(todo: list[Job], schema, tmpdir: str, encoding, jobs: int | None, h
     finally:
         for proc, _ in workers:
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()  # (they ignore SIGTERM)
         for proc, _ in workers:
             proc.join()
         queue.close()

@@ -43,6 +43,9 @@ class IndexMeta:
     # schema's analyzer holds it too, committed with the segments
     morphology_signature: str = ""
     roots: list[str] = field(default_factory=list)
+    # --exclude/--include patterns, applied to the roots on every run (see ignore.py)
+    excludes: list[str] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
     created: str = ""
     updated: str = ""
 

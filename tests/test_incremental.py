@@ -237,3 +237,16 @@ def test_merged_segments_keep_to_the_segment_bound(tmp_path, monkeypatch):
         index_paths([docs], ix)
         assert count(ix, f"версия {run}") == 9 and count(ix, "атака") == 5
     assert sum(s.doc_count_all() for s in open_index(ix)[0]._segments()) < 2 * (9 + 5)
+
+
+def test_commits_come_by_size_each_segment_twice_the_last(tmp_path, monkeypatch):
+    """A run commits every COMMIT_ARTICLES articles (then 2x, 4x ...), not only at its end."""
+    monkeypatch.setenv("NEWSGREP_COMMIT_ARTICLES", "10")
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for i in range(100):
+        _write(docs / f"{i:03d}.txt", f"Статья {i}", "про атаку")
+    assert index_paths([docs], ix, jobs=1).total == 100
+    whoosh_ix, _ = open_index(ix)
+    assert [s.doc_count() for s in whoosh_ix._segments()] == [10, 20, 40, 30]
+    assert whoosh_ix.latest_generation() >= 4  # one commit each
+    assert count(ix, "атака") == 100

@@ -68,3 +68,69 @@ def test_a_second_writer_is_told_the_index_is_busy(tmp_path):
     with write_lock(tmp_path / "ix"):
         with pytest.raises(IndexLocked, match=rf"busy \(pid {os.getpid()}\)"):
             index_paths([tmp_path], tmp_path / "ix")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_comes_phase_by_phase(tmp_path, jobs):
+    from newsgrep.indexing import IndexProgress, Phase
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for i in range(600):
+        _write(docs / f"d{i % 3}" / f"{i}.txt", f"Статья {i}", "про атаку " * 20)
+    events: list[IndexProgress] = []
+    report = index_paths([docs], ix, jobs=jobs, on_progress=events.append)
+    phases = [e.phase for e in events]
+    order = [Phase.SCAN, Phase.READ, Phase.WRITE]
+    assert sorted(phases, key=order.index) == phases  # in this order, none after the next
+    assert set(phases) == set(order)
+    scans = [e.files for e in events if e.phase is Phase.SCAN]
+    assert scans == sorted(scans) and scans[-1] == 600 and len(scans) > 1  # counts as it goes
+    reads = [e for e in events if e.phase is Phase.READ]
+    for a, b in zip(reads, reads[1:]):
+        assert a.files <= b.files and a.articles <= b.articles and a.bytes <= b.bytes
+    size = sum(p.stat().st_size for p in docs.rglob("*.txt"))
+    last = reads[-1]
+    assert (last.files, last.total_files, last.articles) == (600, 600, report.articles)
+    assert last.bytes == last.total_bytes == size
+    assert [e.label for e in events if e.phase is Phase.WRITE] == ["writing segments",
+                                                                   "committing"]
+
+
+def test_no_progress_is_drawn_when_stderr_is_not_a_terminal(tmp_path):
+    from click.testing import CliRunner
+
+    from newsgrep.cli import cli
+
+    _write(tmp_path / "docs" / "a.txt", "Первая")
+    result = CliRunner().invoke(cli, ["index", str(tmp_path / "docs")])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        result.stderr.splitlines()[0], f"index {tmp_path / 'index'} holds 1 articles"]
+    assert result.stderr.startswith("indexed 1 articles in ")
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+
+
+def test_the_progress_bar_shows_each_phase():
+    from newsgrep.cli import _IndexProgressBar
+    from newsgrep.indexing import IndexProgress, Phase
+
+    bar = _IndexProgressBar()
+
+    def shown():
+        task, = [t for t in bar.progress.tasks if t.visible]
+        return task
+
+    bar.update(IndexProgress(Phase.SCAN, files=1234))
+    assert (shown().description, shown().total, shown().fields["info"]) == (
+        "scanning", None, "1234 files found")
+    bar.update(IndexProgress(Phase.READ, files=10, total_files=40, articles=25,
+                             bytes=3 << 20, total_bytes=12 << 20))
+    assert (shown().description, shown().completed, shown().total) == (
+        "reading", 3 << 20, 12 << 20)
+    assert shown().fields["info"] == "25 articles, 3.0/12.0 MB, 10/40 files"
+    bar.update(IndexProgress(Phase.WRITE, label="writing segments"))
+    assert (shown().description, shown().total) == ("writing segments", None)
+    bar.update(IndexProgress(Phase.WRITE, label="committing"))
+    assert shown().description == "committing"
+    bar.update(IndexProgress(Phase.STOP, label="finishing the segments in hand"))
+    assert shown().description == "stopping"

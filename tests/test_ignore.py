@@ -1,0 +1,101 @@
+"""Choosing the files to index: --exclude, --include and .newsgrepignore."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from newsgrep.cli import cli
+from newsgrep.ignore import FileFilter
+from newsgrep.indexing import index_paths
+from newsgrep.schema import IndexMeta, open_index
+from newsgrep.searching import count
+
+
+def _write(path, title, body="Текст про атаку."):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def docs(tmp_path):
+    """Two articles and, beside them, a manifest that would be read as two more."""
+    folder = tmp_path / "docs"
+    _write(folder / "a.txt", "Первая")
+    _write(folder / "sub" / "b.txt", "Вторая")
+    (folder / "manifest.tsv").write_text("title\ttext\nФайл a.txt\tстатья про атаку\n"
+                                         "Файл b.txt\tстатья про атаку\n", encoding="utf-8")
+    return folder
+
+
+def _paths(ix) -> set[str]:
+    ix, _ = open_index(ix)
+    with ix.searcher() as s:
+        return {d["path"] for d in s.all_stored_fields()}
+
+
+def _index(*args):
+    return CliRunner().invoke(cli, ["index", *map(str, args)], catch_exceptions=False)
+
+
+def test_the_manifest_is_read_without_a_pattern(docs, tmp_path):
+    # (what the patterns below are about)
+    assert index_paths([docs], tmp_path / "ix").total == 4
+
+
+def test_exclude_keeps_a_manifest_out_and_is_remembered(docs, tmp_path):
+    ix = tmp_path / "ix"
+    result = _index(docs, "--index", ix, "--exclude", "*.tsv")
+    assert result.exit_code == 0, result.stderr
+    assert "excluded 1 files" in result.stderr
+    assert "indexed 2 articles" in result.stderr
+    assert _paths(ix) == {str(docs / "a.txt"), str(docs / "sub" / "b.txt")}
+    assert IndexMeta.load(ix).excludes == ["*.tsv"]
+
+    # A plain re-run applies the remembered pattern.
+    (docs / "sub" / "other.tsv").write_text("title\ttext\nЕщё\tпро атаку\n", encoding="utf-8")
+    result = _index("--index", ix)
+    assert result.exit_code == 0, result.stderr
+    assert "excluded 2 files" in result.stderr and "2 unchanged" in result.stderr
+    assert count(ix, "атака") == 2
+
+    # --exclude '' forgets it: the manifests come in; excluded again, they go.
+    assert _index("--index", ix, "--exclude", "").exit_code == 0
+    assert count(ix, "атака") == 5 and IndexMeta.load(ix).excludes == []
+    result = _index("--index", ix, "--exclude", "*.tsv")
+    assert "2 removed" in result.stderr and count(ix, "атака") == 2
+
+
+def test_a_newsgrepignore_keeps_a_manifest_out_relative_to_its_folder(docs, tmp_path):
+    ix = tmp_path / "ix"
+    (docs / ".newsgrepignore").write_text("# data files\nmanifest.tsv\n/b.txt\n",
+                                          encoding="utf-8")
+    report = index_paths([docs], ix)
+    assert report.excluded == 1  # /b.txt is anchored to docs/: sub/b.txt stays
+    assert _paths(ix) == {str(docs / "a.txt"), str(docs / "sub" / "b.txt")}
+
+    # A deeper file decides for its folder; a pattern added later removes what it matches.
+    (docs / "sub" / ".newsgrepignore").write_text("*.txt\n", encoding="utf-8")
+    _write(docs / "sub" / "deeper" / "c.txt", "Третья")
+    report = index_paths([docs], ix)
+    assert (report.excluded, report.removed) == (3, 1)
+    assert _paths(ix) == {str(docs / "a.txt")}
+
+
+def test_include_keeps_only_the_matching_files(docs, tmp_path):
+    ix = tmp_path / "ix"
+    report = index_paths([docs], ix, include=["sub/"])
+    assert report.excluded == 2 and _paths(ix) == {str(docs / "sub" / "b.txt")}
+    assert index_paths([], ix).total == 1  # remembered
+    assert index_paths([], ix, include=[]).total == 4  # forgotten
+
+
+def test_negation_and_folders(tmp_path):
+    root = tmp_path / "r"
+    flt = FileFilter([str(root)], exclude=["*.tsv", "!keep.tsv", "drafts/"])
+    assert flt.excluded(str(root / "x" / "m.tsv"))
+    assert not flt.excluded(str(root / "x" / "keep.tsv"))
+    assert flt.excluded(str(root / "drafts" / "a.txt"))
+    assert flt.excluded(str(root / "x" / "drafts" / "a.txt"))
+    assert not flt.excluded(str(root / "x" / "drafts.txt"))
+    # A file named on the command line is always read.
+    assert not FileFilter([str(root / "m.tsv")], exclude=["*.tsv"]).excluded(str(root / "m.tsv"))
