@@ -879,7 +879,7 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
         raise _write_error(directory, e) from None
     try:
         with using_aliases(source_aliases), \
-                _Stop(graceful=not (rebuild and windex.exists_in(str(directory)))) as stop:
+                _Stop(graceful=not (rebuild and _has_commit(directory))) as stop:
             report = _run(paths, directory, encoding=encoding, rebuild=rebuild,
                           morphology=morphology, jobs=jobs, warn=warn, on_progress=on_progress,
                           report=report, started=started, windex=windex,
