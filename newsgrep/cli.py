@@ -307,15 +307,15 @@ def _option_defaults(group: click.Group, config) -> dict:
 @click.option("--shared", is_flag=True,
               help="Create the index's files readable by others as the umask allows "
                    "[default: private (0600/0700), unless the index folder is shared].")
-@click.option("--exclude", "excludes", metavar="GLOB", multiple=True,
+@click.option("--exclude", metavar="GLOB", multiple=True,
               help="Leave out the files matching GLOB (gitignore-style, relative to each PATH; "
                    "repeatable). Remembered for later runs; --exclude '' forgets them.")
-@click.option("--include", "includes", metavar="GLOB", multiple=True,
+@click.option("--include", metavar="GLOB", multiple=True,
               help="Read only the files matching GLOB (gitignore-style; repeatable). "
                    "Remembered for later runs; --include '' forgets them.")
 @click.pass_context
 def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quiet,
-          follow_outside, shared, excludes, includes):
+          follow_outside, shared, exclude, include):
     """Index the article files under PATHS (files or folders).
 
     Runs are incremental: unchanged files are not read again, and files gone
@@ -353,7 +353,7 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
                              on_progress=progress.update if progress is not None else None,
                              follow_outside=follow_outside, private=False if shared else None,
-                             exclude=excludes or None, include=includes or None)
+                             exclude=exclude or None, include=include or None)
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()

@@ -198,6 +198,18 @@ def test_config_defaults_apply_and_options_win(run, config_file):
     assert len(run("search", "Алматы", "--json", "-n", "2").stdout.splitlines()) == 2
 
 
+def test_excludes_in_the_config_leave_files_out(run, config_file, tmp_path):
+    config_file('[index]\nexclude = ["*.tsv", "legacy/"]\n')
+    folder = tmp_path / "news"
+    shutil.copytree(SAMPLES, folder)
+    (folder / "manifest.tsv").write_text("path\ttitle\nria/a.txt\tАтака\n", encoding="utf-8")
+    result = run("index", folder)
+    assert result.exit_code == 0
+    assert "excluded 3 files" in result.stderr  # the manifest and the two legacy files
+    paths = run("search", "атака OR Алматы OR Бишкек", "-l").stdout.splitlines()
+    assert paths and not any(p.endswith(".tsv") or "/legacy/" in p for p in paths)
+
+
 def test_the_readmes_example_config_is_valid(run, home, config_file):
     import re
 
