@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from newsgrep.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = Path(os.environ.get("NEWSGREP_SHARED", REPO.parent / "shared"))
+# the installed script (end-to-end tests run it in a subprocess)
+SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +61,13 @@ def samples_index(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("samples-index")
     index_paths([SAMPLES], directory)
     return directory
+
+
+@pytest.fixture
+def run():
+    """Run the CLI in-process: ``run("search", "атака")`` gives click's Result."""
+    runner = CliRunner()
+
+    def invoke(*args, **kw):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
+    return invoke

@@ -4,20 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from newsgrep.cli import cli
 
 from .conftest import FIXTURES, SAMPLES
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args, **kw):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
-    return invoke
 
 
 @pytest.fixture

@@ -6,16 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
 
 from newsgrep.cli import cli
 
-from .conftest import FIXTURES
-
-SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
+from .conftest import FIXTURES, SCRIPT
 
 
 def complete(words: str, env: dict | None = None) -> list[str]:

@@ -7,25 +7,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
-from click.testing import CliRunner
-
-from newsgrep.cli import cli
-
-from .conftest import FIXTURES
-
-SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
 
 
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args, **kw):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
-    return invoke
+from .conftest import FIXTURES, SCRIPT
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import FIXTURES
-
-SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
+from .conftest import FIXTURES, SCRIPT
 
 
 def run(*args, **kw):

@@ -9,10 +9,8 @@ and most are not; no test depends on timing.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -21,7 +19,8 @@ from newsgrep.indexing import IndexProgress, Phase, index_paths
 from newsgrep.schema import open_index
 from newsgrep.searching import count
 
-SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
+from .conftest import SCRIPT
+
 N_FILES = 3000
 PAUSE_AT = 150  # files a worker has read when the signal comes
 

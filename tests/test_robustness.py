@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -21,7 +19,8 @@ from newsgrep.indexing import load_state
 from newsgrep.schema import open_index
 from newsgrep.searching import count, search
 
-SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
+from .conftest import SCRIPT
+
 N_FILES = 24
 
 

@@ -30,7 +30,6 @@ import json
 import os
 import pickle
 import random
-import shutil
 import struct
 import zlib
 from datetime import datetime
