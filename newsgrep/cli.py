@@ -39,7 +39,12 @@ def say(line: str) -> None:
 
 
 def warn(message: str) -> None:
-    say(f"newsgrep: warning: {message}")
+    say(warning_line(message))
+
+
+def warning_line(message: str) -> str:
+    """``newsgrep: warning: ...`` on one line, whatever a file put into the message."""
+    return "newsgrep: warning: " + message.replace("\r", "\u240d").replace("\n", "\u2424")
 
 
 class PipeClosed(Exception):
@@ -416,7 +421,7 @@ class _IndexProgressBar:
     def warn(self, message: str) -> None:
         from .render import safe_message
 
-        self.console.print(safe_message(f"newsgrep: warning: {message}"), markup=False,
+        self.console.print(safe_message(warning_line(message)), markup=False,
                            highlight=False)
 
     def update(self, event) -> None:

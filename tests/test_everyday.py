@@ -393,3 +393,15 @@ def test_the_tours_pipe_example_finds_something_in_the_samples(run, samples_arch
     result = run(*args)
     assert result.exit_code == 0 and result.stdout.strip()
     assert "timeline" in readme.split("## A 60-second tour")[1].split("##")[0]
+
+
+def test_a_warning_is_one_line_whatever_the_file_holds(run, tmp_path):
+    # a CSV header cell with a line break, a file name with one
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.csv").write_bytes('"атака\nатака",x\n1,2\n'.encode())
+    (tmp_path / "news" / "b\nc.txt").write_bytes(b"\x00\x01\x02" * 2000)
+    result = run("index", tmp_path / "news")
+    warnings = [l for l in result.stderr.splitlines() if l.startswith("newsgrep: warning:")]
+    assert len(warnings) == 2, result.stderr
+    assert all(l.startswith(("newsgrep: warning:", "indexed", "skipped", "index "))
+               for l in result.stderr.splitlines()), result.stderr

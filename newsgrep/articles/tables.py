@@ -142,8 +142,8 @@ def read_table(stream: Peekable, kind: str, label: str, encoding: str | None,
         if header is None:
             header = [h.strip().lstrip("\ufeff") for h in row]
             if not Layout(header).has_content():
-                raise ArticleError("no title or text column in the header: "
-                                   + ", ".join(h for h in header[:12] if h))
+                raise ArticleError("no title or text column in the header: "  # (on one line)
+                                   + ", ".join(" ".join(h.split()) for h in header[:12] if h))
             if _ODS_COLUMNS & {norm_field(h) for h in header}:
                 mapper.fix_text = _ods_text
                 source.fix = lambda line: line.replace('\\"', '""')
