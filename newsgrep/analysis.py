@@ -18,15 +18,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import Stemmer
 
-from ._whoosh import light_imports
+from .morphology import get_lemmatizer, loaded_lemmatizer
 
-light_imports()
-from whoosh.analysis import Analyzer, Token  # noqa: E402 -- after light_imports()
-
-__all__ = ["NewsAnalyzer", "MORPHOLOGIES", "terms", "word_spans", "normalize", "words",
+__all__ = ["MORPHOLOGIES", "terms", "word_spans", "normalize", "words",
            "exact_form", "exact_terms", "word_forms", "query_forms", "form_spans", "lemma_key",
            "lemma_postings", "lemma_matching_spans"]
 
@@ -149,7 +147,7 @@ def _stem_uncached(word: str) -> str:
     term = _CACHE.get(word)
     if term is None:
         form = normalize(word)
-        term = _ENTRIES.get(form)  # «Атака» after «атака»
+        term = _ENTRIES.get(form)  # type: ignore[assignment]  # «Атака» after «атака»
         if term is None or term.__class__ is not str:
             term = _stem(form)
             if len(_ENTRIES) < _ENTRIES_LIMIT:
@@ -196,7 +194,7 @@ def _postings(text: str, cache: dict, make_entry: Callable[[str], str | tuple],
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
     if words_out is not None:
         words_out += words
-    found = list(map(cache.get, words))
+    found: list[Any] = list(map(cache.get, words))
     if None in found:
         found = [e if e is not None else make_entry(w) for w, e in zip(words, found)]
     pos = 0
@@ -394,22 +392,14 @@ def is_russian(key: str) -> bool:
     return _RUSSIAN.fullmatch(key) is not None
 
 
-_LEMMATIZER = None
-
-
 def _live_lemmatize() -> Callable[[str], tuple[str, ...]]:
     """The process's :class:`~newsgrep.morphology.Lemmatizer` (loaded on first use)."""
-    global _LEMMATIZER
-    if _LEMMATIZER is None:
-        from .morphology import get_lemmatizer
-        _LEMMATIZER = get_lemmatizer()
-    return _LEMMATIZER.terms
+    return get_lemmatizer().terms
 
 
 def live_signature() -> str:
     """The signature of this process's lemmatizer (loads pymorphy3)."""
-    _live_lemmatize()
-    return _LEMMATIZER.signature
+    return get_lemmatizer().signature
 
 
 def _lemma_word(word: str, lemmatize: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
@@ -460,9 +450,6 @@ def _analyze_lemma(text: str, mode: str, lemmatize: Callable[[str], tuple[str, .
 # word with one term (most), else ``(positions taken, term, offset, term,
 # offset, ...)`` in the analyzer's order.
 _LEMMA_ENTRIES: dict[str, str | tuple] = {}
-# While a writer records (see :func:`record_lemmas`): key -> terms of every
-# Russian word analysed through the fast path since the last take.
-_RECORDED: dict[str, tuple[str, ...]] | None = None
 
 
 def free_caches() -> None:
@@ -470,50 +457,71 @@ def free_caches() -> None:
 
     A writer calls this before it writes a segment, which needs the memory
     more; the caches fill again within a few hundred articles (news text is
-    Zipfian). Words analysed again in lemma mode are recorded again.
+    Zipfian). (A :class:`LemmaRecorder` has its own cache: ``clear_cache``.)
     """
     for cache in (_CACHE, _ENTRIES, _FORMS, _HYPHENATED_FORMS, _LEMMA_ENTRIES):
         cache.clear()
-    if _LEMMATIZER is not None:
-        _LEMMATIZER.clear_cache()
+    lemmatizer = loaded_lemmatizer()
+    if lemmatizer is not None:
+        lemmatizer.clear_cache()
 
 
-def record_lemmas(on: bool = True) -> None:
-    """Start (or stop) recording the Russian words the lemma fast path analyses.
+class LemmaRecorder:
+    """Records the Russian words the lemma fast path analyses, with their terms, for an
+    archive's lexicon (see :mod:`newsgrep.lexicon`).
 
-    A writer records from the start of its work, and takes the words with
-    :func:`take_recorded_lemmas` with each segment, for the index's lexicon.
-    Starting empties the fast path's cache, so that every word of the work
-    is analysed (and recorded) once, whatever this process analysed before.
+    A writer makes one for its work and indexes through :meth:`postings` (the fast path
+    with a cache of its own, so that every word of the work is analysed, and recorded,
+    once whatever this process analysed before), and takes the words with :meth:`take`
+    with each segment.
     """
-    global _RECORDED
-    _LEMMA_ENTRIES.clear()
-    _RECORDED = {} if on else None
 
+    def __init__(self) -> None:
+        self.recorded: dict[str, tuple[str, ...]] = {}
+        self.entries: dict[str, str | tuple] = {}
 
-def take_recorded_lemmas(with_lemmas: bool = True) -> dict[str, tuple[str, ...]]:
-    """The words recorded since the last take (key -> terms), and a fresh record.
+    def postings(self, text: str, words_out: list[str] | None = None) -> dict[str, list[int]]:
+        """:func:`lemma_postings`, recording the words it analyses."""
+        return _postings(text, self.entries, self._entry, words_out, lemma=True)
 
-    ``with_lemmas`` adds each Russian term itself as a key (the lemma's own
-    terms), so that a query typed in the dictionary form finds its terms in
-    the lexicon even when the archive never has that form.
-    """
-    global _RECORDED
-    taken = _RECORDED or {}
-    if _RECORDED is not None:
-        _RECORDED = {}
-    if with_lemmas and taken:
-        lemmatize = _live_lemmatize()
-        for terms_ in list(taken.values()):
-            for t in terms_:
-                if t not in taken and _RUSSIAN.fullmatch(t):
-                    taken[t] = lemmatize(t)
-    return taken
+    def _entry(self, word: str) -> str | tuple:
+        entry = _make_lemma_entry(word, self.recorded)
+        if len(self.entries) < _ENTRIES_LIMIT:
+            self.entries[word] = entry
+        return entry
+
+    def clear_cache(self) -> None:
+        """Empty the cache (words analysed again are recorded again)."""
+        self.entries.clear()
+
+    def take(self, with_lemmas: bool = True) -> dict[str, tuple[str, ...]]:
+        """The words recorded since the last take (key -> terms), and a fresh record.
+
+        ``with_lemmas`` adds each Russian term itself as a key (the lemma's own
+        terms), so that a query typed in the dictionary form finds its terms in
+        the lexicon even when the archive never has that form.
+        """
+        taken, self.recorded = self.recorded, {}
+        if with_lemmas and taken:
+            lemmatize = _live_lemmatize()
+            for terms_ in list(taken.values()):
+                for t in terms_:
+                    if t not in taken and _RUSSIAN.fullmatch(t):
+                        taken[t] = lemmatize(t)
+        return taken
 
 
 def _lemma_entry(word: str) -> str | tuple:
+    entry = _make_lemma_entry(word, None)
+    if len(_LEMMA_ENTRIES) < _ENTRIES_LIMIT:
+        _LEMMA_ENTRIES[word] = entry
+    return entry
+
+
+def _make_lemma_entry(word: str, recorded: dict[str, tuple[str, ...]] | None) -> str | tuple:
+    """A word's lemma-mode entry (see ``_LEMMA_ENTRIES``); its Russian keys go to
+    ``recorded`` when given."""
     lemmatize = _live_lemmatize()
-    recorded = _RECORDED
     parts = _HYPHENS.split(word)
     if len(parts) == 1:
         key = exact_form(word)
@@ -550,8 +558,6 @@ def _lemma_entry(word: str) -> str | tuple:
             for t in pterms:
                 flat += (t, i)
         entry = tuple(flat)
-    if len(_LEMMA_ENTRIES) < _ENTRIES_LIMIT:
-        _LEMMA_ENTRIES[word] = entry
     return entry
 
 
@@ -623,102 +629,18 @@ def form_spans(text: str) -> Iterator[tuple[int, int, str]]:
         yield s, e, term
 
 
-class NewsAnalyzer(Analyzer):
-    """The Whoosh analyzer for title and body: see the module docstring.
-
-    ``morphology`` is ``"stem"`` or ``"lemma"``; ``signature`` (lemma mode)
-    is the :attr:`~newsgrep.morphology.Lemmatizer.signature` of the
-    lemmatizer the index was built with. Pickled into the index schema (so
-    the mode and the signature are committed with the segments), so its
-    import path must stay stable.
-
-    In lemma mode, words are looked up first in the lexicon of an index built
-    with the same signature (see :mod:`newsgrep.lexicon`), then analysed by
-    this process's lemmatizer, which must have the same signature
-    (:class:`~newsgrep.errors.MorphologyMismatch` otherwise).
-    """
-
-    signature: str | None = None  # (indexes from before lemma mode pickled no signature)
-
-    def __init__(self, morphology: str = "stem", signature: str | None = None):
-        _check_morphology(morphology)
-        self.morphology = morphology
-        if signature is not None:
-            self.signature = signature
-
-    def __eq__(self, other):
-        return (type(other) is type(self) and other.morphology == self.morphology
-                and other.signature == self.signature)
-
-    def __hash__(self):
-        return hash((self.morphology, self.signature))
-
-    @property
-    def postings(self) -> Callable[[str], dict[str, list[int]]] | None:
-        """The indexing fast path for this analyzer: ``text -> {term: positions}``.
-
-        ``segments`` uses it instead of calling the analyzer when it is not
-        None; it must give exactly the terms and positions the analyzer gives
-        in index mode. A subclass or mode whose words map to terms otherwise
-        returns its own such function, or None (the analyzer itself is then
-        used, which is correct but slower). The lemma fast path analyses with
-        this process's lemmatizer: a writer checks its signature against the
-        index's before it starts.
-        """
-        if type(self) is not NewsAnalyzer:
-            return None
-        return postings if self.morphology == "stem" else lemma_postings
-
-    def lemmatizer(self) -> Callable[[str], tuple[str, ...]]:
-        """Lemma mode: key -> terms, from a lexicon of this signature, else pymorphy3."""
-        from . import lexicon
-
-        return lexicon.lemmatizer(self.signature)
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            token.original = token.text = normalize(value)
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar, token.endchar = start_char, start_char + len(value)
-            yield token
-            return
-        amode = "phrase" if mode == "phrase" else "query" if mode == "query" else "index"
-        if self.morphology == "lemma":
-            words = _analyze_lemma(value, amode, self.lemmatizer())
-        else:
-            words = _analyze(value, amode)
-        for term, pos, s, e in words:
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = value[s:e]
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar, token.endchar = start_char + s, start_char + e
-            yield token
-
-
 def query_forms(text: str, mode: str = "query") -> list[str]:
     """The exact forms of a query's words: ``mode`` ``"query"`` keeps hyphenated words
     whole, ``"phrase"`` splits them into their parts (as the stems of a phrase)."""
     return [t for t, _, _, _ in _analyze(text, mode, exact_form)]
 
 
-class ExactAnalyzer(Analyzer):
-    """Only unpickles the schema of an index of format 2, which had exact-form fields,
-    so that ``newsgrep index --rebuild`` can replace it. Not used otherwise."""
+def __getattr__(name: str) -> object:
+    # Indexes pickle their analyzer as newsgrep.analysis.NewsAnalyzer (and format-2
+    # indexes ExactAnalyzer): a Whoosh class, which lives in engine/whoosh; unpickling
+    # finds it here, importing Whoosh only then.
+    if name in ("NewsAnalyzer", "ExactAnalyzer"):
+        from .engine.whoosh import analyzer
 
-    def __eq__(self, other):
-        return type(other) is type(self)
-
-    def __call__(self, value, **kwargs):
-        return iter(())
+        return getattr(analyzer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,6 +27,7 @@ import zlib
 from array import array
 from collections import defaultdict, deque
 from collections.abc import Iterator
+from typing import Any
 from pickle import dumps
 
 from whoosh import formats
@@ -35,7 +36,7 @@ from whoosh.filedb.filetables import OrderedHashWriter, _lengths, _pointer
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from . import analysis
+from ... import analysis
 from .forms import FORMS_EXT, FormsWriter, segment_forms
 from .schema import FORM_FIELDS
 
@@ -64,7 +65,7 @@ _FORMS = "\0forms:"
 _GIVE_WORDS = (analysis.postings, analysis.lemma_postings)
 
 
-def _plan(schema) -> list[tuple]:
+def _plan(schema, lemma_postings=None) -> list[tuple]:
     plan = []
     for name in sorted(schema.names()):
         field = schema[name]
@@ -73,6 +74,8 @@ def _plan(schema) -> list[tuple]:
         if field.indexed:
             fmt = field.format
             fastfn = getattr(field.analyzer, "postings", None) if field.analyzer else None
+            if lemma_postings is not None and fastfn is analysis.lemma_postings:
+                fastfn = lemma_postings  # (a writer's recording fast path)
             fast = (callable(fastfn) and not field.vector
                     and not field.separate_spelling() and fmt.field_boost == 1.0)
             if fast and type(fmt).__name__ == "Positions32":
@@ -101,13 +104,15 @@ class SegmentBuilder:
     """
 
     def __init__(self, schema, storage, indexname: str = INDEX_NAME,
-                 form_fields: tuple[str, ...] = FORM_FIELDS):
+                 form_fields: tuple[str, ...] = FORM_FIELDS, lemma_postings=None):
         self.schema = schema
         self.storage = storage
         self.codec = W3Codec()
         self.segment = self.codec.new_segment(storage, indexname)
         self._perdoc = self.codec.per_document_writer(storage, self.segment)
-        self._plan = _plan(schema)
+        # lemma_postings: lemma mode's fast path as a writer records it (LemmaRecorder)
+        self._plan = _plan(schema, lemma_postings)
+        self._give_words = _GIVE_WORDS + ((lemma_postings,) if lemma_postings else ())
         # Fields whose words as written go to the form index: field -> its postings' name.
         self._form_fields = {f: _FORMS + f for f in form_fields if f in schema}
         # field -> term (str for the fast path, bytes otherwise) -> [doc, weight, value, ...];
@@ -137,6 +142,7 @@ class SegmentBuilder:
         npost = 0
         nforms = 0
         form_fields = self._form_fields
+        give_words = self._give_words
         for name, field, kind, scorable, stored, column, fastfn in self._plan:
             value = doc.get(name)
             lengths = self._lengths[name]
@@ -146,7 +152,7 @@ class SegmentBuilder:
             length = 0
             # The words as written, for the form index: from the stem fast path's
             # own tokenizing when it runs, else tokenized here.
-            words = [] if name in form_fields else None
+            words: list[str] | None = [] if name in form_fields else None
             if kind:
                 terms = self._postings[name]
                 get = terms.get
@@ -160,7 +166,7 @@ class SegmentBuilder:
                             entry += (docnum, weight, vbytes)
                         npost += 1
                 else:
-                    if fastfn in _GIVE_WORDS:
+                    if fastfn in give_words:
                         positions = fastfn(value, words_out=words)
                     else:
                         positions = fastfn(value)
@@ -183,7 +189,7 @@ class SegmentBuilder:
                 if not scorable:
                     length = 0
             if words is not None:
-                if not words and fastfn not in _GIVE_WORDS:
+                if not words and fastfn not in give_words:
                     words = analysis.words(value)
                 nforms += self._add_forms(form_fields[name], docnum, words)
             lengths.append(length)
@@ -250,7 +256,7 @@ class SegmentBuilder:
             self._add_reader_forms(forms, docmap, spill_postings)
         postings = self._postings
         for fieldname, btext, docnum, weight, vbytes in reader.iter_postings():
-            new = docmap.get(docnum)
+            new = docmap.get(docnum)  # type: ignore[assignment]
             terms = postings.get(fieldname)
             if new is None or terms is None:
                 continue
@@ -345,7 +351,8 @@ class SegmentBuilder:
             # The held postings to a run too: the merge gets the memory they free.
             self.spill()
         tindex = TermsWriter(self.segment.create_file(self.storage, W3Codec.TERMS_EXT))
-        fieldmap = tindex.extras["fieldmap"] = {}
+        fieldmap: dict[str, int] = {}
+        tindex.extras["fieldmap"] = fieldmap
         postfile = self.segment.create_file(self.storage, W3Codec.POSTS_EXT)
         add = tindex.add
         tell, write = postfile.tell, postfile.write
@@ -381,7 +388,7 @@ class SegmentBuilder:
                             fieldmap[name] = len(fieldmap)
                             prefix = pack_ushort(fieldmap[name])
                     if form_field is not None:
-                        forms.add(form_field, tbytes, _numbers("I", ids))
+                        forms.add(form_field, tbytes, _numbers("I", ids))  # type: ignore[union-attr]
                     else:
                         _write_term(add, tell, write, prefix + tbytes, *fields[name],
                                     _numbers("I", ids), _numbers("f", weights), values)
@@ -419,8 +426,8 @@ class TermsWriter(OrderedHashWriter):
         self.buckets = [(array("I"), array("q")) for _ in range(256)]
 
     def add(self, key: bytes, value: bytes) -> None:
-        if key <= self.lastkey:
-            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        if key <= self.lastkey:  # type: ignore[has-type]
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")  # type: ignore[has-type]
         dbfile = self.dbfile
         pos = dbfile.tell()
         self.index.append(pos)
@@ -504,6 +511,7 @@ def _encode(ids, weights, values, lengths, fixedsize) -> tuple:
     n = len(ids)
     if n == 1:  # most terms: the same block as below, without the loops
         doc, w, v = ids[0], weights[0], values[0]
+        mini_v: Any
         if fixedsize is None or fixedsize < 0:
             mini_v = (v,)
         else:
