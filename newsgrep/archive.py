@@ -100,13 +100,19 @@ class Archive:
 
     def index(self, paths: Iterable[str | os.PathLike[str]] = (), **options: Any) -> IndexReport:
         """Index (or refresh) the article files under ``paths`` (none: the roots indexed
-        before); ``options`` as :func:`newsgrep.indexing.index_paths` takes them."""
+        before); ``options`` as :func:`newsgrep.indexing.index_paths` takes them. An engine
+        without its own pipeline is written through its ``EngineWriter``
+        (:func:`newsgrep.indexing.generic.index_with_writer`)."""
         from .engine.base import BulkIndexing
 
-        if not isinstance(self.engine, BulkIndexing):
-            raise NewsgrepError(f"{self.location}: this engine cannot index yet")
-        report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
-        return report
+        if isinstance(self.engine, BulkIndexing):  # the Whoosh engine's worker processes
+            report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
+            return report
+        from .indexing.generic import index_with_writer
+
+        generic = ("encoding", "rebuild", "morphology", "wait", "on_warning", "settings")
+        return index_with_writer(self.engine, paths,
+                                 **{k: v for k, v in options.items() if k in generic})
 
     # --- queries -------------------------------------------------------------------------
 
