@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 
 import Stemmer
 
+from .morphology import get_lemmatizer, loaded_lemmatizer
+
 __all__ = ["MORPHOLOGIES", "terms", "word_spans", "normalize", "words",
            "exact_form", "exact_terms", "word_forms", "query_forms", "form_spans", "lemma_key",
            "lemma_postings", "lemma_matching_spans"]
@@ -389,22 +391,14 @@ def is_russian(key: str) -> bool:
     return _RUSSIAN.fullmatch(key) is not None
 
 
-_LEMMATIZER = None
-
-
 def _live_lemmatize() -> Callable[[str], tuple[str, ...]]:
     """The process's :class:`~newsgrep.morphology.Lemmatizer` (loaded on first use)."""
-    global _LEMMATIZER
-    if _LEMMATIZER is None:
-        from .morphology import get_lemmatizer
-        _LEMMATIZER = get_lemmatizer()
-    return _LEMMATIZER.terms
+    return get_lemmatizer().terms
 
 
 def live_signature() -> str:
     """The signature of this process's lemmatizer (loads pymorphy3)."""
-    _live_lemmatize()
-    return _LEMMATIZER.signature
+    return get_lemmatizer().signature
 
 
 def _lemma_word(word: str, lemmatize: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
@@ -469,8 +463,9 @@ def free_caches() -> None:
     """
     for cache in (_CACHE, _ENTRIES, _FORMS, _HYPHENATED_FORMS, _LEMMA_ENTRIES):
         cache.clear()
-    if _LEMMATIZER is not None:
-        _LEMMATIZER.clear_cache()
+    lemmatizer = loaded_lemmatizer()
+    if lemmatizer is not None:
+        lemmatizer.clear_cache()
 
 
 def record_lemmas(on: bool = True) -> None:

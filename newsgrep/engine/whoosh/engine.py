@@ -313,9 +313,9 @@ class WhooshEngine:
             analyzer = text_analyzer(self.schema)
             lexicon = None
             if getattr(analyzer, "morphology", "stem") == "lemma":
-                from ... import lexicon as lexicons
+                from ...lexicon import Lexicon
 
-                lex = lexicons.attach(self.directory, analyzer.signature)
+                lex = Lexicon.open(self.directory, analyzer.signature)
                 lexicon = lex if lex is not None and lex.complete else None
                 self._marker = Marker("lemma", analyzer.lemmatizer(), lexicon)
             else:
