@@ -131,3 +131,31 @@ def test_an_empty_archive(tmp_path):
     assert kept(ix) == scanned(ix) == {"articles": 0, "undated": 0, "first_date": None,
                                        "last_date": None, "sources": [], "sections": [],
                                        "encodings": []}
+
+
+def test_values_equal_in_count_keep_the_order_a_scan_meets_them(tmp_path, monkeypatch):
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for i, (source, section, day) in enumerate([("Альфа", "Спорт", 1), ("Бета", "Мир", 5),
+                                                ("Бета", "Мир", 6), ("Альфа", "Спорт", 7),
+                                                ("Альфа", "Спорт", 9)]):
+        _write(docs / f"f{i}.txt", f"Заголовок: Статья {i}\nДата: {day} апреля 2022\n"
+                                   f"Источник: {source}\nРубрика: {section}\n\nТекст {i}.\n")
+    index_paths([docs], ix)
+    assert kept(ix) == scanned(ix)
+    assert kept(ix)["sources"] == [("Альфа", 3), ("Бета", 2)]
+    # The first Альфа goes (and with it the first date), then the last date: Бета is met
+    # first now, and the range shrinks at both ends.
+    (docs / "f0.txt").unlink()
+    index_paths([docs], ix)
+    with monkeypatch.context() as m:
+        m.setattr(figures, "segment_figures", _fail)
+        after = kept(ix)
+    assert after == scanned(ix)
+    assert after["sources"] == [("Бета", 2), ("Альфа", 2)]
+    assert after["first_date"].startswith("2022-04-05")
+    (docs / "f4.txt").unlink()
+    index_paths([docs], ix)
+    with monkeypatch.context() as m:
+        m.setattr(figures, "segment_figures", _fail)
+        after = kept(ix)
+    assert after == scanned(ix) and after["last_date"].startswith("2022-04-07")
