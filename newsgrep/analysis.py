@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import Stemmer
 
@@ -146,7 +147,7 @@ def _stem_uncached(word: str) -> str:
     term = _CACHE.get(word)
     if term is None:
         form = normalize(word)
-        term = _ENTRIES.get(form)  # «Атака» after «атака»
+        term = _ENTRIES.get(form)  # type: ignore[assignment]  # «Атака» after «атака»
         if term is None or term.__class__ is not str:
             term = _stem(form)
             if len(_ENTRIES) < _ENTRIES_LIMIT:
@@ -193,7 +194,7 @@ def _postings(text: str, cache: dict, make_entry: Callable[[str], str | tuple],
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
     if words_out is not None:
         words_out += words
-    found = list(map(cache.get, words))
+    found: list[Any] = list(map(cache.get, words))
     if None in found:
         found = [e if e is not None else make_entry(w) for w, e in zip(words, found)]
     pos = 0

@@ -106,7 +106,8 @@ class Archive:
         from .engine.base import BulkIndexing
 
         if isinstance(self.engine, BulkIndexing):  # the Whoosh engine's worker processes
-            report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
+            report: IndexReport = self.engine.index_paths(  # type: ignore[assignment]
+                [os.fspath(p) for p in paths], **options)
             return report
         from .indexing.generic import index_with_writer
 
@@ -134,7 +135,7 @@ class Archive:
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         spec = DateFilter(since, until, now).spec(query)
-        outcome = self.engine.search(SearchRequest(spec, limit=limit, sort=sort,  # type: ignore[arg-type]
+        outcome = self.engine.search(SearchRequest(spec, limit=limit, sort=sort,  # type: ignore[arg-type,unused-ignore]
                                                    partial=partial))
         hits = []
         for rank, h in enumerate(outcome.hits, 1):

@@ -33,6 +33,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from .errors import MorphologyMismatch
 
@@ -67,7 +68,7 @@ class Lexicon:
     def __init__(self, path: Path, signature: str):
         self.path = path
         self.signature = signature
-        self._db = None
+        self._db: Any = None  # a sqlite3 connection, opened on first use
         self._failed = False
         self._memo: dict[str, tuple[str, ...] | None] = {}
         self._complete: bool | None = None
@@ -82,7 +83,7 @@ class Lexicon:
             return None
         return cls(path, signature)
 
-    def _conn(self):
+    def _conn(self):  # -> sqlite3.Connection | None
         if self._db is None and not self._failed:
             import sqlite3
             from urllib.parse import quote

@@ -8,6 +8,11 @@ finds them here on unpickling, so existing indexes open unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...lexicon import Lexicon
 
 from ._whoosh import light_imports
 
@@ -38,8 +43,8 @@ class NewsAnalyzer(Analyzer):
     signature: str | None = None  # (indexes from before lemma mode pickled no signature)
     # The archive's lexicon (``use_lexicon``): handed over when a schema is read, never
     # pickled.
-    _lexicon: object = None
-    _folder: object = None
+    _lexicon: Lexicon | None = None
+    _folder: Path | None = None
 
     def __init__(self, morphology: str = "stem", signature: str | None = None):
         _check_morphology(morphology)
@@ -70,7 +75,7 @@ class NewsAnalyzer(Analyzer):
             return None
         return postings if self.morphology == "stem" else lemma_postings
 
-    def use_lexicon(self, lex: object, folder: object) -> None:
+    def use_lexicon(self, lex: Lexicon | None, folder: Path | None) -> None:
         """Look words up in ``lex`` (the :class:`~newsgrep.lexicon.Lexicon` of the archive
         at ``folder``, or None) before pymorphy3."""
         self._lexicon, self._folder = lex, folder

@@ -273,7 +273,8 @@ class WhooshEngine:
         if exact:
             from ...analysis import query_forms
 
-            source, groups = self._vocabulary(), [(f,) for f in query_forms(word)]
+            source = self._vocabulary()
+            groups: list[tuple[str, ...]] = [(f,) for f in query_forms(word)]
         else:
             from .query import position_groups
             from .schema import text_analyzer
