@@ -38,7 +38,8 @@ OPTIONS: dict[str, type | tuple[type, ...]] = {
     "limit": int, "sort": str, "since": (str, type(None)), "until": (str, type(None)),
     "context": int, "snippets": int, "count": bool,
 }
-_RANGES = {"limit": (0, None), "context": (10, 2000), "snippets": (1, 20)}
+_RANGES: dict[str, tuple[int, int | None]] = {"limit": (0, None), "context": (10, 2000),
+                                              "snippets": (1, 20)}
 
 
 @dataclass
@@ -85,9 +86,11 @@ def parse_line(text: str) -> BatchQuery:
         # (bool is an int to isinstance: true is not a limit)
         if not isinstance(value, types) or (types is int and isinstance(value, bool)):
             raise QueryError(f"{key!r} must be {_type_name(types)}, not {json.dumps(value)}")
-        low, high = _RANGES.get(key, (None, None))
-        if low is not None and (value < low or (high is not None and value > high)):
-            raise QueryError(f"{key!r} must be from {low}" + (f" to {high}" if high else " on"))
+        if key in _RANGES and isinstance(value, int):
+            low, high = _RANGES[key]
+            if value < low or (high is not None and value > high):
+                raise QueryError(f"{key!r} must be from {low}"
+                                 + (f" to {high}" if high else " on"))
     if "sort" in obj and obj["sort"] not in SORTS:
         raise QueryError(f"unknown sort {obj['sort']!r}; use one of: {', '.join(SORTS)}")
     return BatchQuery(query, obj)
@@ -121,13 +124,14 @@ def run_batch(archive: Archive, lines: Iterable[str | Mapping[str, Any]],
             query = q.query
             options = {**defaults, **q.options}
             limit = options.get("limit", 10)
-            dates = {"since": options.get("since"), "until": options.get("until")}
+            since, until = options.get("since"), options.get("until")
             if options.get("count"):
-                yield BatchAnswer(n, query, count=archive.count(query, **dates))
+                yield BatchAnswer(n, query, count=archive.count(query, since=since, until=until))
                 continue
             result = archive.search(query, limit=limit or None, context=options.get("context"),
                                     fragments=options.get("snippets"),
-                                    sort=options.get("sort", "relevance"), **dates)
+                                    sort=options.get("sort", "relevance"), since=since,
+                                    until=until)
             yield BatchAnswer(n, query, result=result)
         except QueryError as e:  # this line's own fault: the others are still answered
             yield BatchAnswer(n, query, error=str(e))

@@ -688,7 +688,7 @@ def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, c
                 objects = [{**head, "error": answer.error}]
             elif answer.count is not None:
                 objects = [{**head, "count": answer.count}]
-            elif answer.result.hits:
+            elif answer.result is not None and answer.result.hits:
                 objects = [{**head, **render.hit_json(h)} for h in answer.result.hits]
             else:
                 objects = [{**head, "hits": 0}]

@@ -84,7 +84,7 @@ def updated_figures(reader: Any, figures: SegmentFigures) -> SegmentFigures:
         return segment_figures(reader) if gone else figures
     out = [*figures[:4], *({k: list(v) for k, v in t.items()} for t in figures[4:7]),
            sorted(deleted)]
-    refirst: list[tuple[int, str, int]] = []  # (table, value, from document)
+    refirst: list[tuple[int, str | None, int]] = []  # (table, value, from document)
     dates_touched = False
     for docnum in gone:
         stored = reader.stored_fields(docnum)
