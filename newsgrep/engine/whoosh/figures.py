@@ -36,6 +36,9 @@ _VERSION = 2
 # that values equal in count come in a scan's order (the order first met); ``deleted``
 # lists the segment's deleted documents the figures leave out.
 SegmentFigures = list
+#: The date column's value for an undated article (``engine.NO_DATE``: the commit, which
+#: imports this module, is imported by the engine).
+_NO_DATE = (1 << 64) - 1
 _TABLES = (("source", 4, "(none)"), ("section", 5, None), ("encoding", 6, "(none)"))
 
 
@@ -135,10 +138,8 @@ def _find_firsts(reader: Any, out: SegmentFigures, refirst: list, deleted: set[i
 def _dates_from_column(reader: Any, out: SegmentFigures, deleted: set[int]) -> None:
     from whoosh.util.times import long_to_datetime
 
-    from .engine import NO_DATE
-
     column = reader.column_reader("date", translate=False)
-    values = [v for d, v in enumerate(column) if d not in deleted and v < NO_DATE]
+    values = [v for d, v in enumerate(column) if d not in deleted and v < _NO_DATE]
     out[2] = long_to_datetime(min(values)).isoformat() if values else None
     out[3] = long_to_datetime(max(values)).isoformat() if values else None
 
