@@ -680,7 +680,9 @@ def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, c
                 "count": count_only}
     out, failed = sys.stdout, 0
     with open_archive(_archive(index_dir)) as archive:
-        for answer in archive.search_many(sys.stdin, **defaults):
+        # (bytes that are not UTF-8 become U+FFFD: that line is answered, not the run ended)
+        lines = (raw.decode("utf-8", "replace") for raw in sys.stdin.buffer)
+        for answer in archive.search_many(lines, **defaults):
             head = {"line": answer.line, "query": answer.query}
             if answer.error is not None:
                 failed += 1

@@ -142,3 +142,14 @@ def test_search_many_through_the_api(run, indexed, tmp_path):
     assert len(answers[1].result.hits) == 1
     assert answers[2].error and answers[2].query is None
     assert answers[3].result.hits == [] and answers[3].error is None
+
+
+def test_a_line_that_is_not_utf8_is_answered_and_so_are_the_rest(run, indexed):
+    result = run("search", "--batch", "-n", "1",
+                 input="туристы\n".encode() + b"\xff\xfe\n" + "Алматы\n".encode())
+    assert result.exit_code == 2  # (nothing searchable in it: an error for that line)
+    out = objects(result.stdout)
+    assert [o["line"] for o in out] == [1, 2, 3]
+    assert out[1] == {"line": 2, "query": "\ufffd\ufffd",
+                      "error": "the query has no searchable words"}
+    assert out[2]["query"] == "Алматы" and out[2]["rank"] == 1
