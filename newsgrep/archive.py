@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineInfo, Pro
 from .errors import NewsgrepError, QueryError
 
 if TYPE_CHECKING:
+    from .batch import BatchAnswer
     from .counting import Timeline
     from .indexing import IndexReport
     from .searching import ArticleView, SearchResult
@@ -144,6 +145,20 @@ class Archive:
             hit.partial, hit.missing = h.partial, list(h.missing)
             hits.append(hit)
         return SearchResult(hits=hits, query=outcome.understood)
+
+    def search_many(self, queries: Iterable[str | Mapping[str, Any]], **defaults: Any
+                    ) -> Iterator[BatchAnswer]:
+        """Answer many queries with this one open archive, in order, one answer at a time.
+
+        Each query is a string (a query, or a JSON line as ``newsgrep search --batch``
+        reads them) or a mapping of the same keys (``query``, ``limit``, ``sort``,
+        ``since``, ``until``, ``context``, ``snippets``, ``count``); ``defaults``
+        hold the options a query does not set. A bad query is answered with an
+        error and the rest still run (see :mod:`newsgrep.batch`).
+        """
+        from .batch import run_batch
+
+        return run_batch(self, queries, **defaults)
 
     def count(self, query: str, *, since: str | None = None, until: str | None = None,
               now: datetime | None = None) -> int:

@@ -550,9 +550,12 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
 
 
 @cli.command()
-@click.argument("query")
+@click.argument("query", required=False, metavar="QUERY")  # none with --batch
 @index_option
 @_hit_options
+@click.option("--batch", is_flag=True,
+              help="Read queries from stdin, one a line (or JSON objects with their own "
+                   "options); print JSON Lines, each with its query and line number.")
 @click.option("-c", "--count", "count_only", is_flag=True,
               help="Print only the number of matching articles (per group with --by).")
 @click.option("--by", type=click.Choice(["source", "author", "section", *_TIME_GROUPS]),
@@ -569,7 +572,7 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
               help="Print nothing: the exit status only tells whether something was found.")
 @click.pass_context
 def search(ctx, query, index_dir, limit, as_json, files_only, null, context, snippets, color,
-           count_only, by, timeline, sort, since, until, fix, quiet=False):
+           count_only, by, timeline, sort, since, until, fix, quiet=False, batch=False):
     """Search the index; print the best hits with matched word forms highlighted.
 
     \b
@@ -595,11 +598,26 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
       newsgrep search -q Алматы && echo found
       newsgrep search -- '-учения атака'     # a query that starts with '-'
 
+    \b
+    Many queries, one process: --batch reads them from stdin, one a line, or
+    JSON objects {"query": ..., "limit": 3, "sort": "newest", "since": ...}
+    (see the README); it prints one JSON object per hit with "line" and
+    "query", {"line", "query", "hits": 0} for a query that found nothing,
+    and {"line", "query", "error"} for a line it could not run.
+      printf '%s\\n' атака дрон | newsgrep search --batch -n 3 | jq -r .title
+
     Exit status: 0 when something was found, 1 when nothing was, 2 on errors.
+    With --batch: 0 when every line ran, 2 when a line was an error.
     """
     from . import render
     from .archive import FEW, open_archive
 
+    if batch:
+        return _search_batch(ctx, query, index_dir, limit, files_only, context, snippets,
+                             count_only, by, timeline, sort, since, until, fix, quiet)
+    if query is None:
+        raise click.MissingParameter(ctx=ctx, param=next(
+            p for p in ctx.command.params if p.name == "query"))
     _hit_conflicts(files_only, null, as_json, quiet, count=count_only, timeline=timeline)
     directory = _archive(index_dir)
     if by and not (count_only or timeline):
@@ -648,6 +666,45 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
     else:
         _print_hits(out.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if found else ExitCode.NO_MATCH)
+
+
+def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, count_only, by,
+                  timeline, sort, since, until, fix, quiet) -> None:
+    """``search --batch``: the queries of stdin, answered as JSON Lines (see newsgrep.batch)."""
+    from . import render
+    from .archive import open_archive
+
+    if query is not None:
+        raise click.UsageError("--batch reads the queries from stdin: give no QUERY")
+    for name, given in (("-l/--files-with-matches", files_only), ("--timeline", timeline),
+                        ("--by", by), ("--fix", fix), ("-q/--quiet", quiet)):
+        if given:
+            raise click.UsageError(f"--batch and {name} cannot be used together")
+    defaults = {"limit": limit if limit is not None else 10, "context": context,
+                "snippets": snippets, "sort": sort, "since": since, "until": until,
+                "count": count_only}
+    out, failed = sys.stdout, 0
+    with open_archive(_archive(index_dir)) as archive:
+        # (bytes that are not UTF-8 become U+FFFD: that line is answered, not the run ended)
+        lines = (raw.decode("utf-8", "replace") for raw in sys.stdin.buffer)
+        for answer in archive.search_many(lines, **defaults):
+            head = {"line": answer.line, "query": answer.query}
+            if answer.error is not None:
+                failed += 1
+                warn(f"line {answer.line}: {answer.error}")
+                objects = [{**head, "error": answer.error}]
+            elif answer.count is not None:
+                objects = [{**head, "count": answer.count}]
+            elif answer.result is not None and answer.result.hits:
+                objects = [{**head, **render.hit_json(h)} for h in answer.result.hits]
+            else:
+                objects = [{**head, "hits": 0}]
+            try:
+                render.write_json_lines(out, objects)
+                out.flush()  # a script that writes a query waits for its answer
+            except BrokenPipeError:
+                raise PipeClosed from None
+    ctx.exit(ExitCode.ERROR if failed else ExitCode.OK)
 
 
 @cli.command()

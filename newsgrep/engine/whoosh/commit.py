@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import IndexCorrupt, IndexLocked, NewsgrepError
+from .figures import figures_of, load_figures, remove_old_figures, write_figures
 from .schema import file_term, path_of_term, text_analyzer
 
 __all__ = ["Committer", "State", "load_state", "write_lock", "has_commit", "Target", "clean",
@@ -140,6 +141,7 @@ class Committer:
         self._readers: dict = {}
         self._order: dict[str, tuple] = {}  # this run's segments -> (worker, n)
         self._unsynced: list[str] = []  # files moved in since the last commit
+        self._figures: dict | None = None  # segment id -> (deleted, figures), as last written
 
     def _doc_ids(self, segment, path: str):
         from whoosh.reading import SegmentReader, TermNotFound
@@ -191,6 +193,7 @@ class Committer:
         for name in self._unsynced:
             fsync(self.directory / name)
         write_state(self.directory, gen, self.state)
+        self._write_figures(gen)
         self.hook("state-written")
         TOC(self.schema, self.segments, gen).write(SyncedStorage(self.directory),
                                                    self.indexname)
@@ -199,6 +202,7 @@ class Committer:
         self.hook("committed")
         self.generation = gen
         remove_old_states(self.directory, gen)
+        remove_old_figures(self.directory, gen)
         if self.fresh_toc:
             # A rebuild: the old index's files go now (a search that has them
             # open keeps them; one that opens them at this very moment fails).
@@ -213,6 +217,19 @@ class Committer:
                         os.unlink(self.directory / name)
                     except OSError:
                         pass
+
+    def _write_figures(self, generation: int) -> None:
+        """The ``stats`` figures of every segment of this commit (see ``figures``): the last
+        commit's for segments whose deletions did not change, counted for the others."""
+        from whoosh.reading import SegmentReader
+
+        if self._figures is None:
+            self._figures = {} if self.fresh_toc else load_figures(self.directory,
+                                                                     self.generation)
+        self._figures = figures_of(
+            self.segments, self._figures,
+            lambda segment: SegmentReader(self.storage, self.schema, segment))
+        write_figures(self.directory, generation, self._figures)
 
     def merge_small(self, tmpdir: str, warn: Callable[[str], None] | None = None) -> bool:
         """Merge the small segments when there are too many, into as few as hold at
