@@ -59,6 +59,9 @@ from .engine.whoosh.schema import (DEFAULT_MORPHOLOGY, NO_AUTHORS, IndexMeta, bu
 
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
+# Beside each state: the reprint store and the group map of that commit (reprint_store).
+REPRINTS_PREFIX = "newsgrep-reprints-"
+GROUPS_PREFIX = "newsgrep-groups-"
 TMP_PREFIX = ".newsgrep-tmp-"
 # A worker finishes a segment (and the parent commits it) this often, so an
 # interrupted run keeps its work; fewer, larger segments make searches faster.
@@ -360,9 +363,35 @@ def _write_state(directory: Path, generation: int, state: State) -> None:
     os.replace(tmp, path)
 
 
+def _load_reprints(directory: Path, generation: int):
+    """The reprint store of ``generation`` (empty when there is none: an archive built
+    before newsgrep kept reprint groups, or NEWSGREP_REPRINTS=0; a rebuild fills it)."""
+    from .reprint_store import ReprintStore
+
+    try:
+        with open(directory / f"{REPRINTS_PREFIX}{generation}.bin", "rb") as fh:
+            return ReprintStore.loads(fh.read())
+    except FileNotFoundError:
+        return ReprintStore()
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"cannot read {directory / f'{REPRINTS_PREFIX}{generation}.bin'}: "
+                           f"{e}; repair it with: newsgrep index --rebuild --index {directory}"
+                           ) from None
+
+
+def _write_sidecar(directory: Path, name: str, data: bytes) -> None:
+    tmp = directory / (name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, directory / name)
+
+
 def _remove_old_states(directory: Path, keep: int) -> None:
+    keeping = {_state_name(keep), f"{REPRINTS_PREFIX}{keep}.bin", f"{GROUPS_PREFIX}{keep}.bin"}
     for name in os.listdir(directory):
-        if name.startswith(STATE_PREFIX) and name != _state_name(keep):
+        if name.startswith((STATE_PREFIX, REPRINTS_PREFIX, GROUPS_PREFIX)) and name not in keeping:
             try:
                 os.unlink(directory / name)
             except OSError:
@@ -422,6 +451,8 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
     builder = None
     segments: list[tuple] = []  # written, not yet reported: (segment, (worker, n))
     done: list[tuple] = []
+    signed: dict[str, list] = {}  # path -> reprint signatures of its articles (reprint_store)
+    sign = _reprint_signer()
     started = time.monotonic()
     progress = [0, 0, 0]  # files, articles, bytes since the last progress message
     nseg = 0
@@ -440,12 +471,12 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
             _test_hook("segment-written")
 
     def report() -> None:
-        nonlocal segments, done, started, commit_at
+        nonlocal segments, done, started, commit_at, signed
         if builder is not None:
             finish()
         if segments or done:
-            emit(("segment", segments, done, tmpdir, words()))
-        segments, done, started = [], [], time.monotonic()
+            emit(("segment", segments, done, tmpdir, words(), signed))
+        segments, done, started, signed = [], [], time.monotonic(), {}
         commit_at = min(2 * commit_at, segment_docs)
 
     for path, size, mtime, old_hash in jobs:
@@ -473,12 +504,16 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
         # hold millions of articles.
         count = 0
         abandon = False
+        file_sigs: list = []
         try:
             for article in articles.read_file(
                     path, encoding=encoding, warn=lambda m: emit(("warn", m))):  # readers name the file
                 if builder is None:
                     builder = SegmentBuilder(schema, storage)
-                builder.add(_document(article, path, size, mtime))
+                doc = _document(article, path, size, mtime)
+                builder.add(doc)
+                if sign is not None:
+                    file_sigs.append(sign(doc))
                 count += 1
                 progress[1] += 1
                 if builder.posting_count >= spill_postings:
@@ -504,16 +539,33 @@ def _process_jobs(jobs, schema, storage, tmpdir, encoding, emit, spill_postings,
         if abandon:
             # Leave the file, and the files read since the last report (their documents
             # share its segments), to the next run: at most a commit's worth of work.
-            builder, segments, done = None, [], []
+            builder, segments, done, signed = None, [], [], {}
             break
         _test_hook("added")
         done.append((path, size, mtime, digest, count))
+        signed[path] = file_sigs
         if (segments or time.monotonic() - started >= commit_seconds
                 or (builder is not None and builder.doc_count >= commit_at)):
             report()
     if progress[0]:
         emit(("progress", *progress))
     report()
+
+
+def _reprint_signer():
+    """A function document -> (id, signature bytes, date, source) for the reprint
+    groups (``newsgrep.reprint_store``); None when NEWSGREP_REPRINTS=0 (for
+    bench/reprints_cost.py only: an archive built so has no reprint groups)."""
+    if os.environ.get("NEWSGREP_REPRINTS", "1") == "0":
+        return None
+    from . import reprints
+    from .reprint_store import date_key
+
+    def sign(doc: dict) -> tuple:
+        sig = reprints.signature(doc["title"], doc["body"])
+        return (doc["id"], sig.to_bytes(), date_key(doc.get("date")), doc["source"])
+
+    return sign
 
 
 def _die_with_parent(parent: int) -> None:
@@ -582,6 +634,13 @@ class _Committer:
             self.generation = toc.generation
             self.segments = list(toc.segments)
         self.state = state
+        # Reprint groups (None: not kept, NEWSGREP_REPRINTS=0 for the cost bench)
+        self.reprints = None
+        if os.environ.get("NEWSGREP_REPRINTS", "1") != "0":
+            from .reprint_store import ReprintStore
+
+            self.reprints = (ReprintStore() if fresh_toc
+                             else _load_reprints(directory, self.generation))
         self._readers: dict = {}
         self._order: dict[str, tuple] = {}  # this run's segments -> (worker, n)
         self._unsynced: list[str] = []  # files moved in since the last commit
@@ -600,10 +659,19 @@ class _Committer:
 
     def delete_files(self, paths: Iterable[str]) -> None:
         """Mark the documents of ``paths`` deleted in the committed segments."""
+        paths = list(paths)
+        if self.reprints is not None:
+            self.reprints.remove_files(paths)
         for path in paths:
             for segment in self.segments:
                 for docnum in self._doc_ids(segment, path):
                     segment.delete_document(docnum)
+
+    def add_signatures(self, signed: dict) -> None:
+        """The reprint signatures of the articles of files just read (replacing theirs)."""
+        if self.reprints is not None:
+            for path, items in signed.items():
+                self.reprints.replace_file(path, items)
 
     def add_segment(self, segment, tmpdir: str, order: tuple = (0, 0)) -> None:
         """Move a finished segment's files from ``tmpdir`` into the index.
@@ -635,6 +703,10 @@ class _Committer:
         # the folder (their names): a power cut leaves the last commit or this one.
         for name in self._unsynced:
             _fsync(self.directory / name)
+        if self.reprints is not None:  # like the state: before the TOC, fsynced
+            _write_sidecar(self.directory, f"{REPRINTS_PREFIX}{gen}.bin", self.reprints.dumps())
+            _write_sidecar(self.directory, f"{GROUPS_PREFIX}{gen}.bin",
+                           self.reprints.groups_blob())
         _write_state(self.directory, gen, self.state)
         _test_hook("state-written")
         TOC(self.schema, self.segments, gen).write(_SyncedStorage(self.directory),
@@ -1068,13 +1140,15 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
             report.unchanged += 1
             dirty = True
         elif kind == "segment":
-            _, segments, done, segdir, words = msg
+            _, segments, done, segdir, words, *more = msg
             if lexwriter is not None:
                 lexwriter.add(words)  # before the commit that makes these articles visible
             if not fresh_toc:
                 committer.delete_files(p for p, *_ in done if p in known)
             for segment, order in segments:
                 committer.add_segment(segment, segdir, order)
+            if more:
+                committer.add_signatures(more[0])
             for path, size, mtime, digest, n in done:
                 state[path] = (size, mtime, digest)
                 report.articles += n

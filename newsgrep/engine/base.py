@@ -113,6 +113,16 @@ class EngineWriter(Protocol):
     def commit(self) -> None:
         """Make everything added and deleted so far visible, atomically."""
 
+    def set_reprints(self, store: bytes, groups: bytes) -> None:
+        """Reprint groups to keep with the next commit, atomically with it: ``store``
+        (``newsgrep.reprint_store.ReprintStore.dumps``) and ``groups`` (its
+        ``groups_blob``), returned by ``Engine.reprint_data``/``reprint_groups`` until
+        the commit after. A writer keeps the store up to date as it adds and deletes
+        files (``ReprintStore.replace_file``/``remove_files`` with
+        ``reprints.signature(title, body)`` of each article). (The Whoosh engine's
+        bulk indexer does this itself; a PostgreSQL engine stores both as bytea rows
+        of the commit's transaction.)"""
+
     def close(self) -> None:
         """End the session (releases the lock); uncommitted work is dropped."""
 
@@ -330,6 +340,21 @@ class Engine(Protocol):
         this archive analyses words (stems, or lemmas through its lexicon)."""
 
     def stats(self) -> EngineStats: ...
+
+    # reprint groups (newsgrep.reprint_store)
+    def reprint_groups(self) -> bytes | None:
+        """The group map of the last commit (``ReprintStore.groups_blob``: groups of two
+        or more, lead first); None when the archive keeps none. Read by every search
+        that collapses copies: keep it cheap."""
+
+    def reprint_data(self) -> bytes | None:
+        """The whole reprint store of the last commit (signatures too), for
+        ``newsgrep reprints``; None when the archive keeps none."""
+
+    def id_values(self, query: QuerySpec, by: str | None) -> list[tuple[str, object]]:
+        """``(id, value)`` of each matching article: ``by`` one of :data:`GROUP_FIELDS`
+        (as :meth:`group_counts` reads it), ``"date"`` (as :meth:`dates`), or None
+        (value None). For counting stories (``--unique``)."""
 
     def check(self, deep: bool = True) -> list[Problem]:
         """What is damaged (``newsgrep check``): [] for a sound archive. ``deep=False``
