@@ -104,13 +104,19 @@ class Archive:
 
     def index(self, paths: Iterable[str | os.PathLike[str]] = (), **options: Any) -> IndexReport:
         """Index (or refresh) the article files under ``paths`` (none: the roots indexed
-        before); ``options`` as :func:`newsgrep.indexing.index_paths` takes them."""
+        before); ``options`` as :func:`newsgrep.indexing.index_paths` takes them. An engine
+        without its own pipeline is written through its ``EngineWriter``
+        (:func:`newsgrep.indexing.generic.index_with_writer`)."""
         from .engine.base import BulkIndexing
 
-        if not isinstance(self.engine, BulkIndexing):
-            raise NewsgrepError(f"{self.location}: this engine cannot index yet")
-        report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
-        return report
+        if isinstance(self.engine, BulkIndexing):  # the Whoosh engine's worker processes
+            report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
+            return report
+        from .indexing.generic import index_with_writer
+
+        generic = ("encoding", "rebuild", "morphology", "wait", "on_warning", "settings")
+        return index_with_writer(self.engine, paths,
+                                 **{k: v for k, v in options.items() if k in generic})
 
     # --- queries -------------------------------------------------------------------------
 
@@ -185,7 +191,12 @@ class Archive:
         """The archive's reprint groups (``newsgrep.reprint_store.Groups``), read once."""
         from .reprint_store import Groups
 
+        from .engine.base import ReprintGroups
+
         if self._groups is None:
+            if not isinstance(self.engine, ReprintGroups):
+                self._groups = Groups()
+                return self._groups
             try:
                 self._groups = Groups.loads(self.engine.reprint_groups())
             except (ValueError, EOFError, TypeError) as e:
@@ -196,6 +207,10 @@ class Archive:
     def _stories(self, spec: QuerySpec, by: str | None) -> list[object]:
         """The value of ``by`` for each story among the matching articles: of its copy
         that comes first in the group's time order (the lead when it matches)."""
+        from .engine.base import ReprintGroups
+
+        if not isinstance(self.engine, ReprintGroups):
+            raise NewsgrepError(f"{self.location}: this engine keeps no reprint groups")
         groups = self.reprint_groups()
         best: dict[str, tuple[int, object]] = {}
         for aid, value in self.engine.id_values(spec, by):
@@ -224,7 +239,9 @@ class Archive:
         if len(found) != 1:
             raise NewsgrepError(f"{ref}: names {len(found)} articles; give one (PATH#KEY or ID)")
         aid = found[0].id
-        data = self.engine.reprint_data()
+        from .engine.base import ReprintGroups
+
+        data = self.engine.reprint_data() if isinstance(self.engine, ReprintGroups) else None
         if data is None:
             raise NewsgrepError(f"{self.location}: this index keeps no reprint groups; "
                                 f"rebuild it: newsgrep index --rebuild")

@@ -156,7 +156,8 @@ def test_reprints_command(run, news):
     assert rows[0]["date"] == "2022-03-14T09:00:00"
     alone = run("reprints", news / "other.txt", "--json")
     assert len(alone.stdout.splitlines()) == 1
-    assert run("reprints", news / "nonexistent.txt").exit_code != 0
+    assert run("reprints", news / "nonexistent.txt").exit_code == 2
+    assert run("reprints", news).exit_code == 2  # a folder: several articles
 
 
 def _snapshot(run) -> dict[str, set[str]]:

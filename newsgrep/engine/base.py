@@ -23,15 +23,17 @@ as written, lower-cased, ``ё`` -> ``е``.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 __all__ = [
-    "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
+    "article_id", "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
     "QuerySpec", "SearchRequest", "EngineHit", "SearchOutcome", "ArticleRef", "StoredArticle",
     "TermWeight", "EngineInfo", "EngineStats", "Problem", "Engine", "EngineWriter", "BulkIndexing",
+    "ReprintGroups",
 ]
 
 #: The fields a bare query word searches (``title`` boosted by ``TITLE_BOOST``).
@@ -49,6 +51,12 @@ GROUP_FIELDS = ("source", "author", "section")
 
 
 # --- writing -------------------------------------------------------------------------------
+
+def article_id(path: str, key: str = "") -> str:
+    """The stable id of the article at ``key`` inside the file at ``path``."""
+    return hashlib.sha1(f"{path}\0{key}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 
 @dataclass(frozen=True)
 class FileState:
@@ -113,15 +121,15 @@ class EngineWriter(Protocol):
     def commit(self) -> None:
         """Make everything added and deleted so far visible, atomically."""
 
-    def set_reprints(self, store: bytes, groups: bytes) -> None:
-        """Reprint groups to keep with the next commit, atomically with it: ``store``
-        (``newsgrep.reprint_store.ReprintStore.dumps``) and ``groups`` (its
-        ``groups_blob``), returned by ``Engine.reprint_data``/``reprint_groups`` until
-        the commit after. A writer keeps the store up to date as it adds and deletes
-        files (``ReprintStore.replace_file``/``remove_files`` with
-        ``reprints.signature(title, body)`` of each article). (The Whoosh engine's
-        bulk indexer does this itself; a PostgreSQL engine stores both as bytea rows
-        of the commit's transaction.)"""
+    # Reprint groups (optional, not a member of this protocol): a writer with
+    # ``set_reprints(store: bytes, groups: bytes)`` gets, before each commit, the
+    # archive's reprint store (``newsgrep.reprint_store.ReprintStore.dumps``) and its
+    # group map (``groups_blob``), kept up to date by the generic pipeline
+    # (``indexing.generic``: ``reprints.signature(title, body)`` of each article added,
+    # the articles of deleted or changed files removed); it must store both atomically
+    # with that commit and return them from ``Engine.reprint_data``/``reprint_groups``
+    # until the next (PostgreSQL: two bytea rows written in the commit's transaction).
+    # The Whoosh engine's own pipeline keeps them itself (engine/whoosh/commit.py).
 
     def close(self) -> None:
         """End the session (releases the lock); uncommitted work is dropped."""
@@ -341,7 +349,19 @@ class Engine(Protocol):
 
     def stats(self) -> EngineStats: ...
 
-    # reprint groups (newsgrep.reprint_store)
+    def check(self, deep: bool = True) -> list[Problem]:
+        """What is damaged (``newsgrep check``): [] for a sound archive. ``deep=False``
+        checks only what the next commit builds on (cheap, before a writing run)."""
+
+
+@runtime_checkable
+class ReprintGroups(Protocol):
+    """Optional: an engine that keeps reprint groups (``newsgrep.reprint_store``) with
+    its commits. ``Archive`` collapses copies, counts stories and answers
+    ``newsgrep reprints`` only for an engine with these; the Whoosh engine has them.
+    The blobs are written by the engine's pipeline at each commit (see the note in
+    :class:`EngineWriter` for the generic pipeline's ``set_reprints``)."""
+
     def reprint_groups(self) -> bytes | None:
         """The group map of the last commit (``ReprintStore.groups_blob``: groups of two
         or more, lead first); None when the archive keeps none. Read by every search
@@ -355,10 +375,6 @@ class Engine(Protocol):
         """``(id, value)`` of each matching article: ``by`` one of :data:`GROUP_FIELDS`
         (as :meth:`group_counts` reads it), ``"date"`` (as :meth:`dates`), or None
         (value None). For counting stories (``--unique``)."""
-
-    def check(self, deep: bool = True) -> list[Problem]:
-        """What is damaged (``newsgrep check``): [] for a sound archive. ``deep=False``
-        checks only what the next commit builds on (cheap, before a writing run)."""
 
 
 @dataclass(frozen=True)

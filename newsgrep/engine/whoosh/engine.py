@@ -114,7 +114,7 @@ class WhooshEngine:
     # --- writing -----------------------------------------------------------------------
 
     def file_states(self) -> dict[str, FileState]:
-        from ...indexing import load_state
+        from .commit import load_state
 
         return {path: FileState(path, size, mtime, digest)
                 for path, (size, mtime, digest) in load_state(self.directory, self.ix).items()}

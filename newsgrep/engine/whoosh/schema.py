@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...articles.model import Article
 
 from ...errors import IndexCorrupt, IndexNotFound
-from ..base import DEFAULT_MORPHOLOGY, NO_AUTHORS, TEXT_FIELDS, TITLE_BOOST  # noqa: F401
+from ..base import (DEFAULT_MORPHOLOGY, NO_AUTHORS, TEXT_FIELDS, TITLE_BOOST,  # noqa: F401
+                    article_id)
 
 # 3: no exact-form fields; each segment has a form index beside it (see forms.py)
 SCHEMA_VERSION = 3
@@ -284,3 +290,32 @@ def path_of_term(term: bytes) -> str:
     if term.startswith(b"\0"):
         return bytes.fromhex(term[1:].decode("ascii")).decode("utf-8", "surrogateescape")
     return term.decode("utf-8", "surrogateescape")
+
+
+def document(article: Article, path: str, size: int, mtime: int) -> dict[str, Any]:
+    """The fields of an article as the Whoosh engine's schema stores them."""
+    nfc = unicodedata.normalize
+    title, body = nfc("NFC", article.title), nfc("NFC", article.body)
+    doc = {
+        "id": article_id(path, article.key),
+        "file": file_term(path),
+        "key": article.key,
+        "path": path,
+        "title": title,
+        "body": body,
+        "source": article.source,
+        "author": article.author,
+        "section": article.section,
+        "tags": ",".join(t.replace(",", " ") for t in article.tags),
+        "url": article.url,
+        "lead": article.lead,
+        "encoding": article.encoding,
+        "format": article.format,
+        "size": size,
+        "mtime": mtime,
+    }
+    if article.date is not None:
+        doc["date"] = article.date
+    if article.source_raw and article.source_raw != article.source:
+        doc["source_raw"] = article.source_raw  # else the same as source: not stored twice
+    return doc
