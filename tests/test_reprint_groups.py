@@ -214,3 +214,43 @@ def test_readme_documents_reprints():
     for needle in ("--dups", "--unique", "newsgrep reprints", "copy_ids", "copy_sources",
                    "lead_reason", "earliest", "-l"):
         assert needle in section, needle
+
+
+def test_the_generic_pipeline_keeps_groups_for_a_writer_that_stores_them(news):
+    from newsgrep.indexing.generic import index_with_writer
+    from newsgrep.reprint_store import Groups, ReprintStore
+
+    from .test_engine_interface import MemoryEngine
+
+    class GroupingEngine(MemoryEngine):
+        blobs: tuple = (None, None)
+
+        def reprint_data(self):
+            return self.blobs[0]
+
+        def writer(self, **kw):
+            inner, engine = super().writer(**kw), self
+            pending = []
+
+            class Writer:
+                add_file, delete_files, close = inner.add_file, inner.delete_files, inner.close
+
+                def set_reprints(self, store, groups):
+                    pending[:] = [(store, groups)]
+
+                def commit(self):
+                    inner.commit()
+                    engine.blobs = pending[0]
+            return Writer()
+
+    engine = GroupingEngine()
+    index_with_writer(engine, [news])
+    groups = Groups.loads(engine.blobs[1])
+    names = {p: Path(p).name for p in engine.files}
+    ids = {d.id: names[p] for p, f in engine.files.items() for d in f.documents}
+    assert [sorted(ids[m[0]] for m in g) for g in groups.groups] == [
+        ["late.txt", "lead.txt", "ria.txt", "tass.txt"]]
+    (news / "ria.txt").unlink()
+    index_with_writer(engine, [news])
+    store = ReprintStore.loads(engine.blobs[0])
+    assert len(store) == 5 and [len(g) for g in Groups.loads(engine.blobs[1]).groups] == [3]
