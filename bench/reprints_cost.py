@@ -36,15 +36,23 @@ if not speed.SHARED.is_dir():  # a git worktree beside the others: ../shared is 
 PY = sys.executable
 
 
-def build(corpus: Path, index: Path, grouping: bool, jobs: int | None) -> float:
+def build(corpus: Path, index: Path, grouping: bool, jobs: int | None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system of the indexer and its workers)."""
     env = dict(os.environ, NEWSGREP_INDEX=str(index), NEWSGREP_REPRINTS="1" if grouping else "0")
     cmd = [PY, "-m", "newsgrep", "index", "--rebuild", "-q", str(corpus)]
     if jobs:
         cmd[4:4] = ["-j", str(jobs)]
     shutil.rmtree(index, ignore_errors=True)
-    t = time.monotonic()
+    t, c = time.monotonic(), _children_cpu()
     subprocess.run(cmd, env=env, check=True)
-    return time.monotonic() - t
+    return time.monotonic() - t, _children_cpu() - c
+
+
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def size(index: Path, prefix: str = "") -> int:
@@ -59,23 +67,28 @@ def ng(index: Path, *args: str) -> str:
 
 def measure(corpus: Path, out: Path, rounds: int, jobs: int | None) -> None:
     times: dict[bool, list[float]] = {False: [], True: []}
+    cpus: dict[bool, list[float]] = {False: [], True: []}
     sizes: dict[bool, int] = {}
     for r in range(rounds):
         for grouping in (False, True) if r % 2 == 0 else (True, False):
             index = out / f"index-{'on' if grouping else 'off'}"
-            times[grouping].append(build(corpus, index, grouping, jobs))
+            wall, cpu = build(corpus, index, grouping, jobs)
+            times[grouping].append(wall)
+            cpus[grouping].append(cpu)
             sizes[grouping] = size(index)
     on, off = statistics.median(times[True]), statistics.median(times[False])
+    con, coff = statistics.median(cpus[True]), statistics.median(cpus[False])
     index = out / "index-on"
     side = size(index, "newsgrep-reprints-") + size(index, "newsgrep-groups-")
     print(f"corpus {corpus}: {rounds} rounds")
-    print("| grouping | build (median) | builds | index size |")
-    print("|---|---|---|---|")
+    print("| grouping | build wall (median) | builds | CPU (median) | index size |")
+    print("|---|---|---|---|---|")
     print(f"| off | {off:.1f} s | {', '.join(f'{t:.1f}' for t in times[False])} | "
-          f"{sizes[False] / 2**20:.1f} MB |")
+          f"{coff:.1f} s | {sizes[False] / 2**20:.1f} MB |")
     print(f"| on | {on:.1f} s | {', '.join(f'{t:.1f}' for t in times[True])} | "
-          f"{sizes[True] / 2**20:.1f} MB (sidecars {side / 2**20:.1f} MB) |")
-    print(f"ratio on/off: build {on / off:.3f}, size {sizes[True] / sizes[False]:.3f}")
+          f"{con:.1f} s | {sizes[True] / 2**20:.1f} MB (sidecars {side / 2**20:.1f} MB) |")
+    print(f"ratio on/off: build wall {on / off:.3f}, CPU {con / coff:.3f}, "
+          f"size {sizes[True] / sizes[False]:.3f}")
     hits = [json.loads(x) for x in ng(index, "search", "атака", "-n", "10", "--json").splitlines()]
     stories = {h["group"] or h["id"] for h in hits}
     print(f"search атака -n 10: {len(hits)} hits, {len(stories)} distinct stories, copies "
