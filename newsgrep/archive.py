@@ -110,7 +110,8 @@ class Archive:
         from .engine.base import BulkIndexing
 
         if isinstance(self.engine, BulkIndexing):  # the Whoosh engine's worker processes
-            report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
+            report: IndexReport = self.engine.index_paths(  # type: ignore[assignment]
+                [os.fspath(p) for p in paths], **options)
             return report
         from .indexing.generic import index_with_writer
 
@@ -150,7 +151,7 @@ class Archive:
         collapse = dups == "group" and bool(groups.of)
         want = limit
         while True:
-            outcome = self.engine.search(SearchRequest(spec, limit=want, sort=sort,  # type: ignore[arg-type]
+            outcome = self.engine.search(SearchRequest(spec, limit=want, sort=sort,  # type: ignore[arg-type,unused-ignore]
                                                        partial=partial))
             picked = outcome.hits
             if not collapse:

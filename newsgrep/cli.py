@@ -24,7 +24,7 @@ class CliError(click.ClickException):
 
     def __init__(self, error: NewsgrepError | str, exit_code: int = ExitCode.ERROR):
         super().__init__(str(error))
-        self.exit_code = int(getattr(error, "exit_code", exit_code))
+        self.exit_code = int(getattr(error, "exit_code", exit_code))  # type: ignore[misc]
 
     def show(self, file=None) -> None:
         say(f"newsgrep: error: {self.format_message()}")
@@ -409,7 +409,7 @@ class _IndexProgressBar:
                 self.progress.update(self.task, visible=False)
             self.task = self.progress.add_task(description, total=None, info="")
             self.phase = phase
-        self.progress.update(self.task, description=description, **fields)
+        self.progress.update(self.task, description=description, **fields)  # type: ignore[arg-type]
 
     def start(self) -> None:
         self.progress.start()

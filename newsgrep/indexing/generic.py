@@ -69,7 +69,10 @@ def index_with_writer(engine: Engine, paths: Iterable[str | os.PathLike[str]], *
     settings = settings or Settings()
     started = time.monotonic()
     report = IndexReport()
-    warn = (lambda m: on_warning(printable_name(m))) if on_warning else (lambda m: None)
+    def warn(message: str) -> None:
+        if on_warning is not None:
+            on_warning(printable_name(message))
+
     roots = [os.path.abspath(os.fspath(p)) for p in paths]
     if not roots:
         raise NewsgrepError("nothing to index: give one or more paths (newsgrep index PATH...)")

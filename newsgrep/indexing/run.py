@@ -214,6 +214,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         from ..analysis import _check_morphology
         _check_morphology(morphology)
     exists = has_commit(directory)  # (whether it reads or not: a rebuild repairs it)
+    ix: Any
     if exists and not rebuild:
         ix, meta = open_index(directory)
         analyzer = text_analyzer(ix.schema)
@@ -245,7 +246,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         if previous is not None:
             meta.roots = previous.roots if not paths else []
             meta.excludes, meta.includes = previous.excludes, previous.includes
-        ix: Any = None
+        ix = None
 
     roots = [os.path.abspath(os.fspath(p)) for p in paths] or list(meta.roots)
     if not roots:
@@ -304,7 +305,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
     lexwriter = None
     if mode == "lemma":
         # Every Russian word of the index with its terms, for searches (see lexicon.py).
-        lexwriter = lexicon.LexiconWriter(directory, signature, fresh_index=(
+        lexwriter = lexicon.LexiconWriter(directory, signature or "", fresh_index=(
             fresh_toc or not exists or not sum(s.doc_count_all() for s in committed_segments(ix))))
     known: State = {} if fresh_toc else load_state(directory, ix)
     state: State = {} if fresh_toc else dict(known)

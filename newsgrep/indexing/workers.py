@@ -247,7 +247,7 @@ class Stop:
         self.signum = 0
         self.announced = False
         self.flag = None  # a multiprocessing RawValue, when there are workers
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> Stop:
         if threading.current_thread() is threading.main_thread():
@@ -298,7 +298,7 @@ def execute(todo: list[Job], schema: Any, tmpdir: str, encoding: str | None, job
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
     queue = ctx.Queue(maxsize=1024)
     flag = stop.shared(ctx)
-    workers = []
+    workers: list[tuple[Any, str]] = []
     # The workers share this process's objects copy-on-write; keep their
     # garbage collector from touching (and so copying) them all.
     import gc

@@ -307,7 +307,7 @@ class Committer:
                 builder.add_reader(reader)
             finally:
                 reader.close()
-        merged.append(builder.finish())
+        merged.append(builder.finish())  # type: ignore[union-attr]
         self.close()  # readers of the merged segments
         self.segments = [s for s in self.segments if s not in small]
         for n, segment in enumerate(s for s in merged if s is not None):

@@ -274,7 +274,8 @@ class WhooshEngine:
         if exact:
             from ...analysis import query_forms
 
-            source, groups = self._vocabulary(), [(f,) for f in query_forms(word)]
+            source = self._vocabulary()
+            groups: list[tuple[str, ...]] = [(f,) for f in query_forms(word)]
         else:
             from .query import position_groups
             from .schema import text_analyzer
@@ -314,9 +315,9 @@ class WhooshEngine:
             analyzer = text_analyzer(self.schema)
             lexicon = None
             if getattr(analyzer, "morphology", "stem") == "lemma":
-                from ... import lexicon as lexicons
+                from ...lexicon import Lexicon
 
-                lex = lexicons.attach(self.directory, analyzer.signature)
+                lex = Lexicon.open(self.directory, analyzer.signature)
                 lexicon = lex if lex is not None and lex.complete else None
                 self._marker = Marker("lemma", analyzer.lemmatizer(), lexicon)
             else:
