@@ -254,8 +254,8 @@ class Archive:
         if aid not in store.index:
             raise NewsgrepError(f"{aid}: not in the reprint groups; update the index: "
                                 f"newsgrep index")
-        members = order_group([(i, *store.meta.get(i, (None, "", 0)))
-                               for i in store.index.group(aid)])  # type: ignore[misc]
+        members = order_group([(i, *store.meta.get(str(i), (None, "", 0)))
+                               for i in store.index.group(aid)])
         lead = members[0][0]
         _, reason = reprints.choose_lead((m[0], m[1], m[3]) for m in members)
         lead_sig = store.index.signature(lead)

@@ -22,6 +22,7 @@ from .settings import Settings
 from .walking import SKIPPED, article_id, content_hash, plan, walk
 
 if TYPE_CHECKING:
+    from ..reprint_store import ReprintStore
     from .run import IndexReport
 
 __all__ = ["index_with_writer", "documents_of"]
@@ -40,17 +41,19 @@ def documents_of(article: articles.Article, path: str, size: int, mtime_ns: int)
         encoding=article.encoding, format=article.format, size=size, mtime_ns=mtime_ns)
 
 
-def _reprint_store(engine: Engine, writer: object, rebuild: bool):
+def _reprint_store(engine: Engine, writer: object, rebuild: bool) -> ReprintStore | None:
     """The reprint groups to keep up to date, for a writer that stores them (None: not)."""
+    from ..engine.base import ReprintGroups
     from ..reprint_store import ReprintStore
 
     if not hasattr(writer, "set_reprints"):
         return None
-    data = None if rebuild or not engine.exists() else engine.reprint_data()
+    data = (engine.reprint_data() if isinstance(engine, ReprintGroups) and not rebuild
+            and engine.exists() else None)
     return ReprintStore.loads(data) if data else ReprintStore()
 
 
-def _signed(doc: Document) -> tuple:
+def _signed(doc: Document) -> tuple[str, bytes, float | None, str]:
     from .. import reprints
     from ..reprint_store import date_key
 

@@ -61,7 +61,7 @@ class FilesDone:
     files: list[tuple[str, int, int, str, int]]
     tmpdir: str
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    signed: dict[str, list[tuple]] = field(default_factory=dict)
+    signed: dict[str, list[tuple[str, bytes, float | None, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
