@@ -94,7 +94,8 @@ def measure(corpus: Path, out: Path, rounds: int, jobs: int | None) -> None:
     print(f"search атака -n 10: {len(hits)} hits, {len(stories)} distinct stories, copies "
           f"{[h['copies'] for h in hits]}")
     every = ng(index, "search", "атака", "-n", "10", "--json", "--dups", "all").splitlines()
-    print(f"--dups all: {len({json.loads(x)['group'] for x in every})} groups among 10 hits")
+    print(f"--dups all: {len({(h := json.loads(x))['group'] or h['id'] for x in every})} "
+          f"stories among {len(every)} hits")
     print(f"-c: {ng(index, 'search', 'атака', '-c').strip()}, "
           f"-c --unique: {ng(index, 'search', 'атака', '-c', '--unique').strip()}, "
           f"all hits grouped: {len(ng(index, 'search', 'атака', '-n', '0', '--json').splitlines())}")
