@@ -228,6 +228,12 @@ def test_the_generic_pipeline_keeps_groups_for_a_writer_that_stores_them(news):
         def reprint_data(self):
             return self.blobs[0]
 
+        def reprint_groups(self):
+            return self.blobs[1]
+
+        def id_values(self, query, by):
+            raise NotImplementedError
+
         def writer(self, **kw):
             inner, engine = super().writer(**kw), self
             pending = []
