@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .engine import open_engine
 from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineInfo, Problem, QuerySpec,
                           SearchRequest, StoredArticle)
-from .errors import NewsgrepError, QueryError
+from .errors import IndexCorrupt, NewsgrepError, QueryError
 
 if TYPE_CHECKING:
     from .batch import BatchAnswer
@@ -35,13 +35,16 @@ if TYPE_CHECKING:
     from .searching import ArticleView, SearchResult
     from .suggest import Suggestion
 
-__all__ = ["Archive", "open_archive", "DateFilter", "ID_PREFIX_MIN", "FEW"]
+__all__ = ["Archive", "open_archive", "DateFilter", "ID_PREFIX_MIN", "FEW", "DUPS"]
 
 ID_PREFIX_MIN = 4    # an id may be shortened to a unique prefix of this many digits or more
 AMBIGUOUS_SHOWN = 5  # candidates named when a prefix is ambiguous
 SIMILAR_TERMS = 12   # key terms of an article that a similar one is searched by
 #: A search with fewer hits than this may still get a did-you-mean (almaty -> Алматы).
 FEW = 5
+#: What a search does with reprints: "group" shows each story once (its lead, with its
+#: copies counted), "all" every copy.
+DUPS = ("group", "all")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def open_archive(location: str | os.PathLike[str], *, create: bool = False) -> A
 
 class Archive:
     """An open archive: search it, count in it, show its articles, index into it."""
+
+    _groups: Any = None
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -120,7 +125,7 @@ class Archive:
     def search(self, query: str, *, limit: int | None = 10, context: int | None = None,
                fragments: int | None = None, partial: bool = True, sort: str = "relevance",
                since: str | None = None, until: str | None = None,
-               now: datetime | None = None) -> SearchResult:
+               now: datetime | None = None, dups: str = "all") -> SearchResult:
         """The best ``limit`` hits for ``query`` (None: all), ranked (``sort``: relevance,
         newest, oldest), with snippets of ``context`` characters around matches.
 
@@ -129,20 +134,58 @@ class Archive:
         some of them, marked ``partial``: one word in a form the stemmer does not
         conflate should not hide the article a user is looking for. Negated
         words and date filters stay required.
+
+        ``dups="group"``: each reprint group shows once over the whole result set, at
+        the rank of its best copy, as its lead (the earliest-dated copy, see
+        :func:`newsgrep.reprints.choose_lead`; ``hit.lead_reason`` says why) with the
+        other copies in ``hit.copies``; more hits are fetched until ``limit`` stories
+        are found. ``"all"``: every copy (``hit.group`` still tells its group).
         """
         from .searching import CONTEXT, FRAGMENTS, SearchResult, make_hit
 
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+        if dups not in DUPS:
+            raise QueryError(f"unknown dups {dups!r}; use one of: {', '.join(DUPS)}")
         spec = DateFilter(since, until, now).spec(query)
-        outcome = self.engine.search(SearchRequest(spec, limit=limit, sort=sort,  # type: ignore[arg-type,unused-ignore]
-                                                   partial=partial))
+        groups = self.reprint_groups()
+        collapse = dups == "group" and bool(groups.of)
+        want = limit
+        while True:
+            outcome = self.engine.search(SearchRequest(spec, limit=want, sort=sort,  # type: ignore[arg-type,unused-ignore]
+                                                       partial=partial))
+            picked = outcome.hits
+            if not collapse:
+                break
+            seen: set[str] = set()
+            picked = []
+            for h in outcome.hits:
+                story = groups.group_id(h.article.id) or h.article.id
+                if story not in seen:
+                    seen.add(story)
+                    picked.append(h)
+            if (limit is None or want is None or len(picked) >= limit
+                    or len(outcome.hits) < want):
+                break
+            want = want * 4  # copies took places: fetch more until `limit` stories
+        picked = picked[:limit] if limit is not None else picked
         hits = []
-        for rank, h in enumerate(outcome.hits, 1):
-            hit = make_hit(self.engine, h.article, h.score, rank, outcome.matched,
+        for rank, h in enumerate(picked, 1):
+            article, lead_reason, copies = h.article, "", []
+            members = groups.members(article.id)
+            if members and collapse:
+                lead = members[0][0]
+                if lead != article.id:
+                    found = self.engine.fetch(ArticleRef(id=lead))
+                    article = found[0] if found else article
+                lead_reason = groups.reason(lead)
+                copies = [(i, src) for i, _, src in members if i != article.id]
+            hit = make_hit(self.engine, article, h.score, rank, outcome.matched,
                            CONTEXT if context is None else context,
                            FRAGMENTS if fragments is None else fragments)
             hit.partial, hit.missing = h.partial, list(h.missing)
+            hit.group = groups.group_id(article.id)
+            hit.copies, hit.lead_reason = copies, lead_reason
             hits.append(hit)
         return SearchResult(hits=hits, query=outcome.understood)
 
@@ -160,15 +203,105 @@ class Archive:
 
         return run_batch(self, queries, **defaults)
 
+    def reprint_groups(self) -> Any:
+        """The archive's reprint groups (``newsgrep.reprint_store.Groups``), read once."""
+        from .reprint_store import Groups
+
+        from .engine.base import ReprintGroups
+
+        if self._groups is None:
+            if not isinstance(self.engine, ReprintGroups):
+                self._groups = Groups()
+                return self._groups
+            try:
+                self._groups = Groups.loads(self.engine.reprint_groups())
+            except (ValueError, EOFError, TypeError) as e:
+                raise IndexCorrupt(f"{self.location}: unreadable reprint groups ({e}); "
+                                   f"repair them with: newsgrep index --rebuild") from None
+        return self._groups
+
+    def _stories(self, spec: QuerySpec, by: str | None) -> list[object]:
+        """The value of ``by`` for each story among the matching articles: of its copy
+        that comes first in the group's time order (the lead when it matches)."""
+        from .engine.base import ReprintGroups
+
+        if not isinstance(self.engine, ReprintGroups):
+            raise NewsgrepError(f"{self.location}: this engine keeps no reprint groups")
+        groups = self.reprint_groups()
+        best: dict[str, tuple[int, object]] = {}
+        for aid, value in self.engine.id_values(spec, by):
+            g = groups.of.get(aid)
+            if g is None:
+                best[aid] = (0, value)
+                continue
+            pos = next(n for n, m in enumerate(g) if m[0] == aid)
+            story = min(m[0] for m in g)
+            if story not in best or pos < best[story][0]:
+                best[story] = (pos, value)
+        return [v for _, v in best.values()]
+
+    def reprints(self, ref: str) -> list[dict[str, Any]]:
+        """The reprint group of the article ``ref`` names (one article: ID, a unique id
+        prefix, PATH or PATH#KEY), in time order (lead first): ``id``, ``date``,
+        ``source``, ``title``, ``path``, ``key``, ``similarity`` to the lead
+        (:func:`newsgrep.reprints.similarity`: the estimated share of the shorter text
+        found in the other; 0.0 for a copy joined to the group through another copy), ``lead`` (bool), ``lead_reason``,
+        ``asked`` (the article ``ref`` names). A single article without copies: a
+        group of one."""
+        from . import reprints
+        from .reprint_store import ReprintStore, order_group
+
+        found = self._refs(ref)
+        if len(found) != 1:
+            raise NewsgrepError(f"{ref}: names {len(found)} articles; give one (PATH#KEY or ID)")
+        aid = found[0].id
+        from .engine.base import ReprintGroups
+
+        data = self.engine.reprint_data() if isinstance(self.engine, ReprintGroups) else None
+        if data is None:
+            raise NewsgrepError(f"{self.location}: this index keeps no reprint groups; "
+                                f"rebuild it: newsgrep index --rebuild")
+        try:
+            store = ReprintStore.loads(data)
+        except ValueError as e:
+            raise IndexCorrupt(f"{self.location}: unreadable reprint groups ({e}); "
+                               f"repair them with: newsgrep index --rebuild") from None
+        if aid not in store.index:
+            raise NewsgrepError(f"{aid}: not in the reprint groups; update the index: "
+                                f"newsgrep index")
+        members = order_group([(i, *store.meta.get(str(i), (None, "", 0)))
+                               for i in store.index.group(aid)])
+        lead = members[0][0]
+        _, reason = reprints.choose_lead((m[0], m[1], m[3]) for m in members)
+        lead_sig = store.index.signature(lead)
+        out = []
+        for m in members:
+            arts = self.engine.fetch(ArticleRef(id=m[0]))
+            a = arts[0] if arts else None
+            out.append({
+                "id": m[0], "date": a.date if a else None, "source": a.source if a else m[2],
+                "title": a.title if a else "", "path": a.path if a else "",
+                "key": a.key if a else "",
+                "similarity": 1.0 if m[0] == lead else
+                round(reprints.similarity(lead_sig, store.index.signature(m[0])), 3),
+                "lead": m[0] == lead, "lead_reason": reason if m[0] == lead else None,
+                "asked": m[0] == aid,
+            })
+        return out
+
     def count(self, query: str, *, since: str | None = None, until: str | None = None,
-              now: datetime | None = None) -> int:
-        """The number of articles matching ``query`` (and the date filters)."""
-        return self.engine.count(DateFilter(since, until, now).spec(query))
+              now: datetime | None = None, unique: bool = False) -> int:
+        """The number of articles matching ``query`` (and the date filters); with
+        ``unique``, of stories (a reprint group counts once)."""
+        spec = DateFilter(since, until, now).spec(query)
+        if unique:
+            return len(self._stories(spec, None))
+        return self.engine.count(spec)
 
     def group_counts(self, query: str, by: str, *, since: str | None = None,
                      until: str | None = None, now: datetime | None = None,
                      source_aliases: Mapping[str, str | Iterable[str]] | None = None,
-                     ) -> list[tuple[str | None, int]]:
+                     unique: bool = False) -> list[tuple[str | None, int]]:
         """Matching articles per source, author, section, year, month, week or day.
 
         Dates come in time order, the others by count (largest first, ties by
@@ -176,7 +309,9 @@ class Archive:
         section), in its place by count. An article with two authors counts for
         each. Sources are counted by name as :func:`~newsgrep.articles.sources.source_name`
         gives it (with ``source_aliases`` too), and names that differ only in
-        letter case are one group, under its most frequent spelling.
+        letter case are one group, under its most frequent spelling. With ``unique``,
+        stories are counted: each reprint group once, under the value of its matching
+        copy that comes first in time (the lead when it matches).
         """
         from .counting import GROUPS, authors_counts, bucket, sources_counts
 
@@ -186,23 +321,30 @@ class Archive:
             raise QueryError(NO_AUTHORS)
         spec = DateFilter(since, until, now).spec(query)
         if by in ("source", "author", "section"):
-            counts: Counter[str | None] = Counter(self.engine.group_counts(spec, by))
+            counts: Counter[str | None] = (
+                Counter(self._stories(spec, by)) if unique  # type: ignore[arg-type]
+                else Counter(self.engine.group_counts(spec, by)))
             if by == "source":
                 counts = sources_counts(counts, source_aliases)
             elif by == "author":
                 counts = authors_counts(counts)
             return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
-        dated = Counter(bucket(d, by) if d else None for d in self.engine.dates(spec))
+        dates = self._stories(spec, "date") if unique else self.engine.dates(spec)
+        dated = Counter(bucket(d, by) if d else None for d in dates)  # type: ignore[arg-type]
         return sorted(dated.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
 
     def timeline(self, query: str, by: str | None = None, *, since: str | None = None,
-                 until: str | None = None, now: datetime | None = None) -> Timeline:
-        """Matching articles per ``by`` period (chosen from the dates found when None)."""
+                 until: str | None = None, now: datetime | None = None,
+                 unique: bool = False) -> Timeline:
+        """Matching articles (``unique``: stories, each at its first matching copy's
+        date) per ``by`` period (chosen from the dates found when None)."""
         from .counting import PERIODS, make_timeline
 
         if by is not None and by not in PERIODS:
             raise QueryError(f"a timeline goes by year, month, week or day, not {by!r}")
-        return make_timeline(self.engine.dates(DateFilter(since, until, now).spec(query)), by)
+        spec = DateFilter(since, until, now).spec(query)
+        dates = self._stories(spec, "date") if unique else self.engine.dates(spec)
+        return make_timeline(dates, by)  # type: ignore[arg-type]
 
     def suggest(self, query: str, *, found: int = 0, since: str | None = None,
                 until: str | None = None, now: datetime | None = None) -> Suggestion | None:

@@ -565,6 +565,11 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
               help="Draw a chart of matching articles per day, week, month or year.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
               default="relevance", show_default=True, help="Order of the hits.")
+@click.option("--dups", type=click.Choice(["group", "all"]), default=None,
+              help="Reprints: show each story once, its copies counted (group; the "
+                   "default, but -l lists every copy's file), or every copy (all).")
+@click.option("--unique", is_flag=True,
+              help="With -c or --timeline: count stories (a reprint group once), not articles.")
 @_date_options
 @click.option("--fix", is_flag=True,
               help="Search for the suggested correction instead (when there is one).")
@@ -572,7 +577,8 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
               help="Print nothing: the exit status only tells whether something was found.")
 @click.pass_context
 def search(ctx, query, index_dir, limit, as_json, files_only, null, context, snippets, color,
-           count_only, by, timeline, sort, since, until, fix, quiet=False, batch=False):
+           count_only, by, timeline, sort, since, until, fix, quiet=False, batch=False,
+           dups=None, unique=False):
     """Search the index; print the best hits with matched word forms highlighted.
 
     \b
@@ -624,6 +630,11 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
         raise click.UsageError("--by goes with -c (counts per group) or --timeline")
     if timeline and by not in (None, *_TIME_GROUPS):
         raise click.UsageError(f"a timeline goes by {', '.join(_TIME_GROUPS)}, not by {by}")
+    if unique and not (count_only or timeline):
+        raise click.UsageError("--unique goes with -c (count stories) or --timeline")
+    # Each story once by default (pipes too: the same output as on a terminal); -l lists
+    # the file of every copy unless --dups group asks for the leads' only.
+    dups = dups or ("all" if files_only else "group")
     dates = {"since": since, "until": until}
     archive = open_archive(directory)
 
@@ -632,16 +643,16 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
             n = archive.count(q, **dates)
             return n, n
         if timeline:
-            tl = archive.timeline(q, by, **dates)
+            tl = archive.timeline(q, by, unique=unique, **dates)
             return tl, tl.total + tl.undated
         if count_only and by:
-            rows = archive.group_counts(q, by, **dates)
+            rows = archive.group_counts(q, by, unique=unique, **dates)
             return rows, sum(n for _, n in rows)
         if count_only:
-            n = archive.count(q, **dates)
+            n = archive.count(q, unique=unique, **dates)
             return n, n
         result = archive.search(q, limit=_limit(limit, files_only), context=context,
-                                fragments=snippets, sort=sort, **dates)
+                                fragments=snippets, sort=sort, dups=dups, **dates)
         # Partial matches (some of the words only) fill up a short list, but "found" means all.
         return result, sum(1 for h in result.hits if not h.partial)
 
@@ -651,6 +662,9 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
             fixed = _suggest_or_fix(archive, query, found, fix, since, until)
             if fixed is not None:
                 out, found = run(fixed)
+    if (count_only or timeline) and not quiet and (unique or sys.stderr.isatty()):
+        click.echo("newsgrep: counted stories (each reprint group once)" if unique else
+                   "newsgrep: counted articles (copies too; --unique counts stories)", err=True)
     if quiet:
         pass
     elif timeline:
@@ -662,7 +676,8 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
     elif count_only and by:
         render.write_groups(sys.stdout, by, out, as_json=as_json)
     elif count_only:
-        click.echo(render.dumps({"count": out}) if as_json else out)
+        click.echo(render.dumps({"count": out, **({"unit": "stories"} if unique else {})})
+                   if as_json else out)
     else:
         _print_hits(out.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if found else ExitCode.NO_MATCH)
@@ -718,7 +733,8 @@ def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, c
               help="Chart the suggested correction instead (when there is one).")
 @color_option
 @click.pass_context
-def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color):
+@click.option("--unique", is_flag=True, help="Count stories (a reprint group once), not articles.")
+def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color, unique):
     """Chart the articles matching QUERY per day, week, month or year.
 
     The same as: newsgrep search QUERY --timeline
@@ -730,6 +746,42 @@ def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color):
       newsgrep timeline Алматы --json | jq -r '[.month, .count] | @tsv'
     """
     ctx.invoke(search, **ctx.params, timeline=True)  # search's defaults for the rest
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|PATH")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per copy.")
+def reprints(ref, index_dir, as_json):
+    """Show the reprint group of one article: every copy in time order.
+
+    For each copy: date, source, headline, similarity to the lead (the
+    estimated share of the shorter text found in the other; 0.00 for a copy
+    joined through another copy) and
+    which one is the lead (the earliest-dated copy) and why.
+
+    \b
+    Examples:
+      newsgrep reprints 3f2a9c1e                  # an id (or a unique prefix of one)
+      newsgrep reprints news/2022/0105.html
+      newsgrep reprints 3f2a9c1e --json | jq -r .source
+    """
+    from . import render
+    from .archive import open_archive
+
+    with open_archive(_archive(index_dir)) as archive:
+        rows = archive.reprints(ref)
+    if as_json:
+        render.write_json_lines(sys.stdout, ({**r, "date": render.iso(r["date"])}
+                                             for r in rows))
+        return
+    for r in rows:
+        date = r["date"].strftime("%Y-%m-%d %H:%M") if r["date"] else "no date         "
+        mark = f"first ({r['lead_reason']})" if r["lead"] else f"{r['similarity']:.2f}"
+        click.echo("\t".join([date, render.safe(r["source"] or "(no source)"), mark,
+                              render.safe(r["title"] or "(no title)"), r["id"]]))
+    if len(rows) == 1:
+        click.echo("newsgrep: no copies of this article", err=True)
 
 
 def _complete_ref(ctx, param, incomplete: str):

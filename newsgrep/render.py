@@ -96,7 +96,24 @@ def meta_line(hit: Hit) -> str:
     date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
     where = printable_name(relpath(hit.path) + (f"#{hit.key}" if hit.key else ""))
     missing = "without " + ", ".join(hit.missing) if hit.partial else ""
-    return " · ".join(p for p in (date, hit.source, where, missing) if p)
+    return " · ".join(p for p in (date, hit.source, where, missing, copies_note(hit)) if p)
+
+
+def copies_note(hit: Hit, most: int = 5) -> str:
+    """``+3 копии: ТАСС, РИА Новости, … (first: earliest)`` for a hit standing for its
+    reprint group; "" for one without copies (or with ``--dups all``)."""
+    if not hit.copies:
+        return ""
+    n = len(hit.copies)
+    sources: list[str] = []
+    for _, src in hit.copies:
+        if src and src not in sources:
+            sources.append(src)
+    shown = ", ".join(sources[:most]) + (", …" if len(sources) > most else "")
+    word = ("копия" if n % 10 == 1 and n % 100 != 11 else
+            "копии" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "копий")
+    why = f" (lead: {hit.lead_reason})" if hit.lead_reason else ""
+    return f"+{n} {word}" + (f": {shown}" if shown else "") + why
 
 
 def print_hits(console, hits: list[Hit]) -> None:
@@ -180,6 +197,11 @@ def hit_json(hit: Hit) -> dict:
         "encoding": hit.encoding or None,
         "partial": hit.partial,
         "missing": hit.missing,
+        "group": hit.group,
+        "copies": len(hit.copies),
+        "copy_ids": [i for i, _ in hit.copies],
+        "copy_sources": [src or None for _, src in hit.copies],
+        "lead_reason": hit.lead_reason or None,
     }
 
 

@@ -55,6 +55,11 @@ class Hit:
     partial: bool = False
     missing: list[str] = field(default_factory=list)
     author: str = ""
+    # Reprints (see Archive.search's ``dups``): the hit's group (None: no copies), the
+    # other copies as (id, source) in time order, and why this one is shown (the lead).
+    group: str | None = None
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    lead_reason: str = ""
 
 
 @dataclass

@@ -33,6 +33,7 @@ __all__ = [
     "article_id", "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
     "QuerySpec", "SearchRequest", "EngineHit", "SearchOutcome", "ArticleRef", "StoredArticle",
     "TermWeight", "EngineInfo", "EngineStats", "Problem", "Engine", "EngineWriter", "BulkIndexing",
+    "ReprintGroups",
 ]
 
 #: The fields a bare query word searches (``title`` boosted by ``TITLE_BOOST``).
@@ -119,6 +120,16 @@ class EngineWriter(Protocol):
 
     def commit(self) -> None:
         """Make everything added and deleted so far visible, atomically."""
+
+    # Reprint groups (optional, not a member of this protocol): a writer with
+    # ``set_reprints(store: bytes, groups: bytes)`` gets, before each commit, the
+    # archive's reprint store (``newsgrep.reprint_store.ReprintStore.dumps``) and its
+    # group map (``groups_blob``), kept up to date by the generic pipeline
+    # (``indexing.generic``: ``reprints.signature(title, body)`` of each article added,
+    # the articles of deleted or changed files removed); it must store both atomically
+    # with that commit and return them from ``Engine.reprint_data``/``reprint_groups``
+    # until the next (PostgreSQL: two bytea rows written in the commit's transaction).
+    # The Whoosh engine's own pipeline keeps them itself (engine/whoosh/commit.py).
 
     def close(self) -> None:
         """End the session (releases the lock); uncommitted work is dropped."""
@@ -341,6 +352,29 @@ class Engine(Protocol):
     def check(self, deep: bool = True) -> list[Problem]:
         """What is damaged (``newsgrep check``): [] for a sound archive. ``deep=False``
         checks only what the next commit builds on (cheap, before a writing run)."""
+
+
+@runtime_checkable
+class ReprintGroups(Protocol):
+    """Optional: an engine that keeps reprint groups (``newsgrep.reprint_store``) with
+    its commits. ``Archive`` collapses copies, counts stories and answers
+    ``newsgrep reprints`` only for an engine with these; the Whoosh engine has them.
+    The blobs are written by the engine's pipeline at each commit (see the note in
+    :class:`EngineWriter` for the generic pipeline's ``set_reprints``)."""
+
+    def reprint_groups(self) -> bytes | None:
+        """The group map of the last commit (``ReprintStore.groups_blob``: groups of two
+        or more, lead first); None when the archive keeps none. Read by every search
+        that collapses copies: keep it cheap."""
+
+    def reprint_data(self) -> bytes | None:
+        """The whole reprint store of the last commit (signatures too), for
+        ``newsgrep reprints``; None when the archive keeps none."""
+
+    def id_values(self, query: QuerySpec, by: str | None) -> list[tuple[str, object]]:
+        """``(id, value)`` of each matching article: ``by`` one of :data:`GROUP_FIELDS`
+        (as :meth:`group_counts` reads it), ``"date"`` (as :meth:`dates`), or None
+        (value None). For counting stories (``--unique``)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .settings import Settings
 from .walking import SKIPPED, article_id, content_hash, plan, walk
 
 if TYPE_CHECKING:
+    from ..reprint_store import ReprintStore
     from .run import IndexReport
 
 __all__ = ["index_with_writer", "documents_of"]
@@ -38,6 +39,26 @@ def documents_of(article: articles.Article, path: str, size: int, mtime_ns: int)
         author=article.author, section=article.section,
         tags=[t.replace(",", " ") for t in article.tags], url=article.url, lead=article.lead,
         encoding=article.encoding, format=article.format, size=size, mtime_ns=mtime_ns)
+
+
+def _reprint_store(engine: Engine, writer: object, rebuild: bool) -> ReprintStore | None:
+    """The reprint groups to keep up to date, for a writer that stores them (None: not)."""
+    from ..engine.base import ReprintGroups
+    from ..reprint_store import ReprintStore
+
+    if not hasattr(writer, "set_reprints"):
+        return None
+    data = (engine.reprint_data() if isinstance(engine, ReprintGroups) and not rebuild
+            and engine.exists() else None)
+    return ReprintStore.loads(data) if data else ReprintStore()
+
+
+def _signed(doc: Document) -> tuple[str, bytes, float | None, str]:
+    from .. import reprints
+    from ..reprint_store import date_key
+
+    return (doc.id, reprints.signature(doc.title, doc.body).to_bytes(), date_key(doc.date),
+            doc.source)
 
 
 def index_with_writer(engine: Engine, paths: Iterable[str | os.PathLike[str]], *,
@@ -72,6 +93,13 @@ def index_with_writer(engine: Engine, paths: Iterable[str | os.PathLike[str]], *
     report.unchanged = planned.unchanged
     writer = engine.writer(morphology=morphology or DEFAULT_MORPHOLOGY, rebuild=rebuild,
                            wait=wait)
+    store = _reprint_store(engine, writer, rebuild) if settings.reprints else None
+
+    def commit() -> None:
+        if store is not None:  # the groups go with the commit (engine/base.py: set_reprints)
+            writer.set_reprints(store.dumps(), store.groups_blob())  # type: ignore[attr-defined]
+        writer.commit()
+
     try:
         pending = 0
         for path, size, mtime, old_hash in planned.todo:
@@ -93,6 +121,8 @@ def index_with_writer(engine: Engine, paths: Iterable[str | os.PathLike[str]], *
                 writer.add_file(FileDocuments(FileState(path, size, mtime, SKIPPED + digest), []))
                 continue
             writer.add_file(FileDocuments(FileState(path, size, mtime, digest), docs))
+            if store is not None:
+                store.replace_file(path, [_signed(d) for d in docs])
             settings.hook("added")
             report.articles += len(docs)
             if path in known and not known[path][2].startswith(SKIPPED):
@@ -101,12 +131,14 @@ def index_with_writer(engine: Engine, paths: Iterable[str | os.PathLike[str]], *
                 report.added += 1
             pending += len(docs)
             if pending >= settings.limits.commit_articles:
-                writer.commit()
+                commit()
                 pending = 0
         if planned.gone:
             writer.delete_files(planned.gone)
+            if store is not None:
+                store.remove_files(planned.gone)
             report.removed = len(planned.gone)
-        writer.commit()
+        commit()
     finally:
         writer.close()
     report.total = engine.doc_count()

@@ -53,12 +53,15 @@ class FilesDone:
     """Files read to their end, with the segments that hold their documents, to be
     committed together: ``segments`` are ``(segment, (worker, n))``, their files in
     ``tmpdir``; ``files`` are ``(path, size, mtime, hash, articles)``; ``words`` (lemma
-    mode) the Russian words analysed for them and their terms, for the lexicon."""
+    mode) the Russian words analysed for them and their terms, for the lexicon;
+    ``signed``: path -> the reprint signatures of its articles, ``(id, signature
+    bytes, date, source)`` (``newsgrep.reprint_store``)."""
 
     segments: list[tuple[Any, tuple[int, int]]]
     files: list[tuple[str, int, int, str, int]]
     tmpdir: str
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    signed: dict[str, list[tuple[str, bytes, float | None, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

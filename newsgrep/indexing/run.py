@@ -327,7 +327,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
     committer = Committer(directory, ix, schema, state, fresh_toc,
                           segment_docs=settings.limits.segment_docs,
                           max_small_segments=settings.limits.max_small_segments,
-                          hook=settings.hook)
+                          hook=settings.hook, reprints=settings.reprints)
     todo_files, todo_bytes = len(todo), sum(j[1] for j in todo)
     read = [0, 0, 0]  # files, articles, bytes of todo done
 
@@ -370,6 +370,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
                 committer.delete_files(p for p, *_ in msg.files if p in known)
             for segment, order in msg.segments:
                 committer.add_segment(segment, msg.tmpdir, order)
+            committer.add_signatures(msg.signed)
             for path, size, mtime, digest, n in msg.files:
                 state[path] = (size, mtime, digest)
                 report.articles += n

@@ -95,6 +95,9 @@ class Settings:
     limits: Limits = Limits()
     hooks: TestHooks | None = None
     debug: bool = False  # a worker's error comes with its traceback on stderr
+    # Keep reprint groups (newsgrep.reprint_store); off only to measure their cost
+    # (NEWSGREP_REPRINTS=0, bench/reprints_cost.py): such an archive has no groups.
+    reprints: bool = True
 
     def hook(self, point: str) -> None:
         """Reach a test point (nothing without hooks)."""
@@ -118,4 +121,5 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
     hooks = (TestHooks(kill=kill, pause=pause,
                        pause_at=int(environ.get("NEWSGREP_TEST_PAUSE_AT", 1)))
              if kill or pause else None)
-    return Settings(limits, hooks, debug=bool(environ.get("NEWSGREP_DEBUG")))
+    return Settings(limits, hooks, debug=bool(environ.get("NEWSGREP_DEBUG")),
+                    reprints=environ.get("NEWSGREP_REPRINTS", "1") != "0")

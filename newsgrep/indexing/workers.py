@@ -75,6 +75,8 @@ def _process_jobs(jobs: list[Job], schema: Any, storage: Any, tmpdir: str, encod
     builder: Any = None
     segments: list[tuple[Any, tuple[int, int]]] = []  # written, not yet reported: (segment, (worker, n))
     done: list[tuple[str, int, int, str, int]] = []
+    signed: dict[str, list[tuple]] = {}  # path -> reprint signatures of its articles
+    sign = _reprint_signer() if settings.reprints else None
     started = time.monotonic()
     progress = [0, 0, 0]  # files, articles, bytes since the last progress message
     nseg = 0
@@ -94,12 +96,12 @@ def _process_jobs(jobs: list[Job], schema: Any, storage: Any, tmpdir: str, encod
             hook("segment-written")
 
     def report() -> None:
-        nonlocal segments, done, started, commit_at
+        nonlocal segments, done, started, commit_at, signed
         if builder is not None:
             finish()
         if segments or done:
-            emit(FilesDone(segments, done, tmpdir, words()))
-        segments, done, started = [], [], time.monotonic()
+            emit(FilesDone(segments, done, tmpdir, words(), signed))
+        segments, done, started, signed = [], [], time.monotonic(), {}
         commit_at = min(2 * commit_at, segment_docs)
 
     for path, size, mtime, old_hash in jobs:
@@ -127,12 +129,16 @@ def _process_jobs(jobs: list[Job], schema: Any, storage: Any, tmpdir: str, encod
         # hold millions of articles.
         count = 0
         abandon = False
+        file_sigs: list[tuple] = []
         try:
             for article in articles.read_file(
                     path, encoding=encoding, warn=lambda m: emit(Warning(m))):  # readers name the file
                 if builder is None:
                     builder = SegmentBuilder(schema, storage)
-                builder.add(document(article, path, size, mtime))
+                doc = document(article, path, size, mtime)
+                builder.add(doc)
+                if sign is not None:
+                    file_sigs.append(sign(doc))
                 count += 1
                 progress[1] += 1
                 if builder.posting_count >= spill_postings:
@@ -158,16 +164,29 @@ def _process_jobs(jobs: list[Job], schema: Any, storage: Any, tmpdir: str, encod
         if abandon:
             # Leave the file, and the files read since the last report (their documents
             # share its segments), to the next run: at most a commit's worth of work.
-            builder, segments, done = None, [], []
+            builder, segments, done, signed = None, [], [], {}
             break
         hook("added")
         done.append((path, size, mtime, digest, count))
+        signed[path] = file_sigs
         if (segments or time.monotonic() - started >= commit_seconds
                 or (builder is not None and builder.doc_count >= commit_at)):
             report()
     if progress[0]:
         emit(Progress(*progress))
     report()
+
+
+def _reprint_signer() -> Callable[[dict], tuple]:
+    """document -> (id, signature bytes, date, source), for the reprint groups."""
+    from .. import reprints
+    from ..reprint_store import date_key
+
+    def sign(doc: dict) -> tuple:
+        sig = reprints.signature(doc["title"], doc["body"])
+        return (doc["id"], sig.to_bytes(), date_key(doc.get("date")), doc["source"])
+
+    return sign
 
 
 def _die_with_parent(parent: int) -> None:

@@ -30,6 +30,9 @@ __all__ = ["Committer", "State", "load_state", "write_lock", "has_commit", "Targ
 
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
+# Beside each state: the reprint store and the group map of that commit (reprint_store).
+REPRINTS_PREFIX = "newsgrep-reprints-"
+GROUPS_PREFIX = "newsgrep-groups-"
 TMP_PREFIX = ".newsgrep-tmp-"
 State = dict  # path -> (size, mtime_ns, content hash)
 
@@ -103,9 +106,37 @@ def write_state(directory: Path, generation: int, state: State) -> None:
     os.replace(tmp, path)
 
 
+def load_reprints(directory: Path, generation: int) -> Any:
+    """The reprint store of ``generation`` (empty when there is none: an archive built
+    before newsgrep kept reprint groups, or without them; a rebuild fills it)."""
+    from ...reprint_store import ReprintStore
+
+    name = f"{REPRINTS_PREFIX}{generation}.bin"
+    try:
+        with open(directory / name, "rb") as fh:
+            return ReprintStore.loads(fh.read())
+    except FileNotFoundError:
+        return ReprintStore()
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"cannot read {directory / name}: {e}; repair it with: "
+                           f"newsgrep index --rebuild --index {directory}") from None
+
+
+def write_sidecar(directory: Path, name: str, data: bytes) -> None:
+    """``data`` as ``name``, atomically and durably (like the state)."""
+    tmp = directory / (name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, directory / name)
+
+
 def remove_old_states(directory: Path, keep: int) -> None:
+    keeping = {state_name(keep), f"{REPRINTS_PREFIX}{keep}.bin", f"{GROUPS_PREFIX}{keep}.bin"}
     for name in os.listdir(directory):
-        if name.startswith(STATE_PREFIX) and name != state_name(keep):
+        if (name.startswith((STATE_PREFIX, REPRINTS_PREFIX, GROUPS_PREFIX))
+                and name not in keeping):
             try:
                 os.unlink(directory / name)
             except OSError:
@@ -117,7 +148,7 @@ class Committer:
 
     def __init__(self, directory: Path, ix: Any, schema: Any, state: State, fresh_toc: bool, *,
                  segment_docs: int, max_small_segments: int,
-                 hook: Callable[[str], None] = lambda point: None):
+                 hook: Callable[[str], None] = lambda point: None, reprints: bool = True):
         from whoosh.index import TOC
 
         self.directory = directory
@@ -135,6 +166,13 @@ class Committer:
             self.generation = toc.generation
             self.segments = list(toc.segments)
         self.state = state
+        # Reprint groups, kept up to date as files come and go (None: not kept)
+        self.reprints: Any = None
+        if reprints:
+            from ...reprint_store import ReprintStore
+
+            self.reprints = (ReprintStore() if fresh_toc
+                             else load_reprints(directory, self.generation))
         self.segment_docs = segment_docs  # merged segments hold at most this many documents
         self.max_small_segments = max_small_segments  # merged when more are small
         self.hook = hook  # test points
@@ -157,10 +195,19 @@ class Committer:
 
     def delete_files(self, paths: Iterable[str]) -> None:
         """Mark the documents of ``paths`` deleted in the committed segments."""
+        paths = list(paths)
+        if self.reprints is not None:
+            self.reprints.remove_files(paths)
         for path in paths:
             for segment in self.segments:
                 for docnum in self._doc_ids(segment, path):
                     segment.delete_document(docnum)
+
+    def add_signatures(self, signed: dict[str, list[tuple]]) -> None:
+        """The reprint signatures of the articles of files just read (replacing theirs)."""
+        if self.reprints is not None:
+            for path, items in signed.items():
+                self.reprints.replace_file(path, items)
 
     def add_segment(self, segment, tmpdir: str, order: tuple = (0, 0)) -> None:
         """Move a finished segment's files from ``tmpdir`` into the index.
@@ -192,6 +239,10 @@ class Committer:
         # the folder (their names): a power cut leaves the last commit or this one.
         for name in self._unsynced:
             fsync(self.directory / name)
+        if self.reprints is not None:  # like the state: before the TOC, fsynced
+            write_sidecar(self.directory, f"{REPRINTS_PREFIX}{gen}.bin", self.reprints.dumps())
+            write_sidecar(self.directory, f"{GROUPS_PREFIX}{gen}.bin",
+                          self.reprints.groups_blob())
         write_state(self.directory, gen, self.state)
         self._write_figures(gen)
         self.hook("state-written")

@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ...errors import IndexCorrupt
 from ..base import (GROUP_FIELDS, TEXT_FIELDS, TITLE_BOOST, ArticleRef, EngineHit, EngineInfo,
                     EngineStats, FileState, Problem, QuerySpec, SearchOutcome, SearchRequest,
                     StoredArticle, TermWeight)
@@ -336,6 +337,47 @@ class WhooshEngine:
                            sources=dict(sources.most_common()),
                            sections=dict(sections.most_common()),
                            encodings=dict(encodings.most_common()), size_bytes=size)
+
+    # --- reprint groups (written by indexing._Committer beside each state) -------------
+
+    def _sidecar(self, prefix: str) -> bytes | None:
+        from whoosh.index import TOC
+
+        gen = TOC._latest_generation(self.ix.storage, self.ix.indexname)
+        try:
+            with open(self.directory / f"{prefix}{gen}.bin", "rb") as fh:
+                return fh.read()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise IndexCorrupt(f"cannot read {self.directory / f'{prefix}{gen}.bin'}: {e}; "
+                               f"repair it with: newsgrep index --rebuild --index "
+                               f"{self.directory}") from None
+
+    def reprint_groups(self) -> bytes | None:
+        return self._sidecar("newsgrep-groups-")  # (indexing.GROUPS_PREFIX)
+
+    def reprint_data(self) -> bytes | None:
+        return self._sidecar("newsgrep-reprints-")  # (indexing.REPRINTS_PREFIX)
+
+    def id_values(self, query: QuerySpec, by: str | None) -> list[tuple[str, object]]:
+        docnums = self._docnums(query)
+        if not docnums:
+            return []
+        r = self.reader
+        ids = [r.stored_fields(d)["id"] for d in docnums]
+        if by is None:
+            return [(i, None) for i in ids]
+        if by == "date":
+            from whoosh.util.times import long_to_datetime
+
+            col = r.column_reader("date", translate=False)
+            return [(i, None if col[d] >= NO_DATE else long_to_datetime(col[d]))
+                    for i, d in zip(ids, docnums)]
+        if by not in GROUP_FIELDS:
+            raise ValueError(by)
+        col = r.column_reader(by, translate=True)
+        return [(i, col[d] or None) for i, d in zip(ids, docnums)]
 
     def check(self, deep: bool = True) -> list[Problem]:
         from .check import check_archive, check_files
