@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import marshal
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IndexNotFound
@@ -31,15 +30,7 @@ STATE_PREFIX = "newsgrep-state-"  # (indexing.STATE_PREFIX, without importing th
 SIZES_ATTR = "_newsgrep_sizes"
 
 
-@dataclass
-class Problem:
-    """One thing wrong with an archive: the file (or part) and what is wrong with it."""
-
-    what: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.what}: {self.message}"
+from .engine.base import Problem
 
 
 def record_sizes(segment, folder: Path | str) -> None:

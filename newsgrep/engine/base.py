@@ -1,0 +1,328 @@
+"""The engine interface: everything newsgrep asks of the storage behind an archive.
+
+An engine stores the documents of indexed files and answers queries over
+them. Everything outside ``newsgrep/engine/`` talks to an engine only through
+the names of this module, so a second engine (a PostgreSQL database for a
+shared archive) plugs in by implementing :class:`Engine` (and
+:class:`EngineWriter`), without touching the rest; see ARCHITECTURE.md.
+
+What crosses the interface is plain data (the dataclasses below, ``str``,
+``datetime``): no engine's own objects. The query language is passed as the
+user's text in a :class:`QuerySpec` and parsed *by the engine*: the Whoosh
+engine keeps it as Whoosh query objects inside ``engine/whoosh`` (its parser
+plugins, exact forms, fuzzy words); another engine translates the same
+language (``newsgrep.query.syntax`` checks it and ``newsgrep.query.dates``
+resolves date specs, engine-neutrally). Policy stays outside the engines, in
+``newsgrep.archive``: snippets and highlighting, did-you-mean, timelines,
+the order and merging of groups.
+
+Terms are the analyser's output (``newsgrep.analysis``): a stem or lemma
+per word of ``title``/``body``/``source``/``author``/``section``, the same
+for indexing, queries and highlighting. Word forms (``=word``) are the words
+as written, lower-cased, ``ё`` -> ``е``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol, runtime_checkable
+
+__all__ = [
+    "TEXT_FIELDS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
+    "QuerySpec", "SearchRequest", "EngineHit", "SearchOutcome", "ArticleRef", "StoredArticle",
+    "TermWeight", "EngineInfo", "EngineStats", "Problem", "Engine", "EngineWriter", "BulkIndexing",
+]
+
+#: The fields a bare query word searches (``title`` boosted by ``TITLE_BOOST``).
+TEXT_FIELDS = ("title", "body")
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
+#: Stored columns counted per value (``-c --by``); dates are counted by ``dates()``.
+GROUP_FIELDS = ("source", "author", "section")
+
+
+# --- writing -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileState:
+    """What an engine records of an indexed file, to tell next time whether it changed.
+
+    ``hash`` is the content's hash (blake2b-128 hex), or ``"skipped:REASON"``
+    for a file read but holding no articles; ``size``/``mtime_ns`` are -1
+    when unknown (the file is then read again).
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+@dataclass
+class Document:
+    """One article as an engine stores it (every field is returned by ``fetch``)."""
+
+    id: str          # 16 hex digits, stable: sha1(path NUL key)
+    path: str        # the file (absolute; may hold surrogates for non-UTF-8 names)
+    key: str         # tells articles of one file apart; "" for a one-article file
+    title: str
+    body: str
+    date: datetime | None = None
+    source: str = ""
+    source_raw: str = ""  # the source as the file gave it ("" when the same as source)
+    author: str = ""      # "Анна Петрова, Иван Сидоров"
+    section: str = ""
+    tags: list[str] = field(default_factory=list)
+    url: str = ""
+    lead: str = ""
+    encoding: str = ""
+    format: str = ""
+    size: int = 0         # of the file
+    mtime_ns: int = 0     # of the file
+
+
+@dataclass
+class FileDocuments:
+    """All the documents of one file, replacing whatever the engine held for its path."""
+
+    state: FileState
+    documents: list[Document]
+
+
+@runtime_checkable
+class EngineWriter(Protocol):
+    """One writing session (one writer at a time per archive: the engine's lock).
+
+    Nothing is visible to readers before :meth:`commit`; a session closed
+    without a commit leaves the archive as it was at the last commit.
+    """
+
+    def add_file(self, docs: FileDocuments) -> None:
+        """Replace the documents of ``docs.state.path`` (if any) and record its state."""
+
+    def delete_files(self, paths: Iterable[str]) -> None:
+        """Remove the documents and state of files that are gone."""
+
+    def commit(self) -> None:
+        """Make everything added and deleted so far visible, atomically."""
+
+    def close(self) -> None:
+        """End the session (releases the lock); uncommitted work is dropped."""
+
+
+# --- reading -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """A query in newsgrep's query language, with its date filter.
+
+    ``start``/``end`` (inclusive, naive UTC) come from ``--since``/``--until``
+    (resolved by ``newsgrep.query.dates``); an article without a date never
+    passes a date filter. ``now`` is "today" for relative dates inside
+    ``text`` (``date:30d..``).
+    """
+
+    text: str
+    start: datetime | None = None
+    end: datetime | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A ranked search: ``limit`` best hits (None: all) in ``sort`` order.
+
+    ``partial``: when fewer than ``limit`` articles match the whole query,
+    fill up with the best ones matching some of its top-level AND-ed parts
+    (negations and date filters stay required), marked ``partial`` with the
+    parts they lack (see :class:`EngineHit`). ``exclude_ids``: articles never
+    returned (``similar`` leaves out the article itself).
+    """
+
+    query: QuerySpec
+    limit: int | None = 10
+    sort: Sort = "relevance"
+    partial: bool = False
+    exclude_ids: frozenset[str] = frozenset()
+
+
+@dataclass
+class StoredArticle:
+    """An article as stored (see :class:`Document`); ``fetch`` and hits return these."""
+
+    id: str
+    path: str
+    key: str
+    title: str
+    body: str
+    date: datetime | None
+    source: str
+    source_raw: str
+    author: str
+    section: str
+    tags: list[str]
+    url: str
+    lead: str
+    encoding: str
+    format: str
+
+
+@dataclass
+class EngineHit:
+    """One hit: the stored article, its score, and for a partial hit the parts it lacks
+    (as the user typed them, e.g. ``'"белый дом"'``)."""
+
+    article: StoredArticle
+    score: float
+    partial: bool = False
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchOutcome:
+    """Hits in order, the query as the engine understood it (for ``--debug``-style
+    messages), and the terms a hit may match per field, for highlighting: index
+    terms under ``"title"``/``"body"``, word forms (``=word``, wildcards) under
+    ``"=title"``/``"=body"``; negated parts are not in it."""
+
+    hits: list[EngineHit]
+    understood: str
+    matched: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What ``show``/``similar`` name: an id (or a unique prefix of one, 4+ digits), or
+    a file's absolute path with an optional key (``PATH#KEY``)."""
+
+    id: str | None = None
+    id_prefix: str | None = None
+    path: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class TermWeight:
+    term: str
+    weight: float
+
+
+@dataclass
+class EngineInfo:
+    """What an archive records about itself (``newsgrep.json`` for a Whoosh folder)."""
+
+    location: str
+    morphology: str            # "stem" or "lemma"
+    morphology_signature: str  # lemma mode: the lemmatizer's signature
+    roots: list[str]
+    excludes: list[str]
+    includes: list[str]
+    created: str
+    updated: str
+    has_authors: bool          # built by a newsgrep that keeps authors
+
+
+@dataclass
+class EngineStats:
+    """Whole-archive figures for ``newsgrep stats``."""
+
+    articles: int
+    first_date: datetime | None
+    last_date: datetime | None
+    undated: int
+    sources: Mapping[str, int]
+    sections: Mapping[str, int]
+    encodings: Mapping[str, int]
+    size_bytes: int
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """An open archive. Opened once per command; ``close()`` releases it.
+
+    Errors are :class:`~newsgrep.errors.NewsgrepError` subclasses: a missing
+    archive ``IndexNotFound``, a damaged one ``IndexCorrupt``, a bad query
+    ``QueryError`` (with the message the user sees).
+    """
+
+    location: str
+
+    def info(self) -> EngineInfo: ...
+
+    def close(self) -> None: ...
+
+    # writing
+    def file_states(self) -> dict[str, FileState]:
+        """The files indexed as of the last commit."""
+
+    def writer(self, *, morphology: str, signature: str = "", rebuild: bool = False,
+               wait: bool = False) -> EngineWriter:
+        """A writing session; ``rebuild`` starts from an empty archive (committed once)."""
+
+    # queries
+    def search(self, request: SearchRequest) -> SearchOutcome: ...
+
+    def count(self, query: QuerySpec) -> int: ...
+
+    def group_counts(self, query: QuerySpec, by: str) -> dict[str | None, int]:
+        """Matching articles per stored value of ``by`` (one of :data:`GROUP_FIELDS`),
+        as stored (None: no value; the author field counted whole, as stored)."""
+
+    def dates(self, query: QuerySpec) -> list[datetime | None]:
+        """The date of each matching article (None: undated), in no particular order."""
+
+    def matched_terms(self, query: QuerySpec) -> dict[str, set[str]]:
+        """What :attr:`SearchOutcome.matched` holds, without searching."""
+
+    # articles
+    def fetch(self, ref: ArticleRef) -> list[StoredArticle]:
+        """The articles ``ref`` names, in file order; [] for none. An ambiguous
+        ``id_prefix`` raises ``NewsgrepError`` naming candidates."""
+
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]: ...
+
+    def key_terms(self, text: str, count: int) -> list[TermWeight]:
+        """The ``count`` terms of ``text`` that best tell it apart in this archive
+        (frequent in it, rare in the archive), best first, weights > 0."""
+
+    # look-ups for did-you-mean and highlighting
+    def doc_frequency(self, field: str, term: str) -> int:
+        """Live articles whose ``field`` holds the index term ``term``."""
+
+    def form_frequency(self, field: str, form: str) -> int:
+        """Live articles whose ``field`` holds the word form ``form`` as written."""
+
+    def near_forms(self, field: str, form: str, maxdist: int, prefix: int = 0) -> list[str]:
+        """Word forms of ``field`` within ``maxdist`` edits of ``form`` (the first
+        ``prefix`` letters equal), sorted; raises ``QueryError`` past the scan budget."""
+
+    def articles_with_form(self, field: str, form: str, limit: int) -> list[StoredArticle]:
+        """Up to ``limit`` articles holding the word form (to show it as the archive writes it)."""
+
+    def stats(self) -> EngineStats: ...
+
+    def check(self, deep: bool = True) -> list[Problem]:
+        """What is damaged (``newsgrep check``): [] for a sound archive. ``deep=False``
+        checks only what the next commit builds on (cheap, before a writing run)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing ``check`` found damaged: what (a file or table) and why."""
+
+    what: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.message}"
+
+
+@runtime_checkable
+class BulkIndexing(Protocol):
+    """Optional: an engine with its own indexing pipeline (the Whoosh engine's worker
+    processes write segments directly). ``Archive.index`` uses it when present;
+    otherwise it runs the generic pipeline over :meth:`Engine.writer`."""
+
+    def index_paths(self, paths: Sequence[str], **options: object) -> object: ...
+
