@@ -164,7 +164,7 @@ def start_replica(primary: Cluster) -> Cluster:
     _chown(sockdir)
     proc = subprocess.run(_runner() + [
         os.path.join(primary.bindir, "pg_basebackup"), "-h", primary.sockdir, "-p",
-        str(primary.port), "-U", SUPERUSER, "-D", datadir, "-R", "-X", "stream"],
+        str(primary.port), "-U", SUPERUSER, "-D", datadir, "-R", "-X", "stream", "-c", "fast"],
         capture_output=True, text=True, timeout=300)
     if proc.returncode:
         shutil.rmtree(root, ignore_errors=True)

@@ -276,6 +276,39 @@ class PostgresEngine:
                wait: bool = False) -> PostgresWriter:
         return PostgresWriter(self, morphology, signature, rebuild)
 
+    def documents_of(self, path: str) -> list:
+        """The stored documents of the file at ``path`` (to re-add them under a new state)."""
+        base = _base()
+        cols = ", ".join(_STORED) + ", size, mtime_ns"
+        out = []
+        for r in self._run(f"SELECT {cols} FROM articles WHERE path = %s ORDER BY key",
+                           (db_path(path),), doing="cannot read"):
+            d = dict(zip((*_STORED, "size", "mtime_ns"), r))
+            d["path"] = real_path(d["path"])
+            d["tags"] = list(d["tags"] or [])
+            out.append(base.Document(**d))
+        return out
+
+    def add_roots(self, roots: list[str]) -> None:
+        """Add ``roots`` to the archive's recorded roots (several machines add theirs)."""
+        pg = psycopg()
+        conn = connect(self.location, write=True)
+        try:
+            with conn.transaction():
+                conn.execute("INSERT INTO newsgrep_meta (key, value) VALUES ('roots', '[]') "
+                             "ON CONFLICT DO NOTHING")
+                row = conn.execute("SELECT value FROM newsgrep_meta WHERE key = 'roots' "
+                                   "FOR UPDATE").fetchone()
+                have = json.loads(row[0] or "[]")
+                new = have + [clean(r) for r in roots if clean(r) not in have]
+                conn.execute("UPDATE newsgrep_meta SET value = %s WHERE key = 'roots'",
+                             (json.dumps(new, ensure_ascii=False),))
+        except pg.Error as e:
+            raise explain(e, self.location, "cannot write") from None
+        finally:
+            conn.close()
+        self._meta = None
+
     def set_info(self, **values) -> None:
         """Record ``roots``/``excludes``/``includes`` (lists) in the archive's metadata."""
         with PostgresWriter(self, self.morphology, self.signature, False) as w:
