@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 BUILD = r"""
 import sys
 from pathlib import Path
-import newsgrep.segments as segments
+import newsgrep.engine.whoosh.segments as segments
 from newsgrep.indexing import index_paths
 variant, folder, out = sys.argv[1:4]
 if variant == "no-forms":

@@ -104,7 +104,7 @@ def main() -> int:
         index_paths(paths, args.index, rebuild=True, morphology=args.morphology)
         print(f"built {args.index} in {time.monotonic() - t:.1f} s", file=sys.stderr)
 
-    from newsgrep.schema import IndexMeta
+    from newsgrep.engine.whoosh.schema import IndexMeta
     mode = IndexMeta.load(args.index).morphology
     rows = load_manifest(args.manifest or args.files / "manifest.tsv")
     queries = make_queries(rows, args.queries, args.seed, args.words)

@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .errors import ExitCode, Interrupted, NewsgrepError
-from .schema import DEFAULT_MORPHOLOGY
+from .engine.base import DEFAULT_MORPHOLOGY
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -60,7 +60,7 @@ class _Command(click.Command):
 
 
 def _raise_if_damaged(index_dir, command: str | None) -> None:
-    from .check import check_files
+    from .archive import check_files
     from .errors import IndexCorrupt
 
     directory = _archive(index_dir)
@@ -340,7 +340,7 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
     warnings and in the summary), 2 on errors, 3 when another newsgrep is
     writing to the index, 130 after Ctrl-C, 143 after SIGTERM.
     """
-    from .indexing import index_paths
+    from .archive import open_archive
 
     directory = _archive(index_dir)
     _check_index_run(paths, directory)
@@ -349,7 +349,8 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
     try:
         if progress is not None:
             progress.start()
-        report = index_paths(paths, directory, encoding=encoding, rebuild=rebuild, wait=wait,
+        report = open_archive(directory, create=True).index(
+                             paths, encoding=encoding, rebuild=rebuild, wait=wait,
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
                              on_progress=progress.update if progress is not None else None,
                              follow_outside=follow_outside, private=False if shared else None,
@@ -371,12 +372,12 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
 
 def _check_index_run(paths, directory: Path) -> None:
     """Fail before the archive's folder (and its lock) is created for a run that cannot start."""
-    from .schema import META_FILE
+    from .engine import open_engine
 
     for path in paths:
         if not os.path.lexists(path):
             raise NewsgrepError(f"{os.path.abspath(path)}: no such file or folder")
-    if not paths and not (directory / META_FILE).exists():
+    if not paths and not open_engine(directory, create=True).exists():
         raise NewsgrepError(f"nothing to index: give one or more paths (newsgrep index PATH...); "
                             f"no archive at {directory} yet")
 
@@ -519,19 +520,11 @@ def _print_hits(hits, *, as_json: bool, files_only: bool, null: bool, color: str
             raise PipeClosed from None
 
 
-FEW = 5  # a search with fewer hits than this may still get a did-you-mean (almaty -> Алматы)
-
-
-def _suggest_or_fix(directory, query: str, found: int, fix: bool, since, until) -> str | None:
+def _suggest_or_fix(archive, query: str, found: int, fix: bool, since, until) -> str | None:
     """After a query found nothing or little: print a did-you-mean; with --fix, return it."""
-    import re
-
     from .render import safe
-    from .suggest import suggest
 
-    if found and (found >= FEW or not re.search(r"[A-Za-z]", query)):
-        return None  # only a Latin word may be a transliteration worth asking about
-    suggestion = suggest(directory, query, found=found, since=since, until=until)
+    suggestion = archive.did_you_mean(query, found, since=since, until=until)
     if suggestion is None:
         return None
     why = "; ".join(f"{c.original} → {c.replacement}: {c.kind}" for c in suggestion.changes)
@@ -596,7 +589,8 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
 
     Exit status: 0 when something was found, 1 when nothing was, 2 on errors.
     """
-    from . import counting, render, searching
+    from . import render
+    from .archive import FEW, open_archive
 
     _hit_conflicts(files_only, null, as_json, quiet, count=count_only, timeline=timeline)
     directory = _archive(index_dir)
@@ -605,30 +599,32 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
     if timeline and by not in (None, *_TIME_GROUPS):
         raise click.UsageError(f"a timeline goes by {', '.join(_TIME_GROUPS)}, not by {by}")
     dates = {"since": since, "until": until}
+    archive = open_archive(directory)
 
     def run(q: str):
         if quiet:
-            n = searching.count(directory, q, **dates)
+            n = archive.count(q, **dates)
             return n, n
         if timeline:
-            tl = counting.timeline(directory, q, by, **dates)
+            tl = archive.timeline(q, by, **dates)
             return tl, tl.total + tl.undated
         if count_only and by:
-            rows = counting.group_counts(directory, q, by, **dates)
+            rows = archive.group_counts(q, by, **dates)
             return rows, sum(n for _, n in rows)
         if count_only:
-            n = searching.count(directory, q, **dates)
+            n = archive.count(q, **dates)
             return n, n
-        result = searching.search(directory, q, limit=_limit(limit, files_only),
-                                  context=context, fragments=snippets, sort=sort, **dates)
+        result = archive.search(q, limit=_limit(limit, files_only), context=context,
+                                fragments=snippets, sort=sort, **dates)
         # Partial matches (some of the words only) fill up a short list, but "found" means all.
         return result, sum(1 for h in result.hits if not h.partial)
 
-    out, found = run(query)
-    if found < FEW and not quiet:
-        fixed = _suggest_or_fix(directory, query, found, fix, since, until)
-        if fixed is not None:
-            out, found = run(fixed)
+    with archive:
+        out, found = run(query)
+        if found < FEW and not quiet:
+            fixed = _suggest_or_fix(archive, query, found, fix, since, until)
+            if fixed is not None:
+                out, found = run(fixed)
     if quiet:
         pass
     elif timeline:
@@ -668,10 +664,7 @@ def timeline(ctx, query, index_dir, by, since, until, as_json, fix, color):
       newsgrep timeline 'атака OR штурм' --by week --since 2022-01
       newsgrep timeline Алматы --json | jq -r '[.month, .count] | @tsv'
     """
-    ctx.invoke(search, query=query, index_dir=index_dir, limit=None, as_json=as_json,
-               files_only=False, null=False, context=80, snippets=2, color=color,
-               count_only=False, by=by, timeline=True, sort="relevance", since=since,
-               until=until, fix=fix)
+    ctx.invoke(search, **ctx.params, timeline=True)  # search's defaults for the rest
 
 
 def _complete_ref(ctx, param, incomplete: str):
@@ -716,9 +709,11 @@ def show(ref, query, index_dir, as_json, pager, color):
       newsgrep show dump.jsonl#42 --no-pager
       newsgrep show ID --json | jq -r .body
     """
-    from . import render, searching
+    from . import render
+    from .archive import open_archive
 
-    views = searching.fetch(_archive(index_dir), ref, query)
+    with open_archive(_archive(index_dir)) as archive:
+        views = archive.fetch(ref, query)
     if as_json:
         render.write_json_lines(sys.stdout, (render.article_json(v) for v in views))
         return
@@ -766,12 +761,13 @@ def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snip
       newsgrep similar 3f9c2a1b --since 2022-01 --json | jq -r .title
       newsgrep similar ~/draft.txt -l          # a file that is not indexed
     """
-    from . import searching
+    from .archive import open_archive
 
     _hit_conflicts(files_only, null, as_json)
 
-    result = searching.similar(_archive(index_dir), ref, limit=_limit(limit, files_only),
-                               context=context, fragments=snippets, since=since, until=until)
+    with open_archive(_archive(index_dir)) as archive:
+        result = archive.similar(ref, limit=_limit(limit, files_only), context=context,
+                                 fragments=snippets, since=since, until=until)
     _print_hits(result.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
 
@@ -789,9 +785,11 @@ def stats(index_dir, as_json, color):
       newsgrep stats --archive work
       newsgrep stats --json | jq .sources
     """
-    from . import render, searching
+    from . import render
+    from .archive import open_archive
 
-    figures = searching.stats(_archive(index_dir))
+    with open_archive(_archive(index_dir)) as archive:
+        figures = archive.stats()
     if as_json:
         click.echo(render.dumps(figures))
     else:
@@ -815,7 +813,7 @@ def check(index_dir):
       newsgrep check
       newsgrep check --archive work || newsgrep index --rebuild --archive work
     """
-    from .check import check_archive
+    from .archive import check_archive, open_archive
     from .errors import IndexCorrupt
     from .render import safe_message
 
@@ -827,9 +825,8 @@ def check(index_dir):
         raise IndexCorrupt(f"the index at {directory} is damaged ({len(problems)} problem"
                            f"{'s' if len(problems) > 1 else ''}); repair it with: "
                            f"newsgrep index --rebuild --index {directory}")
-    from .searching import stats
-
-    figures = stats(directory)
+    with open_archive(directory) as archive:
+        figures = archive.stats()
     click.echo(safe_message(f"ok: {directory}: {figures['articles']} articles"))
 
 
@@ -853,34 +850,23 @@ def analyze(text, morphology, index_dir, as_json):
       newsgrep analyze 'Алматы' --json | jq .terms
     """
     from . import render
-    from .analysis import word_spans
-    from .schema import IndexMeta
+    from .archive import analyze as analyze_text
+    from .engine import open_engine
 
     if morphology is None:
         try:
-            morphology = IndexMeta.load(_archive(index_dir)).morphology
+            morphology = open_engine(_archive(index_dir), create=True).info().morphology
         except NewsgrepError:  # no index: the default of a new one
             morphology = DEFAULT_MORPHOLOGY
-    stems: dict[tuple[int, int], list[str]] = {}
-    for s, e, term in word_spans(text, "stem"):
-        stems.setdefault((s, e), []).append(term)
-    lemmas: dict[tuple[int, int], list[str]] = {}
-    for s, e, term in word_spans(text, "lemma"):
-        if term not in lemmas.setdefault((s, e), []):
-            lemmas[(s, e)].append(term)
     out = sys.stdout
     if not as_json:
         out.write(f"word\tstem\tlemma\tindexed ({morphology} mode)\n")
-    for span, stem in stems.items():
-        word = text[span[0]:span[1]]
-        lemma = lemmas.get(span, [])
-        indexed = lemma if morphology == "lemma" else stem
+    for row in analyze_text(text, morphology):
         if as_json:
-            render.write_json_lines(out, [{"word": word, "stem": stem[0], "lemmas": lemma,
-                                           "terms": indexed, "morphology": morphology}])
+            render.write_json_lines(out, [row])
         else:
             out.write("\t".join(render.safe(x) for x in (
-                word, stem[0], "|".join(lemma), "|".join(indexed))) + "\n")
+                row["word"], row["stem"], "|".join(row["lemmas"]), "|".join(row["terms"]))) + "\n")
 
 
 @cli.command("config")

@@ -1,7 +1,8 @@
 """Counting matching articles per group (-c --by) and per period (the timeline).
 
-Returns data: ``render`` draws the chart. Dates are read from the index's
-date column, not from stored fields, so counting costs no article text.
+Returns data: ``render`` draws the chart. An engine gives the raw counts per
+stored value and the dates of the matching articles (from columns, not stored
+text); this module groups them (sources by name, authors one by one, periods).
 """
 from __future__ import annotations
 
@@ -12,26 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .errors import QueryError
-from .schema import NO_AUTHORS, has_authors, open_index
-from .searching import _NO_DATE, _Query
 
-__all__ = ["GROUPS", "PERIODS", "Timeline", "group_counts", "timeline", "bucket", "choose_bucket"]
+__all__ = ["GROUPS", "PERIODS", "Timeline", "group_counts", "timeline", "bucket", "choose_bucket",
+           "make_timeline", "sources_counts", "authors_counts"]
 PERIODS = ("year", "month", "week", "day")
 GROUPS = ("source", "author", "section", *PERIODS)
-
-
-def _dates(searcher, docnums: list[int]) -> list[datetime | None]:
-    from whoosh.util.times import long_to_datetime
-
-    if not docnums:  # (an index of no segments has no columns to read)
-        return []
-    column = searcher.reader().column_reader("date", translate=False)
-    out = []
-    for d in docnums:
-        v = column[d]
-        out.append(None if v >= _NO_DATE else long_to_datetime(v))
-    return out
 
 
 def bucket(d: datetime, by: str) -> str:
@@ -46,41 +32,8 @@ def bucket(d: datetime, by: str) -> str:
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
 
 
-def group_counts(directory: Path | str | os.PathLike, query: str, by: str, *,
-                 since: str | None = None, until: str | None = None,
-                 now: datetime | None = None,
-                 source_aliases: Mapping[str, str | Iterable[str]] | None = None,
-                 ) -> list[tuple[str | None, int]]:
-    """Matching articles per source, author, section, year, month, week or day: ``[(key, n)]``.
-
-    Dates come in time order, the others by count (largest first, ties by
-    name); the key None counts articles without a date (or source, author,
-    section), in its place by count. An article with two authors counts for
-    each. Sources are counted by name as :func:`~newsgrep.articles.sources.source_name`
-    gives it (with ``source_aliases`` too), and names that differ only in
-    letter case are one group, under its most frequent spelling: so an index
-    built before sources were normalised counts them the same way.
-    """
-    if by not in GROUPS:
-        raise QueryError(f"cannot group by {by!r}; use one of: {', '.join(GROUPS)}")
-    ix, _meta = open_index(Path(directory))
-    if by == "author" and not has_authors(ix.schema):
-        raise QueryError(NO_AUTHORS)
-    with ix.searcher() as s:
-        docnums = _Query(ix, s, query, since, until, now).docnums(s)
-        if by in ("source", "author", "section") and docnums:
-            column = s.reader().column_reader(by, translate=True)
-            counts = Counter((column[d] or None) for d in docnums)
-            if by == "source":
-                counts = _sources(counts, source_aliases)
-            elif by == "author":
-                counts = _authors(counts)
-            return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
-        counts = Counter(bucket(d, by) if d else None for d in _dates(s, docnums))
-    return sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
-
-
-def _sources(counts: Counter, aliases) -> Counter:
+def sources_counts(counts: Counter, aliases: Mapping[str, str | Iterable[str]] | None = None
+                   ) -> Counter:
     """Counts per source value -> per source name, spellings that differ in case merged."""
     from .articles.sources import name_key, source_name, split_source
 
@@ -99,7 +52,7 @@ def _sources(counts: Counter, aliases) -> Counter:
     return Counter({spelling(g): sum(g.values()) for g in groups.values()})
 
 
-def _authors(counts: Counter) -> Counter:
+def authors_counts(counts: Counter) -> Counter:
     """Counts per author value («Анна Петрова, Иван Сидоров») -> per author."""
     out: Counter = Counter()
     for value, n in counts.items():
@@ -154,15 +107,8 @@ def _periods(first: datetime, last: datetime, by: str) -> list[str]:
     return labels
 
 
-def timeline(directory: Path | str | os.PathLike, query: str, by: str | None = None, *,
-             since: str | None = None, until: str | None = None,
-             now: datetime | None = None) -> Timeline:
-    """Matching articles per ``by`` period (chosen from the dates found when None)."""
-    if by is not None and by not in PERIODS:
-        raise QueryError(f"a timeline goes by year, month, week or day, not {by!r}")
-    ix, _meta = open_index(Path(directory))
-    with ix.searcher() as s:
-        dates = _dates(s, _Query(ix, s, query, since, until, now).docnums(s))
+def make_timeline(dates: list[datetime | None], by: str | None = None) -> Timeline:
+    """A :class:`Timeline` of ``dates`` (None: undated) per ``by`` period (chosen when None)."""
     dated = [d for d in dates if d is not None]
     undated = len(dates) - len(dated)
     if not dated:
@@ -172,3 +118,28 @@ def timeline(directory: Path | str | os.PathLike, query: str, by: str | None = N
     counts = Counter(bucket(d, by) for d in dated)
     return Timeline(by=by, buckets=[(label, counts.get(label, 0))
                                     for label in _periods(first, last, by)], undated=undated)
+
+
+# --- one call, one archive (the API before newsgrep.Archive) -------------------------------
+
+def group_counts(directory: Path | str | os.PathLike, query: str, by: str, *,
+                 since: str | None = None, until: str | None = None,
+                 now: datetime | None = None,
+                 source_aliases: Mapping[str, str | Iterable[str]] | None = None,
+                 ) -> list[tuple[str | None, int]]:
+    """:meth:`newsgrep.Archive.group_counts` on the archive at ``directory``."""
+    from .archive import open_archive
+
+    with open_archive(directory) as a:
+        return a.group_counts(query, by, since=since, until=until, now=now,
+                              source_aliases=source_aliases)
+
+
+def timeline(directory: Path | str | os.PathLike, query: str, by: str | None = None, *,
+             since: str | None = None, until: str | None = None,
+             now: datetime | None = None) -> Timeline:
+    """:meth:`newsgrep.Archive.timeline` on the archive at ``directory``."""
+    from .archive import open_archive
+
+    with open_archive(directory) as a:
+        return a.timeline(query, by, since=since, until=until, now=now)

@@ -53,9 +53,9 @@ from .articles.names import printable_name
 from .articles.sources import using_aliases
 from .errors import (ArticleError, IndexCorrupt, IndexLocked, Interrupted, MorphologyMismatch,
                      NewsgrepError)
-from .schema import (DEFAULT_MORPHOLOGY, NO_AUTHORS, IndexMeta, build_schema, file_term,
-                     has_authors, open_index, path_of_term,
-                     text_analyzer)
+from .engine.whoosh.schema import (DEFAULT_MORPHOLOGY, NO_AUTHORS, IndexMeta, build_schema,
+                                   file_term, has_authors, open_index, path_of_term,
+                                   text_analyzer)
 
 LOCK_FILE = "newsgrep.lock"
 STATE_PREFIX = "newsgrep-state-"
@@ -400,7 +400,7 @@ def _process(jobs: list[Job], schema, tmpdir: str, encoding: str | None, emit,
     from whoosh.filedb.filestore import FileStorage
 
     from . import analysis
-    from .segments import SegmentBuilder
+    from .engine.whoosh.segments import SegmentBuilder
 
     lemma = getattr(text_analyzer(schema), "morphology", None) == "lemma"
     if lemma:
@@ -613,7 +613,7 @@ class _Committer:
         documents are numbered in walk order and equal scores rank the same
         way however many workers there were.
         """
-        from .check import record_sizes
+        from .engine.whoosh.check import record_sizes
 
         record_sizes(segment, tmpdir)  # committed with it: `newsgrep check` compares them
         prefix = f"{segment.segment_id()}."
@@ -681,7 +681,7 @@ class _Committer:
         from whoosh.filedb.filestore import FileStorage
         from whoosh.reading import SegmentReader
 
-        from .segments import SegmentBuilder
+        from .engine.whoosh.segments import SegmentBuilder
 
         # Live documents: a segment whose documents were mostly deleted counts as small.
         total = sum(s.doc_count() for s in self.segments)
@@ -767,7 +767,7 @@ def _clean(directory: Path, ix) -> None:
 def _verify(directory: Path) -> None:
     """Never report success over a damaged archive: the cheap part of `newsgrep check`
     (the TOC reads; every segment's files are there, as long as their commit wrote them)."""
-    from .check import check_files
+    from .engine.whoosh.check import check_files
 
     problems = check_files(directory)
     if problems:
@@ -1124,7 +1124,7 @@ def _run(paths, directory: Path, *, encoding, rebuild, morphology, jobs, warn, o
 
 def _has_commit(directory: Path) -> bool:
     """Whether ``directory`` holds a TOC (readable or not)."""
-    from .check import _latest_generation
+    from .engine.whoosh.check import _latest_generation
 
     return _latest_generation(directory) >= 0
 

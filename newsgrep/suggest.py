@@ -23,6 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .archive import DateFilter
+    from .engine.base import Engine
 
 __all__ = ["Change", "Suggestion", "suggest", "layout_to_cyrillic", "layout_to_latin",
            "transliterations"]
@@ -153,6 +158,15 @@ MAX_SECONDS = 1.0   # ... for at most this long (long queries of common words ar
 def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
             since: str | None = None, until: str | None = None,
             now: datetime | None = None) -> Suggestion | None:
+    """:meth:`newsgrep.Archive.suggest` on the archive at ``directory``."""
+    from .archive import open_archive
+
+    with open_archive(directory) as a:
+        return a.suggest(query, found=found, since=since, until=until, now=now)
+
+
+def suggest_with(engine: Engine, query: str, *, found: int = 0,
+                 dates: DateFilter | None = None) -> Suggestion | None:
     """A corrected form of ``query`` that finds something (more), or None.
 
     For a query that found nothing (``found=0``), the words the index does
@@ -171,13 +185,12 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
     """
     import time
 
+    from .archive import DateFilter
     from .errors import NewsgrepError
-    from .schema import open_index
-    from .searching import _Query
 
-    ix, _meta = open_index(Path(directory))
-    with ix.searcher() as s:
-        vocab = _Vocabulary(s, ix.schema)
+    dates = dates or DateFilter()
+    if True:  # (the body kept its indentation, from when it held a searcher open)
+        vocab = _Vocabulary(engine)
         # First the words that may be mistakes (cheap: their frequency), then their
         # corrections (a look-up of near words each), only when there are few enough.
         wrong: list[tuple[int, str, bool, int]] = []  # start, word, exact, frequency
@@ -224,7 +237,7 @@ def suggest(directory: Path | str | os.PathLike, query: str, *, found: int = 0,
                 text = text[:start] + shown + text[end:]
                 changes.append(Change(word, shown, kind))
             try:
-                n = len(_Query(ix, s, text, since, until, now).docnums(s))
+                n = engine.count(dates.spec(text))
             except NewsgrepError:
                 continue
             if n and n >= MORE * found:
@@ -258,39 +271,25 @@ def _best_first(sizes: list[int], limit: int) -> Iterator[tuple[int, ...]]:
 
 
 class _Vocabulary:
-    """The words of one index: whether a word is known, and what it may have meant."""
+    """The words of one archive: whether a word is known, and what it may have meant."""
 
-    def __init__(self, searcher, schema):
-        from .forms import Vocabulary
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._frequencies: dict[tuple[str, bool], int | None] = {}
 
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.schema = schema
-        self.forms = Vocabulary(self.reader)
-        self.text_analyzer = schema["body"].analyzer
-
-    def _groups(self, word: str, exact: bool) -> list[tuple[object, tuple[str, ...]]]:
-        """``(source, terms)`` per position of ``word``: its word forms (exact) in the form
-        index, else its terms in the index (an ambiguous word in lemma mode has several
-        terms at one position)."""
-        if exact:
-            from .analysis import query_forms
-            return [(self.forms, (form,)) for form in query_forms(word)]
-        from .query import position_groups
-        return [(self.reader, g) for g in position_groups(self.text_analyzer, word, "query")]
+    def _frequency(self, word: str, exact: bool) -> int | None:
+        key = (word, exact)
+        if key not in self._frequencies:
+            self._frequencies[key] = self.engine.word_frequency(word, exact)
+        return self._frequencies[key]
 
     def frequency(self, word: str, exact: bool = False) -> int:
         """Articles holding every position of ``word`` in any of its readings (an upper
         bound: the rarest position's count)."""
-        groups = self._groups(word, exact)
-        if not groups:
-            return 0
-        return min(sum(source.doc_frequency(f, t) for t in terms for f in ("body", "title"))
-                   for source, terms in groups)
+        return self._frequency(word, exact) or 0
 
     def has_terms(self, word: str, exact: bool = False) -> bool:
-        return bool(self._groups(word, exact))
-
+        return self._frequency(word, exact) is not None
     def corrections(self, word: str, exact: bool, at_least: int = 1,
                     spelling: bool = True) -> list[tuple[str, str]]:
         """``[(replacement, kind)]`` for a word, best first: words in ``at_least`` articles."""
@@ -331,21 +330,21 @@ class _Vocabulary:
         return [(c, key[3]) for c, key in sorted(scored.items(), key=lambda kv: kv[1])]
 
     def _form_exists(self, form: str) -> bool:
-        return ("body", form) in self.forms or ("title", form) in self.forms
+        return self.engine.has_form("body", form) or self.engine.has_form("title", form)
 
     def spellings(self, word: str) -> list[tuple[str, int]]:
         """Words of the archive one edit from ``word``, else two (for words of 7+ letters)."""
         from .analysis import exact_form
         from .errors import QueryError
-        from .query import MAX_FUZZY_WORD, distance, near_terms
+        from .query.fuzzy import MAX_FUZZY_WORD, distance
 
         form = exact_form(word)
         if not 4 <= len(form) <= MAX_FUZZY_WORD or not form.replace("-", "").isalpha():
             return []
-        found = [t for t in near_terms(self.forms, "body", form, 1) if t != form]
+        found = [t for t in self.engine.near_forms("body", form, 1) if t != form]
         if not found and len(form) >= 7:
             try:
-                found = [t for t in near_terms(self.forms, "body", form, 2, prefix=3)
+                found = [t for t in self.engine.near_forms("body", form, 2, prefix=3)
                          if t != form]
             except QueryError:
                 found = []
@@ -355,13 +354,11 @@ class _Vocabulary:
         """``term`` as the archive usually writes it («алматы» -> «Алматы»), for showing."""
         if not term.replace("-", "").isalpha() or term.lower() != term:
             return term
-        from itertools import islice
-
         from .analysis import form_spans
 
         seen: dict[str, int] = {}
-        for docnum in islice(self.forms.docs("body", term), 5):
-            body = self.searcher.stored_fields(docnum).get("body", "")
+        for article in self.engine.articles_with_form("body", term, 5):
+            body = article.body
             for s, e, form in form_spans(body):
                 if form == term:
                     seen[body[s:e]] = seen.get(body[s:e], 0) + 1

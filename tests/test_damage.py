@@ -204,7 +204,7 @@ def test_check_finds_truncated_postings_of_segments_committed_without_lengths(ru
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
 
-    from newsgrep.check import SIZES_ATTR
+    from newsgrep.engine.whoosh.check import SIZES_ATTR
 
     _, ix = built
     storage = FileStorage(str(ix))
@@ -285,7 +285,7 @@ def test_a_full_disk_in_a_worker_is_said_as_such(tmp_path, monkeypatch):
 
     from newsgrep.errors import NewsgrepError
     from newsgrep.indexing import index_paths
-    from newsgrep.segments import SegmentBuilder
+    from newsgrep.engine.whoosh.segments import SegmentBuilder
 
     for i in range(4):
         _article(tmp_path / "docs", i)
@@ -305,7 +305,7 @@ def test_a_full_disk_in_the_merge_after_the_commit_is_a_warning(tmp_path, monkey
 
     from newsgrep.indexing import MAX_SMALL_SEGMENTS, index_paths
     from newsgrep.searching import count
-    from newsgrep.segments import SegmentBuilder
+    from newsgrep.engine.whoosh.segments import SegmentBuilder
 
     ix = tmp_path / "ix"
     for i in range(MAX_SMALL_SEGMENTS):  # one small segment per run

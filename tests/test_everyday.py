@@ -337,9 +337,9 @@ def test_show_takes_a_unique_id_prefix(run, samples_archive):
 
 
 def test_an_ambiguous_prefix_lists_candidates(run, samples_archive, monkeypatch):
-    from newsgrep import searching
+    from newsgrep import archive
 
-    monkeypatch.setattr(searching, "ID_PREFIX_MIN", 1)
+    monkeypatch.setattr(archive, "ID_PREFIX_MIN", 1)
     digit = max("0123456789abcdef", key=lambda d: sum(i.startswith(d) for i in samples_archive))
     line = one_error_line(run("show", digit))
     assert line.startswith(f"newsgrep: error: {digit}: ambiguous id prefix, candidates: ")

@@ -84,8 +84,8 @@ def test_only_the_news_analyzer_itself_takes_the_fast_paths():
 def test_text_fields_take_the_fast_path_and_the_rest_whooshs():
     """The segment writer's plan: the analysed fields (author too) by postings(), ids,
     dates, keywords by Whoosh's own index(); stored-only fields (source_raw) not indexed."""
-    from newsgrep import segments
-    from newsgrep.schema import build_schema
+    from newsgrep.engine.whoosh import segments
+    from newsgrep.engine.whoosh.schema import build_schema
 
     kinds = {name: kind for name, _, kind, *_ in segments._plan(build_schema())}
     for name in ("title", "body", "source", "author", "section"):

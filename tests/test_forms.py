@@ -8,9 +8,9 @@ import pytest
 
 from newsgrep.analysis import exact_terms
 from newsgrep.errors import IndexCorrupt
-from newsgrep.forms import FORMS_EXT, FormIndex, FormsWriter, Vocabulary
+from newsgrep.engine.whoosh.forms import FORMS_EXT, FormIndex, FormsWriter, Vocabulary
 from newsgrep.indexing import index_paths
-from newsgrep.schema import open_index
+from newsgrep.engine.whoosh.schema import open_index
 from newsgrep.searching import count, search
 
 
@@ -128,7 +128,7 @@ def test_an_index_of_format_2_is_rebuilt(tmp_path):
     from whoosh import fields, index
 
     from newsgrep.analysis import ExactAnalyzer
-    from newsgrep.schema import IndexMeta, build_schema
+    from newsgrep.engine.whoosh.schema import IndexMeta, build_schema
 
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     docs.mkdir()

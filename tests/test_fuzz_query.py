@@ -68,8 +68,8 @@ def tiny_index(tmp_path_factory):
 @FUZZ(1000)
 @given(text=queries)
 def test_any_query_string_parses_or_is_a_query_error(text):
-    from newsgrep.query import parse_query
-    from newsgrep.schema import build_schema
+    from newsgrep.engine.whoosh.query import parse_query
+    from newsgrep.engine.whoosh.schema import build_schema
 
     try:
         parse_query(text, _SCHEMA(build_schema), now=NOW)
@@ -108,7 +108,7 @@ def test_any_query_runs_on_an_index_or_is_a_query_error(tiny_index, text):
 @FUZZ(1000)
 @given(spec=date_specs)
 def test_any_date_spec_is_a_range_or_a_query_error(spec):
-    from newsgrep.query import date_filter, date_range
+    from newsgrep.engine.whoosh.query import date_filter, date_range
 
     try:
         first, last = date_range(spec, now=NOW)

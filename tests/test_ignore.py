@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from newsgrep.cli import cli
 from newsgrep.ignore import FileFilter
 from newsgrep.indexing import index_paths
-from newsgrep.schema import IndexMeta, open_index
+from newsgrep.engine.whoosh.schema import IndexMeta, open_index
 from newsgrep.searching import count
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from newsgrep.indexing import index_paths, load_state
-from newsgrep.schema import open_index
+from newsgrep.engine.whoosh.schema import open_index
 from newsgrep.searching import count
 
 

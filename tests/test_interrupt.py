@@ -18,7 +18,7 @@ import time
 import pytest
 
 from newsgrep.indexing import IndexProgress, Phase, index_paths
-from newsgrep.schema import open_index
+from newsgrep.engine.whoosh.schema import open_index
 from newsgrep.searching import count
 
 SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")

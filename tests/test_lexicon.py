@@ -10,8 +10,8 @@ import pytest
 from newsgrep import analysis, lexicon
 from newsgrep.errors import MorphologyMismatch, NewsgrepError
 from newsgrep.indexing import index_paths
-from newsgrep.schema import IndexMeta, open_index, text_analyzer
-from newsgrep.searching import Marker, count, fetch, positive_terms, search, similar, stats
+from newsgrep.engine.whoosh.schema import IndexMeta, open_index, text_analyzer
+from newsgrep.searching import count, fetch, search, similar, stats
 
 from .conftest import FIXTURES, SAMPLES
 
@@ -72,7 +72,7 @@ def test_show_highlights_every_form(lemma_index):
 
 def test_a_phrase_with_an_ambiguous_word(lemma_index):
     # «шли» is идти or слать: the phrase matches on either reading's position
-    from newsgrep.query import parse_query
+    from newsgrep.engine.whoosh.query import parse_query
 
     ix, _ = open_index(lemma_index)
     text = (SAMPLES / "text" / "ust_kamenogorsk_olympiad.txt").read_text(encoding="utf-8")
@@ -91,8 +91,8 @@ def test_a_phrase_with_an_ambiguous_word(lemma_index):
 
 
 def test_an_ambiguous_query_word_matches_either_reading():
-    from newsgrep.query import parse_query
-    from newsgrep.schema import build_schema
+    from newsgrep.engine.whoosh.query import parse_query
+    from newsgrep.engine.whoosh.schema import build_schema
 
     schema = build_schema("lemma", analysis.live_signature())
     q = str(parse_query("мыла", schema))
@@ -172,17 +172,16 @@ QUERIES = ["идти", "человек", "ребёнок", "Алматы", "по
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_highlights_from_the_lexicon_are_those_of_analysing_the_text(lemma_index, query):
-    from newsgrep.query import expand, parse_query
+    from newsgrep.engine.base import QuerySpec
+    from newsgrep.engine.whoosh import WhooshEngine
+    from newsgrep.highlight import Marker
 
-    ix, _ = open_index(lemma_index)
-    with ix.searcher() as s:
-        q = expand(parse_query(query, ix.schema), s.reader())
-        terms = positive_terms(q, s.reader())
-        fast = Marker(lemma_index, s.schema)
-        slow = Marker(lemma_index, s.schema)
-        slow.lexicon = None
+    with WhooshEngine(lemma_index) as engine:
+        terms = engine.matched_terms(QuerySpec(query))
+        fast = engine.marker()
+        slow = Marker("lemma", fast.lemmatize, None)
         assert fast.lexicon is not None
-        for _, stored in s.reader().iter_docs():
+        for _, stored in engine.reader.iter_docs():
             for field in ("title", "body"):
                 text = stored.get(field) or ""
                 wanted = terms.get(field, set())
@@ -200,8 +199,10 @@ def test_an_incomplete_lexicon_is_not_used_for_highlighting(tmp_path):
     index_paths([tmp_path / "a"], ix)
     lex = _lexicon_of(ix)
     assert not lex.complete and lex.terms("дети") == ("ребенок",)
-    with open_index(ix)[0].searcher() as s:
-        assert Marker(ix, s.schema).lexicon is None
+    from newsgrep.engine.whoosh import WhooshEngine
+
+    with WhooshEngine(ix) as engine:
+        assert engine.marker().lexicon is None
     hits = search(ix, "туристы").hits
     assert hits and all(_marked(h.snippet, h.spans) for h in hits)
     # a rebuild makes it whole again
@@ -256,7 +257,7 @@ def test_the_mode_and_signature_are_recorded(lemma_index):
 
 
 def test_an_index_is_searched_in_its_own_mode_whatever_the_default(tmp_path, monkeypatch):
-    from newsgrep import schema
+    from newsgrep.engine.whoosh import schema
 
     folder = SAMPLES / "text"
     for mode, other in (("stem", "lemma"), ("lemma", "stem")):

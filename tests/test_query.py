@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from newsgrep.errors import QueryError
-from newsgrep.query import check_syntax, date_filter, date_range, parse_query
-from newsgrep.schema import build_schema
+from newsgrep.engine.whoosh.query import check_syntax, date_filter, date_range, parse_query
+from newsgrep.engine.whoosh.schema import build_schema
 
 NOW = datetime(2022, 3, 15, 14, 30)
 SCHEMA = build_schema()
@@ -235,8 +235,8 @@ def test_parser_never_crashes_on_query_like_strings(parts):
 
 
 def test_edits_and_near_terms(samples_index):
-    from newsgrep.query import _edits1, near_terms
-    from newsgrep.schema import open_index
+    from newsgrep.query.fuzzy import _edits1, near_terms
+    from newsgrep.engine.whoosh.schema import open_index
     edits = _edits1("кот")
     assert {"кто", "от", "кит", "кота", "скот"} <= edits and "кот" not in edits
     assert all(e.startswith("ко") for e in _edits1("кот", keep=2))
@@ -251,8 +251,8 @@ def test_edits_and_near_terms(samples_index):
 
 
 def test_large_expansions_are_scored_by_the_forms_they_hold(samples_index):
-    from newsgrep.query import SCORED_EXPANSION, expand
-    from newsgrep.schema import open_index
+    from newsgrep.engine.whoosh.query import SCORED_EXPANSION, expand
+    from newsgrep.engine.whoosh.schema import open_index
     from newsgrep.searching import count, search
     ix, _ = open_index(samples_index)
     with ix.searcher() as s:
@@ -263,7 +263,7 @@ def test_large_expansions_are_scored_by_the_forms_they_hold(samples_index):
         assert forms and all(n.inner is None and len(n.forms) > SCORED_EXPANSION
                              for n in forms)
         # The documents that hold the word forms, no others.
-        from newsgrep.forms import Vocabulary
+        from newsgrep.engine.whoosh.forms import Vocabulary
         vocabulary = Vocabulary(s.reader())
         assert set(big.docs(s)) == {d for n in forms for f in n.forms
                                     for d in vocabulary.docs(n.fieldname, f)}

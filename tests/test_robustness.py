@@ -18,7 +18,7 @@ import time
 import pytest
 
 from newsgrep.indexing import load_state
-from newsgrep.schema import open_index
+from newsgrep.engine.whoosh.schema import open_index
 from newsgrep.searching import count, search
 
 SCRIPT = shutil.which("newsgrep", path=os.path.dirname(sys.executable)) or shutil.which("newsgrep")
@@ -245,7 +245,8 @@ def test_a_read_only_index_is_a_clear_error(tmp_path):
 def test_a_full_disk_is_a_clear_error_and_the_old_index_stays(tmp_path, monkeypatch, where):
     import errno
 
-    from newsgrep import indexing, segments
+    from newsgrep import indexing
+    from newsgrep.engine.whoosh import segments
     from newsgrep.errors import NewsgrepError
     from newsgrep.indexing import index_paths
 

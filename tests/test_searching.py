@@ -236,7 +236,7 @@ def test_fuzzy_finds_the_misspelt_word(samples_index):
 
 
 def test_expansion_guard_refuses_broad_patterns(samples_index, monkeypatch):
-    import newsgrep.query as query
+    import newsgrep.engine.whoosh.query as query
     monkeypatch.setattr(query, "MAX_EXPANSION", 5)
     with pytest.raises(QueryError, match=r"'а\*' matches more than 5 words"):
         search(samples_index, "а*")

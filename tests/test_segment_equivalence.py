@@ -38,7 +38,8 @@ from pathlib import Path
 
 import pytest
 
-from newsgrep import indexing, segments
+from newsgrep import indexing
+from newsgrep.engine.whoosh import segments
 from newsgrep.articles import read_file
 from newsgrep.indexing import _document, index_paths, walk
 
@@ -301,7 +302,7 @@ def searcher_dump(directory: Path, queries) -> dict:
     from whoosh import index
     from whoosh.sorting import FieldFacet
 
-    from newsgrep.searching import parse_query
+    from newsgrep.engine.whoosh.query import parse_query
 
     out: dict = {}
     ix = index.open_dir(str(directory))
@@ -470,7 +471,7 @@ def build_whoosh(archive: Archive, directory: Path, schema, cuts, queries, queri
 
 def _schema(morphology: str = "stem"):
     from newsgrep.analysis import live_signature
-    from newsgrep.schema import build_schema
+    from newsgrep.engine.whoosh.schema import build_schema
 
     return build_schema(morphology, live_signature() if morphology == "lemma" else None)
 

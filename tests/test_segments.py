@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from newsgrep.indexing import _document
 from newsgrep.articles import read_file
-from newsgrep.schema import build_schema
+from newsgrep.engine.whoosh.schema import build_schema
 
 from .conftest import FIXTURES
 
@@ -57,7 +57,7 @@ def _our_index(directory, docs, spill_every=0, morphology="stem"):
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
 
-    from newsgrep.segments import SegmentBuilder
+    from newsgrep.engine.whoosh.segments import SegmentBuilder
 
     directory.mkdir()
     ix = index.create_in(str(directory), _schema(morphology))
@@ -93,7 +93,7 @@ def _dump(ix):
 
 
 def _results(ix):
-    from newsgrep.searching import parse_query
+    from newsgrep.engine.whoosh.query import parse_query
 
     out = {}
     with ix.searcher() as s:
@@ -105,7 +105,7 @@ def _results(ix):
 @pytest.mark.parametrize("morphology", MORPHOLOGIES)
 @pytest.mark.parametrize("spill_every,run_chunk", [(0, 1024), (1, 1024), (4, 1024), (4, 3)])
 def test_same_index_as_whooshs_writer(tmp_path, monkeypatch, spill_every, run_chunk, morphology):
-    from newsgrep import segments
+    from newsgrep.engine.whoosh import segments
 
     # (a run is written in chunks of records: small chunks make runs of several)
     monkeypatch.setattr(segments, "_RUN_CHUNK", run_chunk)
@@ -126,7 +126,7 @@ def test_merging_segments_gives_what_whooshs_merge_gives(tmp_path):
     from whoosh.index import TOC
     from whoosh.writing import NO_MERGE
 
-    from newsgrep.segments import SegmentBuilder
+    from newsgrep.engine.whoosh.segments import SegmentBuilder
 
     docs = _docs()
     parts = [docs[:3], docs[3:6], docs[6:]]
@@ -169,7 +169,7 @@ def test_search_results_on_real_news_are_those_of_whooshs_writer(tmp_path, share
     import sys
 
     from newsgrep.indexing import index_paths
-    from newsgrep.schema import IndexMeta
+    from newsgrep.engine.whoosh.schema import IndexMeta
     from newsgrep.searching import search
 
     files = tmp_path / "files"
@@ -205,7 +205,7 @@ def test_terms_writer_writes_whooshs_terms_file(tmp_path):
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 
-    from newsgrep.segments import TermsWriter
+    from newsgrep.engine.whoosh.segments import TermsWriter
 
     rng = random.Random(7)
     keys = sorted({bytes(rng.randrange(256) for _ in range(rng.randrange(1, 12)))
@@ -230,7 +230,7 @@ def test_schemas_share_one_positions_format_class():
     """Two schemas built in one process pickle: their format class is the module's one."""
     import pickle
 
-    from newsgrep.schema import build_schema
+    from newsgrep.engine.whoosh.schema import build_schema
 
     first, second = build_schema(), build_schema()
     assert type(first["body"].format) is type(second["body"].format)

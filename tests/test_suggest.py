@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from newsgrep.searching import count
-from newsgrep.query import distance as _distance
+from newsgrep.query.fuzzy import distance as _distance
 from newsgrep.suggest import layout_to_cyrillic, layout_to_latin, suggest, transliterations
 
 
@@ -187,16 +187,16 @@ def test_combinations_of_corrections_are_never_all_built(samples_index, monkeypa
     monkeypatch.setattr(module._Vocabulary, "corrections", lambda self, word, *a, **k: [
         ("атака", "spelling"), ("полиция", "spelling"), ("Алматы", "spelling")])
     tried = []
+    from newsgrep.engine.whoosh import WhooshEngine
+
     real_query = module.__dict__.get("_Query")
-    import newsgrep.searching as searching
-    real = searching._Query
+    real = WhooshEngine.count
 
-    class Counting(real):
-        def __init__(self, *args, **kwargs):
-            tried.append(args[2])
-            super().__init__(*args, **kwargs)
+    def counting(self, spec):
+        tried.append(spec.text)
+        return real(self, spec)
 
-    monkeypatch.setattr(searching, "_Query", Counting)
+    monkeypatch.setattr(WhooshEngine, "count", counting)
     words = " ".join(f"слвоъ{chr(0x430 + i)}" for i in range(14))
     tracemalloc.start()
     try:

@@ -29,13 +29,19 @@ from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 __all__ = [
-    "TEXT_FIELDS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
+    "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
     "QuerySpec", "SearchRequest", "EngineHit", "SearchOutcome", "ArticleRef", "StoredArticle",
     "TermWeight", "EngineInfo", "EngineStats", "Problem", "Engine", "EngineWriter", "BulkIndexing",
 ]
 
 #: The fields a bare query word searches (``title`` boosted by ``TITLE_BOOST``).
 TEXT_FIELDS = ("title", "body")
+TITLE_BOOST = 2.0
+#: The morphology of a new archive when none is asked for (``newsgrep index --morphology``).
+DEFAULT_MORPHOLOGY = "stem"
+#: What to say when an archive without authors is asked for them.
+NO_AUTHORS = ("this index was built before newsgrep kept authors; rebuild it to search "
+              "and count them: newsgrep index --rebuild")
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 #: Stored columns counted per value (``-c --by``); dates are counted by ``dates()``.
@@ -193,11 +199,10 @@ class SearchOutcome:
 
 @dataclass(frozen=True)
 class ArticleRef:
-    """What ``show``/``similar`` name: an id (or a unique prefix of one, 4+ digits), or
-    a file's absolute path with an optional key (``PATH#KEY``)."""
+    """An article by its id, or the articles of a file (absolute path) with an optional
+    key (``PATH#KEY``). (``Archive`` turns what users type, id prefixes too, into these.)"""
 
     id: str | None = None
-    id_prefix: str | None = None
     path: str | None = None
     key: str | None = None
 
@@ -248,7 +253,11 @@ class Engine(Protocol):
 
     location: str
 
-    def info(self) -> EngineInfo: ...
+    def exists(self) -> bool:
+        """Whether there is an archive at :attr:`location` (one commit or more)."""
+
+    def info(self) -> EngineInfo:
+        """What the archive records about itself; ``IndexNotFound`` when there is none."""
 
     def close(self) -> None: ...
 
@@ -262,6 +271,11 @@ class Engine(Protocol):
 
     # queries
     def search(self, request: SearchRequest) -> SearchOutcome: ...
+
+    def search_terms(self, weighted: list[TermWeight], *, limit: int | None, query: QuerySpec,
+                     exclude_ids: frozenset[str]) -> SearchOutcome:
+        """More-like-this: articles holding the weighted terms in title or body (any of
+        them; ``title`` boosted), in ``query``'s date bounds (its text is not used)."""
 
     def count(self, query: QuerySpec) -> int: ...
 
@@ -277,28 +291,43 @@ class Engine(Protocol):
 
     # articles
     def fetch(self, ref: ArticleRef) -> list[StoredArticle]:
-        """The articles ``ref`` names, in file order; [] for none. An ambiguous
-        ``id_prefix`` raises ``NewsgrepError`` naming candidates."""
+        """The live articles ``ref`` names, in file order; [] for none."""
 
-    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]: ...
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Ids of live articles starting with ``prefix``, sorted, at most ``limit``."""
+
+    def doc_count(self) -> int:
+        """Live articles in the archive."""
 
     def key_terms(self, text: str, count: int) -> list[TermWeight]:
         """The ``count`` terms of ``text`` that best tell it apart in this archive
         (frequent in it, rare in the archive), best first, weights > 0."""
 
     # look-ups for did-you-mean and highlighting
-    def doc_frequency(self, field: str, term: str) -> int:
-        """Live articles whose ``field`` holds the index term ``term``."""
+    def word_frequency(self, word: str, exact: bool = False) -> int | None:
+        """Articles holding every position of ``word`` (as the archive analyses it; with
+        ``exact``, its word forms as written) in title or body, in any of its readings:
+        an upper bound, the rarest position's count. None: the word has no terms at all
+        (punctuation, nothing to look up)."""
 
     def form_frequency(self, field: str, form: str) -> int:
-        """Live articles whose ``field`` holds the word form ``form`` as written."""
+        """Articles whose ``field`` holds the word form ``form`` as written."""
+
+    def has_form(self, field: str, form: str) -> bool:
+        """Whether the word form is in ``field``'s vocabulary (an engine may keep the
+        forms of deleted articles there a while; ``form_frequency`` counts live ones)."""
 
     def near_forms(self, field: str, form: str, maxdist: int, prefix: int = 0) -> list[str]:
-        """Word forms of ``field`` within ``maxdist`` edits of ``form`` (the first
-        ``prefix`` letters equal), sorted; raises ``QueryError`` past the scan budget."""
+        """Word forms of ``field`` within ``maxdist`` edits of ``form`` (its first
+        ``prefix`` letters kept), nearest first (see ``newsgrep.query.fuzzy``); raises
+        ``QueryError`` past the scan budget."""
 
     def articles_with_form(self, field: str, form: str, limit: int) -> list[StoredArticle]:
         """Up to ``limit`` articles holding the word form (to show it as the archive writes it)."""
+
+    def mark(self, text: str, wanted: set[str]) -> list[tuple[int, int]]:
+        """Spans of the words of ``text`` whose index terms are in ``wanted``, in order, as
+        this archive analyses words (stems, or lemmas through its lexicon)."""
 
     def stats(self) -> EngineStats: ...
 

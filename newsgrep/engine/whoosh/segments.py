@@ -35,7 +35,7 @@ from whoosh.filedb.filetables import OrderedHashWriter, _lengths, _pointer
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from . import analysis
+from ... import analysis
 from .forms import FORMS_EXT, FormsWriter, segment_forms
 from .schema import FORM_FIELDS
 

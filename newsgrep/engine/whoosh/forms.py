@@ -229,7 +229,7 @@ def segment_forms(reader, missing_ok: bool = False) -> FormIndex | None:
         return _NO_FORMS
     forms = reader.__dict__.get("_newsgrep_forms")
     if forms is None:
-        from .errors import IndexCorrupt
+        from ...errors import IndexCorrupt
 
         storage = reader.storage()
         # (a compound segment's storage overlays the folder's)

@@ -18,7 +18,8 @@ import marshal
 import os
 from pathlib import Path
 
-from .errors import IndexNotFound
+from ..base import Problem
+from ...errors import IndexNotFound
 
 __all__ = ["Problem", "check_archive", "check_files", "record_sizes", "SIZES_ATTR"]
 
@@ -28,9 +29,6 @@ STATE_PREFIX = "newsgrep-state-"  # (indexing.STATE_PREFIX, without importing th
 # attribute, pickled with it into the TOC: the TOC and the lengths it expects are
 # written together, atomically.
 SIZES_ATTR = "_newsgrep_sizes"
-
-
-from .engine.base import Problem
 
 
 def record_sizes(segment, folder: Path | str) -> None:
@@ -58,7 +56,7 @@ def _read_toc(directory: Path, problems: list[Problem]):
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
 
-    from . import schema as _schema  # noqa: F401 -- the TOC's pickled schema names it
+    from . import schema as _schema  # noqa: F401 -- builds Positions32 for the pickled schema
 
     for attempt in range(20):
         gen = _latest_generation(directory)
@@ -205,7 +203,7 @@ def _check_state(directory: Path, generation: int) -> list[Problem]:
 def _check_lexicon(directory: Path, schema) -> list[Problem]:
     import sqlite3
 
-    from .lexicon import lexicon_path
+    from ...lexicon import lexicon_path
     from .schema import text_analyzer
 
     signature = getattr(text_analyzer(schema), "signature", None)

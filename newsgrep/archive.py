@@ -1,0 +1,362 @@
+"""``Archive``: newsgrep's public Python API, opened once per command.
+
+    import newsgrep
+
+    with newsgrep.open_archive("~/news-index") as archive:
+        for hit in archive.search("атака", limit=3).hits:
+            print(hit.date, hit.title)
+
+An archive is an engine (``newsgrep.engine``: a Whoosh folder, or later a
+database) plus the policy that is the same whatever stores it: snippets and
+highlighting, partial matches, did-you-mean and its thresholds, timelines,
+how sources and authors are grouped, what an article reference means.
+Every ``newsgrep`` command makes one ``Archive`` call.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .engine import open_engine
+from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineInfo, Problem, QuerySpec,
+                          SearchRequest, StoredArticle)
+from .errors import NewsgrepError, QueryError
+
+if TYPE_CHECKING:
+    from .counting import Timeline
+    from .indexing import IndexReport
+    from .searching import ArticleView, SearchResult
+    from .suggest import Suggestion
+
+__all__ = ["Archive", "open_archive", "DateFilter", "ID_PREFIX_MIN", "FEW"]
+
+ID_PREFIX_MIN = 4    # an id may be shortened to a unique prefix of this many digits or more
+AMBIGUOUS_SHOWN = 5  # candidates named when a prefix is ambiguous
+SIMILAR_TERMS = 12   # key terms of an article that a similar one is searched by
+#: A search with fewer hits than this may still get a did-you-mean (almaty -> Алматы).
+FEW = 5
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    """``--since``/``--until`` (a date or an age each, see ``newsgrep.query.dates``) and
+    "today" for relative dates; shared by every operation that takes a query."""
+
+    since: str | None = None
+    until: str | None = None
+    now: datetime | None = None
+
+    def spec(self, text: str) -> QuerySpec:
+        from .query.dates import date_bounds
+
+        start, end = date_bounds(self.since, self.until, self.now)
+        return QuerySpec(text, start, end, self.now)
+
+
+def open_archive(location: str | os.PathLike[str], *, create: bool = False) -> Archive:
+    """Open the archive at ``location`` (a folder; ``~`` is expanded).
+
+    Raises :class:`~newsgrep.errors.IndexNotFound` when there is none (unless
+    ``create``: ``index`` creates it).
+    """
+    if isinstance(location, str) and "://" in location:
+        return Archive(open_engine(location, create=create))
+    return Archive(open_engine(Path(location).expanduser(), create=create))
+
+
+class Archive:
+    """An open archive: search it, count in it, show its articles, index into it."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @property
+    def location(self) -> str:
+        return self.engine.location
+
+    def info(self) -> EngineInfo:
+        return self.engine.info()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<newsgrep.Archive {self.location}>"
+
+    # --- writing -----------------------------------------------------------------------
+
+    def index(self, paths: Iterable[str | os.PathLike[str]] = (), **options: Any) -> IndexReport:
+        """Index (or refresh) the article files under ``paths`` (none: the roots indexed
+        before); ``options`` as :func:`newsgrep.indexing.index_paths` takes them."""
+        from .engine.base import BulkIndexing
+
+        if not isinstance(self.engine, BulkIndexing):
+            raise NewsgrepError(f"{self.location}: this engine cannot index yet")
+        report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
+        return report
+
+    # --- queries -------------------------------------------------------------------------
+
+    def search(self, query: str, *, limit: int | None = 10, context: int | None = None,
+               fragments: int | None = None, partial: bool = True, sort: str = "relevance",
+               since: str | None = None, until: str | None = None,
+               now: datetime | None = None) -> SearchResult:
+        """The best ``limit`` hits for ``query`` (None: all), ranked (``sort``: relevance,
+        newest, oldest), with snippets of ``context`` characters around matches.
+
+        When fewer than ``limit`` articles match all the words of a query
+        (``partial=True``), the list is filled up with the best articles that match
+        some of them, marked ``partial``: one word in a form the stemmer does not
+        conflate should not hide the article a user is looking for. Negated
+        words and date filters stay required.
+        """
+        from .searching import CONTEXT, FRAGMENTS, SearchResult, make_hit
+
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+        spec = DateFilter(since, until, now).spec(query)
+        outcome = self.engine.search(SearchRequest(spec, limit=limit, sort=sort,  # type: ignore[arg-type]
+                                                   partial=partial))
+        hits = []
+        for rank, h in enumerate(outcome.hits, 1):
+            hit = make_hit(self.engine, h.article, h.score, rank, outcome.matched,
+                           CONTEXT if context is None else context,
+                           FRAGMENTS if fragments is None else fragments)
+            hit.partial, hit.missing = h.partial, list(h.missing)
+            hits.append(hit)
+        return SearchResult(hits=hits, query=outcome.understood)
+
+    def count(self, query: str, *, since: str | None = None, until: str | None = None,
+              now: datetime | None = None) -> int:
+        """The number of articles matching ``query`` (and the date filters)."""
+        return self.engine.count(DateFilter(since, until, now).spec(query))
+
+    def group_counts(self, query: str, by: str, *, since: str | None = None,
+                     until: str | None = None, now: datetime | None = None,
+                     source_aliases: Mapping[str, str | Iterable[str]] | None = None,
+                     ) -> list[tuple[str | None, int]]:
+        """Matching articles per source, author, section, year, month, week or day.
+
+        Dates come in time order, the others by count (largest first, ties by
+        name); the key None counts articles without a date (or source, author,
+        section), in its place by count. An article with two authors counts for
+        each. Sources are counted by name as :func:`~newsgrep.articles.sources.source_name`
+        gives it (with ``source_aliases`` too), and names that differ only in
+        letter case are one group, under its most frequent spelling.
+        """
+        from .counting import GROUPS, authors_counts, bucket, sources_counts
+
+        if by not in GROUPS:
+            raise QueryError(f"cannot group by {by!r}; use one of: {', '.join(GROUPS)}")
+        if by == "author" and not self.engine.info().has_authors:
+            raise QueryError(NO_AUTHORS)
+        spec = DateFilter(since, until, now).spec(query)
+        if by in ("source", "author", "section"):
+            counts: Counter[str | None] = Counter(self.engine.group_counts(spec, by))
+            if by == "source":
+                counts = sources_counts(counts, source_aliases)
+            elif by == "author":
+                counts = authors_counts(counts)
+            return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
+        dated = Counter(bucket(d, by) if d else None for d in self.engine.dates(spec))
+        return sorted(dated.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+
+    def timeline(self, query: str, by: str | None = None, *, since: str | None = None,
+                 until: str | None = None, now: datetime | None = None) -> Timeline:
+        """Matching articles per ``by`` period (chosen from the dates found when None)."""
+        from .counting import PERIODS, make_timeline
+
+        if by is not None and by not in PERIODS:
+            raise QueryError(f"a timeline goes by year, month, week or day, not {by!r}")
+        return make_timeline(self.engine.dates(DateFilter(since, until, now).spec(query)), by)
+
+    def suggest(self, query: str, *, found: int = 0, since: str | None = None,
+                until: str | None = None, now: datetime | None = None) -> Suggestion | None:
+        """A corrected form of ``query`` that finds something (more), or None (see
+        :func:`newsgrep.suggest.suggest_with`)."""
+        from .suggest import suggest_with
+
+        return suggest_with(self.engine, query, found=found,
+                            dates=DateFilter(since, until, now))
+
+    def did_you_mean(self, query: str, found: int, *, since: str | None = None,
+                     until: str | None = None, now: datetime | None = None) -> Suggestion | None:
+        """The suggestion a search that found ``found`` articles gets, or None.
+
+        Nothing (0) or little (fewer than :data:`FEW`) found: a correction is looked
+        for; with a few hits, only for a query with a Latin word (a transliteration
+        worth asking about).
+        """
+        if found >= FEW or (found and not re.search(r"[A-Za-z]", query)):
+            return None
+        return self.suggest(query, found=found, since=since, until=until, now=now)
+
+    # --- articles ------------------------------------------------------------------------
+
+    def _refs(self, ref: str) -> list[StoredArticle]:
+        """The articles ``ref`` names: an article id (or a unique prefix of one), a file
+        path, or PATH#KEY."""
+        ref = ref.strip()
+        if re.fullmatch(r"[0-9a-f]{16}", ref):
+            found = self.engine.fetch(ArticleRef(id=ref))
+            if found:
+                return found
+        elif re.fullmatch(r"[0-9a-f]{%d,15}" % ID_PREFIX_MIN, ref) and not os.path.exists(ref):
+            ids = self.engine.ids_with_prefix(ref, AMBIGUOUS_SHOWN + 1)
+            if len(ids) > 1:
+                shown = ", ".join(ids[:AMBIGUOUS_SHOWN]) + (", …" if len(ids) > AMBIGUOUS_SHOWN
+                                                            else "")
+                raise NewsgrepError(f"{ref}: ambiguous id prefix, candidates: {shown} "
+                                    "(give more digits)")
+            if ids:
+                return self.engine.fetch(ArticleRef(id=ids[0]))
+        path, key = ref, None
+        if not os.path.exists(ref) and "#" in ref:
+            path, _, key = ref.rpartition("#")
+        return self.engine.fetch(ArticleRef(path=os.path.abspath(path), key=key))
+
+    def fetch(self, ref: str, query: str | None = None, *,
+              now: datetime | None = None) -> list[ArticleView]:
+        """The whole article(s) ``ref`` names (an id, a path, PATH#KEY), with ``query`` spans.
+
+        A path of a multi-article file names all of its articles. Raises
+        :class:`~newsgrep.errors.NewsgrepError` when ``ref`` names none.
+        """
+        from .searching import article_view
+
+        found = self._refs(ref)
+        if not found:
+            raise NewsgrepError(f"{ref}: no such article in the index (give an id from "
+                                "newsgrep search --json, or the path of an indexed file)")
+        terms = self.engine.matched_terms(QuerySpec(query, now=now)) if query else {}
+        return [article_view(self.engine, a, terms) for a in found]
+
+    show = fetch
+
+    def similar(self, ref: str, *, limit: int | None = 10, context: int | None = None,
+                fragments: int | None = None, since: str | None = None,
+                until: str | None = None, now: datetime | None = None) -> SearchResult:
+        """The articles most like ``ref`` (an id, an indexed path, or any article file).
+
+        More-like-this: the article's key terms (frequent in it, rare in the
+        archive) are searched for, weighted, the article itself excluded.
+        """
+        from .searching import CONTEXT, FRAGMENTS, SearchResult, make_hit
+
+        found = self._refs(ref)
+        if len(found) > 1:
+            ids = ", ".join(a.id for a in found[:5])
+            raise NewsgrepError(f"{ref} holds {len(found)} articles; name one by its id "
+                                f"({ids}{', …' if len(found) > 5 else ''}) or as PATH#KEY")
+        if found:
+            text, own = f"{found[0].title}\n{found[0].body}", frozenset({found[0].id})
+        else:
+            text, own = _read_article_file(ref), frozenset()
+        keys = self.engine.key_terms(text, SIMILAR_TERMS)
+        if not keys and not self.engine.doc_count():  # an empty archive: nothing is like it
+            return SearchResult(hits=[], query="")
+        if not keys:
+            raise NewsgrepError(f"{ref}: no words to compare by")
+        outcome = self.engine.search_terms(keys, limit=limit, exclude_ids=own,
+                                           query=DateFilter(since, until, now).spec(""))
+        hits = [make_hit(self.engine, h.article, h.score, rank, outcome.matched,
+                         CONTEXT if context is None else context,
+                         FRAGMENTS if fragments is None else fragments)
+                for rank, h in enumerate(outcome.hits, 1)]
+        return SearchResult(hits=hits, query=outcome.understood)
+
+    # --- the whole archive ---------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Figures about the archive: articles, date range, sources, sections, size."""
+        st = self.engine.stats()
+        info = self.engine.info()
+        return {
+            "articles": st.articles,
+            "first_date": st.first_date.isoformat() if st.first_date else None,
+            "last_date": st.last_date.isoformat() if st.last_date else None,
+            "undated": st.undated,
+            "sources": dict(st.sources),
+            "sections": dict(st.sections),
+            "encodings": dict(st.encodings),
+            "morphology": info.morphology,
+            "analyzer": _describe_analyzer(info.morphology),
+            "exact_forms": True,
+            "roots": info.roots,
+            "index": str(Path(self.location).resolve()) if "://" not in self.location
+            else self.location,
+            "size_bytes": st.size_bytes,
+            "updated": info.updated or None,
+        }
+
+    def check(self) -> list[Problem]:
+        """What is damaged in the archive ([] when it is whole)."""
+        return self.engine.check(deep=True)
+
+    def analyze(self, text: str, morphology: str | None = None) -> list[dict[str, Any]]:
+        """How ``text`` is indexed: per word its stem, lemma(s) and the terms this archive
+        (or ``morphology``) indexes."""
+        return analyze(text, morphology or self.engine.info().morphology)
+
+
+def analyze(text: str, morphology: str) -> list[dict[str, Any]]:
+    """Per word of ``text``: ``word``, ``stem``, ``lemmas``, ``terms`` (in ``morphology``)."""
+    from .analysis import word_spans
+
+    stems: dict[tuple[int, int], list[str]] = {}
+    for s, e, term in word_spans(text, "stem"):
+        stems.setdefault((s, e), []).append(term)
+    lemmas: dict[tuple[int, int], list[str]] = {}
+    for s, e, term in word_spans(text, "lemma"):
+        if term not in lemmas.setdefault((s, e), []):
+            lemmas[(s, e)].append(term)
+    rows = []
+    for span, stem in stems.items():
+        lemma = lemmas.get(span, [])
+        rows.append({"word": text[span[0]:span[1]], "stem": stem[0], "lemmas": lemma,
+                     "terms": lemma if morphology == "lemma" else stem,
+                     "morphology": morphology})
+    return rows
+
+
+def check_archive(location: str | os.PathLike[str]) -> list[Problem]:
+    """:meth:`Archive.check` for an archive that may not open at all (a damaged TOC)."""
+    from .engine import open_engine
+
+    return open_engine(location, create=True).check(deep=True)
+
+
+def check_files(location: str | os.PathLike[str]) -> list[Problem]:
+    """The cheap part of ``check``: are the files the last commit names all there?"""
+    from .engine import open_engine
+
+    return open_engine(location, create=True).check(deep=False)
+
+
+def _read_article_file(ref: str) -> str:
+    from . import articles as readers
+
+    if not os.path.isfile(ref):
+        raise NewsgrepError(f"{ref}: no such article in the index, and no such file")
+    return "\n".join(f"{a.title}\n{a.body}" for a in readers.read_file(ref))
+
+
+def _describe_analyzer(morphology: str) -> str:
+    """A one-line description of how the archive's words are analysed."""
+    words = {
+        "stem": "Snowball stems (Russian for Cyrillic words, English for Latin ones)",
+        "lemma": "dictionary lemmas (OpenCorpora), stems for unknown words",
+    }.get(morphology, morphology)
+    return words + "; word forms as written too (for =word, wildcards, did-you-mean)"

@@ -1,0 +1,448 @@
+"""The Whoosh engine: an archive folder of Whoosh segments, read with one searcher.
+
+Implements :class:`newsgrep.engine.base.Engine`. The index is opened once
+(memory-mapped files, see ``schema``) and one searcher serves every call until
+:meth:`WhooshEngine.close`. Queries are parsed here into Whoosh queries
+(``query``), expanded against the index, and run; dates, sources, authors
+and sections are read from the index's columns, not from stored fields.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from ..base import (GROUP_FIELDS, TEXT_FIELDS, TITLE_BOOST, ArticleRef, EngineHit, EngineInfo,
+                    EngineStats, FileState, Problem, QuerySpec, SearchOutcome, SearchRequest,
+                    StoredArticle, TermWeight)
+
+__all__ = ["WhooshEngine", "NO_DATE"]
+
+#: What Whoosh's date column holds for an article without a date.
+NO_DATE = (1 << 64) - 1
+
+
+def stored_article(st: dict[str, Any]) -> StoredArticle:
+    """A Whoosh document's stored fields as a :class:`StoredArticle`."""
+    return StoredArticle(
+        id=st.get("id", ""), path=st.get("path", ""), key=str(st.get("key", "") or ""),
+        title=st.get("title", ""), body=st.get("body", ""), date=st.get("date"),
+        source=st.get("source", ""), source_raw=st.get("source_raw") or "",
+        author=st.get("author", "") or "", section=st.get("section", ""),
+        tags=[t for t in st.get("tags", "").split(",") if t], url=st.get("url", "") or "",
+        lead=st.get("lead", "") or "", encoding=st.get("encoding", "") or "",
+        format=st.get("format", "") or "")
+
+
+class WhooshEngine:
+    """An archive folder (``newsgrep.json`` and Whoosh's files) as an :class:`Engine`."""
+
+    def __init__(self, directory: Path, *, create: bool = False):
+        self.directory = Path(directory)
+        self.location = str(self.directory)
+        self._ix: Any = None
+        self._meta: Any = None
+        self._searcher: Any = None
+        self._lexicon: Any = None
+        self._marker: Any = None
+        if not create:
+            self._open()
+
+    # --- opening ---------------------------------------------------------------------
+
+    def _open(self) -> None:
+        from .schema import open_index
+
+        self._ix, self._meta = open_index(self.directory)
+
+    @property
+    def ix(self) -> Any:
+        if self._ix is None:
+            self._open()
+        return self._ix
+
+    @property
+    def schema(self) -> Any:
+        return self.ix.schema
+
+    @property
+    def searcher(self) -> Any:
+        """The one searcher of this engine (opened on first use)."""
+        if self._searcher is None:
+            self._searcher = self.ix.searcher()
+        return self._searcher
+
+    @property
+    def reader(self) -> Any:
+        return self.searcher.reader()
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> WhooshEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def exists(self) -> bool:
+        from .schema import META_FILE
+
+        return (self.directory / META_FILE).exists()
+
+    def info(self) -> EngineInfo:
+        from .schema import has_authors
+
+        meta = self._meta if self._meta is not None else self._load_meta()
+        return EngineInfo(
+            location=self.location, morphology=meta.morphology,
+            morphology_signature=meta.morphology_signature, roots=list(meta.roots),
+            excludes=list(meta.excludes), includes=list(meta.includes),
+            created=meta.created, updated=meta.updated,
+            has_authors=has_authors(self.schema) if self._ix is not None else True)
+
+    def _load_meta(self) -> Any:
+        from .schema import IndexMeta
+
+        return IndexMeta.load(self.directory)
+
+    # --- writing -----------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, FileState]:
+        from ...indexing import load_state
+
+        return {path: FileState(path, size, mtime, digest)
+                for path, (size, mtime, digest) in load_state(self.directory, self.ix).items()}
+
+    def writer(self, *, morphology: str, signature: str = "", rebuild: bool = False,
+               wait: bool = False) -> Any:
+        raise NotImplementedError(
+            "the Whoosh engine writes segments in worker processes: use index_paths")
+
+    def index_paths(self, paths: Any, **options: Any) -> Any:
+        """The Whoosh engine's own pipeline (:func:`newsgrep.indexing.index_paths`)."""
+        from ...indexing import index_paths
+
+        self.close()
+        report = index_paths(paths, self.directory, **options)
+        self._ix = self._meta = None
+        return report
+
+    # --- queries -------------------------------------------------------------------------
+
+    def _parse(self, spec: QuerySpec) -> tuple[Any, Any]:
+        """``(query, filter)``: the expanded Whoosh query and the date filter (or None)."""
+        from .query import bounds_filter, expand, parse_query
+
+        q = expand(parse_query(spec.text, self.schema, now=spec.now), self.reader)
+        return q, bounds_filter(spec.start, spec.end)
+
+    def _docnums(self, spec: QuerySpec) -> list[int]:
+        from whoosh.query import And, NullQuery
+
+        q, flt = self._parse(spec)
+        combined = And([q, flt]).normalize() if flt else q
+        return [] if combined is NullQuery else list(combined.docs(self.searcher))
+
+    def search(self, request: SearchRequest) -> SearchOutcome:
+        from whoosh import query as Q
+
+        s = self.searcher
+        q, flt = self._parse(request.query)
+        if q is Q.NullQuery:
+            return SearchOutcome(hits=[], understood=str(q))
+        facet, reverse = _sort_facet(request.sort)
+        limit = request.limit
+        mask = (Q.Or([Q.Term("id", i) for i in sorted(request.exclude_ids)])
+                if request.exclude_ids else None)
+        results = s.search(q, limit=limit, filter=flt, sortedby=facet, reverse=reverse,
+                           mask=mask)
+        hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
+        relaxed = _relaxed(q) if request.partial and limit and len(hits) < limit else None
+        if relaxed is not None and limit:
+            clauses, loose = relaxed
+            strict = {r.docnum for r in results}
+            more = [r for r in s.search(loose, limit=limit + len(strict), filter=flt,
+                                        sortedby=facet, reverse=reverse, mask=mask)
+                    if r.docnum not in strict]
+            more = more[:limit - len(hits)]
+            docnums = {r.docnum for r in more}
+            having = [set(s.search(c, filter=docnums, limit=None).docs()) for c in clauses]
+            for r in more:
+                hits.append(EngineHit(
+                    stored_article(r.fields()), r.score or 0.0, partial=True,
+                    missing=[_source_text(c, request.query.text)
+                             for c, docs in zip(clauses, having) if r.docnum not in docs]))
+        return SearchOutcome(hits=hits, understood=str(q), matched=positive_terms(q, s.reader()))
+
+    def search_terms(self, weighted: list[TermWeight], *, limit: int | None,
+                     query: QuerySpec, exclude_ids: frozenset[str]) -> SearchOutcome:
+        """Articles holding weighted terms in title or body (more-like-this)."""
+        from whoosh import query as Q
+
+        from .query import bounds_filter
+
+        top = max(t.weight for t in weighted) or 1.0
+        q = Q.Or([Q.Term(f, t.term, boost=(TITLE_BOOST if f == "title" else 1.0) * t.weight / top)
+                  for t in weighted for f in TEXT_FIELDS])
+        mask = Q.Or([Q.Term("id", i) for i in sorted(exclude_ids)]) if exclude_ids else None
+        results = self.searcher.search(q, limit=limit, filter=bounds_filter(query.start, query.end),
+                                       mask=mask)
+        hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
+        terms = {f: {t.term for t in weighted} for f in TEXT_FIELDS}
+        return SearchOutcome(hits=hits, understood=str(q), matched=terms)
+
+    def count(self, query: QuerySpec) -> int:
+        return len(self._docnums(query))
+
+    def group_counts(self, query: QuerySpec, by: str) -> dict[str | None, int]:
+        if by not in GROUP_FIELDS:
+            raise ValueError(by)
+        docnums = self._docnums(query)
+        if not docnums:
+            return {}
+        column = self.reader.column_reader(by, translate=True)
+        return dict(Counter((column[d] or None) for d in docnums))
+
+    def dates(self, query: QuerySpec) -> list[datetime | None]:
+        from whoosh.util.times import long_to_datetime
+
+        docnums = self._docnums(query)
+        if not docnums:  # (an index of no segments has no columns to read)
+            return []
+        column = self.reader.column_reader("date", translate=False)
+        out: list[datetime | None] = []
+        for d in docnums:
+            v = column[d]
+            out.append(None if v >= NO_DATE else long_to_datetime(v))
+        return out
+
+    def matched_terms(self, query: QuerySpec) -> dict[str, set[str]]:
+        q, _ = self._parse(query)
+        return positive_terms(q, self.reader)
+
+    # --- articles ------------------------------------------------------------------------
+
+    def _live(self, fieldname: str, text: str) -> list[int]:
+        from whoosh.query import Term
+
+        return list(Term(fieldname, text).docs(self.searcher))
+
+    def fetch(self, ref: ArticleRef) -> list[StoredArticle]:
+        from .schema import file_term
+
+        s = self.searcher
+        if ref.id is not None:
+            docnums = self._live("id", ref.id)
+        elif ref.path is not None:
+            docnums = self._live("file", file_term(ref.path))
+            if ref.key is not None:
+                docnums = [d for d in docnums if str(s.stored_fields(d).get("key", "")) == ref.key]
+            docnums.sort()  # the order they were read in: the file's order
+        else:
+            docnums = []
+        return [stored_article(s.stored_fields(d)) for d in docnums]
+
+    def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
+        # (the term dictionary keeps deleted articles' ids a while: only live ones)
+        ids = (t.decode() if isinstance(t, bytes) else t
+               for t in self.reader.expand_prefix("id", prefix))
+        return list(islice((i for i in ids if self._live("id", i)), limit))
+
+    def key_terms(self, text: str, count: int) -> list[TermWeight]:
+        return [TermWeight(t, w) for t, w in
+                self.searcher.key_terms_from_text("body", text, numterms=count)]
+
+    def doc_count(self) -> int:
+        return int(self.searcher.doc_count())
+
+    # --- look-ups for did-you-mean and highlighting ----------------------------------------
+
+    def _vocabulary(self) -> Any:
+        from .forms import Vocabulary
+
+        if getattr(self, "_forms", None) is None:
+            self._forms = Vocabulary(self.reader)
+        return self._forms
+
+    def word_frequency(self, word: str, exact: bool = False) -> int | None:
+        if exact:
+            from ...analysis import query_forms
+
+            source, groups = self._vocabulary(), [(f,) for f in query_forms(word)]
+        else:
+            from .query import position_groups
+            from .schema import text_analyzer
+
+            source = self.reader
+            groups = position_groups(text_analyzer(self.schema), word, "query")
+        if not groups:
+            return None
+        return min(sum(source.doc_frequency(f, t) for t in terms for f in ("body", "title"))
+                   for terms in groups)
+
+    def form_frequency(self, field: str, form: str) -> int:
+        return int(self._vocabulary().doc_frequency(field, form))
+
+    def has_form(self, field: str, form: str) -> bool:
+        return (field, form) in self._vocabulary()
+
+    def near_forms(self, field: str, form: str, maxdist: int, prefix: int = 0) -> list[str]:
+        from ...query.fuzzy import near_terms
+
+        return near_terms(self._vocabulary(), field, form, maxdist, prefix=prefix)
+
+    def articles_with_form(self, field: str, form: str, limit: int) -> list[StoredArticle]:
+        return [stored_article(self.searcher.stored_fields(d))
+                for d in islice(self._vocabulary().docs(field, form), limit)]
+
+    def mark(self, text: str, wanted: set[str]) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = self.marker().spans(text, wanted)
+        return spans
+
+    def marker(self) -> Any:
+        """The :class:`~newsgrep.highlight.Marker` of this archive (its lexicon in lemma mode)."""
+        if self._marker is None:
+            from ...highlight import Marker
+            from .schema import text_analyzer
+
+            analyzer = text_analyzer(self.schema)
+            lexicon = None
+            if getattr(analyzer, "morphology", "stem") == "lemma":
+                from ... import lexicon as lexicons
+
+                lex = lexicons.attach(self.directory, analyzer.signature)
+                lexicon = lex if lex is not None and lex.complete else None
+                self._marker = Marker("lemma", analyzer.lemmatizer(), lexicon)
+            else:
+                self._marker = Marker("stem")
+        return self._marker
+
+    # --- the whole archive ---------------------------------------------------------------
+
+    def stats(self) -> EngineStats:
+        sources: Counter[str] = Counter()
+        sections: Counter[str] = Counter()
+        encodings: Counter[str] = Counter()
+        first = last = None
+        undated = 0
+        r = self.reader
+        n = r.doc_count()
+        for _docnum, stored in r.iter_docs():
+            sources[stored.get("source") or "(none)"] += 1
+            if stored.get("section"):
+                sections[stored["section"]] += 1
+            encodings[stored.get("encoding") or "(none)"] += 1
+            d = stored.get("date")
+            if d is None:
+                undated += 1
+            else:
+                first = d if first is None or d < first else first
+                last = d if last is None or d > last else last
+        size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
+        return EngineStats(articles=n, first_date=first, last_date=last, undated=undated,
+                           sources=dict(sources.most_common()),
+                           sections=dict(sections.most_common()),
+                           encodings=dict(encodings.most_common()), size_bytes=size)
+
+    def check(self, deep: bool = True) -> list[Problem]:
+        from .check import check_archive, check_files
+
+        return check_archive(self.directory) if deep else check_files(self.directory)
+
+
+# --- Whoosh queries ----------------------------------------------------------------------
+
+def positive_terms(q: Any, reader: Any) -> dict[str, set[str]]:
+    """field -> the index terms a hit may match, skipping negated parts.
+
+    Word forms (``=word``, wildcards) come under ``"=" + field``. Wildcards and
+    fuzzy terms are expanded against the index.
+    """
+    from whoosh import query as Q
+
+    from ...query.syntax import FORM_PREFIX
+    from .forms import FormQuery
+
+    out: dict[str, set[str]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, Q.Not):
+            return
+        if isinstance(node, (Q.AndNot, Q.Require)):
+            visit(node.a)  # AndNot: not the excluded part; Require: b only filters
+            return
+        if isinstance(node, FormQuery):
+            out.setdefault(FORM_PREFIX + node.fieldname, set()).update(node.forms)
+            return
+        if node.is_leaf() or isinstance(node, Q.Phrase):
+            for fieldname, text in node.existing_terms(reader, phrases=True, expand=True):
+                if isinstance(text, bytes):
+                    text = text.decode("utf-8", "replace")
+                out.setdefault(fieldname, set()).add(text)
+            return
+        for child in node.children():
+            visit(child)
+
+    visit(q)
+    return out
+
+
+def _sort_facet(sort: str) -> tuple[Any, bool]:
+    """Whoosh sort keys for ``--sort``; undated articles come last either way."""
+    from whoosh import sorting
+
+    from ...errors import QueryError
+    from ..base import SORTS
+
+    if sort == "relevance":
+        return None, False
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+    if sort == "oldest":
+        # An undated article's column value is the largest number: last already.
+        return sorting.FieldFacet("date"), False
+    return sorting.TranslateFacet(lambda v: -1 if v >= NO_DATE else v,
+                                  sorting.FieldFacet("date")), True
+
+
+def _relaxed(q: Any) -> tuple[list[Any], Any] | None:
+    """``(clauses, query)``: a top-level AND of words loosened to OR; None if not one.
+
+    Negated clauses stay required-absent. Scoring an OR sums the scores of the
+    clauses a document matches, so articles with more of the words rank first.
+    """
+    from whoosh import query as Q
+
+    if not isinstance(q, Q.And):
+        return None
+    dates = [c for c in q.children() if isinstance(c, Q.NumericRange) and c.fieldname == "date"]
+    clauses = [c for c in q.children() if not isinstance(c, Q.Not) and c not in dates]
+    negated = [c.query for c in q.children() if isinstance(c, Q.Not)]
+    if len(clauses) < 2:
+        return None
+    loose = Q.Or(clauses)
+    if dates:  # a date filter in the query stays a filter
+        loose = Q.And([loose, *dates])
+    return clauses, (Q.AndNot(loose, Q.Or(negated)) if negated else loose)
+
+
+def _source_text(q: Any, text: str) -> str:
+    """The part of the query string a parsed clause came from."""
+    spans = []
+    for n in (q, *q.leaves()):
+        if getattr(n, "startchar", None) is not None and getattr(n, "endchar", None):
+            spans.append((n.startchar, n.endchar))
+        for s, e in getattr(n, "char_ranges", None) or ():  # phrases: their words
+            if s is not None and e:
+                spans.append((s, e))
+    if not spans:
+        return str(q)
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    if 0 < start and end < len(text) and text[start - 1] == text[end] == '"':
+        start, end = start - 1, end + 1
+    return text[start:end]

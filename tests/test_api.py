@@ -1,0 +1,80 @@
+"""The Python API: the README's example script, and Archive used directly."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+import newsgrep
+from newsgrep.errors import IndexNotFound, QueryError
+
+from .conftest import REPO
+
+MARKER = "<!-- python example: tests/test_api.py runs this script -->"
+
+
+def readme_script() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text[text.index(MARKER):]
+    block = block[block.index("```python\n") + 10:]
+    return block[:block.index("```")]
+
+
+def test_the_readme_script_runs_against_an_archive(samples_index, tmp_path):
+    script = tmp_path / "example.py"
+    script.write_text(readme_script(), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script), str(samples_index)], capture_output=True,
+                         text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    with newsgrep.open_archive(samples_index) as archive:
+        hits = archive.search("атака", limit=3).hits
+        n = archive.count("Алматы")
+        months = archive.group_counts("Алматы", "month")
+    assert hits and len(lines) == len(hits) + 1 + len(months)
+    for line, hit in zip(lines, hits):
+        assert line.startswith(f"{hit.rank} ") and hit.title in line and hit.path in line
+    assert lines[len(hits)] == f"{n} articles name Алматы" and n > 0
+    assert lines[len(hits) + 1:] == [f"{m} {k}" for m, k in months]
+
+
+def test_the_public_names(samples_index):
+    assert set(newsgrep.__all__) >= {"open_archive", "Archive", "Article", "Hit"}
+    archive = newsgrep.open_archive(samples_index)
+    assert isinstance(archive, newsgrep.Archive)
+    hit = archive.search("атака", limit=1).hits[0]
+    assert isinstance(hit, newsgrep.Hit)
+    view = archive.fetch(hit.id, "атака")[0]
+    assert view.id == hit.id and view.body_spans
+    assert archive.stats()["articles"] == archive.count("атака OR NOT атака")
+    assert archive.timeline("Алматы").total + archive.timeline("Алматы").undated == \
+        archive.count("Алматы")
+    archive.close()
+
+
+def test_one_archive_serves_many_calls_with_the_cli_s_results(samples_index):
+    from newsgrep.searching import search
+
+    with newsgrep.open_archive(samples_index) as archive:
+        for query in ("атака", '"здание полиции"', "Алматы NOT полиция", "атак*"):
+            ours = archive.search(query, limit=5)
+            assert [h.id for h in ours.hits] == [h.id for h in search(samples_index, query,
+                                                                        limit=5).hits]
+        with pytest.raises(QueryError):
+            archive.search('"unclosed')
+
+
+def test_a_missing_archive_is_an_error_that_says_how_to_build_one(tmp_path):
+    with pytest.raises(IndexNotFound, match=re.escape("newsgrep index PATH")):
+        newsgrep.open_archive(tmp_path / "none")
+
+
+def test_did_you_mean_policy_lives_in_the_library(samples_index):
+    from newsgrep.archive import FEW
+
+    with newsgrep.open_archive(samples_index) as archive:
+        assert archive.did_you_mean("fnfrf", 0) is not None  # «атака» in the wrong layout
+        assert archive.did_you_mean("атака", FEW) is None    # found enough
+        assert archive.did_you_mean("атака", 1) is None      # found some, no Latin word
