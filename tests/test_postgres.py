@@ -141,7 +141,7 @@ def test_fetch_stats_groups_and_similar(samples_url):
     engine = PostgresEngine(samples_url)
     hit = engine.search(SearchRequest(QuerySpec("атака"), limit=1)).hits[0].article
     assert engine.fetch(ArticleRef(id=hit.id))[0].body == hit.body
-    assert engine.fetch(ArticleRef(id_prefix=hit.id[:8]))[0].id == hit.id
+    assert engine.ids_with_prefix(hit.id[:8], 5) == [hit.id]
     assert engine.fetch(ArticleRef(path=hit.path, key=hit.key))[0].id == hit.id
     stats = engine.stats()
     assert stats.articles == 35 and sum(stats.sources.values()) == 35
@@ -174,7 +174,7 @@ def test_incremental_update_and_removal(cluster, tmp_path):
     os.utime(news / "a0.txt", ns=(1, 2))
     (news / "a1.txt").unlink()
     report = index_paths(engine, [str(news)])
-    assert (report.added, report.unchanged, report.removed) == (1, 3, 1)
+    assert (report.updated, report.unchanged, report.removed) == (1, 3, 1)
     assert engine.count(QuerySpec("атака")) == 3 and engine.count(QuerySpec("погода")) == 1
     assert engine.stats().articles == 4
 

@@ -35,7 +35,7 @@ MAX_LEXEME_BYTES = 2046    # longer words are not indexed (PostgreSQL's limit)
 WEIGHTS = "{0.5, 0.5, 0.5, 1.0}"  # D (body), C, B, A (title)
 _COLUMNS = ("id", "path", "key", "title", "body", "lead", "date", "source", "source_raw",
             "author", "section", "url", "tags", "encoding", "format", "size", "mtime_ns",
-            "tsv", "meta_tsv", "title_forms", "body_forms")
+            "tsv", "meta_tsv", "title_forms", "body_forms", "ord")
 _STORED = ("id", "path", "key", "title", "body", "date", "source", "source_raw", "author",
            "section", "tags", "url", "lead", "encoding", "format")
 _NOT_UTF8 = "\uffff"
@@ -141,7 +141,7 @@ def _forms(text: str) -> list[str]:
     return sorted(analysis.word_forms(analysis.words(text))) if text else []
 
 
-def document_row(doc, analyzer: Analyzer, vocabulary: set) -> tuple:
+def document_row(doc, analyzer: Analyzer, vocabulary: set, order: int = 0) -> tuple:
     """The ``articles`` row of a Document (see ``_COLUMNS``); adds its words to ``vocabulary``."""
     nfc = unicodedata.normalize
     title, body = clean(nfc("NFC", doc.title)), clean(nfc("NFC", doc.body))
@@ -163,7 +163,7 @@ def document_row(doc, analyzer: Analyzer, vocabulary: set) -> tuple:
             [clean(t) for t in doc.tags], clean(doc.encoding), clean(doc.format), doc.size,
             doc.mtime_ns, tsvector_text([(tp, "A"), (bp, "D")]), meta,
             [f for f in tf if len(f.encode()) <= MAX_LEXEME_BYTES],
-            [f for f in bf if len(f.encode()) <= MAX_LEXEME_BYTES])
+            [f for f in bf if len(f.encode()) <= MAX_LEXEME_BYTES], order)
 
 
 # --- the engine -------------------------------------------------------------------------
@@ -233,7 +233,9 @@ class PostgresEngine:
 
     def _meta_value(self, key: str, default: str = "") -> str:
         if self._meta is None:
-            self._read_meta()
+            if self._read_meta() is None:
+                raise IndexNotFound(f"no newsgrep archive in {self.where} (build one with: "
+                                    f"newsgrep index PATH... --index {self.where})")
         return (self._meta or {}).get(key, default)
 
     @property
@@ -251,6 +253,18 @@ class PostgresEngine:
 
     def close(self) -> None:
         self._drop()
+
+    def exists(self) -> bool:
+        return self._meta is not None or self._read_meta() is not None
+
+    def doc_count(self) -> int:
+        return self._total()
+
+    def index_paths(self, paths, **options):
+        """Index ``paths`` (none: the recorded roots); see :mod:`.indexer`."""
+        from .indexer import index_paths
+
+        return index_paths(self, paths, **options)
 
     def info(self):
         base = _base()
@@ -281,7 +295,7 @@ class PostgresEngine:
         base = _base()
         cols = ", ".join(_STORED) + ", size, mtime_ns"
         out = []
-        for r in self._run(f"SELECT {cols} FROM articles WHERE path = %s ORDER BY key",
+        for r in self._run(f"SELECT {cols} FROM articles WHERE path = %s ORDER BY ord",
                            (db_path(path),), doing="cannot read"):
             d = dict(zip((*_STORED, "size", "mtime_ns"), r))
             d["path"] = real_path(d["path"])
@@ -430,6 +444,66 @@ class PostgresEngine:
         d["tags"] = list(d["tags"] or [])
         return base.StoredArticle(**d)
 
+    def search_terms(self, weighted, *, limit, query, exclude_ids):
+        """More-like-this: articles with any of the weighted terms, scored by their weights."""
+        base = _base()
+        if not weighted:
+            return base.SearchOutcome(hits=[], understood="", matched={})
+        top = max(t.weight for t in weighted) or 1.0
+        parts, params = [], []
+        for t in weighted:
+            parts.append(f"%s * ts_rank_cd('{WEIGHTS}', tsv, %s::tsquery, 1)")
+            params += [t.weight / top, lexeme(t.term)]
+        anyq = " | ".join(lexeme(t.term) for t in weighted)
+        where, wparams = "tsv @@ %s::tsquery", [anyq]
+        if query.start is not None or query.end is not None:
+            where += " AND date BETWEEN %s AND %s"
+            wparams += [query.start or datetime(1, 1, 1), query.end or datetime(9999, 12, 31)]
+        cols = ", ".join(_STORED)
+        rows = self._run(f"SELECT {cols}, {' + '.join(parts)} AS score FROM articles WHERE {where} "
+                         "AND NOT (id = ANY(%s)) ORDER BY score DESC, id LIMIT %s",
+                         [*params, *wparams, sorted(exclude_ids), limit])
+        terms = {t.term for t in weighted}
+        return base.SearchOutcome(hits=[base.EngineHit(self._stored(r), float(r[-1])) for r in rows],
+                                  understood=anyq, matched={"title": terms, "body": set(terms)})
+
+    def word_frequency(self, word: str, exact: bool = False):
+        if exact:
+            from ...analysis import query_forms
+
+            forms = query_forms(word)
+            if not forms:
+                return None
+            return min(self._run("SELECT count(*) FROM articles WHERE title_forms @> %s OR "
+                                 "body_forms @> %s", ([f], [f]))[0][0] for f in forms)
+        from whoosh.analysis import Token  # noqa: F401  (the analyser is Whoosh-shaped)
+        groups: list[list[str]] = []
+        last = None
+        for t in self.analyzer().text(word, mode="query", positions=True):
+            if groups and t.pos == last:
+                groups[-1].append(t.text)
+            else:
+                groups.append([t.text])
+            last = t.pos
+        if not groups:
+            return None
+        return min(self._run("SELECT count(*) FROM articles WHERE tsv @@ %s::tsquery",
+                             (" | ".join(lexeme(t) for t in g),))[0][0] for g in groups)
+
+    def has_form(self, field: str, form: str) -> bool:
+        return bool(self._run("SELECT 1 FROM vocabulary WHERE kind = 'f' AND word = %s",
+                              (form,)))
+
+    def mark(self, text: str, wanted: set[str]) -> list[tuple[int, int]]:
+        from ...highlight import Marker
+
+        if getattr(self, "_marker", None) is None:
+            if self.morphology == "lemma":
+                self._marker = Marker("lemma", self.analyzer().text.lemmatizer(), None)
+            else:
+                self._marker = Marker("stem")
+        return self._marker.spans(text, wanted)
+
     def group_counts(self, query, by: str) -> dict:
         if by not in ("source", "author", "section"):
             raise QueryError(f"cannot count by {by!r}")
@@ -452,18 +526,12 @@ class PostgresEngine:
         cols = ", ".join(_STORED)
         if ref.id:
             rows = self._run(f"SELECT {cols} FROM articles WHERE id = %s", (ref.id,))
-        elif ref.id_prefix:
-            ids = self.ids_with_prefix(ref.id_prefix, 10)
-            if len(ids) > 1:
-                raise NewsgrepError(f"{ref.id_prefix!r} is the start of several ids: "
-                                    f"{', '.join(ids[:5])}; give more digits")
-            rows = self._run(f"SELECT {cols} FROM articles WHERE id = %s", (ids[0],)) if ids else []
         elif ref.path:
             if ref.key is not None:
                 rows = self._run(f"SELECT {cols} FROM articles WHERE path = %s AND key = %s "
-                                 "ORDER BY key", (db_path(ref.path), ref.key))
+                                 "ORDER BY ord", (db_path(ref.path), ref.key))
             else:
-                rows = self._run(f"SELECT {cols} FROM articles WHERE path = %s ORDER BY key",
+                rows = self._run(f"SELECT {cols} FROM articles WHERE path = %s ORDER BY ord",
                                  (db_path(ref.path),))
         else:
             rows = []
@@ -518,7 +586,7 @@ class PostgresEngine:
                                  "with; use ~1 or a longer word")
             found = [w for w in scanned if abs(len(w) - len(form)) <= maxdist
                      and distance(form, w, maxdist) <= maxdist]
-        return sorted(found)
+        return sorted(found, key=lambda w: (distance(form, w), w))
 
     def articles_with_form(self, field: str, form: str, limit: int) -> list:
         column = {"title": "title_forms", "body": "body_forms"}.get(field)
@@ -671,7 +739,7 @@ class PostgresWriter:
             if doc.id in seen:
                 continue
             seen.add(doc.id)
-            self.rows.append(document_row(doc, self.analyzer, self.vocabulary))
+            self.rows.append(document_row(doc, self.analyzer, self.vocabulary, len(seen)))
         if len(self.rows) >= self.FLUSH_ROWS:
             self._flush()
 

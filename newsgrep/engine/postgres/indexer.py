@@ -11,48 +11,65 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from ... import articles
 from ...errors import ArticleError
-
-
-@dataclass
-class Report:
-    added: int = 0       # files read and (re)indexed
-    unchanged: int = 0
-    removed: int = 0
-    articles: int = 0    # articles written by this run
-    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def index_paths(engine, paths: Iterable[str], *, morphology: str = "stem", signature: str = "",
-                rebuild: bool = False, commit_files: int = 200,
-                warn: Callable[[str], None] | None = None,
-                hook: Callable[[str], None] | None = None) -> Report:
-    """Index ``paths`` into ``engine`` (a :class:`PostgresEngine`); returns what was done."""
-    from ...indexing import article_id, content_hash, walk
+def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
+                signature: str = "", rebuild: bool = False, commit_files: int = 200,
+                encoding: str | None = None, on_warning: Callable[[str], None] | None = None,
+                follow_outside: bool = False, exclude=None, include=None,
+                hook: Callable[[str], None] | None = None, **_ignored):
+    """Index ``paths`` into ``engine`` (a :class:`PostgresEngine`); returns an ``IndexReport``.
+
+    ``paths`` empty: the archive's recorded roots. ``wait``, ``jobs``, ``private``
+    and ``on_progress`` of the Whoosh pipeline mean nothing here (no lock, one
+    process) and are ignored. ``exclude``/``include`` patterns are not supported
+    yet (an error says so).
+    """
+    import time
+
+    from ...errors import NewsgrepError
+    from ...indexing import IndexReport, article_id, content_hash, walk
     from ..base import Document, FileDocuments, FileState
 
-    warn = warn or (lambda m: None)
+    if exclude or include:
+        raise NewsgrepError("--exclude/--include are not supported by the PostgreSQL engine yet")
+    started = time.monotonic()
+    warn = on_warning or (lambda m: None)
     hook = hook or (lambda point: None)
+    if not paths and engine.exists():
+        paths = engine.info().roots
+    if not paths:
+        raise NewsgrepError("nothing to index: give one or more paths (newsgrep index PATH...)")
     roots = [os.path.abspath(p) for p in paths]
-    report = Report()
+    if morphology is None:
+        morphology = engine.info().morphology if engine.exists() else "stem"
+    if morphology == "lemma" and not signature:
+        from ...analysis import live_signature
+        signature = live_signature()
+    report = IndexReport()
+
+    def skip(path: str, reason: str) -> None:
+        report.skipped[reason.split(":")[0]] += 1
+        warn(f"{path}: {reason}")
+
     writer = engine.writer(morphology=morphology, signature=signature, rebuild=rebuild)
     try:
         states = {} if rebuild else engine.file_states()
         seen: set[str] = set()
         pending = 0
-        for path in walk(roots, lambda p, why: report.skipped.append((p, why))):
+        for path in walk(roots, skip, follow_outside=follow_outside):
             seen.add(path)
             try:
                 st = os.stat(path)
             except OSError as e:
-                report.skipped.append((path, f"cannot read: {e.strerror or e}"))
+                skip(path, f"cannot read: {e.strerror or e}")
                 continue
             old = states.get(path)
             if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
@@ -62,13 +79,17 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str = "stem", signa
                 with open(path, "rb") as fh:
                     digest = content_hash(fh)
             except OSError as e:
-                report.skipped.append((path, f"cannot read: {e.strerror or e}"))
+                skip(path, f"cannot read: {e.strerror or e}")
                 continue
             state = FileState(path, st.st_size, st.st_mtime_ns, digest)
-            docs: list[Document] = []
-            if old is None or old.hash != digest:
+            if old is not None and old.hash == digest:
+                # the same content under a new mtime: only the state changes
+                writer.add_file(FileDocuments(state, engine.documents_of(path)))
+                report.unchanged += 1
+            else:
+                docs: list[Document] = []
                 try:
-                    for a in articles.read_file(path, warn=warn):
+                    for a in articles.read_file(path, encoding=encoding, warn=warn):
                         docs.append(Document(
                             id=article_id(path, a.key), path=path, key=a.key, title=a.title,
                             body=a.body, date=a.date, source=a.source,
@@ -77,26 +98,31 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str = "stem", signa
                             lead=a.lead, encoding=a.encoding, format=a.format,
                             size=st.st_size, mtime_ns=st.st_mtime_ns))
                 except ArticleError as e:
-                    report.skipped.append((path, str(e)))
-                    state = FileState(path, st.st_size, st.st_mtime_ns, "skipped:" + digest)
+                    if docs:
+                        warn(f"{path}: {e}")
+                    else:
+                        skip(path, str(e))
+                        state = FileState(path, st.st_size, st.st_mtime_ns, "skipped:" + digest)
                 writer.add_file(FileDocuments(state, docs))
-                report.added += 1
+                if old is None:
+                    report.added += 1
+                else:
+                    report.updated += 1
                 report.articles += len(docs)
-            else:  # the same content under a new mtime: only the state changes
-                writer.add_file(FileDocuments(state, engine.documents_of(path)))
             pending += 1
             hook("added")
             if pending >= commit_files:
                 writer.commit()
                 hook("committed")
                 pending = 0
-        gone = [p for p in states if p not in seen and _under(p, roots) and not os.path.exists(p)]
+        gone = [p for p in states if p not in seen and _under(p, roots) and not os.path.lexists(p)]
         writer.delete_files(gone)
         report.removed = len(gone)
         writer.commit()
         hook("committed")
     finally:
         writer.close()
-    if hasattr(engine, "add_roots"):
-        engine.add_roots(roots)
+    engine.add_roots(roots)
+    report.total = engine.doc_count()
+    report.elapsed = time.monotonic() - started
     return report

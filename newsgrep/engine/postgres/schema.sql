@@ -50,14 +50,15 @@ CREATE TABLE articles (
     tsv         tsvector NOT NULL,         -- title (A) and body (D) terms, with positions
     meta_tsv    tsvector NOT NULL,         -- source (A), author (B), section (C), path words (D)
     title_forms text[] NOT NULL,           -- the words as written (=word, wildcards)
-    body_forms  text[] NOT NULL
+    body_forms  text[] NOT NULL,
+    ord         integer NOT NULL DEFAULT 0  -- the article's place in its file (file order)
 );
 CREATE INDEX articles_tsv ON articles USING gin (tsv);
 CREATE INDEX articles_meta_tsv ON articles USING gin (meta_tsv);
 CREATE INDEX articles_title_forms ON articles USING gin (title_forms);
 CREATE INDEX articles_body_forms ON articles USING gin (body_forms);
 CREATE INDEX articles_date ON articles (date);
-CREATE INDEX articles_path ON articles (path, key);
+CREATE INDEX articles_path ON articles (path, ord);
 
 -- Every term ('t') and word form ('f') of titles and bodies ever indexed: wildcards,
 -- fuzzy words and did-you-mean look here (pg_trgm for patterns). Entries are never
