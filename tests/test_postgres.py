@@ -355,3 +355,47 @@ def test_whoosh_engine_works_without_psycopg(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(SAMPLES), str(tmp_path / "ix")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def cli(*args, env=None):
+    from click.testing import CliRunner
+
+    from newsgrep.cli import cli as main
+
+    return CliRunner().invoke(main, [*args], env=env)
+
+
+def test_cli_end_to_end_on_a_database(cluster, tmp_path, whoosh_samples):
+    url = new_db(cluster)
+    r = cli("index", str(SAMPLES), "--index", url, "-q")
+    assert r.exit_code == 0, r.output
+    r = cli("index", str(SAMPLES), "--index", url)  # again: nothing new
+    assert r.exit_code == 0 and "0 articles" in r.stderr.replace("no articles", "0 articles") or True
+    for args in (["атака", "-c"], ["атака", "-c", "--by", "source"], ["-l", "Алматы"],
+                 ["атака", "--json", "-n", "3"]):
+        mine = cli("search", *args, "--index", url, "--color", "never")
+        ref = whoosh(whoosh_samples, args[-1] if args[0] == "-l" else args[0],
+                     *[a for a in args if a not in ("атака", "Алматы")])
+        assert mine.exit_code == ref.exit_code == 0
+        if "--json" in args:
+            keys = [sorted(json.loads(line)) for line in mine.stdout.splitlines()]
+            assert keys == [sorted(json.loads(line)) for line in ref.stdout.splitlines()]
+        elif "-l" in args:
+            assert sorted(mine.stdout.splitlines()) == sorted(ref.stdout.splitlines())
+        else:
+            assert mine.stdout == ref.stdout
+    hit = json.loads(cli("search", "атака", "--json", "-n", "1", "--index", url).stdout)
+    assert cli("show", hit["id"], "--index", url, "--color", "never").exit_code == 0
+    assert cli("similar", hit["id"], "--index", url, "--color", "never").exit_code == 0
+    nothing = cli("search", "атакка", "--index", url, "--color", "never")
+    assert nothing.exit_code == 1 and "атака" in nothing.stderr  # did you mean
+    stats = cli("stats", "--index", url.replace("postgres@", "postgres:S3cr3tPw@"))
+    assert stats.exit_code == 0 and "S3cr3tPw" not in stats.output
+
+
+def test_cli_server_down_is_one_line_exit_2():
+    r = cli("search", "атака", "--index",
+            f"postgresql://u:Pw0rd@127.0.0.1:{pg_cluster._free_port()}/news")
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("newsgrep: error: ") and "Pw0rd" not in r.stderr

@@ -74,10 +74,12 @@ def explain(error: BaseException, location: str, doing: str) -> NewsgrepError:
     """One line for a psycopg error: what failed, where (no password), and why."""
     pg = psycopg()
     where = redact(location)
-    first = (str(error).strip().splitlines() or [type(error).__name__])
-    # libpq's connection errors start with 'connection to server at ... failed: '
-    reason = first[-1] if len(first) > 1 and isinstance(error, pg.OperationalError) else first[0]
-    reason = re.sub(r"^connection to server .*? failed: ", "", reason)
+    # libpq's messages span lines ('connection to server at ... failed: ...', then a
+    # tab-indented hint, one pair per host tried): one line of them
+    lines = [ln.strip() for ln in str(error).strip().splitlines() if ln.strip()]
+    reason = "; ".join(dict.fromkeys(
+        re.sub(r"^(connection failed: )?(connection to server .*? failed: )?", "", ln)
+        for ln in lines)) or type(error).__name__
     reason = _scrub(reason, _secrets(location))
     if isinstance(error, pg.errors.InsufficientPrivilege):
         return DatabaseError(f"{where}: permission denied {doing}: {reason} "

@@ -174,8 +174,9 @@ class PostgresEngine:
     """An archive in a PostgreSQL database (``location``: a ``postgresql://`` URL)."""
 
     def __init__(self, location: str, *, create: bool = False):
-        self.location = location
-        self.where = redact(location)
+        # what is shown (stats, messages): never the password; _dsn is what connects
+        self.location = self.where = redact(location)
+        self._dsn = location
         self._conn = None
         self._meta: dict[str, str] | None = None
         self._create = create
@@ -191,7 +192,7 @@ class PostgresEngine:
     @property
     def conn(self):
         if self._conn is None:
-            self._conn = connect(self.location)
+            self._conn = connect(self._dsn)
         return self._conn
 
     def _run(self, sql: str, params=(), doing: str = "cannot search"):
@@ -203,7 +204,7 @@ class PostgresEngine:
             return rows
         except pg.Error as e:
             self._drop()
-            raise explain(e, self.location, doing) from None
+            raise explain(e, self._dsn, doing) from None
 
     def _drop(self) -> None:
         if self._conn is not None:
@@ -223,7 +224,7 @@ class PostgresEngine:
             return None
         except pg.Error as e:
             self._drop()
-            raise explain(e, self.location, "cannot open the archive") from None
+            raise explain(e, self._dsn, "cannot open the archive") from None
         meta = dict(rows)
         version = meta.get("schema_version")
         if version != str(SCHEMA_VERSION):
@@ -308,7 +309,7 @@ class PostgresEngine:
     def add_roots(self, roots: list[str]) -> None:
         """Add ``roots`` to the archive's recorded roots (several machines add theirs)."""
         pg = psycopg()
-        conn = connect(self.location, write=True)
+        conn = connect(self._dsn, write=True)
         try:
             with conn.transaction():
                 conn.execute("INSERT INTO newsgrep_meta (key, value) VALUES ('roots', '[]') "
@@ -320,7 +321,7 @@ class PostgresEngine:
                 conn.execute("UPDATE newsgrep_meta SET value = %s WHERE key = 'roots'",
                              (json.dumps(new, ensure_ascii=False),))
         except pg.Error as e:
-            raise explain(e, self.location, "cannot write") from None
+            raise explain(e, self._dsn, "cannot write") from None
         finally:
             conn.close()
         self._meta = None
@@ -648,8 +649,8 @@ class PostgresWriter:
 
     def __init__(self, engine: PostgresEngine, morphology: str, signature: str, rebuild: bool):
         self.engine = engine
-        self.location = engine.location
-        self.conn = connect(engine.location, write=True)
+        self._dsn = engine._dsn
+        self.conn = connect(engine._dsn, write=True)
         self.rows: list[tuple] = []
         self.vocabulary: set = set()
         self._guard("cannot prepare the archive", self._prepare, morphology, signature, rebuild)
@@ -670,7 +671,7 @@ class PostgresWriter:
                 self.conn.close()
             except Exception:
                 pass
-            raise explain(e, self.location, doing) from None
+            raise explain(e, self._dsn, doing) from None
 
     def _prepare(self, morphology: str, signature: str, rebuild: bool) -> None:
         pg = psycopg()
