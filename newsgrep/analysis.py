@@ -18,8 +18,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import Stemmer
+
+from .morphology import get_lemmatizer, loaded_lemmatizer
 
 __all__ = ["MORPHOLOGIES", "terms", "word_spans", "normalize", "words",
            "exact_form", "exact_terms", "word_forms", "query_forms", "form_spans", "lemma_key",
@@ -144,7 +147,7 @@ def _stem_uncached(word: str) -> str:
     term = _CACHE.get(word)
     if term is None:
         form = normalize(word)
-        term = _ENTRIES.get(form)  # «Атака» after «атака»
+        term = _ENTRIES.get(form)  # type: ignore[assignment]  # «Атака» after «атака»
         if term is None or term.__class__ is not str:
             term = _stem(form)
             if len(_ENTRIES) < _ENTRIES_LIMIT:
@@ -191,7 +194,7 @@ def _postings(text: str, cache: dict, make_entry: Callable[[str], str | tuple],
     words = (_WORD if _MARKS.search(text) else _WORD_PLAIN).findall(text)
     if words_out is not None:
         words_out += words
-    found = list(map(cache.get, words))
+    found: list[Any] = list(map(cache.get, words))
     if None in found:
         found = [e if e is not None else make_entry(w) for w, e in zip(words, found)]
     pos = 0
@@ -389,22 +392,14 @@ def is_russian(key: str) -> bool:
     return _RUSSIAN.fullmatch(key) is not None
 
 
-_LEMMATIZER = None
-
-
 def _live_lemmatize() -> Callable[[str], tuple[str, ...]]:
     """The process's :class:`~newsgrep.morphology.Lemmatizer` (loaded on first use)."""
-    global _LEMMATIZER
-    if _LEMMATIZER is None:
-        from .morphology import get_lemmatizer
-        _LEMMATIZER = get_lemmatizer()
-    return _LEMMATIZER.terms
+    return get_lemmatizer().terms
 
 
 def live_signature() -> str:
     """The signature of this process's lemmatizer (loads pymorphy3)."""
-    _live_lemmatize()
-    return _LEMMATIZER.signature
+    return get_lemmatizer().signature
 
 
 def _lemma_word(word: str, lemmatize: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
@@ -469,8 +464,9 @@ def free_caches() -> None:
     """
     for cache in (_CACHE, _ENTRIES, _FORMS, _HYPHENATED_FORMS, _LEMMA_ENTRIES):
         cache.clear()
-    if _LEMMATIZER is not None:
-        _LEMMATIZER.clear_cache()
+    lemmatizer = loaded_lemmatizer()
+    if lemmatizer is not None:
+        lemmatizer.clear_cache()
 
 
 def record_lemmas(on: bool = True) -> None:

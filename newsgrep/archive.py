@@ -99,13 +99,20 @@ class Archive:
 
     def index(self, paths: Iterable[str | os.PathLike[str]] = (), **options: Any) -> IndexReport:
         """Index (or refresh) the article files under ``paths`` (none: the roots indexed
-        before); ``options`` as :func:`newsgrep.indexing.index_paths` takes them."""
+        before); ``options`` as :func:`newsgrep.indexing.index_paths` takes them. An engine
+        without its own pipeline is written through its ``EngineWriter``
+        (:func:`newsgrep.indexing.generic.index_with_writer`)."""
         from .engine.base import BulkIndexing
 
-        if not isinstance(self.engine, BulkIndexing):
-            raise NewsgrepError(f"{self.location}: this engine cannot index yet")
-        report: IndexReport = self.engine.index_paths(list(paths), **options)  # type: ignore[assignment]
-        return report
+        if isinstance(self.engine, BulkIndexing):  # the Whoosh engine's worker processes
+            report: IndexReport = self.engine.index_paths(  # type: ignore[assignment]
+                [os.fspath(p) for p in paths], **options)
+            return report
+        from .indexing.generic import index_with_writer
+
+        generic = ("encoding", "rebuild", "morphology", "wait", "on_warning", "settings")
+        return index_with_writer(self.engine, paths,
+                                 **{k: v for k, v in options.items() if k in generic})
 
     # --- queries -------------------------------------------------------------------------
 
@@ -127,7 +134,7 @@ class Archive:
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         spec = DateFilter(since, until, now).spec(query)
-        outcome = self.engine.search(SearchRequest(spec, limit=limit, sort=sort,  # type: ignore[arg-type]
+        outcome = self.engine.search(SearchRequest(spec, limit=limit, sort=sort,  # type: ignore[arg-type,unused-ignore]
                                                    partial=partial))
         hits = []
         for rank, h in enumerate(outcome.hits, 1):

@@ -24,7 +24,7 @@ class CliError(click.ClickException):
 
     def __init__(self, error: NewsgrepError | str, exit_code: int = ExitCode.ERROR):
         super().__init__(str(error))
-        self.exit_code = int(getattr(error, "exit_code", exit_code))
+        self.exit_code = int(getattr(error, "exit_code", exit_code))  # type: ignore[misc]
 
     def show(self, file=None) -> None:
         say(f"newsgrep: error: {self.format_message()}")
@@ -341,6 +341,8 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
     writing to the index, 130 after Ctrl-C, 143 after SIGTERM.
     """
     from .archive import open_archive
+    # the test-only entry point of the run's limits and test hooks (README, Development)
+    from .indexing.settings import settings_from_environ
 
     directory = _archive(index_dir)
     _check_index_run(paths, directory)
@@ -354,7 +356,8 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
                              jobs=jobs, morphology=morphology, on_warning=report_warning,
                              on_progress=progress.update if progress is not None else None,
                              follow_outside=follow_outside, private=False if shared else None,
-                             exclude=excludes or None, include=includes or None)
+                             exclude=excludes or None, include=includes or None,
+                             settings=settings_from_environ(os.environ))
     except KeyboardInterrupt:
         if progress is not None:
             progress.stop()
@@ -406,7 +409,7 @@ class _IndexProgressBar:
                 self.progress.update(self.task, visible=False)
             self.task = self.progress.add_task(description, total=None, info="")
             self.phase = phase
-        self.progress.update(self.task, description=description, **fields)
+        self.progress.update(self.task, description=description, **fields)  # type: ignore[arg-type]
 
     def start(self) -> None:
         self.progress.start()

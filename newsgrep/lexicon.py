@@ -33,6 +33,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from .errors import MorphologyMismatch
 
@@ -67,7 +68,7 @@ class Lexicon:
     def __init__(self, path: Path, signature: str):
         self.path = path
         self.signature = signature
-        self._db = None
+        self._db: Any = None  # a sqlite3 connection, opened on first use
         self._failed = False
         self._memo: dict[str, tuple[str, ...] | None] = {}
         self._complete: bool | None = None
@@ -82,7 +83,7 @@ class Lexicon:
             return None
         return cls(path, signature)
 
-    def _conn(self):
+    def _conn(self):  # -> sqlite3.Connection | None
         if self._db is None and not self._failed:
             import sqlite3
             from urllib.parse import quote
@@ -247,40 +248,17 @@ def remove_others(directory: Path | str, keep_signature: str | None) -> None:
 
 # ---------------------------------------------------------------- query-time look-ups
 
-# signature -> the lexicon queries look words up in (the last index attached with it)
-_ATTACHED: dict[str, Lexicon] = {}
-# signature -> the index folder, for the message when the lemmatizer differs
-_FOLDERS: dict[str, Path] = {}
-
-
-def attach(directory: Path | str, signature: str | None) -> Lexicon | None:
-    """Let queries analysed with ``signature`` look words up in this index's lexicon.
-
-    Called when a lemma-mode index is opened. Any lexicon of the same
-    signature gives the same terms, so the last one attached serves.
-    """
-    if not signature:
-        return None
-    _FOLDERS[signature] = Path(directory)
-    current = _ATTACHED.get(signature)
-    if current is not None and current.path == lexicon_path(directory, signature):
-        return current
-    lex = Lexicon.open(directory, signature)
-    if lex is not None:
-        _ATTACHED[signature] = lex
-    return lex
-
-
-def lemmatizer(signature: str | None) -> Callable[[str], tuple[str, ...]]:
-    """key -> terms for an index built with ``signature``: its lexicon, else pymorphy3.
+def lemmatizer(signature: str | None, lex: Lexicon | None = None,
+               folder: Path | None = None) -> Callable[[str], tuple[str, ...]]:
+    """key -> terms for an index built with ``signature``: its lexicon ``lex`` (the
+    archive's, handed over by the engine), else pymorphy3.
 
     pymorphy3 is loaded only for a word the lexicon lacks, and must then have
-    the same signature, else :class:`MorphologyMismatch`. Without a
+    the same signature, else :class:`MorphologyMismatch` (naming ``folder``). Without a
     signature (an analyzer made by hand), pymorphy3 answers unchecked.
     """
     from .analysis import _live_lemmatize
 
-    lex = _ATTACHED.get(signature) if signature else None
     live: list = []
 
     def lemmatize(key: str) -> tuple[str, ...]:
@@ -289,20 +267,20 @@ def lemmatizer(signature: str | None) -> Callable[[str], tuple[str, ...]]:
             if found is not None:
                 return found
         if not live:
-            live.append(checked_live(signature))
+            live.append(checked_live(signature, folder))
         return live[0](key)
 
     return lemmatize if lex is not None or signature else _live_lemmatize()
 
 
-def checked_live(signature: str | None) -> Callable[[str], tuple[str, ...]]:
+def checked_live(signature: str | None, folder: Path | None = None
+                 ) -> Callable[[str], tuple[str, ...]]:
     """This process's lemmatizer, if its signature is ``signature`` (or that is None)."""
     from .analysis import _live_lemmatize, live_signature
 
     fn = _live_lemmatize()
     if signature and live_signature() != signature:
-        raise MorphologyMismatch(mismatch_message(signature, live_signature(),
-                                                  _FOLDERS.get(signature)))
+        raise MorphologyMismatch(mismatch_message(signature, live_signature(), folder))
     return fn
 
 

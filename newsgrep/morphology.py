@@ -353,6 +353,11 @@ def get_lemmatizer() -> Lemmatizer:
     return _default
 
 
+def loaded_lemmatizer() -> Lemmatizer | None:
+    """The process-wide :class:`Lemmatizer` if it is loaded already, else None."""
+    return _default
+
+
 # ---------------------------------------------------------------- morphbench
 
 def terms_for_bench(text: str) -> list[str]:

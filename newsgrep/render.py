@@ -219,7 +219,7 @@ def print_stats(console, figures: dict) -> None:
     """The ``stats`` figures as a small report."""
     from rich.text import Text
 
-    def size(n: int) -> str:
+    def size(n: float) -> str:
         for unit in ("B", "KiB", "MiB", "GiB"):
             if n < 1024 or unit == "GiB":
                 return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

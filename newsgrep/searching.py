@@ -134,25 +134,6 @@ def _cut_end(text: str, i: int, last_match_end: int) -> int:
     return j if j != -1 else i
 
 
-def _spans(text: str, terms: dict[str, set[str]], fieldname: str, marker: Marker) -> list[Span]:
-    """Spans of the words of ``text`` matched through ``fieldname``'s terms or word forms."""
-    stems = marker.spans(text, terms.get(fieldname, set()))
-    forms = terms.get(FORM_PREFIX + fieldname)
-    if not forms:
-        return stems
-    return _merge(stems + matching_spans(text, forms, forms=True))
-
-
-def _merge(spans: list[Span]) -> list[Span]:
-    out: list[Span] = []
-    for s, e in sorted(spans):
-        if out and s < out[-1][1]:
-            out[-1] = (out[-1][0], max(e, out[-1][1]))
-        else:
-            out.append((s, e))
-    return out
-
-
 def field_spans(engine: Engine, text: str, terms: dict[str, set[str]],
                 fieldname: str) -> list[Span]:
     """Spans of the words of ``text`` matched through ``fieldname``'s terms or word forms."""

@@ -211,7 +211,7 @@ def suggest_with(engine: Engine, query: str, *, found: int = 0,
             frequency = vocab.frequency(word, exact)
             if frequency > (RARE if found else 0):
                 continue
-            wrong.append((m.start() + a.start("word"), word, exact, frequency))
+            wrong.append((m.start() + a.start("word"), word, exact, frequency))  # type: ignore[union-attr]
             if len(wrong) > MAX_CORRECTED:
                 return None
         slots: list[tuple[int, int, str, list[tuple[str, str]]]] = []  # start, end, word, options

@@ -303,7 +303,8 @@ def test_a_full_disk_in_a_worker_is_said_as_such(tmp_path, monkeypatch):
 def test_a_full_disk_in_the_merge_after_the_commit_is_a_warning(tmp_path, monkeypatch):
     import errno
 
-    from newsgrep.indexing import MAX_SMALL_SEGMENTS, index_paths
+    from newsgrep.indexing import index_paths
+    from newsgrep.indexing.settings import MAX_SMALL_SEGMENTS
     from newsgrep.searching import count
     from newsgrep.engine.whoosh.segments import SegmentBuilder
 

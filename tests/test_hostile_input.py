@@ -254,7 +254,7 @@ def test_a_folder_that_cannot_be_read_keeps_its_articles(tmp_path, monkeypatch):
 # --- item 11: special files are never opened blocking ---------------------------------------
 
 def test_a_fifo_swapped_in_after_the_walk_is_skipped_not_waited_for(tmp_path, monkeypatch):
-    import newsgrep.indexing as indexing
+    import newsgrep.indexing.run as indexing
     d = tmp_path / "d"
     d.mkdir()
     (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
@@ -303,7 +303,7 @@ def test_read_file_refuses_a_fifo_without_blocking(tmp_path):
 # --- item 12: skipped files are remembered -------------------------------------------------
 
 def test_a_skipped_file_is_not_read_again_while_unchanged(tmp_path, monkeypatch):
-    import newsgrep.indexing as indexing
+    import newsgrep.indexing.workers as indexing
     d = tmp_path / "d"
     d.mkdir()
     (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
@@ -386,7 +386,7 @@ def test_an_html_page_over_the_tag_budget_is_cut_with_a_warning(tmp_path):
 
 
 def test_a_file_that_cannot_be_looked_at_keeps_its_articles(tmp_path, monkeypatch):
-    import newsgrep.indexing as indexing
+    import newsgrep.indexing.run as indexing
     d = tmp_path / "d"
     d.mkdir()
     (d / "a.txt").write_text(ARTICLE, encoding="utf-8")

@@ -1,11 +1,14 @@
 """Incremental runs: exactly the right files are read, and exactly the right documents stay."""
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
 
-from newsgrep.indexing import index_paths, load_state
+from newsgrep.engine.whoosh.commit import load_state
+from newsgrep.indexing import Limits, Settings, index_paths
+from newsgrep.indexing import index_paths as _index_paths
 from newsgrep.engine.whoosh.schema import open_index
 from newsgrep.searching import count
 
@@ -117,7 +120,7 @@ def test_many_runs_keep_exactly_one_document_per_file(tmp_path):
 
 
 def test_small_segments_of_many_runs_are_merged(tmp_path):
-    from newsgrep.indexing import MAX_SMALL_SEGMENTS
+    from newsgrep.indexing.settings import MAX_SMALL_SEGMENTS
 
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     for i in range(5):
@@ -151,7 +154,7 @@ def _keys_in_order(ix_dir) -> list[tuple[str, str]]:
 
 def test_a_file_bigger_than_a_segment_spans_several_committed_together(tmp_path, monkeypatch,
                                                                        jobs):
-    monkeypatch.setenv("NEWSGREP_SEGMENT_DOCS", "3")
+    index_paths = functools.partial(_index_paths, settings=Settings(Limits(segment_docs=3)))
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     big = docs / "b" / "big.jsonl"
     records = [(f"r{i}", f"Заголовок {i}", f"про атаку номер {i}" + (" и мост" if i % 2 else ""))
@@ -195,8 +198,8 @@ def test_a_file_bigger_than_a_segment_spans_several_committed_together(tmp_path,
 def test_long_articles_end_a_segment_by_its_runs(tmp_path, monkeypatch, jobs):
     """A segment also ends when it has spilled SEGMENT_RUNS runs (long articles),
     with every document once, in order, and each one found."""
-    monkeypatch.setenv("NEWSGREP_SPILL_POSTINGS", "40")
-    monkeypatch.setenv("NEWSGREP_SEGMENT_RUNS", "2")
+    index_paths = functools.partial(_index_paths,
+                                    settings=Settings(Limits(spill_postings=40, segment_runs=2)))
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     words = [f"слово{i}" for i in range(60)]
     records = [(f"r{i}", f"Заголовок {i}", " ".join(words) + f" метка{i} про атаку")
@@ -212,9 +215,9 @@ def test_long_articles_end_a_segment_by_its_runs(tmp_path, monkeypatch, jobs):
 
 
 def test_merged_segments_keep_to_the_segment_bound(tmp_path, monkeypatch):
-    from newsgrep.indexing import MAX_SMALL_SEGMENTS
+    index_paths = functools.partial(_index_paths, settings=Settings(Limits(segment_docs=4)))
+    from newsgrep.indexing.settings import MAX_SMALL_SEGMENTS
 
-    monkeypatch.setenv("NEWSGREP_SEGMENT_DOCS", "4")
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     big = docs / "big.jsonl"
     _write_records(big, [(f"r{i}", f"Запись {i}", "про атаку") for i in range(9)])
@@ -241,7 +244,7 @@ def test_merged_segments_keep_to_the_segment_bound(tmp_path, monkeypatch):
 
 def test_commits_come_by_size_each_segment_twice_the_last(tmp_path, monkeypatch):
     """A run commits every COMMIT_ARTICLES articles (then 2x, 4x ...), not only at its end."""
-    monkeypatch.setenv("NEWSGREP_COMMIT_ARTICLES", "10")
+    index_paths = functools.partial(_index_paths, settings=Settings(Limits(commit_articles=10)))
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     for i in range(100):
         _write(docs / f"{i:03d}.txt", f"Статья {i}", "про атаку")

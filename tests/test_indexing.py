@@ -6,7 +6,8 @@ import os
 import pytest
 
 from newsgrep.errors import IndexLocked
-from newsgrep.indexing import index_paths, walk, write_lock
+from newsgrep.engine.whoosh.commit import write_lock
+from newsgrep.indexing import index_paths, walk
 from newsgrep.searching import count
 
 

@@ -3,7 +3,7 @@ and the next run completes exactly.
 
 The runs are real `newsgrep index` processes with two workers. A worker pauses
 after its N-th file (NEWSGREP_TEST_PAUSE / NEWSGREP_TEST_PAUSE_AT, see
-indexing._test_hook) so that the signal comes when some articles are analysed
+indexing.settings.TestHooks) so that the signal comes when some articles are analysed
 and most are not; no test depends on timing.
 """
 from __future__ import annotations

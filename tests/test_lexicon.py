@@ -265,8 +265,8 @@ def test_an_index_is_searched_in_its_own_mode_whatever_the_default(tmp_path, mon
         ix = tmp_path / mode
         index_paths([folder], ix)
         monkeypatch.setattr(schema, "DEFAULT_MORPHOLOGY", other)
-        import newsgrep.indexing
-        monkeypatch.setattr(newsgrep.indexing, "DEFAULT_MORPHOLOGY", other)
+        import newsgrep.indexing.run
+        monkeypatch.setattr(newsgrep.indexing.run, "DEFAULT_MORPHOLOGY", other)
         assert IndexMeta.load(ix).morphology == mode
         hits = search(ix, "идти").hits
         assert bool(hits) == (mode == "lemma")

@@ -3,7 +3,7 @@
 The runs are real `newsgrep index` processes (with worker processes), each in
 its own session so that a SIGKILL of its process group reaches all of it.
 Crash and pause points come from NEWSGREP_TEST_KILL / NEWSGREP_TEST_PAUSE
-(see indexing._test_hook); no test depends on timing.
+(see indexing.settings.TestHooks); no test depends on timing.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from newsgrep.indexing import load_state
+from newsgrep.engine.whoosh.commit import load_state
 from newsgrep.engine.whoosh.schema import open_index
 from newsgrep.searching import count, search
 
@@ -245,8 +245,7 @@ def test_a_read_only_index_is_a_clear_error(tmp_path):
 def test_a_full_disk_is_a_clear_error_and_the_old_index_stays(tmp_path, monkeypatch, where):
     import errno
 
-    from newsgrep import indexing
-    from newsgrep.engine.whoosh import segments
+    from newsgrep.engine.whoosh import commit, segments
     from newsgrep.errors import NewsgrepError
     from newsgrep.indexing import index_paths
 
@@ -260,7 +259,7 @@ def test_a_full_disk_is_a_clear_error_and_the_old_index_stays(tmp_path, monkeypa
     if where == "segment":
         monkeypatch.setattr(segments.SegmentBuilder, "finish", full)
     else:
-        monkeypatch.setattr(indexing, "_write_state", full)
+        monkeypatch.setattr(commit, "write_state", full)
     with pytest.raises(NewsgrepError, match="cannot write the index at .*: the disk is full; "
                                             "it keeps its last committed state"):
         index_paths([docs], ix, jobs=1)

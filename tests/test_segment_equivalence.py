@@ -24,6 +24,7 @@ that a legitimate difference (compression) is not reported.
 """
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import json
@@ -41,7 +42,8 @@ import pytest
 from newsgrep import indexing
 from newsgrep.engine.whoosh import segments
 from newsgrep.articles import read_file
-from newsgrep.indexing import _document, index_paths, walk
+from newsgrep.engine.whoosh.schema import document as _document
+from newsgrep.indexing import Limits, Settings, index_paths, walk
 
 # ------------------------------------------------------------------ the archive
 
@@ -481,9 +483,9 @@ def _schema(morphology: str = "stem"):
 VARIANTS = {
     # one process, one segment; postings spilled to runs and merged (as for any big
     # segment): the most frequent terms span 6-7 blocks
-    "serial-spilling": (1, 800, {"NEWSGREP_SPILL_POSTINGS": "8000"}, "stem"),
+    "serial-spilling": (1, 800, {"spill_postings": 8000}, "stem"),
     # two worker processes; segments of at most 200 documents (files span segments)
-    "workers": (2, 500, {"NEWSGREP_SEGMENT_DOCS": "200"}, "stem"),
+    "workers": (2, 500, {"segment_docs": 200}, "stem"),
     # (lemma mode works here too, but costs seconds: pymorphy3 guesses every made-up
     # word; test_segments.py compares it on its fixtures)
 }
@@ -491,12 +493,12 @@ VARIANTS = {
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_segments_are_whooshs(tmp_path, monkeypatch, variant):
-    jobs, n, env, morphology = VARIANTS[variant]
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    jobs, n, limits, morphology = VARIANTS[variant]
     # (merging small segments is compared in test_segments.py; here it would make
     # the segments of the two indexes differ)
-    monkeypatch.setattr(indexing, "MAX_SMALL_SEGMENTS", 1000)
+    settings = Settings(Limits(**limits, max_small_segments=1000))
+    monkeypatch.setitem(globals(), "index_paths",
+                        functools.partial(index_paths, settings=settings))
     spills = []
     spill = segments.SegmentBuilder.spill
     monkeypatch.setattr(segments.SegmentBuilder, "spill",
@@ -647,7 +649,9 @@ def _bad_hashes(monkeypatch):
 
 
 def _lost_deletions(monkeypatch):
-    monkeypatch.setattr(indexing._Committer, "delete_files", lambda self, paths: None)
+    from newsgrep.engine.whoosh.commit import Committer
+
+    monkeypatch.setattr(Committer, "delete_files", lambda self, paths: None)
 
 
 # mutation -> (how, the kinds of difference it must show, whether it is about the update)

@@ -3,7 +3,7 @@ postings, positions, lengths, stored fields and scores."""
 from __future__ import annotations
 
 import pytest
-from newsgrep.indexing import _document
+from newsgrep.engine.whoosh.schema import document as _document
 from newsgrep.articles import read_file
 from newsgrep.engine.whoosh.schema import build_schema
 

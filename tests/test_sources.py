@@ -251,7 +251,7 @@ def test_extra_aliases_at_index_and_count_time(tmp_path):
 def test_an_index_built_before_authors_keeps_working(tmp_path, monkeypatch):
     """An index whose schema has no author field (built by an older newsgrep): searches,
     counts and updates work; author: and --by author say to rebuild."""
-    from newsgrep import indexing
+    import newsgrep.indexing.run as indexing
     from newsgrep.engine.whoosh import schema
 
     root = tmp_path / "a"

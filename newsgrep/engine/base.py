@@ -23,13 +23,14 @@ as written, lower-cased, ``ё`` -> ``е``.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 __all__ = [
-    "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
+    "article_id", "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
     "QuerySpec", "SearchRequest", "EngineHit", "SearchOutcome", "ArticleRef", "StoredArticle",
     "TermWeight", "EngineInfo", "EngineStats", "Problem", "Engine", "EngineWriter", "BulkIndexing",
 ]
@@ -49,6 +50,12 @@ GROUP_FIELDS = ("source", "author", "section")
 
 
 # --- writing -------------------------------------------------------------------------------
+
+def article_id(path: str, key: str = "") -> str:
+    """The stable id of the article at ``key`` inside the file at ``path``."""
+    return hashlib.sha1(f"{path}\0{key}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 
 @dataclass(frozen=True)
 class FileState:

@@ -55,10 +55,10 @@ def near_terms(reader: TermSource, fieldname: str, text: str, maxdist: int, pref
     if maxdist <= 0:
         return itself
     if maxdist == 1:
-        found = [t for t in _edits1(text, prefix) if (fieldname, t) in reader]
-        return itself + sorted(found, key=lambda t: (distance(text, t), t))
+        near = [t for t in _edits1(text, prefix) if (fieldname, t) in reader]
+        return itself + sorted(near, key=lambda t: (distance(text, t), t))
     keep = max(prefix, 2)
-    found = []
+    found: list[tuple[int, str]] = []
     for i, btext in enumerate(reader.expand_prefix(fieldname, text[:keep])):
         if i >= MAX_SCAN:
             raise QueryError(f"{text + '~' + str(maxdist)!r} has too many words to compare "

@@ -55,7 +55,7 @@ def light_imports() -> None:
             stubs[module] = stub
     if "cached_property" not in sys.modules:
         stubs["cached_property"] = types.ModuleType("cached_property")
-        stubs["cached_property"].cached_property = _cached_property
+        setattr(stubs["cached_property"], "cached_property", _cached_property)
     sys.modules.update(stubs)
     try:
         import whoosh.compat  # noqa: F401

@@ -8,6 +8,11 @@ finds them here on unpickling, so existing indexes open unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...lexicon import Lexicon
 
 from ._whoosh import light_imports
 
@@ -36,6 +41,10 @@ class NewsAnalyzer(Analyzer):
     """
 
     signature: str | None = None  # (indexes from before lemma mode pickled no signature)
+    # The archive's lexicon (``use_lexicon``): handed over when a schema is read, never
+    # pickled.
+    _lexicon: Lexicon | None = None
+    _folder: Path | None = None
 
     def __init__(self, morphology: str = "stem", signature: str | None = None):
         _check_morphology(morphology)
@@ -66,11 +75,22 @@ class NewsAnalyzer(Analyzer):
             return None
         return postings if self.morphology == "stem" else lemma_postings
 
+    def use_lexicon(self, lex: Lexicon | None, folder: Path | None) -> None:
+        """Look words up in ``lex`` (the :class:`~newsgrep.lexicon.Lexicon` of the archive
+        at ``folder``, or None) before pymorphy3."""
+        self._lexicon, self._folder = lex, folder
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_lexicon", None)
+        state.pop("_folder", None)
+        return state
+
     def lemmatizer(self) -> Callable[[str], tuple[str, ...]]:
-        """Lemma mode: key -> terms, from a lexicon of this signature, else pymorphy3."""
+        """Lemma mode: key -> terms, from the archive's lexicon, else pymorphy3."""
         from ... import lexicon
 
-        return lexicon.lemmatizer(self.signature)
+        return lexicon.lemmatizer(self.signature, self._lexicon, self._folder)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,

@@ -113,7 +113,7 @@ class WhooshEngine:
     # --- writing -----------------------------------------------------------------------
 
     def file_states(self) -> dict[str, FileState]:
-        from ...indexing import load_state
+        from .commit import load_state
 
         return {path: FileState(path, size, mtime, digest)
                 for path, (size, mtime, digest) in load_state(self.directory, self.ix).items()}
@@ -273,7 +273,8 @@ class WhooshEngine:
         if exact:
             from ...analysis import query_forms
 
-            source, groups = self._vocabulary(), [(f,) for f in query_forms(word)]
+            source = self._vocabulary()
+            groups: list[tuple[str, ...]] = [(f,) for f in query_forms(word)]
         else:
             from .query import position_groups
             from .schema import text_analyzer
@@ -313,9 +314,9 @@ class WhooshEngine:
             analyzer = text_analyzer(self.schema)
             lexicon = None
             if getattr(analyzer, "morphology", "stem") == "lemma":
-                from ... import lexicon as lexicons
+                from ...lexicon import Lexicon
 
-                lex = lexicons.attach(self.directory, analyzer.signature)
+                lex = Lexicon.open(self.directory, analyzer.signature)
                 lexicon = lex if lex is not None and lex.complete else None
                 self._marker = Marker("lemma", analyzer.lemmatizer(), lexicon)
             else:

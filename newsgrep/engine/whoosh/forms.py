@@ -46,6 +46,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ._whoosh import light_imports
 
@@ -145,7 +146,7 @@ def _ints(buffer, offset: int, n: int, typecode: str = "I"):
     size = array(typecode).itemsize
     view = memoryview(buffer)[offset:offset + size * n]
     if _LITTLE:
-        return view.cast(typecode)
+        return view.cast(typecode)  # type: ignore[call-overload]
     a = array(typecode, view.tobytes())
     a.byteswap()
     return a
@@ -226,7 +227,7 @@ def segment_forms(reader, missing_ok: bool = False) -> FormIndex | None:
     (or returns None, with ``missing_ok``).
     """
     if reader.segment() is None:  # the reader of an index of no segments
-        return _NO_FORMS
+        return _NO_FORMS  # type: ignore[return-value]
     forms = reader.__dict__.get("_newsgrep_forms")
     if forms is None:
         from ...errors import IndexCorrupt
@@ -235,7 +236,7 @@ def segment_forms(reader, missing_ok: bool = False) -> FormIndex | None:
         # (a compound segment's storage overlays the folder's)
         folder = getattr(storage, "folder", None) or getattr(getattr(storage, "b", None),
                                                              "folder", "")
-        path = os.path.join(folder, reader.segment().segment_id() + FORMS_EXT)
+        path = os.path.join(folder, reader.segment().segment_id() + FORMS_EXT)  # type: ignore[arg-type]
         try:
             forms = FormIndex(path)
         except (OSError, ValueError) as e:
@@ -265,10 +266,10 @@ class Vocabulary:
         self.reader = reader
         self._segments = [(r, segment_forms(r)) for r in _segments(reader)]
 
-    def _fields(self, fieldname: str) -> list[tuple[object, FieldForms]]:
+    def _fields(self, fieldname: str) -> list[tuple[Any, FieldForms]]:
         out = []
         for r, forms in self._segments:
-            f = forms.field(fieldname)
+            f = forms.field(fieldname)  # type: ignore[union-attr]
             if f is not None and len(f):
                 out.append((r, f))
         return out
@@ -315,10 +316,10 @@ class Vocabulary:
         """The live documents (numbered as in the reader) holding ``form``, ascending."""
         b = form.encode("utf-8")
         for r, offset in self.reader.leaf_readers():
-            f = segment_forms(r).field(fieldname)
+            f = segment_forms(r).field(fieldname)  # type: ignore[union-attr]
             i = f.find(b) if f is not None else -1
             if i >= 0:
-                for d in f.docs(i):
+                for d in f.docs(i):  # type: ignore[union-attr]
                     if not r.is_deleted(d):
                         yield d + offset
 
@@ -327,7 +328,7 @@ def _segment_lists(reader, fieldname: str, forms: tuple[str, ...],
                    all_forms: bool) -> list[list[int]]:
     """The documents of one segment holding each of ``forms`` in ``fieldname`` (the forms
     the segment has; none at all when ``all_forms`` and one is missing)."""
-    f = segment_forms(reader).field(fieldname)
+    f = segment_forms(reader).field(fieldname)  # type: ignore[union-attr]
     if f is None:
         return []
     lists = []
@@ -401,7 +402,8 @@ class FormQuery(_query.Query):
         if not lists:
             return NullMatcher()
         if self.inner is None:
-            counts = Counter(lists[0]) if len(lists) == 1 else Counter(itertools.chain(*lists))
+            counts: dict[int, int] = (Counter(lists[0]) if len(lists) == 1
+                                      else Counter(itertools.chain(*lists)))
             if self.all_forms:
                 counts = {d: n for d, n in counts.items() if n == len(self.forms)}
             if reader.has_deletions():

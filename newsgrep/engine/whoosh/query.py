@@ -140,7 +140,8 @@ class PhraseNode(qparser.PhrasePlugin.PhraseNode):
 
     def query(self, parser):
         fieldname = self.fieldname or parser.fieldname
-        words, ranges = [], []
+        words: list[tuple[str, ...]] = []
+        ranges: list[tuple[int | None, int | None]] = []
         field_ = parser.schema[fieldname] if parser.schema and fieldname in parser.schema else None
         if field_ is not None and field_.analyzer:
             words = position_groups(field_.analyzer, self.text, "phrase", ranges=ranges)
@@ -166,7 +167,7 @@ class FuzzyTermPlugin(qparser.FuzzyTermPlugin):
     def create(self, parser, match):
         node = super().create(parser, match)
         if node.maxdist > MAX_FUZZY:
-            word = re.search(r"\S*$", match.string[:match.start()]).group()
+            word = re.search(r"\S*$", match.string[:match.start()]).group()  # type: ignore[union-attr]
             raise QueryError(f"{word + match.group(0)!r}: at most {MAX_FUZZY} differences "
                              f"(word~1 or word~{MAX_FUZZY}); more would match almost "
                              "any word")
@@ -192,7 +193,7 @@ class Parser(qparser.QueryParser):
                 subs = [any_term(fieldname, g, boost) for g in groups]
                 if len(subs) == 1:
                     return subs[0]
-                spec = field_.multitoken_query.lower()
+                spec = field_.multitoken_query.lower()  # type: ignore[union-attr]
                 if spec == "phrase":
                     return phrase_query(fieldname, groups, boost=boost)
                 if spec == "first":

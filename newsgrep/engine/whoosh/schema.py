@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...articles.model import Article
 
 from ...errors import IndexCorrupt, IndexNotFound
-from ..base import DEFAULT_MORPHOLOGY, NO_AUTHORS, TEXT_FIELDS, TITLE_BOOST  # noqa: F401
+from ..base import (DEFAULT_MORPHOLOGY, NO_AUTHORS, TEXT_FIELDS, TITLE_BOOST,  # noqa: F401
+                    article_id)
 
 # 3: no exact-form fields; each segment has a form index beside it (see forms.py)
 SCHEMA_VERSION = 3
@@ -210,12 +216,15 @@ def _storage(directory: Path):
     return MappedStorage(str(directory))
 
 
-def _index(storage):
+def _index(storage, directory: Path | None = None):
     """Whoosh's FileIndex, reading the TOC again if a commit replaced it meanwhile.
 
     Between listing the folder (to find the latest TOC) and opening that TOC,
     a writer may commit the next one and delete it; Whoosh retries that only
     when opening a reader, not when opening the index or reading its schema.
+
+    In lemma mode, the analyzer of every schema it reads (each TOC read unpickles
+    one) is handed the archive's lexicon (see :mod:`newsgrep.lexicon`).
     """
     import time
 
@@ -223,6 +232,8 @@ def _index(storage):
 
     class Index(FileIndex):
         def __init__(self, storage):
+            self.newsgrep_folder = directory
+            self.newsgrep_lexicons: dict[str, object] = {}
             for attempt in range(20):
                 try:
                     return super().__init__(storage)
@@ -234,13 +245,29 @@ def _index(storage):
         def _read_toc(self):
             for attempt in range(20):
                 try:
-                    return super()._read_toc()
+                    toc = super()._read_toc()
+                    break
                 except FileNotFoundError:
                     if attempt == 19:
                         raise
                     time.sleep(0.01)
+            if self.newsgrep_folder is not None:
+                _hand_lexicon(toc.schema, self.newsgrep_folder, self.newsgrep_lexicons)
+            return toc
 
     return Index(storage)
+
+
+def _hand_lexicon(schema, directory: Path, opened: dict) -> None:
+    """Give a lemma-mode schema's analyzer the archive's lexicon (opened once per index)."""
+    analyzer = text_analyzer(schema)
+    if getattr(analyzer, "morphology", None) != "lemma" or not analyzer.signature:
+        return
+    from ... import lexicon
+
+    if analyzer.signature not in opened:
+        opened[analyzer.signature] = lexicon.Lexicon.open(directory, analyzer.signature)
+    analyzer.use_lexicon(opened[analyzer.signature], directory)
 
 
 def open_index(directory: Path):
@@ -254,12 +281,9 @@ def open_index(directory: Path):
         raise IndexCorrupt(
             f"index at {directory} has format {meta.schema_version}, this newsgrep reads "
             f"{SCHEMA_VERSION} (rebuild it with: newsgrep index --rebuild --index {directory})")
-    if meta.morphology == "lemma":
-        # queries look their words up in the index's lexicon before pymorphy3
-        from ... import lexicon
-        lexicon.attach(directory, meta.morphology_signature)
     try:
-        return _index(_storage(directory)), meta
+        # (lemma mode: queries look their words up in the index's lexicon before pymorphy3)
+        return _index(_storage(directory), directory), meta
     except EmptyIndexError:
         raise IndexNotFound(_not_found(directory)) from None
     except Exception as e:  # Whoosh raises many kinds for damaged files
@@ -284,3 +308,32 @@ def path_of_term(term: bytes) -> str:
     if term.startswith(b"\0"):
         return bytes.fromhex(term[1:].decode("ascii")).decode("utf-8", "surrogateescape")
     return term.decode("utf-8", "surrogateescape")
+
+
+def document(article: Article, path: str, size: int, mtime: int) -> dict[str, Any]:
+    """The fields of an article as the Whoosh engine's schema stores them."""
+    nfc = unicodedata.normalize
+    title, body = nfc("NFC", article.title), nfc("NFC", article.body)
+    doc = {
+        "id": article_id(path, article.key),
+        "file": file_term(path),
+        "key": article.key,
+        "path": path,
+        "title": title,
+        "body": body,
+        "source": article.source,
+        "author": article.author,
+        "section": article.section,
+        "tags": ",".join(t.replace(",", " ") for t in article.tags),
+        "url": article.url,
+        "lead": article.lead,
+        "encoding": article.encoding,
+        "format": article.format,
+        "size": size,
+        "mtime": mtime,
+    }
+    if article.date is not None:
+        doc["date"] = article.date
+    if article.source_raw and article.source_raw != article.source:
+        doc["source_raw"] = article.source_raw  # else the same as source: not stored twice
+    return doc

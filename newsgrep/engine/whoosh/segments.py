@@ -27,6 +27,7 @@ import zlib
 from array import array
 from collections import defaultdict, deque
 from collections.abc import Iterator
+from typing import Any
 from pickle import dumps
 
 from whoosh import formats
@@ -146,7 +147,7 @@ class SegmentBuilder:
             length = 0
             # The words as written, for the form index: from the stem fast path's
             # own tokenizing when it runs, else tokenized here.
-            words = [] if name in form_fields else None
+            words: list[str] | None = [] if name in form_fields else None
             if kind:
                 terms = self._postings[name]
                 get = terms.get
@@ -250,7 +251,7 @@ class SegmentBuilder:
             self._add_reader_forms(forms, docmap, spill_postings)
         postings = self._postings
         for fieldname, btext, docnum, weight, vbytes in reader.iter_postings():
-            new = docmap.get(docnum)
+            new = docmap.get(docnum)  # type: ignore[assignment]
             terms = postings.get(fieldname)
             if new is None or terms is None:
                 continue
@@ -345,7 +346,8 @@ class SegmentBuilder:
             # The held postings to a run too: the merge gets the memory they free.
             self.spill()
         tindex = TermsWriter(self.segment.create_file(self.storage, W3Codec.TERMS_EXT))
-        fieldmap = tindex.extras["fieldmap"] = {}
+        fieldmap: dict[str, int] = {}
+        tindex.extras["fieldmap"] = fieldmap
         postfile = self.segment.create_file(self.storage, W3Codec.POSTS_EXT)
         add = tindex.add
         tell, write = postfile.tell, postfile.write
@@ -381,7 +383,7 @@ class SegmentBuilder:
                             fieldmap[name] = len(fieldmap)
                             prefix = pack_ushort(fieldmap[name])
                     if form_field is not None:
-                        forms.add(form_field, tbytes, _numbers("I", ids))
+                        forms.add(form_field, tbytes, _numbers("I", ids))  # type: ignore[union-attr]
                     else:
                         _write_term(add, tell, write, prefix + tbytes, *fields[name],
                                     _numbers("I", ids), _numbers("f", weights), values)
@@ -419,8 +421,8 @@ class TermsWriter(OrderedHashWriter):
         self.buckets = [(array("I"), array("q")) for _ in range(256)]
 
     def add(self, key: bytes, value: bytes) -> None:
-        if key <= self.lastkey:
-            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        if key <= self.lastkey:  # type: ignore[has-type]
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")  # type: ignore[has-type]
         dbfile = self.dbfile
         pos = dbfile.tell()
         self.index.append(pos)
@@ -504,6 +506,7 @@ def _encode(ids, weights, values, lengths, fixedsize) -> tuple:
     n = len(ids)
     if n == 1:  # most terms: the same block as below, without the loops
         doc, w, v = ids[0], weights[0], values[0]
+        mini_v: Any
         if fixedsize is None or fixedsize < 0:
             mini_v = (v,)
         else:

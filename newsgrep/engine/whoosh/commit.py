@@ -1,0 +1,400 @@
+"""Committing to a Whoosh archive folder: TOCs, the state sidecar, the writer's lock.
+
+A commit moves finished segments' files in, marks the old documents of
+updated files deleted, writes the state (``newsgrep-state-N.bin``: path ->
+size, mtime, content hash) and then a new TOC (an atomic rename), each made
+durable in that order; a reader always sees the last TOC. One writer at a time
+holds ``newsgrep.lock`` (``flock``: a dead holder never blocks).
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import marshal
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...errors import IndexCorrupt, IndexLocked, NewsgrepError
+from .schema import file_term, path_of_term, text_analyzer
+
+__all__ = ["Committer", "State", "load_state", "write_lock", "has_commit", "Target", "clean",
+           "verify", "write_error", "tempdir", "committed_segments", "create_index",
+           "close_held_locks", "temp_storage", "DISK_ERRORS", "LOCK_FILE", "STATE_PREFIX",
+           "TMP_PREFIX"]
+
+LOCK_FILE = "newsgrep.lock"
+STATE_PREFIX = "newsgrep-state-"
+TMP_PREFIX = ".newsgrep-tmp-"
+State = dict  # path -> (size, mtime_ns, content hash)
+
+
+@contextmanager
+def write_lock(directory: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the index's writer lock; raise :class:`IndexLocked` naming the holder.
+
+    The lock is an ``flock`` on a file, released by the kernel when its holder
+    dies, so a crashed run never leaves a stale lock behind.
+    """
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise IndexLocked(f"index is busy (pid {holder}): another newsgrep is writing to "
+                              f"{directory}; use --wait to wait for it") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        HELD_LOCKS.add(fd)
+        yield
+    finally:
+        HELD_LOCKS.discard(fd)
+        os.close(fd)
+
+
+# Lock descriptors this process holds: a forked worker closes its copies, so
+# that the lock dies with the parent even if a worker outlived it.
+HELD_LOCKS: set[int] = set()
+
+
+def state_name(generation: int) -> str:
+    return f"{STATE_PREFIX}{generation}.bin"
+
+
+def load_state(directory: Path, ix) -> State:
+    """The files indexed as of the index's current generation."""
+    from whoosh.index import TOC
+
+    gen = TOC._latest_generation(ix.storage, ix.indexname)
+    try:
+        with open(directory / state_name(gen), "rb") as fh:
+            return marshal.load(fh)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, EOFError, TypeError) as e:
+        raise IndexCorrupt(f"cannot read {directory / state_name(gen)}: {e}; repair it with: "
+                           f"newsgrep index --rebuild --index {directory}") from None
+    # No state for this commit (an index written by other means): rebuild it
+    # from the index, with nothing known but the paths, so that every file
+    # is read again and replaces its documents.
+    state: State = {}
+    with ix.reader() as r:
+        if "file" in r.indexed_field_names():
+            for text in r.lexicon("file"):
+                state[path_of_term(text)] = (-1, -1, "")
+    return state
+
+
+def write_state(directory: Path, generation: int, state: State) -> None:
+    path = directory / state_name(generation)
+    tmp = directory / (state_name(generation) + ".tmp")
+    with open(tmp, "wb") as fh:
+        marshal.dump(state, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def remove_old_states(directory: Path, keep: int) -> None:
+    for name in os.listdir(directory):
+        if name.startswith(STATE_PREFIX) and name != state_name(keep):
+            try:
+                os.unlink(directory / name)
+            except OSError:
+                pass
+
+
+class Committer:
+    """Adds finished segments to the index, one TOC generation per commit."""
+
+    def __init__(self, directory: Path, ix: Any, schema: Any, state: State, fresh_toc: bool, *,
+                 segment_docs: int, max_small_segments: int,
+                 hook: Callable[[str], None] = lambda point: None):
+        from whoosh.index import TOC
+
+        self.directory = directory
+        self.storage = ix.storage
+        self.indexname = ix.indexname
+        self.schema = schema
+        self.fresh_toc = fresh_toc
+        if fresh_toc:
+            # A rebuild starts from no segments and commits only at the end; it never
+            # reads the old TOC, which may be what it repairs.
+            self.generation = TOC._latest_generation(self.storage, self.indexname)
+            self.segments = []
+        else:
+            toc = TOC.read(self.storage, self.indexname)
+            self.generation = toc.generation
+            self.segments = list(toc.segments)
+        self.state = state
+        self.segment_docs = segment_docs  # merged segments hold at most this many documents
+        self.max_small_segments = max_small_segments  # merged when more are small
+        self.hook = hook  # test points
+        self._readers: dict = {}
+        self._order: dict[str, tuple] = {}  # this run's segments -> (worker, n)
+        self._unsynced: list[str] = []  # files moved in since the last commit
+
+    def _doc_ids(self, segment, path: str):
+        from whoosh.reading import SegmentReader, TermNotFound
+
+        reader = self._readers.get(segment.segment_id())
+        if reader is None:
+            reader = SegmentReader(self.storage, self.schema, segment)
+            self._readers[segment.segment_id()] = reader
+        try:
+            return list(reader.postings("file", file_term(path)).all_ids())
+        except TermNotFound:
+            return []
+
+    def delete_files(self, paths: Iterable[str]) -> None:
+        """Mark the documents of ``paths`` deleted in the committed segments."""
+        for path in paths:
+            for segment in self.segments:
+                for docnum in self._doc_ids(segment, path):
+                    segment.delete_document(docnum)
+
+    def add_segment(self, segment, tmpdir: str, order: tuple = (0, 0)) -> None:
+        """Move a finished segment's files from ``tmpdir`` into the index.
+
+        This run's segments are listed in the order of the files they hold
+        (``order``: worker, then sequence), whatever order they finish in, so
+        documents are numbered in walk order and equal scores rank the same
+        way however many workers there were.
+        """
+        from .check import record_sizes
+
+        record_sizes(segment, tmpdir)  # committed with it: `newsgrep check` compares them
+        prefix = f"{segment.segment_id()}."
+        for name in os.listdir(tmpdir):
+            if name.startswith(prefix):
+                os.replace(os.path.join(tmpdir, name), self.directory / name)
+                self._unsynced.append(name)
+        self._order[segment.segment_id()] = order
+        ours = [s for s in self.segments if s.segment_id() in self._order] + [segment]
+        ours.sort(key=lambda s: self._order[s.segment_id()])
+        self.segments = [s for s in self.segments if s.segment_id() not in self._order] + ours
+        self.hook("segment-moved")
+
+    def commit(self) -> None:
+        from whoosh.index import TOC, clean_files
+
+        gen = self.generation + 1
+        # Durable in this order: the segments' files, the state, the TOC that names them,
+        # the folder (their names): a power cut leaves the last commit or this one.
+        for name in self._unsynced:
+            fsync(self.directory / name)
+        write_state(self.directory, gen, self.state)
+        self.hook("state-written")
+        TOC(self.schema, self.segments, gen).write(SyncedStorage(self.directory),
+                                                   self.indexname)
+        fsync(self.directory)
+        self._unsynced.clear()
+        self.hook("committed")
+        self.generation = gen
+        remove_old_states(self.directory, gen)
+        if self.fresh_toc:
+            # A rebuild: the old index's files go now (a search that has them
+            # open keeps them; one that opens them at this very moment fails).
+            clean_files(self.storage, self.indexname, gen, self.segments)
+        else:
+            # Segments a merge dropped stay until the next run starts (see _clean):
+            # a search that opened them may still open their columns lazily.
+            for name in os.listdir(self.directory):
+                if (name.startswith(f"_{self.indexname}_") and name.endswith(".toc")
+                        and name != f"_{self.indexname}_{gen}.toc"):
+                    try:
+                        os.unlink(self.directory / name)
+                    except OSError:
+                        pass
+
+    def merge_small(self, tmpdir: str, warn: Callable[[str], None] | None = None) -> bool:
+        """Merge the small segments when there are too many, into as few as hold at
+        most ``segment_docs`` documents each; True if it did.
+
+        The data is committed before: a disk too full for the merged copy is a
+        warning (through ``warn``), and the small segments stay.
+        """
+        try:
+            return self._merge_small(tmpdir, self.segment_docs)
+        except OSError as e:
+            if e.errno not in DISK_ERRORS or warn is None:
+                raise
+            reason = "the disk is full" if e.errno != errno.EROFS else e.strerror
+            warn(f"the index's small segments were not merged ({reason}); the articles are "
+                 "committed, and a later run merges them")
+            return False
+
+    def _merge_small(self, tmpdir: str, segment_docs: int) -> bool:
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.reading import SegmentReader
+
+        from .segments import SegmentBuilder
+
+        # Live documents: a segment whose documents were mostly deleted counts as small.
+        total = sum(s.doc_count() for s in self.segments)
+        small = [s for s in self.segments
+                 if s.doc_count() < min(max(1000, total // 10), segment_docs)]
+        if len(small) <= self.max_small_segments:
+            return False
+        merged = []
+        builder = None
+        for segment in small:
+            if builder is not None and builder.doc_count + segment.doc_count() > segment_docs:
+                merged.append(builder.finish())
+                builder = None
+            if builder is None:
+                builder = SegmentBuilder(self.schema, FileStorage(tmpdir))
+            reader = SegmentReader(self.storage, self.schema, segment)
+            try:
+                builder.add_reader(reader)
+            finally:
+                reader.close()
+        merged.append(builder.finish())  # type: ignore[union-attr]
+        self.close()  # readers of the merged segments
+        self.segments = [s for s in self.segments if s not in small]
+        for n, segment in enumerate(s for s in merged if s is not None):
+            self.add_segment(segment, tmpdir, (-1, n))
+        return True
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+
+
+def fsync(path: Path | str) -> None:
+    """Flush a file's (or a folder's) data to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def SyncedStorage(directory: Path):  # noqa: N802 -- a class, built on first use
+    """Whoosh's FileStorage, flushing a file to the disk before renaming it into place
+    (Whoosh writes the TOC under a temporary name, then renames it)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    class SyncedStorage(FileStorage):
+        def rename_file(self, oldname, newname, safe=False):
+            fsync(self._fpath(oldname))
+            super().rename_file(oldname, newname, safe=safe)
+
+    return SyncedStorage(str(directory))
+
+
+def clean(directory: Path, ix) -> None:
+    """Remove what earlier runs left: temp folders, files no commit refers to, and
+    lexicons the committed schema does not use."""
+    from whoosh.index import TOC, clean_files
+
+    from ... import lexicon
+
+    for name in os.listdir(directory):
+        if name.startswith(TMP_PREFIX):
+            shutil.rmtree(directory / name, ignore_errors=True)
+    try:
+        toc = TOC.read(ix.storage, ix.indexname)
+    except Exception:  # a damaged TOC, which a rebuild replaces: clean after it
+        toc = None
+    if toc is not None:
+        clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+        analyzer = text_analyzer(toc.schema)
+        lexicon.remove_others(directory, analyzer.signature if getattr(
+            analyzer, "morphology", None) == "lemma" else None)
+    for name in os.listdir(directory):
+        if name.startswith(f"_{ix.indexname}_") and ".toc." in name:  # Whoosh's temp TOCs
+            try:
+                os.unlink(directory / name)
+            except OSError:
+                pass
+
+
+def verify(directory: Path) -> None:
+    """Never report success over a damaged archive: the cheap part of `newsgrep check`
+    (the TOC reads; every segment's files are there, as long as their commit wrote them)."""
+    from .check import check_files
+
+    problems = check_files(directory)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise IndexCorrupt(f"the index at {directory} is damaged: {problems[0]}{more}; "
+                           f"repair it with: newsgrep index --rebuild --index {directory}")
+
+
+# Errors of a disk that cannot take the index's writes, whoever meets them.
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def write_error(directory: Path, e: OSError) -> NewsgrepError:
+    reason = e.strerror or str(e)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "the disk is full"
+    elif e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        reason = f"{reason} (is it read-only?)"
+    return NewsgrepError(f"cannot write the index at {directory}: {reason}; "
+                         "it keeps its last committed state")
+
+
+def has_commit(directory: Path) -> bool:
+    """Whether ``directory`` holds a TOC (readable or not)."""
+    from .check import _latest_generation
+
+    return _latest_generation(directory) >= 0
+
+
+@dataclass
+class Target:
+    """What a rebuild needs of the index it replaces: its storage and name."""
+
+    directory: Path
+
+    @property
+    def storage(self):
+        from whoosh.filedb.filestore import FileStorage
+        return FileStorage(str(self.directory))
+
+    indexname: str = "MAIN"
+
+
+def committed_segments(ix) -> list:
+    """The committed segments of an index."""
+    from whoosh.index import TOC
+
+    return TOC.read(ix.storage, ix.indexname).segments
+
+
+def tempdir(directory: Path) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=TMP_PREFIX, dir=directory)
+
+
+def close_held_locks() -> None:
+    """In a forked worker: close its copies of the lock, so that the lock dies with the
+    parent even if a worker outlived it."""
+    for fd in list(HELD_LOCKS):
+        os.close(fd)
+    HELD_LOCKS.clear()
+
+
+def temp_storage(folder: str) -> Any:
+    """A Whoosh storage over a worker's temporary folder (where it writes segments)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(folder)
+
+
+def create_index(directory: Path, schema: Any) -> Any:
+    """A new, empty Whoosh index in ``directory`` with ``schema``."""
+    from whoosh import index as windex
+
+    return windex.create_in(str(directory), schema)
