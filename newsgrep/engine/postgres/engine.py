@@ -102,9 +102,9 @@ def tsvector_text(fields: list[tuple[dict[str, list[int]], str]]) -> str:
             last = max(last, positions[-1]) if positions else last
         offset += last + 1
     parts = []
-    for term, positions in merged.items():
+    for term, marks in merged.items():
         quoted = "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-        parts.append(quoted + (":" + ",".join(positions) if positions else ""))
+        parts.append(quoted + (":" + ",".join(marks) if marks else ""))
     return " ".join(parts)
 
 
@@ -180,7 +180,7 @@ class PostgresEngine:
         self._conn = None
         self._meta: dict[str, str] | None = None
         self._create = create
-        self._analyzer = None
+        self._analyzer: Analyzer | None = None
         self._idf: dict[str, float] = {}
         meta = self._read_meta()
         if meta is None and not create:
@@ -458,7 +458,8 @@ class PostgresEngine:
             parts.append(f"%s * ts_rank('{WEIGHTS}', tsv, %s::tsquery, 1)")
             params += [t.weight / top, lexeme(t.term)]
         anyq = " | ".join(lexeme(t.term) for t in weighted)
-        where, wparams = "tsv @@ %s::tsquery", [anyq]
+        where = "tsv @@ %s::tsquery"
+        wparams: list[object] = [anyq]
         if query.start is not None or query.end is not None:
             where += " AND date BETWEEN %s AND %s"
             wparams += [query.start or datetime(1, 1, 1), query.end or datetime(9999, 12, 31)]

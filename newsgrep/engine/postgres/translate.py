@@ -179,7 +179,7 @@ class Translator:
             from .parsing import limits
 
             MAX_EXPANSION = limits()[0]
-            head = re.match(r"[^*?]*", text).group()
+            head = re.split(r"[*?]", text)[0]
             if not head:
                 raise QueryError(f"{text!r} is too broad: it would compare every word of the "
                                  "archive; put more letters before the first wildcard")
