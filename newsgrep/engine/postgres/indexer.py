@@ -123,6 +123,10 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
     finally:
         writer.close()
     engine.add_roots(roots)
+    if report.articles + report.removed >= 1000:
+        # fresh planner statistics: right after a big load autovacuum may not have
+        # run yet, and a search planned without them can take seconds
+        engine.analyze_tables()
     report.total = engine.doc_count()
     report.elapsed = time.monotonic() - started
     return report
