@@ -450,9 +450,6 @@ def _analyze_lemma(text: str, mode: str, lemmatize: Callable[[str], tuple[str, .
 # word with one term (most), else ``(positions taken, term, offset, term,
 # offset, ...)`` in the analyzer's order.
 _LEMMA_ENTRIES: dict[str, str | tuple] = {}
-# While a writer records (see :func:`record_lemmas`): key -> terms of every
-# Russian word analysed through the fast path since the last take.
-_RECORDED: dict[str, tuple[str, ...]] | None = None
 
 
 def free_caches() -> None:
@@ -460,7 +457,7 @@ def free_caches() -> None:
 
     A writer calls this before it writes a segment, which needs the memory
     more; the caches fill again within a few hundred articles (news text is
-    Zipfian). Words analysed again in lemma mode are recorded again.
+    Zipfian). (A :class:`LemmaRecorder` has its own cache: ``clear_cache``.)
     """
     for cache in (_CACHE, _ENTRIES, _FORMS, _HYPHENATED_FORMS, _LEMMA_ENTRIES):
         cache.clear()
@@ -469,42 +466,62 @@ def free_caches() -> None:
         lemmatizer.clear_cache()
 
 
-def record_lemmas(on: bool = True) -> None:
-    """Start (or stop) recording the Russian words the lemma fast path analyses.
+class LemmaRecorder:
+    """Records the Russian words the lemma fast path analyses, with their terms, for an
+    archive's lexicon (see :mod:`newsgrep.lexicon`).
 
-    A writer records from the start of its work, and takes the words with
-    :func:`take_recorded_lemmas` with each segment, for the index's lexicon.
-    Starting empties the fast path's cache, so that every word of the work
-    is analysed (and recorded) once, whatever this process analysed before.
+    A writer makes one for its work and indexes through :meth:`postings` (the fast path
+    with a cache of its own, so that every word of the work is analysed, and recorded,
+    once whatever this process analysed before), and takes the words with :meth:`take`
+    with each segment.
     """
-    global _RECORDED
-    _LEMMA_ENTRIES.clear()
-    _RECORDED = {} if on else None
 
+    def __init__(self) -> None:
+        self.recorded: dict[str, tuple[str, ...]] = {}
+        self.entries: dict[str, str | tuple] = {}
 
-def take_recorded_lemmas(with_lemmas: bool = True) -> dict[str, tuple[str, ...]]:
-    """The words recorded since the last take (key -> terms), and a fresh record.
+    def postings(self, text: str, words_out: list[str] | None = None) -> dict[str, list[int]]:
+        """:func:`lemma_postings`, recording the words it analyses."""
+        return _postings(text, self.entries, self._entry, words_out, lemma=True)
 
-    ``with_lemmas`` adds each Russian term itself as a key (the lemma's own
-    terms), so that a query typed in the dictionary form finds its terms in
-    the lexicon even when the archive never has that form.
-    """
-    global _RECORDED
-    taken = _RECORDED or {}
-    if _RECORDED is not None:
-        _RECORDED = {}
-    if with_lemmas and taken:
-        lemmatize = _live_lemmatize()
-        for terms_ in list(taken.values()):
-            for t in terms_:
-                if t not in taken and _RUSSIAN.fullmatch(t):
-                    taken[t] = lemmatize(t)
-    return taken
+    def _entry(self, word: str) -> str | tuple:
+        entry = _make_lemma_entry(word, self.recorded)
+        if len(self.entries) < _ENTRIES_LIMIT:
+            self.entries[word] = entry
+        return entry
+
+    def clear_cache(self) -> None:
+        """Empty the cache (words analysed again are recorded again)."""
+        self.entries.clear()
+
+    def take(self, with_lemmas: bool = True) -> dict[str, tuple[str, ...]]:
+        """The words recorded since the last take (key -> terms), and a fresh record.
+
+        ``with_lemmas`` adds each Russian term itself as a key (the lemma's own
+        terms), so that a query typed in the dictionary form finds its terms in
+        the lexicon even when the archive never has that form.
+        """
+        taken, self.recorded = self.recorded, {}
+        if with_lemmas and taken:
+            lemmatize = _live_lemmatize()
+            for terms_ in list(taken.values()):
+                for t in terms_:
+                    if t not in taken and _RUSSIAN.fullmatch(t):
+                        taken[t] = lemmatize(t)
+        return taken
 
 
 def _lemma_entry(word: str) -> str | tuple:
+    entry = _make_lemma_entry(word, None)
+    if len(_LEMMA_ENTRIES) < _ENTRIES_LIMIT:
+        _LEMMA_ENTRIES[word] = entry
+    return entry
+
+
+def _make_lemma_entry(word: str, recorded: dict[str, tuple[str, ...]] | None) -> str | tuple:
+    """A word's lemma-mode entry (see ``_LEMMA_ENTRIES``); its Russian keys go to
+    ``recorded`` when given."""
     lemmatize = _live_lemmatize()
-    recorded = _RECORDED
     parts = _HYPHENS.split(word)
     if len(parts) == 1:
         key = exact_form(word)
@@ -541,8 +558,6 @@ def _lemma_entry(word: str) -> str | tuple:
             for t in pterms:
                 flat += (t, i)
         entry = tuple(flat)
-    if len(_LEMMA_ENTRIES) < _ENTRIES_LIMIT:
-        _LEMMA_ENTRIES[word] = entry
     return entry
 
 

@@ -553,8 +553,8 @@ def reference(tmp_path_factory):
 def _mutated_plan(monkeypatch, change):
     plan = segments._plan
 
-    def mutated(schema):
-        return [change(list(entry)) for entry in plan(schema)]
+    def mutated(schema, *args):
+        return [change(list(entry)) for entry in plan(schema, *args)]
     monkeypatch.setattr(segments, "_plan", mutated)
 
 

@@ -7,6 +7,7 @@ the parent commits. :class:`Stop` is how a run answers SIGINT and SIGTERM.
 """
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -48,21 +49,21 @@ def process(jobs: list[Job], schema: Any, tmpdir: str, encoding: str | None,
     from ..engine.whoosh.segments import SegmentBuilder
 
     lemma = getattr(text_analyzer(schema), "morphology", None) == "lemma"
-    if lemma:
-        analysis.record_lemmas(True)
-    try:
+    if lemma:  # the Russian words analysed, for the archive's lexicon
+        recorder = analysis.LemmaRecorder()
+        builder: Any = functools.partial(SegmentBuilder, lemma_postings=recorder.postings)
         _process_jobs(jobs, schema, temp_storage(tmpdir), tmpdir, encoding, emit, settings,
-                      worker, SegmentBuilder, analysis.take_recorded_lemmas if lemma else dict,
-                      stopped)
-    finally:
-        if lemma:
-            analysis.record_lemmas(False)
+                      worker, builder, recorder.take, stopped, recorder.clear_cache)
+    else:
+        _process_jobs(jobs, schema, temp_storage(tmpdir), tmpdir, encoding, emit, settings,
+                      worker, SegmentBuilder, dict, stopped)
 
 
 def _process_jobs(jobs: list[Job], schema: Any, storage: Any, tmpdir: str, encoding: str | None,
                   emit: Callable[[Message], None], settings: Settings, worker: int,
                   SegmentBuilder: Any, words: Callable[[], dict[str, tuple[str, ...]]],  # noqa: N803
-                  stopped: Callable[[], bool]) -> None:
+                  stopped: Callable[[], bool],
+                  clear_cache: Callable[[], None] = lambda: None) -> None:
     from .. import analysis
     from ..engine.whoosh.schema import document
 
@@ -84,6 +85,7 @@ def _process_jobs(jobs: list[Job], schema: Any, storage: Any, tmpdir: str, encod
         # Writing the segment needs the memory more than the word caches do:
         # they fill again within a few hundred articles.
         analysis.free_caches()
+        clear_cache()
         segment = builder.finish()
         builder = None
         if segment is not None:

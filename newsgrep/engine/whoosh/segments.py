@@ -65,7 +65,7 @@ _FORMS = "\0forms:"
 _GIVE_WORDS = (analysis.postings, analysis.lemma_postings)
 
 
-def _plan(schema) -> list[tuple]:
+def _plan(schema, lemma_postings=None) -> list[tuple]:
     plan = []
     for name in sorted(schema.names()):
         field = schema[name]
@@ -74,6 +74,8 @@ def _plan(schema) -> list[tuple]:
         if field.indexed:
             fmt = field.format
             fastfn = getattr(field.analyzer, "postings", None) if field.analyzer else None
+            if lemma_postings is not None and fastfn is analysis.lemma_postings:
+                fastfn = lemma_postings  # (a writer's recording fast path)
             fast = (callable(fastfn) and not field.vector
                     and not field.separate_spelling() and fmt.field_boost == 1.0)
             if fast and type(fmt).__name__ == "Positions32":
@@ -102,13 +104,15 @@ class SegmentBuilder:
     """
 
     def __init__(self, schema, storage, indexname: str = INDEX_NAME,
-                 form_fields: tuple[str, ...] = FORM_FIELDS):
+                 form_fields: tuple[str, ...] = FORM_FIELDS, lemma_postings=None):
         self.schema = schema
         self.storage = storage
         self.codec = W3Codec()
         self.segment = self.codec.new_segment(storage, indexname)
         self._perdoc = self.codec.per_document_writer(storage, self.segment)
-        self._plan = _plan(schema)
+        # lemma_postings: lemma mode's fast path as a writer records it (LemmaRecorder)
+        self._plan = _plan(schema, lemma_postings)
+        self._give_words = _GIVE_WORDS + ((lemma_postings,) if lemma_postings else ())
         # Fields whose words as written go to the form index: field -> its postings' name.
         self._form_fields = {f: _FORMS + f for f in form_fields if f in schema}
         # field -> term (str for the fast path, bytes otherwise) -> [doc, weight, value, ...];
@@ -138,6 +142,7 @@ class SegmentBuilder:
         npost = 0
         nforms = 0
         form_fields = self._form_fields
+        give_words = self._give_words
         for name, field, kind, scorable, stored, column, fastfn in self._plan:
             value = doc.get(name)
             lengths = self._lengths[name]
@@ -161,7 +166,7 @@ class SegmentBuilder:
                             entry += (docnum, weight, vbytes)
                         npost += 1
                 else:
-                    if fastfn in _GIVE_WORDS:
+                    if fastfn in give_words:
                         positions = fastfn(value, words_out=words)
                     else:
                         positions = fastfn(value)
@@ -184,7 +189,7 @@ class SegmentBuilder:
                 if not scorable:
                     length = 0
             if words is not None:
-                if not words and fastfn not in _GIVE_WORDS:
+                if not words and fastfn not in give_words:
                     words = analysis.words(value)
                 nforms += self._add_forms(form_fields[name], docnum, words)
             lengths.append(length)
