@@ -219,9 +219,10 @@ def _resolve(value: str, origin: str, config: Config, *, by_name: bool = False) 
         known = ", ".join(sorted(archives)) or "none; define them in [archives] of " + str(config.path)
         raise NewsgrepError(f"no archive named {value} (known: {known})")
     if is_url(value):
-        raise NewsgrepError(f"archive {name or value}: {value.split('://')[0]} archives "
-                            f"(a connection string) are not supported by this newsgrep; "
-                            "give a folder")
+        if not value.lower().startswith(("postgresql://", "postgres://")):
+            raise NewsgrepError(f"archive {name or value}: {value.split('://')[0]} archives "
+                                f"are not supported; give a folder or a postgresql:// URL")
+        return Location(value, origin, name)  # type: ignore[arg-type]  # a database: its URL
     return Location(Path(os.path.abspath(os.path.expanduser(value))), origin, name)
 
 

@@ -74,10 +74,12 @@ def test_errors_name_the_file_and_line(config, tmp_path):
 
 
 def test_a_connection_string_is_kept_but_not_opened(config):
-    c = config('[archives]\nshared = "postgresql://news@db/archive"\n')
+    c = config('[archives]\nshared = "postgresql://news@db/archive"\nother = "mysql://db/a"\n')
     assert c.archives["shared"].value == "postgresql://news@db/archive"
-    with pytest.raises(NewsgrepError, match="postgresql archives .* are not supported"):
-        locate(archive="shared", config=c)
+    # a PostgreSQL URL is the archive's location as it is (the engine opens it later)
+    assert locate(archive="shared", config=c).path == "postgresql://news@db/archive"
+    with pytest.raises(NewsgrepError, match="mysql archives are not supported"):
+        locate(archive="other", config=c)
 
 
 def test_naming_option(tmp_path, monkeypatch):

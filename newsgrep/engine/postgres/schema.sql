@@ -1,0 +1,71 @@
+-- newsgrep archive on PostgreSQL: the schema, version 1.
+--
+-- Run once per database by the first `newsgrep index ... --index postgresql://...`
+-- (or by hand: psql -d news -f schema.sql, as a role that may CREATE in the database).
+-- newsgrep refuses a database whose newsgrep_meta.schema_version differs from the
+-- version it reads, and says so.
+--
+-- Terms are made by newsgrep's own analyser on the client (stem or lemma) and stored
+-- as tsvectors of the 'simple' kind: lexemes with positions, never normalised again by
+-- the server. Title positions come first with weight A, body positions after them with
+-- weight D (a phrase never crosses from title into body: their weights differ).
+-- Positions past 16383 are PostgreSQL's limit: they are stored as 16383.
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+CREATE TABLE newsgrep_meta (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+-- schema_version, morphology, morphology_signature, roots (JSON), created, updated
+INSERT INTO newsgrep_meta (key, value) VALUES ('schema_version', '1');
+
+-- The incremental state: one row per indexed file (path, size, mtime, content hash).
+-- A path that is not UTF-8 is stored as U+FFFF followed by the hex of its bytes.
+CREATE TABLE files (
+    path     text PRIMARY KEY,
+    size     bigint NOT NULL,
+    mtime_ns bigint NOT NULL,
+    hash     text NOT NULL
+);
+
+CREATE TABLE articles (
+    id          text PRIMARY KEY,          -- sha1(path NUL key)[:16], as the Whoosh engine
+    path        text NOT NULL REFERENCES files (path) ON DELETE CASCADE,
+    key         text NOT NULL DEFAULT '',
+    title       text NOT NULL DEFAULT '',
+    body        text NOT NULL DEFAULT '',
+    lead        text NOT NULL DEFAULT '',
+    date        timestamp,                 -- naive UTC, NULL: undated
+    source      text NOT NULL DEFAULT '',
+    source_raw  text NOT NULL DEFAULT '',
+    author      text NOT NULL DEFAULT '',
+    section     text NOT NULL DEFAULT '',
+    url         text NOT NULL DEFAULT '',
+    tags        text[] NOT NULL DEFAULT '{}',
+    encoding    text NOT NULL DEFAULT '',
+    format      text NOT NULL DEFAULT '',
+    size        bigint NOT NULL DEFAULT 0,
+    mtime_ns    bigint NOT NULL DEFAULT 0,
+    tsv         tsvector NOT NULL,         -- title (A) and body (D) terms, with positions
+    meta_tsv    tsvector NOT NULL,         -- source (A), author (B), section (C), path words (D)
+    title_forms text[] NOT NULL,           -- the words as written (=word, wildcards)
+    body_forms  text[] NOT NULL,
+    ord         integer NOT NULL DEFAULT 0  -- the article's place in its file (file order)
+);
+CREATE INDEX articles_tsv ON articles USING gin (tsv);
+CREATE INDEX articles_meta_tsv ON articles USING gin (meta_tsv);
+CREATE INDEX articles_title_forms ON articles USING gin (title_forms);
+CREATE INDEX articles_body_forms ON articles USING gin (body_forms);
+CREATE INDEX articles_date ON articles (date);
+CREATE INDEX articles_path ON articles (path, ord);
+
+-- Every term ('t') and word form ('f') of titles and bodies ever indexed: wildcards,
+-- fuzzy words and did-you-mean look here (pg_trgm for patterns). Entries are never
+-- removed (a stale one matches no article); document frequencies are counted live.
+CREATE TABLE vocabulary (
+    kind char(1) NOT NULL,
+    word text NOT NULL,
+    PRIMARY KEY (kind, word)
+);
+CREATE INDEX vocabulary_trgm ON vocabulary USING gin (word gin_trgm_ops);
