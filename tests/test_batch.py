@@ -4,22 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from newsgrep.batch import parse_line
-from newsgrep.cli import cli
 from newsgrep.errors import QueryError
 
 from .conftest import FIXTURES
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args, **kw):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
-    return invoke
 
 
 @pytest.fixture

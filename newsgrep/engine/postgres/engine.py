@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from importlib import resources
 
-from ...errors import IndexCorrupt, IndexNotFound, NewsgrepError, QueryError
-from .connection import DatabaseError, connect, explain, psycopg, redact
-from .translate import NOTHING, TS, Pred, Translator, as_pred, lexeme, rank_query
+from ...errors import IndexCorrupt, IndexNotFound, QueryError
+from .connection import connect, explain, psycopg, redact
+from .translate import NOTHING, Pred, Translator, as_pred, lexeme
 
 SCHEMA_VERSION = 1
 MAX_POSITION = 16383       # PostgreSQL's largest tsvector position
@@ -417,6 +416,8 @@ class PostgresEngine:
         """Articles matching some of a top-level AND's parts (see SearchRequest.partial)."""
         from whoosh import query as Q
 
+        from .parsing import source_text
+
         base = _base()
         if not isinstance(tree, Q.And):
             return []
@@ -447,7 +448,7 @@ class PostgresEngine:
         out = []
         n = len(_STORED)
         for r in rows:
-            missing = [_source_text(c, spec.text) for c, ok in zip(clauses, r[n + 1:]) if not ok]
+            missing = [source_text(c, spec.text) for c, ok in zip(clauses, r[n + 1:]) if not ok]
             out.append(base.EngineHit(self._stored(r), float(r[n] or 0.0), partial=True,
                                       missing=missing))
         return out
@@ -634,23 +635,6 @@ class PostgresEngine:
         if orphans:
             problems.append(base.Problem("articles", f"{orphans} articles of no indexed file"))
         return problems
-
-
-def _source_text(q, text: str) -> str:
-    """The part of the query string a parsed clause came from (as the Whoosh engine)."""
-    spans = []
-    for n in (q, *q.leaves()):
-        if getattr(n, "startchar", None) is not None and getattr(n, "endchar", None):
-            spans.append((n.startchar, n.endchar))
-        for s, e in getattr(n, "char_ranges", None) or ():
-            if s is not None and e:
-                spans.append((s, e))
-    if not spans:
-        return str(q)
-    start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    if 0 < start and end < len(text) and text[start - 1] == text[end] == '"':
-        start, end = start - 1, end + 1
-    return text[start:end]
 
 
 # --- writing ----------------------------------------------------------------------------

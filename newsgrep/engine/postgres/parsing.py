@@ -3,9 +3,7 @@
 The query language is parsed by the same parser as the Whoosh engine's (its
 plugins, analyser and guards), which builds a tree of Whoosh query objects;
 :mod:`.translate` turns that tree into SQL. Whoosh is used here as a parser
-only: no Whoosh index is opened. The imports are gathered here because the
-parser's modules moved in the engine split (``newsgrep.query`` ->
-``newsgrep.engine.whoosh.query``).
+only: no Whoosh index is opened.
 """
 from __future__ import annotations
 
@@ -15,10 +13,8 @@ from datetime import datetime
 
 @functools.lru_cache(maxsize=None)
 def _modules():
-    try:
-        from ..whoosh import forms, query, schema  # after the engine split
-    except ImportError:
-        from ... import forms, query, schema  # type: ignore[no-redef]
+    from ..whoosh import forms, query, schema
+
     return query, schema, forms
 
 
@@ -53,3 +49,8 @@ def fuzzy_helpers():
     except (ImportError, AttributeError):
         query = _modules()[0]
         return query._edits1, query.distance
+
+
+def source_text(q, text: str) -> str:
+    """The part of ``text`` a parsed clause came from (what a partial hit lacks)."""
+    return _modules()[0].source_text(q, text)

@@ -152,6 +152,8 @@ class WhooshEngine:
     def search(self, request: SearchRequest) -> SearchOutcome:
         from whoosh import query as Q
 
+        from .query import source_text
+
         s = self.searcher
         q, flt = self._parse(request.query)
         if q is Q.NullQuery:
@@ -176,7 +178,7 @@ class WhooshEngine:
             for r in more:
                 hits.append(EngineHit(
                     stored_article(r.fields()), r.score or 0.0, partial=True,
-                    missing=[_source_text(c, request.query.text)
+                    missing=[source_text(c, request.query.text)
                              for c, docs in zip(clauses, having) if r.docnum not in docs]))
         return SearchOutcome(hits=hits, understood=str(q), matched=positive_terms(q, s.reader()))
 
@@ -459,20 +461,3 @@ def _relaxed(q: Any) -> tuple[list[Any], Any] | None:
     if dates:  # a date filter in the query stays a filter
         loose = Q.And([loose, *dates])
     return clauses, (Q.AndNot(loose, Q.Or(negated)) if negated else loose)
-
-
-def _source_text(q: Any, text: str) -> str:
-    """The part of the query string a parsed clause came from."""
-    spans = []
-    for n in (q, *q.leaves()):
-        if getattr(n, "startchar", None) is not None and getattr(n, "endchar", None):
-            spans.append((n.startchar, n.endchar))
-        for s, e in getattr(n, "char_ranges", None) or ():  # phrases: their words
-            if s is not None and e:
-                spans.append((s, e))
-    if not spans:
-        return str(q)
-    start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    if 0 < start and end < len(text) and text[start - 1] == text[end] == '"':
-        start, end = start - 1, end + 1
-    return text[start:end]

@@ -25,6 +25,7 @@ import re
 import time
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from ...errors import NewsgrepError, QueryError
 from ...query.dates import DATE_HELP as _DATE_HELP
@@ -568,3 +569,20 @@ def _show(node) -> str:
     elif isinstance(node, query.FuzzyTerm):
         text += "~" if node.maxdist == 1 else f"~{node.maxdist}"
     return repr(text)
+
+
+def source_text(q: Any, text: str) -> str:
+    """The part of the query string a parsed clause came from (``without WORD``)."""
+    spans = []
+    for n in (q, *q.leaves()):
+        if getattr(n, "startchar", None) is not None and getattr(n, "endchar", None):
+            spans.append((n.startchar, n.endchar))
+        for s, e in getattr(n, "char_ranges", None) or ():  # phrases: their words
+            if s is not None and e:
+                spans.append((s, e))
+    if not spans:
+        return str(q)
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    if 0 < start and end < len(text) and text[start - 1] == text[end] == '"':
+        start, end = start - 1, end + 1
+    return text[start:end]
