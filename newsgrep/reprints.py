@@ -50,7 +50,7 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Hashable, Iterable
+from typing import Hashable, Iterable, cast
 from zlib import crc32
 
 #: Words per shingle.
@@ -495,7 +495,8 @@ class ReprintIndex:
 
     def compact(self) -> None:
         """Drop removed articles' slots and band words (same groups, less memory)."""
-        items = [(k, self._sig(s)) for s, k in enumerate(self._keys) if k is not None]
+        # a slot with a key always has a signature (_sig is None only for removed slots)
+        items = [(k, cast(Signature, self._sig(s))) for s, k in enumerate(self._keys) if k is not None]
         self.__init__()  # type: ignore[misc]
         self.update(items)
 

@@ -28,11 +28,12 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from typing import BinaryIO
+from functools import partial
+from typing import cast
 
 from ..errors import ArticleError
 from .formats import (ARCHIVES, CORRUPT, CSV, MAX_ARTICLE_BYTES, TAR, Budget, BudgetExceeded, Metered,
-                      Peekable, Source, Warn, describe, kind_from_name)
+                      Peekable, Readable, Source, Warn, describe, kind_from_name)
 from .model import Article
 
 ReadMember = Callable[..., tuple[str, Iterator[Article]]]
@@ -42,7 +43,7 @@ _MAX_DEFERRED = 10_000
 #: the rest are summed up in one line when the archive ends.
 MEMBER_WARNINGS = 3
 # (name, open it) -- the opener is None for an entry that holds no file (a folder, a link).
-Member = tuple[str, Callable[[], BinaryIO] | None]
+Member = tuple[str, Callable[[], Readable] | None]
 
 
 def read_archive(src: Source, kind: str, *, encoding: str | None, warn: Warn,
@@ -120,14 +121,18 @@ class _Archive:
 
     def _second_pass(self, wanted: set[str]) -> Iterator[Article]:
         last = ""
+        reopen = self.src.reopen
+        assert reopen is not None  # names are deferred only when the source can be reopened
         try:
-            with closing(self.src.reopen()) as raw:
+            with closing(reopen()) as raw:
                 members, random_access = self._members(Peekable(raw))
                 for name, open_member in members:
                     if name in wanted:
                         wanted.discard(name)
                         last = name
-                        yield from self._guarded(lambda: self._member(name, open_member), name,
+                        # (deferred in the first pass, where it had an opener)
+                        opener = cast("Callable[[], Readable]", open_member)
+                        yield from self._guarded(lambda: self._member(name, opener), name,
                                                  random_access)
                         if not wanted:
                             break
@@ -177,11 +182,11 @@ class _Archive:
                 raise  # a stream cannot go on past damage
             self._problem(name, describe(e))
 
-    def _source(self, name: str, stream: BinaryIO) -> Source:
+    def _source(self, name: str, stream: Readable) -> Source:
         return Source(name, f"{self.src.label}:{name}", Peekable(stream), self.src.depth + 1,
                       budget=self.src.budget)
 
-    def _member(self, name: str, open_member: Callable[[], BinaryIO]) -> Iterator[Article]:
+    def _member(self, name: str, open_member: Callable[[], Readable]) -> Iterator[Article]:
         msrc = self._source(name, open_member())
         tid = self.taiga.text_id(name)
         if tid is not None and self.taiga.meta:
@@ -213,16 +218,18 @@ class _Archive:
 
 # --- tar ----------------------------------------------------------------------------
 
-def _tar_members(stream: BinaryIO) -> Iterator[Member]:
+def _tar_members(stream: Peekable) -> Iterator[Member]:
     tar = tarfile.open(fileobj=stream, mode="r|*")
     while True:
         info = tar.next()
         if info is None:
             return
-        tar.members = []  # streaming mode would otherwise keep every header
+        # streaming mode would otherwise keep every header (members: not in the stubs)
+        tar.members = []  # type: ignore[attr-defined]
         if info.isfile():
             f = tar.extractfile(info)
-            yield info.name, (lambda f=f: f)
+            assert f is not None  # a regular file's member always has data
+            yield info.name, _returning(f)
         else:
             yield info.name, None
 
@@ -256,13 +263,21 @@ def _zip_members(zf: zipfile.ZipFile, budget: Budget) -> Iterator[Member]:
                 yield info.filename, _refuse("encrypted member")
                 continue
             if info.compress_type == zipfile.ZIP_STORED:
-                yield info.filename, (lambda info=info: zf.open(info))
+                yield info.filename, partial(zf.open, info)
             else:
-                yield info.filename, (lambda info=info: Metered(zf.open(info), budget))
+                yield info.filename, partial(_open_metered, zf, info, budget)
 
 
-def _refuse(reason: str) -> Callable[[], BinaryIO]:
-    def fail() -> BinaryIO:
+def _returning(stream: Readable) -> Callable[[], Readable]:
+    return lambda: stream
+
+
+def _open_metered(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget) -> Metered:
+    return Metered(zf.open(info), budget)
+
+
+def _refuse(reason: str) -> Callable[[], Readable]:
+    def fail() -> Readable:
         raise ArticleError(reason)
     return fail
 
@@ -337,6 +352,7 @@ def _zip_stream_members(stream: Peekable, budget: Budget) -> Iterator[Member]:
         if csize == 0xFFFFFFFF:
             csize = _zip64_size(extra)
         descriptor = bool(flags & 0x8)
+        member: Metered | _Bounded
         if method == 8 and not flags & 0x1:
             member = Metered(_Inflating(stream), budget)  # drained or read: unpacked all the same
         elif not descriptor or csize:
@@ -348,7 +364,7 @@ def _zip_stream_members(stream: Peekable, budget: Budget) -> Iterator[Member]:
                 yield name, None
             _drain(member)
         else:
-            yield name, (lambda m=member: m)
+            yield name, _returning(member)
             _drain(member)
         if descriptor:
             head = _read_exact(stream, 4)

@@ -462,6 +462,7 @@ def _with_time(date_value, time_text: str, d: datetime) -> datetime:
     if combined is not None and combined.date() == d.date():
         return combined
     m = _BARE_TIME.match(time_text)
+    assert m is not None  # the caller matched time_text against _BARE_TIME
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
     if h < 24 and mi < 60 and s < 60:
         return d.replace(hour=h, minute=mi, second=s)

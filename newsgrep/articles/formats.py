@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, cast
 
 from ..errors import ArticleError
 from .decode import decode_bytes
@@ -167,14 +167,21 @@ def resolve_kind(name: str, head: bytes) -> str | None:
 
 # --- streams ------------------------------------------------------------------
 
+class Readable(Protocol):
+    """What :class:`Peekable` reads from: a file, a decompressor, an archive member."""
+
+    def read(self, size: int = ..., /) -> bytes | None: ...
+
+
 class Peekable(io.RawIOBase):
     """A read-only binary stream whose first bytes can be looked at before reading."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: Readable):
         self._raw = raw
         # read1: one step of the decompressor at a time, so the bytes before a
         # damaged block come out before the error does.
-        self._read = getattr(raw, "read1", raw.read)
+        # (blocking streams: None, "no bytes yet", never comes)
+        self._read = cast("Callable[[int], bytes]", getattr(raw, "read1", raw.read))
         self._buf = b""
         self._error: BaseException | None = None
 
@@ -288,7 +295,7 @@ def text_stream(stream: Peekable, encoding: str | None, newline: str | None = "\
     raw = stream if codec.startswith(("utf-16", "utf-32")) else _NoNul(stream)
     text = io.TextIOWrapper(io.BufferedReader(raw, 256 * 1024), encoding=codec,
                             errors="replace", newline=newline)
-    text._CHUNK_SIZE = 256 * 1024  # fewer, larger decode steps
+    text._CHUNK_SIZE = 256 * 1024  # type: ignore[attr-defined]  # fewer, larger decode steps
     return text, codec
 
 
@@ -408,7 +415,7 @@ class Source:
     label: str
     stream: Peekable
     depth: int = 0
-    reopen: Callable[[], BinaryIO] | None = None
+    reopen: Callable[[], BinaryIO | io.RawIOBase] | None = None
     path: str | None = None
     budget: Budget = field(default_factory=Budget)
 
@@ -500,7 +507,8 @@ def _open_compressed(src: Source, kind: str, *, encoding: str | None,
     opener = _OPENERS[kind]
     inner = Peekable(Metered(opener(src.stream), src.budget))
     # (a second pass is charged as well: it is work too)
-    reopen = (lambda: Metered(opener(src.reopen()), src.budget)) if src.reopen else None
+    src_reopen = src.reopen
+    reopen = (lambda: Metered(opener(src_reopen()), src.budget)) if src_reopen else None
     name = inner_name(src.name)
     try:
         head = inner.peek(HEAD_SIZE)

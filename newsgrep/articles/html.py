@@ -319,6 +319,7 @@ def _names_furniture(value: str | None) -> bool:
 def _holders(body: LexborNode) -> set[int]:
     """The article's own elements and everything around them: never removed as furniture."""
     holders: set[int] = set()
+    node: LexborNode | None
     for node in body.css('[itemprop="articleBody"],[itemprop="articlebody"],article,main,[role="main"]'):
         # Up to the first ancestor already known: linear in the tree, however nested.
         while node is not None and node.mem_id not in holders:
@@ -339,7 +340,7 @@ def _decompose_outermost(nodes: list[LexborNode]) -> None:
     for node in nodes:
         if node.mem_id in outermost:
             continue
-        path = []
+        path: list[int] = []
         parent = node.parent
         while parent is not None:
             pid = parent.mem_id

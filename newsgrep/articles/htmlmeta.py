@@ -57,12 +57,12 @@ class PageMeta:
             if key and content and content.strip():
                 self._tags.setdefault(key.strip().lower(), []).append(_SPACES.sub(" ", content).strip())
         self._ld = _json_ld_article(root)
-        node = root.css_first("head title") or root.css_first("title")
-        self._title_tag = _SPACES.sub(" ", node.text()).strip() if node else ""
-        node = root.css_first("h1")
-        self._h1 = _SPACES.sub(" ", node.text()).strip() if node else ""
-        node = root.css_first('link[rel="canonical"]')
-        self._canonical = (node.attributes.get("href") or "").strip() if node else ""
+        found = root.css_first("head title") or root.css_first("title")
+        self._title_tag = _SPACES.sub(" ", found.text()).strip() if found else ""
+        found = root.css_first("h1")
+        self._h1 = _SPACES.sub(" ", found.text()).strip() if found else ""
+        found = root.css_first('link[rel="canonical"]')
+        self._canonical = (found.attributes.get("href") or "").strip() if found else ""
         # Read before the body extraction removes furniture (<time> often sits in a header).
         self._time = _time_value(root.css_first("article time[datetime]"))
         self._itemprop_date = _time_value(root.css_first('[itemprop="datePublished"]'))

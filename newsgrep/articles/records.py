@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from typing import cast
 
 from ..errors import ArticleError
 from .fields import Mapper, norm_field
@@ -62,9 +63,9 @@ def _bad_json(e: Exception) -> str:
 
 
 def _read_json(stream: Peekable, kind: str, label: str, encoding: str | None,
-               warn: Warn) -> Iterator[Article]:
-    text, codec = text_stream(stream, encoding, newline="\n")
-    text = LineReader(text, universal=False)  # (the scanner reads on from where the lines stop)
+               warn: Warn) -> Generator[Article, None, Mapper]:
+    decoded, codec = text_stream(stream, encoding, newline="\n")
+    text = LineReader(decoded, universal=False)  # (the scanner reads on from where the lines stop)
     lines = numbered_lines(text, 0, label, warn)
     first = next(((n, ln) for n, ln in lines if ln.strip()), None)
     if first is None:
@@ -85,7 +86,8 @@ def _read_json(stream: Peekable, kind: str, label: str, encoding: str | None,
             second = next(((n, ln) for n, ln in lines if ln.strip()), None)
             if second is None:  # one object on one line: a one-article file (or a wrapper)
                 mapper = Mapper(JSON, label, codec, warn)
-                yield from _from_object_value(mapper, obj1, label, warn)
+                # kind != JSONL here, so the condition above held by isinstance(obj1, dict)
+                yield from _from_object_value(mapper, cast(dict, obj1), label, warn)
                 return mapper
             pending = [first, second]
         else:
@@ -166,6 +168,13 @@ _SCALAR = re.compile(r'[^,\]}\s]*')
 _WS = re.compile(r"\s*")
 
 
+def _end(pattern: re.Pattern[str], s: str, pos: int) -> int:
+    """Where ``pattern`` (one of the above: they match the empty string too) ends from ``pos``."""
+    m = pattern.match(s, pos)
+    assert m is not None
+    return m.end()
+
+
 class _Scanner:
     """Splits a JSON text, read in chunks, into values without parsing them.
 
@@ -206,7 +215,7 @@ class _Scanner:
     def peek(self) -> str:
         """The next character that is not whitespace ("" at the end)."""
         while True:
-            self.pos = _WS.match(self.buf, self.pos).end()
+            self.pos = _end(_WS, self.buf, self.pos)
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             self.mark = self.pos
@@ -225,7 +234,7 @@ class _Scanner:
             self._nested(start)
         else:
             while True:
-                end = _SCALAR.match(self.buf, self.pos).end()
+                end = _end(_SCALAR, self.buf, self.pos)
                 if end < len(self.buf):
                     self.pos = end
                     break
@@ -236,7 +245,7 @@ class _Scanner:
 
     def _string(self, i: int) -> None:
         while True:
-            j = _STR_BODY.match(self.buf, i).end()
+            j = _end(_STR_BODY, self.buf, i)
             if j < len(self.buf) and self.buf[j] == '"':
                 self.pos = j + 1
                 return
@@ -250,7 +259,7 @@ class _Scanner:
         while True:
             buf = self.buf
             if in_string:
-                j = _STR_BODY.match(buf, i).end()
+                j = _end(_STR_BODY, buf, i)
                 if j < len(buf) and buf[j] == '"':
                     i, in_string = j + 1, False
                     continue

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from .model import Article
@@ -165,7 +166,7 @@ _PARTS = re.compile(r"\s*(?:[,;]|\s/\s)\s*")
 _AND = re.compile(r"\s+(?:и|and)\s+|\s*&\s*")
 _CYRILLIC = re.compile(r"[а-яё]", re.I)
 
-_morph = None
+_morph: Any = None  # a pymorphy3 MorphAnalyzer once loaded; False: unavailable
 
 
 def _first_name_in(words: list[str]) -> bool | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from typing import Literal
 
 from ..errors import ArticleError
 from .fields import Layout, Mapper, norm_field
@@ -73,7 +74,10 @@ def _raise_field_limit() -> None:
         csv.field_size_limit(MAX_RECORD_CHARS)
 
 
-def _sniff_dialect(sample: list[str], kind: str) -> tuple[str, int]:
+_Quoting = Literal[0, 1, 2, 3]  # csv.QUOTE_*
+
+
+def _sniff_dialect(sample: list[str], kind: str) -> tuple[str, _Quoting]:
     header = next((ln for ln in sample if ln.strip()), "")
     counts = {d: header.count(d) for d in _DELIMITERS}
     if kind == TSV and counts["\t"]:
@@ -89,9 +93,12 @@ def _sniff_dialect(sample: list[str], kind: str) -> tuple[str, int]:
     if delimiter != "\t":
         return delimiter, csv.QUOTE_MINIMAL
     body = sample[:-1] if len(sample) >= _SAMPLE_LINES else sample
-    scores, parsed = {}, {}
+    scores: dict[_Quoting, int] = {}
+    parsed: dict[_Quoting, list[list[str]]] = {}
+    quoting: _Quoting
     for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
-        rows = parsed[quoting] = []
+        rows: list[list[str]] = []
+        parsed[quoting] = rows
         try:
             for row in csv.reader(body, delimiter=delimiter, quoting=quoting):
                 rows.append(row)
@@ -100,7 +107,7 @@ def _sniff_dialect(sample: list[str], kind: str) -> tuple[str, int]:
         width = len(rows[0]) if rows else 0
         scores[quoting] = sum(1 if len(r) == width else -1 for r in rows[1:] if r)
     if scores[csv.QUOTE_NONE] != scores[csv.QUOTE_MINIMAL]:
-        return delimiter, max(scores, key=scores.get)
+        return delimiter, max(scores, key=lambda q: scores[q])
     # A tie: quoting writers wrap whole fields («"a b"») or double quotes inside them.
     quoted = any((len(f) >= 2 and f[0] == f[-1] == '"') or '""' in f
                  for row in parsed[csv.QUOTE_NONE] for f in row)
@@ -109,7 +116,7 @@ def _sniff_dialect(sample: list[str], kind: str) -> tuple[str, int]:
 
 
 def read_table(stream: Peekable, kind: str, label: str, encoding: str | None,
-              warn: Warn) -> Iterator[Article]:
+              warn: Warn) -> Generator[Article, None, Mapper]:
     _raise_field_limit()
     text, codec = text_stream(stream, encoding, newline="")
     source = _LineSource(text, label, warn)
