@@ -149,7 +149,7 @@ class Archive:
             raise QueryError(f"unknown dups {dups!r}; use one of: {', '.join(DUPS)}")
         spec = DateFilter(since, until, now).spec(query)
         groups = self.reprint_groups()
-        collapse = dups == "group" and bool(groups.of)
+        collapse = dups == "group" and len(groups) > 0
         want = limit
         while True:
             outcome = self.engine.search(SearchRequest(spec, limit=want, sort=sort,  # type: ignore[arg-type,unused-ignore]
@@ -229,8 +229,10 @@ class Archive:
             raise NewsgrepError(f"{self.location}: this engine keeps no reprint groups")
         groups = self.reprint_groups()
         best: dict[str, tuple[int, object]] = {}
-        for aid, value in self.engine.id_values(spec, by):
-            g = groups.of.get(aid)
+        pairs = self.engine.id_values(spec, by)
+        of = groups.groups_of(aid for aid, _ in pairs)
+        for aid, value in pairs:
+            g = of.get(aid)
             if g is None:
                 best[aid] = (0, value)
                 continue

@@ -9,7 +9,8 @@ An engine stores two blobs with each commit, written atomically with it (see
   date, source and length (to choose a group's lead);
 * the *groups* (:meth:`ReprintStore.groups_blob`): only the groups of two or
   more articles, each as ``(id, date, source, words)`` in time order, lead
-  first. Searches read only this (small) blob.
+  first, in a map a search looks ids up in without reading it whole
+  (:func:`encode_groups`, :class:`Groups`). Searches read only this blob.
 
 The indexer computes ``reprints.signature(title, body)`` for each article in
 its workers and calls :meth:`ReprintStore.replace_file` / :meth:`remove_files`
@@ -19,6 +20,11 @@ relation, so any sequence of runs gives the groups a ``--rebuild`` gives.
 from __future__ import annotations
 
 import marshal
+import mmap
+import re
+import struct
+import sys
+from array import array
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
@@ -108,7 +114,8 @@ class ReprintStore:
         return out
 
     def groups_blob(self) -> bytes:
-        return GROUPS_MAGIC + marshal.dumps((FORMAT, self.group_list()))
+        """The group map searches read (format 2, see :func:`encode_groups`)."""
+        return encode_groups(self.group_list())
 
 
 def order_group(members: list[tuple]) -> list[tuple]:
@@ -120,43 +127,172 @@ def order_group(members: list[tuple]) -> list[tuple]:
     return [next(m for m in members if m[0] == lead)] + rest
 
 
-class Groups:
-    """What searches need: article id -> its group (2+ articles), lead first."""
+GROUP_MAP_MAGIC = b"NGRGMAP2"  # format 2 of the group map (format 1: GROUPS_MAGIC + marshal)
+_HEAD = struct.Struct("<BBxxII")  # hex keys?, key width, keys, groups
+_HEX = re.compile(r"[0-9a-f]{16}\Z")
 
-    def __init__(self, groups: list[list[tuple]] | None = None):
-        self.groups = groups or []
-        self.of: dict[str, list[tuple]] = {}
-        for g in self.groups:
-            for m in g:
-                self.of[m[0]] = g
+
+def encode_groups(groups: list[list[tuple]]) -> bytes:
+    """The group map file (format 2): looked up in place, one group decoded at a time.
+
+    Layout (little-endian)::
+
+        b"NGRGMAP2"
+        header   uint8 hex (1: every id is 16 hex digits, a key is their 8 bytes;
+                 0: a key is the id in UTF-8, NUL-padded), uint8 key width,
+                 2 pad bytes, uint32 keys (member ids), uint32 groups
+        keys     the member ids of every group, sorted, fixed width
+        index    uint32 per key: its group's number
+        offsets  uint64 per group + 1: where each group's record starts in records
+        records  each group's ``[(id, ts, source, words), ...]`` (marshal), lead first
+    """
+    ids = [m[0] for g in groups for m in g]
+    hexed = all(isinstance(i, str) and _HEX.match(i) for i in ids)
+    if hexed:
+        width = 8
+        raw = [bytes.fromhex(i) for i in ids]
+    else:
+        raw = [str(i).encode("utf-8") for i in ids]
+        width = max((len(r) for r in raw), default=1)
+        if width > 255 or any(b"\0" in r for r in raw):
+            raise ValueError("article ids unfit for a group map")
+        raw = [r.ljust(width, b"\0") for r in raw]
+    owner = [n for n, g in enumerate(groups) for _ in g]
+    order = sorted(range(len(raw)), key=raw.__getitem__)
+    records = [marshal.dumps(g) for g in groups]
+    offsets = [0]
+    for r in records:
+        offsets.append(offsets[-1] + len(r))
+    return b"".join([
+        GROUP_MAP_MAGIC, _HEAD.pack(hexed, width, len(raw), len(groups)),
+        b"".join(raw[i] for i in order),
+        array("I", [owner[i] for i in order]).tobytes() if sys.byteorder == "little"
+        else struct.pack(f"<{len(order)}I", *(owner[i] for i in order)),
+        struct.pack(f"<{len(offsets)}Q", *offsets),
+        *records])
+
+
+class Groups:
+    """What searches need: article id -> its group (2+ articles), lead first.
+
+    Reads the group map in place (``bytes`` or an ``mmap``): a look-up is a binary
+    search over the sorted ids and decodes only that id's group, so opening the map
+    costs the same for any number of groups. A map of format 1 (``GROUPS_MAGIC`` +
+    marshal, before the index was updated) is read whole, as before, and the next
+    index run writes format 2.
+    """
+
+    def __init__(self, groups: list[list[tuple]] | None = None, *,
+                 data: bytes | mmap.mmap | None = None):
+        if data is None:
+            data = encode_groups(groups or [])
+        m = len(GROUP_MAP_MAGIC)
+        if len(data) < m + _HEAD.size or data[:m] != GROUP_MAP_MAGIC:
+            raise ValueError("not a reprint group map")
+        hexed, self._width, self._n, self._ngroups = _HEAD.unpack(data[m:m + _HEAD.size])
+        self._hex = bool(hexed)
+        self._data = data
+        self._keys = m + _HEAD.size
+        self._index = self._keys + self._width * self._n
+        self._offsets = self._index + 4 * self._n
+        self._records = self._offsets + 8 * (self._ngroups + 1)
+        if len(data) < self._records:
+            raise ValueError("truncated reprint group map")
+        self._cache: dict[int, list[tuple]] = {}
 
     @classmethod
-    def loads(cls, data: bytes | None) -> Groups:
+    def loads(cls, data: bytes | mmap.mmap | None) -> Groups:
         if not data:
             return cls()
-        if not data.startswith(GROUPS_MAGIC):
+        if data[:len(GROUP_MAP_MAGIC)] == GROUP_MAP_MAGIC:
+            return cls(data=data)
+        if data[:len(GROUPS_MAGIC)] != GROUPS_MAGIC:
             raise ValueError("not a reprint group map")
-        fmt, groups = marshal.loads(data[len(GROUPS_MAGIC):])
+        fmt, groups = marshal.loads(data[len(GROUPS_MAGIC):])  # format 1: whole
         if fmt != FORMAT:
             raise ValueError("reprint group map of another format")
         return cls(groups)
 
+    def __len__(self) -> int:
+        """The number of groups."""
+        return self._ngroups
+
+    def _key(self, aid: str) -> bytes | None:
+        if self._hex:
+            return bytes.fromhex(aid) if _HEX.match(aid) else None
+        raw = aid.encode("utf-8")
+        return raw.ljust(self._width, b"\0") if len(raw) <= self._width else None
+
+    def _group(self, n: int) -> list[tuple]:
+        g = self._cache.get(n)
+        if g is None:
+            a, b = struct.unpack_from("<QQ", self._data, self._offsets + 8 * n)
+            g = marshal.loads(self._data[self._records + a:self._records + b])
+            self._cache[n] = g
+        return g
+
+    def group(self, aid: str) -> list[tuple] | None:
+        """``aid``'s group as ``[(id, ts, source, words), ...]``, lead first; None without copies."""
+        key = self._key(aid)
+        if key is None or not self._n:
+            return None
+        data, w, base = self._data, self._width, self._keys
+        lo, hi = 0, self._n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if data[base + mid * w:base + mid * w + w] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == self._n or data[base + lo * w:base + lo * w + w] != key:
+            return None
+        (n,) = struct.unpack_from("<I", self._data, self._index + 4 * lo)
+        return self._group(n)
+
+    def groups_of(self, ids: Iterable[str]) -> dict[str, list[tuple]]:
+        """The group of each of ``ids`` that has copies, at once: for many ids, one pass
+        over the keys instead of a binary search each."""
+        ids = list(ids)
+        if len(ids) * max(1, self._n.bit_length()) < self._n:
+            found = {}
+            for aid in ids:
+                g = self.group(aid)
+                if g is not None:
+                    found[aid] = g
+            return found
+        w, base = self._width, self._keys
+        table = bytes(self._data[base:base + w * self._n])
+        where = {table[i * w:i * w + w]: i for i in range(self._n)}
+        found = {}
+        for aid in ids:
+            key = self._key(aid)
+            i = where.get(key) if key is not None else None
+            if i is not None:
+                (n,) = struct.unpack_from("<I", self._data, self._index + 4 * i)
+                found[aid] = self._group(n)
+        return found
+
+    @property
+    def groups(self) -> list[list[tuple]]:
+        """Every group (decodes them all: for tests and tools, not searches)."""
+        return [self._group(n) for n in range(self._ngroups)]
+
     def group_id(self, aid: str) -> str | None:
         """The group's name (its smallest id), None for an article without copies."""
-        g = self.of.get(aid)
+        g = self.group(aid)
         return None if g is None else min(m[0] for m in g)
 
     def members(self, aid: str) -> list[tuple]:
         """``(id, date, source)`` of the group, lead first; [] without copies."""
-        return [(m[0], _date(m[1]), m[2]) for m in self.of.get(aid, [])]
+        return [(m[0], _date(m[1]), m[2]) for m in self.group(aid) or []]
 
     def reason(self, aid: str) -> str:
         """Why the lead of ``aid``'s group is its lead ("earliest", ...)."""
-        g = self.of.get(aid)
+        g = self.group(aid)
         if g is None:
             return ""
         return reprints.choose_lead((m[0], m[1], m[3]) for m in g)[1]
 
     def lead(self, aid: str) -> str:
-        g = self.of.get(aid)
+        g = self.group(aid)
         return aid if g is None else g[0][0]

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from newsgrep import reprints
 from newsgrep.cli import cli
+from newsgrep.reprint_store import order_group
 
 from .conftest import REPO
 from .test_reprints import BRIDGE, BRIDGE_TITLE, LIBRARY, OTHER_REPORT
@@ -260,3 +262,72 @@ def test_the_generic_pipeline_keeps_groups_for_a_writer_that_stores_them(news):
     index_with_writer(engine, [news])
     store = ReprintStore.loads(engine.blobs[0])
     assert len(store) == 5 and [len(g) for g in Groups.loads(engine.blobs[1]).groups] == [3]
+
+
+def _random_groups(rng, n_groups):
+    ids = list({rng.getrandbits(64) for _ in range(4 * n_groups)})
+    rng.shuffle(ids)
+    groups, at = [], 0
+    for _ in range(n_groups):
+        size = rng.choice((2, 2, 2, 3, 4))
+        members = [(f"{ids[at + k]:016x}", rng.choice((None, rng.uniform(0, 2e9))),
+                    rng.choice(("ТАСС", "РИА", "", "Коммерсантъ")), rng.randrange(1, 900))
+                   for k in range(size)]
+        at += size
+        groups.append(order_group(members))
+    return groups, [f"{i:016x}" for i in ids[at:]]
+
+
+def _old_whole_load(groups):
+    """What format 1 did on every search: every group into an id -> group dict."""
+    return {m[0]: g for g in groups for m in g}
+
+
+def test_the_group_map_answers_as_the_whole_load_did(tmp_path):
+    import marshal
+    import mmap
+    import random
+
+    from newsgrep.reprint_store import (FORMAT, GROUPS_MAGIC, Groups, _date,
+                                        encode_groups)
+
+    rng = random.Random(7)
+    groups, lonely = _random_groups(rng, 300)
+    old = _old_whole_load(groups)
+    path = tmp_path / "groups.bin"
+    path.write_bytes(encode_groups(groups))
+    with open(path, "rb") as fh:
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    format1 = GROUPS_MAGIC + marshal.dumps((FORMAT, groups))  # an old sidecar: read whole
+    for gm in (Groups.loads(path.read_bytes()), Groups.loads(mapped), Groups.loads(format1)):
+        assert len(gm) == 300 and sorted(gm.groups) == sorted(groups)
+        for aid, g in old.items():
+            assert gm.group(aid) == g
+            assert gm.group_id(aid) == min(m[0] for m in g)
+            assert gm.lead(aid) == g[0][0]
+            assert gm.members(aid) == [(m[0], _date(m[1]), m[2]) for m in g]
+            assert gm.reason(aid) == reprints.choose_lead((m[0], m[1], m[3]) for m in g)[1]
+        for aid in lonely + ["0" * 16, "f" * 16, "not-an-id", ""]:  # ids without copies
+            assert gm.group(aid) is None and gm.group_id(aid) is None
+            assert gm.members(aid) == [] and gm.reason(aid) == "" and gm.lead(aid) == aid
+        asked = rng.sample(sorted(old), 50) + lonely[:50]
+        expected = {a: old[a] for a in asked if a in old}
+        assert gm.groups_of(asked) == expected  # binary searches
+        assert gm.groups_of(list(old) + lonely) == old  # one pass over the keys
+
+
+def test_an_empty_group_map_and_ids_of_another_shape():
+    from newsgrep.reprint_store import Groups, encode_groups
+
+    for empty in (Groups(), Groups.loads(None), Groups.loads(b""),
+                  Groups.loads(encode_groups([]))):
+        assert len(empty) == 0 and empty.group("0123456789abcdef") is None
+        assert empty.groups == [] and empty.groups_of(["x"]) == {}
+    groups = [[("b", None, "", 3), ("zz", 1.0, "x", 3)], [("a", 2.0, "", 1), ("ё", 3.0, "", 1)]]
+    gm = Groups.loads(encode_groups(groups))
+    assert gm.group_id("zz") == "b" and gm.lead("ё") == "a" and gm.group("c") is None
+    assert gm.group("zzz") is None and gm.groups == groups
+    with pytest.raises(ValueError):
+        Groups.loads(b"NGRGMAP2\x01")
+    with pytest.raises(ValueError):
+        Groups.loads(b"something else")

@@ -24,6 +24,7 @@ as written, lower-cased, ``ё`` -> ``е``.
 from __future__ import annotations
 
 import hashlib
+import mmap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -362,10 +363,11 @@ class ReprintGroups(Protocol):
     The blobs are written by the engine's pipeline at each commit (see the note in
     :class:`EngineWriter` for the generic pipeline's ``set_reprints``)."""
 
-    def reprint_groups(self) -> bytes | None:
+    def reprint_groups(self) -> bytes | mmap.mmap | None:
         """The group map of the last commit (``ReprintStore.groups_blob``: groups of two
         or more, lead first); None when the archive keeps none. Read by every search
-        that collapses copies: keep it cheap."""
+        that collapses copies: keep it cheap (an ``mmap`` of the file: a search looks
+        up only its hits' groups in it)."""
 
     def reprint_data(self) -> bytes | None:
         """The whole reprint store of the last commit (signatures too), for

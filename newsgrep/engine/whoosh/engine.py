@@ -8,6 +8,8 @@ and sections are read from the index's columns, not from stored fields.
 """
 from __future__ import annotations
 
+import mmap
+import os
 from collections import Counter
 from datetime import datetime
 from itertools import islice
@@ -342,12 +344,14 @@ class WhooshEngine:
 
     # --- reprint groups (written by indexing._Committer beside each state) -------------
 
-    def _sidecar(self, prefix: str) -> bytes | None:
+    def _sidecar(self, prefix: str, mapped: bool = False) -> Any:
         from whoosh.index import TOC
 
         gen = TOC._latest_generation(self.ix.storage, self.ix.indexname)
         try:
             with open(self.directory / f"{prefix}{gen}.bin", "rb") as fh:
+                if mapped and os.fstat(fh.fileno()).st_size:
+                    return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
                 return fh.read()
         except FileNotFoundError:
             return None
@@ -356,8 +360,9 @@ class WhooshEngine:
                                f"repair it with: newsgrep index --rebuild --index "
                                f"{self.directory}") from None
 
-    def reprint_groups(self) -> bytes | None:
-        return self._sidecar("newsgrep-groups-")  # (indexing.GROUPS_PREFIX)
+    def reprint_groups(self) -> bytes | mmap.mmap | None:
+        # mapped: a search looks up the groups of its hits only (reprint_store.Groups)
+        return self._sidecar("newsgrep-groups-", mapped=True)  # (indexing.GROUPS_PREFIX)
 
     def reprint_data(self) -> bytes | None:
         return self._sidecar("newsgrep-reprints-")  # (indexing.REPRINTS_PREFIX)
