@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -23,16 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-
-def bench_env(**extra: str) -> dict:
-    """The environment of the measured processes: bytecode cached (as an installed
-    package has it; PYTHONDONTWRITEBYTECODE would compile every module at each start),
-    in a folder of its own, so that no checkout gets __pycache__ folders."""
-    import tempfile
-
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "newsgrep-bench-pyc")
-    return {**env, **extra}
+from batch import bench_env  # noqa: E402 (this folder is on sys.path: a script's own)
 
 
 def run(code: Path, index: Path) -> tuple[float, dict]:
