@@ -106,18 +106,22 @@ def test_signals_again_and_again_stop_at_once_and_keep_the_last_commit(tmp_path,
     assert count(ix, "атака") == N_FILES
 
 
+def _sigint_after(articles: int, events: list[IndexProgress]):
+    """A progress callback that keeps the events and sends this process SIGINT once,
+    when ``articles`` have been read."""
+    def on_progress(event: IndexProgress) -> None:
+        events.append(event)
+        if event.phase is Phase.READ and event.articles >= articles and not any(
+                e.phase is Phase.STOP for e in events):
+            os.kill(os.getpid(), signal.SIGINT)
+    return on_progress
+
+
 def test_in_process_a_signal_ends_the_run_early_with_its_work_committed(tmp_path, corpus):
     """One process (jobs=1): the file being read is finished, the segment committed."""
     ix = tmp_path / "ix"
     events: list[IndexProgress] = []
-
-    def on_progress(event: IndexProgress) -> None:
-        events.append(event)
-        if event.phase is Phase.READ and event.articles >= 64 and not any(
-                e.phase is Phase.STOP for e in events):
-            os.kill(os.getpid(), signal.SIGINT)
-
-    report = index_paths([corpus], ix, jobs=1, on_progress=on_progress)
+    report = index_paths([corpus], ix, jobs=1, on_progress=_sigint_after(64, events))
     assert report.interrupted == signal.SIGINT
     assert 64 <= report.articles < N_FILES and report.total == report.articles
     assert count(ix, "атака") == report.articles
@@ -161,14 +165,7 @@ def test_a_signal_in_a_big_file_leaves_it_for_the_next_run(tmp_path):
             fh.write(json.dumps({"id": f"r{i}", "title": f"Запись {i}", "text": "про атаку"},
                                 ensure_ascii=False) + "\n")
     events: list[IndexProgress] = []
-
-    def on_progress(event: IndexProgress) -> None:
-        events.append(event)
-        if event.phase is Phase.READ and event.articles >= 2048 and not any(
-                e.phase is Phase.STOP for e in events):
-            os.kill(os.getpid(), signal.SIGINT)
-
-    report = index_paths([docs], ix, jobs=1, on_progress=on_progress)
+    report = index_paths([docs], ix, jobs=1, on_progress=_sigint_after(2048, events))
     assert report.interrupted == signal.SIGINT
     # Articles showed while the file was read; it stopped long before its end.
     reads = [e.articles for e in events if e.phase is Phase.READ]
