@@ -35,7 +35,8 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
     import time
 
     from ...errors import NewsgrepError
-    from ...indexing import IndexReport, article_id, content_hash, walk
+    from ...indexing import IndexReport, content_hash, walk
+    from ...indexing.generic import documents_of
     from ..base import Document, FileDocuments, FileState
 
     if exclude or include:
@@ -76,10 +77,11 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
                 report.unchanged += 1
                 continue
             try:
-                with open(path, "rb") as fh:
+                fh, _ = articles.open_regular(path)  # never blocks on a FIFO swapped in
+                with fh:
                     digest = content_hash(fh)
-            except OSError as e:
-                skip(path, f"cannot read: {e.strerror or e}")
+            except (OSError, ArticleError) as e:
+                skip(path, f"cannot read: {e.strerror or e}" if isinstance(e, OSError) else str(e))
                 continue
             state = FileState(path, st.st_size, st.st_mtime_ns, digest)
             if old is not None and old.hash == digest:
@@ -90,13 +92,7 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
                 docs: list[Document] = []
                 try:
                     for a in articles.read_file(path, encoding=encoding, warn=warn):
-                        docs.append(Document(
-                            id=article_id(path, a.key), path=path, key=a.key, title=a.title,
-                            body=a.body, date=a.date, source=a.source,
-                            source_raw=a.source_raw if a.source_raw != a.source else "",
-                            author=a.author, section=a.section, tags=list(a.tags), url=a.url,
-                            lead=a.lead, encoding=a.encoding, format=a.format,
-                            size=st.st_size, mtime_ns=st.st_mtime_ns))
+                        docs.append(documents_of(a, path, st.st_size, st.st_mtime_ns))
                 except ArticleError as e:
                     if docs:
                         warn(f"{path}: {e}")
