@@ -68,3 +68,134 @@ def light_imports() -> None:
             parent, _, child = module.rpartition(".")
             if parent in sys.modules and getattr(sys.modules[parent], child, None) is stub:
                 delattr(sys.modules[parent], child)
+
+
+def lazy_columns() -> None:
+    """Read a variable-length column's offsets and lengths per document, not all at once.
+
+    Whoosh's ``VarBytesColumn.Reader`` (the stored fields' column among others)
+    reads the lengths of all the segment's documents when it opens, and where
+    the offsets were not written (segments of up to 32,768 documents) adds
+    them up in a Python loop: 60 ms at 110k articles for a search that then
+    reads 10 documents. Here a reader only notes where the two tables are; a
+    document's length and offset are unpacked from the (memory-mapped) file
+    when it is read, and offsets that must be derived are summed once, in C,
+    on the first read. ``_lengths`` and ``_offsets`` still give the whole arrays
+    (read on first use) to Whoosh code that asks for them.
+    """
+    from whoosh.columns import VarBytesColumn
+
+    reader = VarBytesColumn.Reader
+    if getattr(reader, "newsgrep_lazy", False):
+        return
+    reader._read_offsets_and_lengths = _locate_tables
+    reader.__getitem__ = _var_bytes_item
+    reader._lengths = property(_all_lengths)
+    reader._offsets = property(_all_offsets)
+    reader.newsgrep_lazy = True
+
+
+def _locate_tables(self) -> None:
+    import struct
+
+    dbfile, doccount = self._dbfile, self._doccount
+    lastbyte = self._basepos + self._length - 1
+    lens_code = chr(dbfile.get_byte(lastbyte))
+    self._offsets_table = None
+    if lens_code == "X":  # the offsets were written too, before the two type codes
+        self.had_stored_offsets = True
+        lens_code = chr(dbfile.get_byte(lastbyte - 2))
+        offsets_code = chr(dbfile.get_byte(lastbyte - 1))
+        size = struct.calcsize(offsets_code)
+        lastbyte = (lastbyte - 2) - doccount * size
+        self._offsets_table = (lastbyte, offsets_code, struct.Struct(">" + offsets_code))
+    size = struct.calcsize(lens_code)
+    self._lengths_table = (lastbyte - size * doccount, lens_code, struct.Struct(">" + lens_code))
+    self._derived_offsets = None
+
+
+def _entry(dbfile, table, docnum: int) -> int:
+    start, _, unpack = table
+    return unpack.unpack(dbfile.get(start + docnum * unpack.size, unpack.size))[0]
+
+
+def _var_bytes_item(self, docnum: int) -> bytes:
+    dbfile = self._dbfile
+    length = _entry(dbfile, self._lengths_table, docnum)
+    if not length:
+        return b""
+    if self._offsets_table is not None:
+        offset = _entry(dbfile, self._offsets_table, docnum)
+    else:
+        if self._derived_offsets is None:
+            from array import array
+            from itertools import accumulate
+
+            self._derived_offsets = array("Q", accumulate(self._lengths, initial=0))
+        offset = self._derived_offsets[docnum]
+    return dbfile.get(self._basepos + offset, length)
+
+
+def _all_lengths(self):
+    if "_lengths_array" not in self.__dict__:
+        start, code, _ = self._lengths_table
+        self.__dict__["_lengths_array"] = self._dbfile.get_array(start, code, self._doccount)
+    return self.__dict__["_lengths_array"]
+
+
+def _all_offsets(self):
+    if self._offsets_table is not None:
+        if "_offsets_array" not in self.__dict__:
+            start, code, _ = self._offsets_table
+            self.__dict__["_offsets_array"] = self._dbfile.get_array(start, code,
+                                                                     self._doccount)
+        return self.__dict__["_offsets_array"]
+    if self._derived_offsets is None:
+        from array import array
+        from itertools import accumulate
+
+        self._derived_offsets = array("Q", accumulate(self._lengths, initial=0))
+    return self._derived_offsets
+
+
+def bisect_skips() -> None:
+    """Skip within a block of postings by bisection instead of posting by posting.
+
+    Whoosh's ``W3LeafMatcher.skip_to`` finds the block that may hold the
+    target and then calls ``next()`` until it gets there: a word common in
+    bodies, intersected with the same word in titles (as the top-k
+    optimisation does once only articles with both can still rank), walks
+    most of the body's postings in Python. The block's ids are sorted, so
+    ``bisect`` finds the same position.
+    """
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    if getattr(W3LeafMatcher, "newsgrep_bisect", False):
+        return
+    W3LeafMatcher.skip_to = _skip_to
+    W3LeafMatcher.newsgrep_bisect = True
+
+
+def _skip_to(self, targetid: int) -> None:
+    from bisect import bisect_left
+
+    from whoosh.matching import ReadTooFar
+
+    if not self.is_active():
+        raise ReadTooFar
+    if targetid <= self.id():
+        return
+    if targetid > self._maxid:  # to the block that would hold it (as Whoosh does)
+        self._skip_to_block(lambda: targetid > self._maxid)
+        if not self.is_active():
+            return
+    if self._ids is None:
+        self._read_ids()
+    i = bisect_left(self._ids, targetid, self._i, self._blocklength)
+    if i < self._blocklength:
+        self._i = i
+    else:  # (a block whose ids end below its recorded maximum: on to the next)
+        self._i = self._blocklength - 1
+        self.next()
+        while self.is_active() and self.id() < targetid:
+            self.next()

@@ -272,8 +272,10 @@ def _hand_lexicon(schema, directory: Path, opened: dict) -> None:
 
 def open_index(directory: Path):
     """Open an existing index for reading; returns ``(whoosh_index, IndexMeta)``."""
-    from ._whoosh import light_imports
+    from ._whoosh import bisect_skips, lazy_columns, light_imports
     light_imports()
+    lazy_columns()
+    bisect_skips()
     from whoosh.index import EmptyIndexError
 
     meta = IndexMeta.load(directory)

@@ -1,0 +1,92 @@
+"""Whoosh read paths newsgrep replaces (engine/whoosh/_whoosh.py) give what Whoosh's own give."""
+from __future__ import annotations
+
+import mmap
+import random
+import zlib
+from io import BytesIO
+
+import pytest
+
+from newsgrep.engine.whoosh._whoosh import bisect_skips, lazy_columns, light_imports
+
+light_imports()
+lazy_columns()
+bisect_skips()
+
+from whoosh import columns, fields  # noqa: E402 -- after light_imports()
+from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
+from whoosh.filedb.filestore import RamStorage  # noqa: E402
+from whoosh.filedb.structfile import BufferFile, StructFile  # noqa: E402
+
+
+def _values(n: int, seed: int, sparse: bool) -> dict[int, bytes]:
+    rnd = random.Random(seed)
+    # sparse: documents without a value read as b""; some empty, some long
+    return {d: bytes(rnd.randrange(256) for _ in range(rnd.choice((0, 1, 3, 40, 300))))
+            for d in range(n) if not sparse or rnd.random() < 0.8}
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000, 40_000])  # 40,000: above the cutoff, offsets written
+@pytest.mark.parametrize("column", [columns.VarBytesColumn(), columns.CompressedBytesColumn()])
+@pytest.mark.parametrize("mapped", [False, True])
+def test_lazily_read_columns_give_every_document_s_value(tmp_path, n, column, mapped):
+    # (Whoosh cannot iterate a compressed column with documents missing: all have one)
+    values = _values(n, n, sparse=not isinstance(column, columns.CompressedBytesColumn))
+    out = BytesIO()
+    writer = column.writer(StructFile(out))
+    for d, v in values.items():
+        writer.add(d, v)
+    writer.finish(n)
+    data = b"PREFIX" + out.getvalue()  # (a column starts anywhere in its file)
+    if mapped:
+        path = tmp_path / "col"
+        path.write_bytes(data)
+        with open(path, "rb") as fh:
+            dbfile = StructFile(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+    else:
+        dbfile = BufferFile(data)
+    reader = column.reader(dbfile, 6, len(data) - 6, n)
+    assert reader.had_stored_offsets == (n > 2**15)
+    expected = [values.get(d, b"") for d in range(n)]
+    order = list(range(n))
+    random.Random(1).shuffle(order)
+    assert [reader[d] for d in order] == [expected[d] for d in order]
+    assert list(reader) == expected
+    # the whole tables, for Whoosh code that reads them: where each value starts
+    lengths, offsets = list(reader._lengths), list(reader._offsets)[:n]
+    assert len(lengths) == n and offsets[:1] == [0]
+    assert all(offsets[d] + lengths[d] == offsets[d + 1] for d in range(n - 1))
+    stored = [dbfile.get(6 + o, k) if k else b"" for o, k in zip(offsets, lengths)]
+    if isinstance(column, columns.CompressedBytesColumn):
+        stored = [zlib.decompress(v) if v else v for v in stored]
+    assert stored == expected
+
+
+def test_bisecting_skips_land_where_walking_does():
+    rnd = random.Random(7)
+    ix = RamStorage().create_index(fields.Schema(t=fields.TEXT))
+    w = ix.writer()
+    having = []
+    for d in range(3000):
+        word = "alpha" if rnd.random() < (0.9 if d < 1500 else 0.05) else "beta"
+        if word == "alpha":
+            having.append(d)
+        w.add_document(t=f"{word} gamma")
+    w.commit()
+    with ix.searcher() as s:
+        for _ in range(200):
+            m = s.postings("t", "alpha")
+            assert isinstance(m, W3LeafMatcher)
+            target = 0
+            while m.is_active():
+                target += rnd.choice((0, 1, 2, 5, 30, 127, 128, 200, 700))
+                # skip_to: the first posting at or after the target and the current one
+                want = [d for d in having if d >= max(target, m.id())]
+                m.skip_to(target)
+                if not want:
+                    assert not m.is_active()
+                    break
+                assert m.is_active() and m.id() == want[0]
+                if rnd.random() < 0.3:
+                    m.next()
