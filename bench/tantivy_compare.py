@@ -2,7 +2,8 @@
 """One search as a process: newsgrep against a Python process searching Tantivy, side by side.
 
     python bench/tantivy_compare.py --index /tmp/scale_bench/ix110k
-    python bench/tantivy_compare.py --index DIR --word выборы --runs 21 --src /work/main
+    python bench/tantivy_compare.py --index DIR --word выборы --runs 21 \
+        --newsgrep-python ../main/.venv/bin/python
 
 The Tantivy index (``pip install -e '.[bench]'``: the ``tantivy`` package) is
 built once from the same articles (the newsgrep archive's stored path, title,
@@ -21,9 +22,11 @@ pipe (bytecode cached, as an installed package has it):
   WORD in title (boost 2) or body, each with its title, path and a
   highlighted body snippet.
 
-``--src DIR`` runs newsgrep from another checkout (``PYTHONPATH=DIR``: for
-example the main branch, to compare before and after a change). Markdown on
-stdout: the median and the fastest of each, and newsgrep/Tantivy.
+``--newsgrep-python PY`` runs newsgrep with another interpreter (another
+checkout's virtualenv, such as the main branch's ``.venv/bin/python``, to
+compare before and after a change; ``PYTHONPATH`` does not reach past an
+editable install). Markdown on stdout: the median and the fastest of each,
+and newsgrep/Tantivy.
 """
 from __future__ import annotations
 
@@ -104,6 +107,20 @@ def build(archive: Path, target: Path) -> tuple[int, float]:
     return n, time.perf_counter() - t
 
 
+def run(cmd: list[str], env: dict) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the process, its stdout) of one run, output to a pipe."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert p.returncode == 0, (cmd, p.stderr.decode())
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu, p.stdout.decode()
+
+
 def main() -> None:
     from batch import bench_env
 
@@ -112,7 +129,9 @@ def main() -> None:
     ap.add_argument("--tantivy", type=Path, help="the Tantivy index folder (built if absent)")
     ap.add_argument("--word", default="выборы", help="the single-word query")
     ap.add_argument("--runs", type=int, default=15, help="runs of each process")
-    ap.add_argument("--src", type=Path, help="run newsgrep from this checkout (PYTHONPATH)")
+    ap.add_argument("--before", metavar="PY",
+                    help="also run newsgrep with this interpreter (another checkout's "
+                         "virtualenv, e.g. the main branch's .venv/bin/python), as 'before'")
     args = ap.parse_args()
     archive = args.index.resolve()
     target = (args.tantivy or Path("/tmp/startup") / f"tantivy-{archive.name}").resolve()
@@ -121,42 +140,40 @@ def main() -> None:
         print(f"(Tantivy index of {n} articles built in {secs:.0f} s at {target})\n",
               file=sys.stderr)
 
-    extra = {"NEWSGREP_INDEX": str(archive)}
-    if args.src:
-        extra["PYTHONPATH"] = str(args.src.resolve())
-    env = bench_env(**extra)
-    newsgrep = [PY, "-m", "newsgrep"]
-    procs = {
-        "`python -c pass`": [PY, "-c", "pass"],
-        "`newsgrep --version`": [*newsgrep, "--version"],
-        f"`newsgrep search {args.word} -n 10`": [*newsgrep, "search", args.word, "-n", "10"],
-        "Tantivy from Python, 10 hits + snippets": [PY, "-c", TANTIVY_SEARCH, str(target),
-                                                    args.word],
-    }
-    times: dict[str, list[float]] = {k: [] for k in procs}
+    env = bench_env(NEWSGREP_INDEX=str(archive))
+    search = ["search", args.word, "-n", "10"]
+    procs = {"`python -c pass`": [PY, "-c", "pass"]}
+    for python, tag in ([args.before, " (before)"], [PY, ""]) if args.before else ([PY, ""],):
+        procs[f"`newsgrep --version`{tag}"] = [python, "-m", "newsgrep", "--version"]
+        procs[f"`newsgrep search {args.word} -n 10`{tag}"] = [python, "-m", "newsgrep", *search]
+    tantivy = "Tantivy from Python, 10 hits + snippets"
+    procs[tantivy] = [PY, "-c", TANTIVY_SEARCH, str(target), args.word]
+    walls: dict[str, list[float]] = {k: [] for k in procs}
+    cpus: dict[str, list[float]] = {k: [] for k in procs}
     outputs: dict[str, str] = {}
     for cmd in procs.values():  # (bytecode cached, files in the page cache)
-        subprocess.run(cmd, capture_output=True, env=env)
+        run(cmd, env)
     for _ in range(args.runs):
         for label, cmd in procs.items():
-            t = time.perf_counter()
-            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-            times[label].append(time.perf_counter() - t)
-            assert p.returncode == 0, (label, p.stderr.decode())
-            outputs[label] = p.stdout.decode()
-    src = f", newsgrep from {args.src}" if args.src else ""
-    print(f"## One search as a process: newsgrep and Tantivy ({archive}{src})\n")
-    print(f"Median and fastest of {args.runs} runs each, round-robin, output to a pipe.\n")
-    print("| process | median ms | fastest ms | hits printed |")
-    print("|---|---:|---:|---:|")
-    med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+            wall, cpu, outputs[label] = run(cmd, env)
+            walls[label].append(wall * 1000)
+            cpus[label].append(cpu * 1000)
+    print(f"## One search as a process: newsgrep and Tantivy ({archive})\n")
+    print(f"{args.runs} runs each, round-robin, output to a pipe; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the end.\n")
+    print("| process | median ms | fastest ms | median CPU ms | hits printed |")
+    print("|---|---:|---:|---:|---:|")
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    cpu = {k: statistics.median(v) for k, v in cpus.items()}
     for label in procs:
         hits = sum(1 for line in outputs[label].splitlines() if " · " in line)
-        print(f"| {label} | {med[label]:.0f} | {min(times[label]) * 1000:.0f} | {hits} |")
-    keys = list(procs)
-    print(f"\nnewsgrep/Tantivy: {med[keys[2]] / med[keys[3]]:.2f}x (medians); "
-          f"without the interpreter's start-up: "
-          f"{(med[keys[2]] - med[keys[0]]) / (med[keys[3]] - med[keys[0]]):.2f}x.")
+        print(f"| {label} | {med[label]:.0f} | {min(walls[label]):.0f} | {cpu[label]:.0f} "
+              f"| {hits} |")
+    print()
+    for label in procs:
+        if label.startswith("`newsgrep search"):
+            print(f"- {label}/Tantivy: {med[label] / med[tantivy]:.2f}x (median wall), "
+                  f"{cpu[label] / cpu[tantivy]:.2f}x (median CPU)")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from array import array
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from . import reprints
+# (newsgrep.reprints is imported where it is used: a search reads groups without it)
 
 FORMAT = 1
 MAGIC = b"NGRS"
@@ -54,6 +54,8 @@ class ReprintStore:
     """The reprint groups of an archive and what is needed to keep them up to date."""
 
     def __init__(self) -> None:
+        from . import reprints
+
         self.index = reprints.ReprintIndex()
         self.files: dict[str, list[str]] = {}
         self.meta: dict[str, tuple] = {}  # id -> (date ts | None, source, words)
@@ -70,6 +72,8 @@ class ReprintStore:
                 self.meta.pop(aid, None)
 
     def replace_file(self, path: str, items: Iterable[SignedArticle]) -> None:
+        from . import reprints
+
         self.remove_files([path])
         ids = []
         for aid, sig_bytes, ts, source in items:
@@ -96,6 +100,8 @@ class ReprintStore:
             raise ValueError(f"broken reprint store: {e}") from None
         if fmt != FORMAT:
             raise ValueError("reprint store of another format")
+        from . import reprints
+
         store = cls()
         store.index = reprints.ReprintIndex.loads(ix)
         store.files, store.meta = files, meta
@@ -121,6 +127,8 @@ class ReprintStore:
 def order_group(members: list[tuple]) -> list[tuple]:
     """``(id, ts, source, words)`` rows lead first (:func:`reprints.choose_lead`), then by
     date (undated last), then id."""
+    from . import reprints
+
     lead, _ = reprints.choose_lead((m[0], m[1], m[3]) for m in members)
     rest = sorted((m for m in members if m[0] != lead),
                   key=lambda m: (m[1] is None, m[1] or 0, m[0]))
@@ -288,6 +296,8 @@ class Groups:
 
     def reason(self, aid: str) -> str:
         """Why the lead of ``aid``'s group is its lead ("earliest", ...)."""
+        from . import reprints
+
         g = self.group(aid)
         if g is None:
             return ""

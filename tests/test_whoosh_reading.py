@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import mmap
 import random
+import subprocess
+import sys
 import zlib
 from io import BytesIO
 
 import pytest
 
-from newsgrep.engine.whoosh._whoosh import bisect_skips, lazy_columns, light_imports
+from newsgrep.engine.whoosh._whoosh import (bisect_skips, lazy_columns, light_imports,
+                                             quick_numbers)
 
 light_imports()
 lazy_columns()
 bisect_skips()
+quick_numbers()
 
 from whoosh import columns, fields  # noqa: E402 -- after light_imports()
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
@@ -90,3 +94,54 @@ def test_bisecting_skips_land_where_walking_does():
                 assert m.is_active() and m.id() == want[0]
                 if rnd.random() < 0.3:
                     m.next()
+
+
+@pytest.mark.parametrize("typecode", ["B", "i", "Q", "f"])
+@pytest.mark.parametrize("mapped", [False, True])
+def test_numeric_columns_read_from_the_map_give_the_written_numbers(tmp_path, typecode, mapped):
+    rnd = random.Random(3)
+    n = 500
+    column = columns.NumericColumn(typecode, default=7)
+    top = {"B": 255, "i": 2**31 - 1, "Q": 2**64 - 1, "f": 1000}[typecode]
+    values = {d: (rnd.randint(0, top) if typecode != "f" else float(rnd.randint(0, top)))
+              for d in range(n) if rnd.random() < 0.7}
+    out = BytesIO()
+    writer = column.writer(StructFile(out))
+    for d, v in values.items():
+        writer.add(d, v)
+    writer.finish(n - 10)  # (the last documents past the column read as the default)
+    data = b"PAD" + out.getvalue()
+    if mapped:
+        path = tmp_path / "col"
+        path.write_bytes(data)
+        with open(path, "rb") as fh:
+            dbfile = StructFile(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+    else:
+        dbfile = BufferFile(data)
+    reader = column.reader(dbfile, 3, len(data) - 3, n)
+    # (documents without a value, and those past the column's end, read as the default)
+    assert [reader[d] for d in range(n)] == [values.get(d, 7) for d in range(n)]
+
+
+def test_a_block_s_ids_decode_to_the_running_sums():
+    from whoosh.codec import whoosh3
+    from whoosh.util.numlists import delta_decode, delta_encode
+
+    ids = sorted(random.Random(5).sample(range(10**6), 300))
+    encoded = list(delta_encode(ids))
+    assert list(whoosh3.delta_decode(encoded)) == list(delta_decode(encoded)) == ids
+
+
+def test_a_search_process_leaves_out_what_it_does_not_use(fixture_index):
+    """Reprint detection (its regular expressions) is loaded by indexing, not by a
+    search, which reads the groups only; the search still finds and prints its hits."""
+    code = ("import sys\n"
+            "from newsgrep.cli import main\n"
+            "try:\n"
+            "    main(['search', 'атака', '-n', '3', '--index', sys.argv[1]])\n"
+            "except SystemExit as e:\n"
+            "    print(e.code, 'newsgrep.reprints' in sys.modules, file=sys.stderr)\n")
+    p = subprocess.run([sys.executable, "-c", code, str(fixture_index)],
+                       capture_output=True, text=True)
+    assert p.stderr.split() == ["0", "False"], p.stderr
+    assert "атак" in p.stdout.lower()

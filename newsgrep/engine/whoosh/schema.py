@@ -272,10 +272,11 @@ def _hand_lexicon(schema, directory: Path, opened: dict) -> None:
 
 def open_index(directory: Path):
     """Open an existing index for reading; returns ``(whoosh_index, IndexMeta)``."""
-    from ._whoosh import bisect_skips, lazy_columns, light_imports
+    from ._whoosh import bisect_skips, lazy_columns, light_imports, quick_numbers
     light_imports()
     lazy_columns()
     bisect_skips()
+    quick_numbers()
     from whoosh.index import EmptyIndexError
 
     meta = IndexMeta.load(directory)
