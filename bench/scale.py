@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""How each cost grows with the archive: several archives side by side, as processes.
+
+    python bench/scale.py --index /tmp/scale_bench/ix11k --index /tmp/scale_bench/ix110k
+    python bench/scale.py --index A --index B --code before=/work/main --code after=.
+    python bench/scale.py --index A --index B --index C \\
+        --build-figures ix1100k=/tmp/scale_bench/build1m.json
+
+Every cost is a new ``newsgrep`` process (bytecode cached, see ``batch.bench_env``;
+one warm-up run, then the median of ``--repeat``), run with the code of each
+``--code LABEL=DIR`` checkout (default: this one) on each ``--index``:
+
+* ``search`` of the fixed queries of ``bench/speed.py`` (common word, rare word,
+  two words, phrase, field, no hit) plus a phrase of two common words, a
+  wildcard, a fuzzy word, ``--sort newest`` and a date range (10 hits with
+  snippets, to a pipe): each query's median, and their median and worst;
+* ``-c``, ``--timeline`` and ``-c --by source`` of a word found in about 40% of
+  the articles (chosen on the first archive from a few common words by their
+  counts: the same word on every archive);
+* ``stats``, ``show ID`` and ``similar ID`` (ID: the first hit of the rare word);
+* the peak RSS of the search processes (``wait4``'s ``ru_maxrss``, the largest);
+* build figures read from ``--build-figures LABEL=FILE`` (LABEL: an archive's
+  folder name; FILE: JSON of steps, each with wall, cpu, rss, pss, temp, size, as
+  ``speed.run_measured`` gives them; or a log with a ``real XmY.Zs`` line: the
+  full build's wall time).
+
+Between consecutive archives (n1 < n2 articles) each cost's growth exponent
+``log(t2/t1) / log(n2/n1)`` is printed: 0 flat, 1 linear. Markdown on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from batch import bench_env  # noqa: E402
+from speed import QUERIES  # noqa: E402
+
+#: Common words, one of which is in about 40% of the articles (the one nearest is used).
+COMMON_CANDIDATES = ("получить", "сейчас", "вопрос", "сторона", "начать", "последний")
+EXTRA_QUERIES = [  # (label, arguments after `search`)
+    ("two-common-word phrase", ['"заявил в"']),
+    ("wildcard", ["санкци*"]),
+    ("fuzzy word", ["призидент~"]),
+    ("--sort newest", ["санкции", "--sort", "newest"]),
+    ("date range", ["санкции", "--since", "2022-03-01", "--until", "2022-06-30"]),
+]
+SEARCHES = [(label, [q]) for label, q, _ in QUERIES] + EXTRA_QUERIES
+
+
+def run_rss(code: Path, args: list[str]) -> tuple[float, int, str]:
+    """``newsgrep ARGS`` with the code of ``code``: (seconds, peak RSS bytes from
+    ``wait4``, stdout)."""
+    env = bench_env(PYTHONPATH=str(code), NEWSGREP_CONFIG=os.devnull)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "newsgrep", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, cwd=code)
+    chunks = []
+    assert proc.stdout is not None
+    for chunk in iter(lambda: proc.stdout.read(65536), b""):  # type: ignore[union-attr]
+        chunks.append(chunk)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"newsgrep {' '.join(args)} failed ({proc.returncode})")
+    return elapsed, usage.ru_maxrss * 1024, b"".join(chunks).decode()
+
+
+def measure(code: Path, args: list[str], repeat: int) -> tuple[float, int]:
+    """(median seconds, largest peak RSS) of ``repeat`` runs after one warm-up."""
+    run_rss(code, args)
+    times, peak = [], 0
+    for _ in range(repeat):
+        t, rss, _ = run_rss(code, args)
+        times.append(t)
+        peak = max(peak, rss)
+    return statistics.median(times), peak
+
+
+def articles(code: Path, index: Path) -> int:
+    _, _, out = run_rss(code, ["stats", "--json", "--index", str(index)])
+    return int(json.loads(out)["articles"])
+
+
+def count(code: Path, index: Path, query: str) -> int:
+    _, _, out = run_rss(code, ["search", query, "-c", "--index", str(index)])
+    return int(out.strip() or 0)
+
+
+def first_id(code: Path, index: Path, query: str) -> str:
+    _, _, out = run_rss(code, ["search", query, "--json", "-n", "1", "--index", str(index)])
+    return str(json.loads(out.splitlines()[0])["id"])
+
+
+def read_build(path: Path) -> dict[str, dict[str, float]]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except ValueError:
+        m = re.search(r"real\s+(?:(\d+)m)?([\d.]+)s", text)
+        return {"full build": {"wall": int(m.group(1) or 0) * 60 + float(m.group(2))}} if m else {}
+
+
+def exponent(t1: float | None, t2: float | None, n1: int, n2: int) -> str:
+    if not t1 or not t2 or n1 == n2:
+        return ""
+    return f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--index", type=Path, action="append", required=True,
+                    help="an archive (repeat, smallest first)")
+    ap.add_argument("--code", action="append", default=[],
+                    help="LABEL=DIR: a newsgrep checkout to run (repeat) [default: this one]")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--word", help="the ~40%% word [default: chosen by its counts]")
+    ap.add_argument("--build-figures", action="append", default=[], metavar="LABEL=FILE")
+    args = ap.parse_args()
+    codes = [(c.partition("=")[0], Path(c.partition("=")[2]).resolve()) for c in args.code] \
+        or [("this", REPO)]
+    indexes = [p.resolve() for p in args.index]
+    ref_code = codes[-1][1]
+    sizes = {ix: articles(ref_code, ix) for ix in indexes}
+    indexes.sort(key=lambda ix: sizes[ix])
+    word = args.word
+    if word is None:
+        n0 = sizes[indexes[0]]
+        shares = {w: count(ref_code, indexes[0], w) / n0 for w in COMMON_CANDIDATES}
+        word = min(shares, key=lambda w: abs(shares[w] - 0.4))
+    rare = QUERIES[1][1]
+    ids = {ix: first_id(ref_code, ix, rare) for ix in indexes}
+
+    rows: list[tuple[str, str]] = [(label, "s") for label, _ in SEARCHES]
+    rows += [("search: median of the queries", "s"), ("search: worst query", "s"),
+             ("search: peak RSS", "MB"),
+             (f"`-c` {word}", "s"), (f"`--timeline` {word}", "s"),
+             (f"`-c --by source` {word}", "s"), ("`stats`", "s"), ("`show ID`", "s"),
+             ("`similar ID`", "s")]
+    values: dict[tuple[str, Path, str], float] = {}
+    for ix in indexes:
+        where = ["--index", str(ix)]
+        for clabel, code in codes:
+            times, peak = [], 0
+            for label, q in SEARCHES:
+                t, rss = measure(code, ["search", *q, *where], args.repeat)
+                values[(label, ix, clabel)] = t
+                times.append(t)
+                peak = max(peak, rss)
+            values[("search: median of the queries", ix, clabel)] = statistics.median(times)
+            values[("search: worst query", ix, clabel)] = max(times)
+            values[("search: peak RSS", ix, clabel)] = peak / 2**20
+            for label, extra in ((f"`-c` {word}", ["-c"]), (f"`--timeline` {word}", ["--timeline"]),
+                                 (f"`-c --by source` {word}", ["-c", "--by", "source"])):
+                values[(label, ix, clabel)] = measure(code, ["search", word, *extra, *where],
+                                                      args.repeat)[0]
+            for label, cmd in (("`stats`", ["stats"]), ("`show ID`", ["show", ids[ix]]),
+                               ("`similar ID`", ["similar", ids[ix]])):
+                values[(label, ix, clabel)] = measure(code, [*cmd, *where], args.repeat)[0]
+            print(f"(measured {ix.name} with {clabel})", file=sys.stderr, flush=True)
+
+    builds = {}
+    for spec in args.build_figures:
+        label, _, path = spec.partition("=")
+        builds[label] = read_build(Path(path))
+    build_rows: list[tuple[str, str]] = []
+    units = {"wall": ("s", 1), "cpu": ("s", 1), "rss": ("MB", 2**20), "pss": ("MB", 2**20),
+             "temp": ("MB", 2**20), "size": ("MB", 2**20)}
+    for steps in builds.values():
+        for step, figs in steps.items():
+            for key in units:
+                if key in figs and (f"{step}: {key}", units[key][0]) not in build_rows:
+                    build_rows.append((f"{step}: {key}", units[key][0]))
+    for ix in indexes:
+        for step, figs in builds.get(ix.name, {}).items():
+            for key, (unit, div) in units.items():
+                if key in figs:
+                    for clabel, _ in codes:
+                        values[(f"{step}: {key}", ix, clabel)] = figs[key] / div
+
+    print(f"## Costs by archive size (median of {args.repeat} processes; the 40% word: "
+          f"{word}; ID: first hit of {rare})\n")
+    head = ["cost", "unit"]
+    for ix in indexes:
+        head += [f"{ix.name} ({sizes[ix]:,}) {c}" if len(codes) > 1 else f"{ix.name} ({sizes[ix]:,})"
+                 for c, _ in codes]
+    for a, b in zip(indexes, indexes[1:]):
+        head += [f"exp {a.name}→{b.name}" + (f" {c}" if len(codes) > 1 else "") for c, _ in codes]
+    print("| " + " | ".join(head) + " |")
+    print("|---|---|" + "---:|" * (len(head) - 2))
+    for label, unit in rows + build_rows:
+        cells = [label, unit]
+        for ix in indexes:
+            for c, _ in codes:
+                v = values.get((label, ix, c))
+                cells.append("" if v is None else f"{v:.3f}" if unit == "s" else f"{v:.0f}")
+        for a, b in zip(indexes, indexes[1:]):
+            for c, _ in codes:
+                cells.append(exponent(values.get((label, a, c)), values.get((label, b, c)),
+                                      sizes[a], sizes[b]))
+        print("| " + " | ".join(cells) + " |")
+    print("\nexp: log(t2/t1) / log(n2/n1) between consecutive archives (0: flat, 1: linear).")
+    print("Queries: " + "; ".join(f"{label}: `{' '.join(q)}`" for label, q in SEARCHES))
+
+
+if __name__ == "__main__":
+    main()
