@@ -20,7 +20,6 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections.abc import Iterator
-from itertools import chain
 from typing import Any
 
 from .docsets import _docs
@@ -33,27 +32,24 @@ _SLOP = 1e-9  # (sums of bounds and of scores may differ in the last bits)
 def best_for_terms(searcher: Any, q: Any, limit: int | None,
                    *, mask: Any = None, filter: Any = None) -> list[tuple[float, int]] | None:
     """``(score, docnum)`` of the best ``limit`` live documents for ``q``, an OR of
-    terms (field, term, boost), best first (ties: smaller docnum first), without those ``mask``
-    matches and only those ``filter`` matches (queries, or None). None when it cannot
-    score as the searcher would (not BM25F; no limit): search with Whoosh then."""
-    from whoosh.scoring import BM25F, BM25FScorer
-
+    terms, best first (equal scores: smaller docnum first, as Whoosh keeps them),
+    without those ``mask`` matches and only those ``filter`` matches (queries, or
+    None). None when it cannot score as the searcher would (not BM25F, not an OR of
+    terms, no limit): search with Whoosh then."""
     from whoosh import query as Q
+    from whoosh.scoring import BM25F, BM25FScorer
 
     if not limit or not isinstance(searcher.weighting, BM25F) or type(q) is not Q.Or \
             or any(type(c) is not Q.Term for c in q.children()):
         return None
     clauses = [(c.fieldname, c.text, c.boost) for c in q.children()]
-    best: list[tuple[float, int]] = []  # a heap of (score, -docnum): its first is the worst
+    segments: list[_Segment] = []
+    bounds = [0.0] * len(clauses)  # each clause's highest score in any segment
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         if not reader.doc_count_all():
             continue
-        banned = set(reader.deleted_docs_set) if reader.has_deletions() else set()
-        if mask is not None:
-            banned |= _docs(mask, sub, reader)
-        allowed = _docs(filter, sub, reader) if filter is not None else None
-        terms = []
+        seg = _Segment(sub, offset, reader, mask, filter)
         for i, (fieldname, text, boost) in enumerate(clauses):
             if fieldname not in sub.schema:
                 continue
@@ -63,36 +59,79 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None,
             scorer = sub.weighting.scorer(sub, fieldname, btext)
             if type(scorer) is not BM25FScorer:
                 return None
-            terms.append((scorer.max_quality() * boost, i, fieldname, btext, scorer, boost))
-        terms.sort(key=lambda t: (-t[0], t[1]))
-        parts: dict[int, dict[int, float]] = {}   # docnum -> clause -> score
-        partial: dict[int, float] = {}            # docnum -> the sum so far (a lower bound)
-        rest = sum(t[0] for t in terms)
-        complete: set[int] | None = None
-        for k, (bound, i, fieldname, btext, scorer, boost) in enumerate(terms):
-            theta = _threshold(best, partial, limit)
-            if theta is None or rest * (1 + _SLOP) >= theta:
-                postings = _postings(reader, fieldname, btext, None)
-                _add(postings, i, scorer, boost, banned, allowed, parts, partial)
-                rest -= bound
-                continue
-            # no document not seen yet can get in: the rest only for those that still can
-            cands = sorted(d for d, p in partial.items() if (p + rest) * (1 + _SLOP) >= theta)
-            complete = set(cands)
-            for _, i2, fieldname2, btext2, scorer2, boost2 in terms[k:]:
-                postings = _postings(reader, fieldname2, btext2, cands)
-                _add(postings, i2, scorer2, boost2, banned, allowed, parts, partial)
-            break
-        total = _summing(sub, q, clauses)
-        for d in sorted(parts):  # (in Whoosh's order: of equal scores, the first one stays)
-            if complete is not None and d not in complete:
-                continue
-            item = (total(parts[d]), -(offset + d))
-            if len(best) < limit:
-                heapq.heappush(best, item)
-            elif item > best[0]:
-                heapq.heapreplace(best, item)
+            seg.terms[i] = (fieldname, btext, scorer, boost)
+            bounds[i] = max(bounds[i], scorer.max_quality() * boost)
+        segments.append(seg)
+    order = sorted(range(len(clauses)), key=lambda i: (-bounds[i], i))
+    parts: dict[int, dict[int, float]] = {}  # global docnum -> clause -> score
+    partial: dict[int, float] = {}           # global docnum -> the sum so far (a lower bound)
+    rest = sum(bounds)
+    cands: set[int] | None = None            # once set: the only documents that can get in
+    for i in order:
+        theta = _threshold(partial, limit)
+        if cands is None and theta is not None and rest * (1 + _SLOP) < theta:
+            # no document not seen yet can get in
+            cands = set(partial)
+        if cands is not None and theta is not None:
+            cands = {d for d in cands if (partial[d] + rest) * (1 + _SLOP) >= theta}
+        for seg in segments:
+            if i in seg.terms:
+                seg.add(i, parts, partial, cands)
+        rest -= bounds[i]
+    best: list[tuple[float, int]] = []  # a heap of (score, -docnum): its first is the worst
+    by_segment = iter(segments)
+    at: _Segment | None = next(by_segment, None)
+    for d in sorted(parts if cands is None else cands):  # (Whoosh's order: the first stays)
+        if len(best) >= limit and partial[d] * (1 + _SLOP) < best[0][0]:
+            continue  # (cannot get in: not added up Whoosh's way)
+        while at is not None and d >= at.offset + at.count:
+            at = next(by_segment, None)
+        assert at is not None
+        item = (at.total(q, clauses, parts[d]), -d)
+        if len(best) < limit:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
     return [(score, -neg) for score, neg in sorted(best, reverse=True)]
+
+
+class _Segment:
+    """One segment's part: its live, allowed documents and its terms' scorers."""
+
+    def __init__(self, sub: Any, offset: int, reader: Any, mask: Any, filter: Any):
+        self.sub, self.offset, self.reader = sub, offset, reader
+        self.count = reader.doc_count_all()
+        self.banned = set(reader.deleted_docs_set) if reader.has_deletions() else set()
+        if mask is not None:
+            self.banned |= _docs(mask, sub, reader)
+        self.allowed = _docs(filter, sub, reader) if filter is not None else None
+        self.terms: dict[int, tuple[str, bytes, Any, float]] = {}
+        self.lengths = _field_lengths(reader)
+        self._total: Any = None
+
+    def add(self, i: int, parts: dict[int, dict[int, float]], partial: dict[int, float],
+            cands: set[int] | None) -> None:
+        """Add clause ``i``'s scores (of ``cands`` only, unless None)."""
+        fieldname, btext, scorer, boost = self.terms[i]
+        lo, hi = self.offset, self.offset + self.count
+        only = None if cands is None else sorted(d - lo for d in cands if lo <= d < hi)
+        if only == []:
+            return
+        score, dfl = scorer._score, self.lengths(fieldname, scorer)
+        banned, allowed, offset = self.banned, self.allowed, self.offset
+        for d, w in _postings(self.reader, fieldname, btext, only):
+            if d in banned or (allowed is not None and d not in allowed):
+                continue
+            s = score(w, dfl(d)) * boost if boost != 1.0 else score(w, dfl(d))
+            g = offset + d
+            parts.setdefault(g, {})[i] = s
+            partial[g] = partial.get(g, 0.0) + s
+
+    def total(self, q: Any, clauses: list[tuple[str, str, float]],
+              scores: dict[int, float]) -> float:
+        if self._total is None:
+            self._total = _summing(self.sub, q, clauses)
+        return float(self._total(scores))
 
 
 def _summing(sub: Any, q: Any, clauses: list[tuple[str, str, float]]) -> Any:
@@ -139,24 +178,38 @@ def _summing(sub: Any, q: Any, clauses: list[tuple[str, str, float]]) -> Any:
     return lambda parts: add(root, parts)
 
 
-def _threshold(best: list[tuple[float, int]], partial: dict[int, float],
-               limit: int) -> float | None:
+def _field_lengths(reader: Any) -> Any:
+    """``lengths(fieldname, scorer)``: a function of a docnum giving its field length as
+    the scorer's ``dfl`` gives it (``doc_field_length``), from the whole lengths column."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.util.numeric import byte_to_length
+
+    from .docsets import _numbers
+
+    table = [None] + [byte_to_length(b) for b in range(1, 256)]
+    cache: dict[str, Any] = {}
+
+    def lengths(fieldname: str, scorer: Any) -> Any:
+        if fieldname not in cache:
+            perdoc = getattr(reader, "_perdoc", None)
+            column = None
+            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is None:
+                cache[fieldname] = None
+            else:
+                values = _numbers(column)
+                cache[fieldname] = lambda d: table[values[d]]
+        return cache[fieldname] or scorer.dfl
+
+    return lengths
+
+
+def _threshold(partial: dict[int, float], limit: int) -> float | None:
     """The ``limit``-th best score known to be reached, or None (fewer documents seen)."""
-    if len(best) + len(partial) < limit:
+    if len(partial) < limit:
         return None
-    return heapq.nlargest(limit, chain((s for s, _ in best), partial.values()))[-1]
-
-
-def _add(postings: Iterator[tuple[int, float]], i: int, scorer: Any, boost: float,
-         banned: set[int], allowed: set[int] | None, parts: dict[int, dict[int, float]],
-         partial: dict[int, float]) -> None:
-    score, dfl = scorer._score, scorer.dfl
-    for d, w in postings:
-        if d in banned or (allowed is not None and d not in allowed):
-            continue
-        s = score(w, dfl(d)) * boost if boost != 1.0 else score(w, dfl(d))
-        parts.setdefault(d, {})[i] = s
-        partial[d] = partial.get(d, 0.0) + s
+    return heapq.nlargest(limit, partial.values())[-1]
 
 
 def _postings(reader: Any, fieldname: str, btext: bytes,
