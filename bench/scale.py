@@ -54,7 +54,7 @@ EXTRA_QUERIES = [  # (label, arguments after `search`)
     ("wildcard", ["санкци*"]),
     ("fuzzy word", ["призидент~"]),
     ("--sort newest", ["санкции", "--sort", "newest"]),
-    ("date range", ["санкции", "--since", "2022-03-01", "--until", "2022-06-30"]),
+    ("date range", ["санкции", "--since", "2018-01-01", "--until", "2023-12-31"]),
 ]
 SEARCHES = [(label, [q]) for label, q, _ in QUERIES] + EXTRA_QUERIES
 
@@ -128,6 +128,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--word", help="the ~40%% word [default: chosen by its counts]")
     ap.add_argument("--build-figures", action="append", default=[], metavar="LABEL=FILE")
+    ap.add_argument("--skip", action="append", default=[], metavar="COST",
+                    help="leave out the costs whose label holds COST (e.g. stats)")
     args = ap.parse_args()
     codes = [(c.partition("=")[0], Path(c.partition("=")[2]).resolve()) for c in args.code] \
         or [("this", REPO)]
@@ -155,20 +157,26 @@ def main() -> None:
         for clabel, code in codes:
             times, peak = [], 0
             for label, q in SEARCHES:
+                if any(skip in label for skip in args.skip):
+                    continue
                 t, rss = measure(code, ["search", *q, *where], args.repeat)
                 values[(label, ix, clabel)] = t
                 times.append(t)
                 peak = max(peak, rss)
-            values[("search: median of the queries", ix, clabel)] = statistics.median(times)
-            values[("search: worst query", ix, clabel)] = max(times)
-            values[("search: peak RSS", ix, clabel)] = peak / 2**20
+            if times:
+                values[("search: median of the queries", ix, clabel)] = statistics.median(times)
+                values[("search: worst query", ix, clabel)] = max(times)
+                values[("search: peak RSS", ix, clabel)] = peak / 2**20
             for label, extra in ((f"`-c` {word}", ["-c"]), (f"`--timeline` {word}", ["--timeline"]),
                                  (f"`-c --by source` {word}", ["-c", "--by", "source"])):
+                if any(skip in label for skip in args.skip):
+                    continue
                 values[(label, ix, clabel)] = measure(code, ["search", word, *extra, *where],
                                                       args.repeat)[0]
             for label, cmd in (("`stats`", ["stats"]), ("`show ID`", ["show", ids[ix]]),
                                ("`similar ID`", ["similar", ids[ix]])):
-                values[(label, ix, clabel)] = measure(code, [*cmd, *where], args.repeat)[0]
+                if not any(skip in label for skip in args.skip):
+                    values[(label, ix, clabel)] = measure(code, [*cmd, *where], args.repeat)[0]
             print(f"(measured {ix.name} with {clabel})", file=sys.stderr, flush=True)
 
     builds = {}
