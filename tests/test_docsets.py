@@ -117,3 +117,31 @@ def test_similar_keeps_its_hits(archive):
         assert [h.rank for h in similar.hits] == list(range(1, len(similar.hits) + 1))
         scores = [h.score for h in similar.hits]
         assert scores == sorted(scores, reverse=True)
+
+
+def test_search_by_date_is_whooshs_sorted_search(archive):
+    """``--sort newest|oldest`` from the matching set and the date column: the hits (and
+    their keys) of Whoosh's sorting collector, undated articles last either way."""
+    from whoosh import query as Q
+
+    from newsgrep.engine.whoosh.engine import _sort_facet
+
+    with open_archive(archive) as a:
+        e = a.engine
+        s = e.searcher
+        seen = 0
+        for text in QUERIES:
+            for since, until in DATES[:2]:
+                q, flt = e._parse(DateFilter(since, until).spec(text))
+                if q is Q.NullQuery:
+                    continue
+                for sort in ("newest", "oldest"):
+                    facet, reverse = _sort_facet(sort)
+                    for limit in (1, 5, None):
+                        for mask in (None, Q.Or([Q.Term("id", s.stored_fields(0)["id"])])):
+                            want = [(r.score, r.docnum) for r in s.search(
+                                q, limit=limit, filter=flt, sortedby=facet, reverse=reverse,
+                                mask=mask)]
+                            assert e._by_date(q, flt, mask, sort, limit) == want, (text, sort)
+                            seen += len(want) > 1
+        assert seen > 20

@@ -22,27 +22,28 @@ from itertools import accumulate
 from operator import add
 from typing import Any
 
-__all__ = ["segment_docsets", "count_docs", "column_counts"]
+__all__ = ["segment_docsets", "count_docs", "column_counts", "query_docs", "column_numbers"]
 
 
-def segment_docsets(q: Any, searcher: Any) -> Iterator[tuple[Any, set[int]]]:
-    """``(segment reader, its live matching document numbers)`` for each segment."""
-    for sub, _offset in searcher.leaf_searchers():
+def segment_docsets(q: Any, searcher: Any) -> Iterator[tuple[Any, int, Any, set[int]]]:
+    """``(segment searcher, its first docnum, its reader, its live matching document
+    numbers)`` for each segment."""
+    for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        docs = _docs(q, sub, reader)
+        docs = query_docs(q, sub, reader)
         if docs and reader.has_deletions():
             docs -= reader.deleted_docs_set
-        yield reader, docs
+        yield sub, offset, reader, docs
 
 
 def count_docs(q: Any, searcher: Any) -> int:
-    return sum(len(docs) for _, docs in segment_docsets(q, searcher))
+    return sum(len(docs) for _, _, _, docs in segment_docsets(q, searcher))
 
 
 def column_counts(q: Any, searcher: Any, fieldname: str) -> Counter:
     """Matching live documents per raw column value of ``fieldname`` (untranslated)."""
     out: Counter = Counter()
-    for reader, docs in segment_docsets(q, searcher):
+    for _, _, reader, docs in segment_docsets(q, searcher):
         if docs:
             out.update(_values(reader.column_reader(fieldname, translate=False), docs))
     return out
@@ -50,7 +51,7 @@ def column_counts(q: Any, searcher: Any, fieldname: str) -> Counter:
 
 # --- queries -> sets ---------------------------------------------------------------------
 
-def _docs(q: Any, sub: Any, reader: Any) -> set[int]:
+def query_docs(q: Any, sub: Any, reader: Any) -> set[int]:
     from whoosh import query as Q
 
     kind = type(q)
@@ -61,7 +62,7 @@ def _docs(q: Any, sub: Any, reader: Any) -> set[int]:
     if kind is Q.Or and not getattr(q, "minmatch", 0):
         out: set[int] = set()
         for child in q.children():
-            out |= _docs(child, sub, reader)
+            out |= query_docs(child, sub, reader)
         return out
     if kind is Q.And:
         children = list(q.children())
@@ -69,7 +70,7 @@ def _docs(q: Any, sub: Any, reader: Any) -> set[int]:
         negated = [c.query for c in children if type(c) is Q.Not]
         positive = [c for c in children if c not in ranges and type(c) is not Q.Not]
         if positive:
-            sets = sorted((_docs(c, sub, reader) for c in positive), key=len)
+            sets = sorted((query_docs(c, sub, reader) for c in positive), key=len)
             acc = sets[0]
             for s in sets[1:]:
                 if not acc:
@@ -82,13 +83,13 @@ def _docs(q: Any, sub: Any, reader: Any) -> set[int]:
                 acc = _in_range(c, reader, acc)
         for c in negated:
             if acc:
-                acc -= _docs(c, sub, reader)
+                acc -= query_docs(c, sub, reader)
         return acc
     if kind is Q.AndNot:
-        acc = _docs(q.a, sub, reader)
-        return acc - _docs(q.b, sub, reader) if acc else acc
+        acc = query_docs(q.a, sub, reader)
+        return acc - query_docs(q.b, sub, reader) if acc else acc
     if kind is Q.Not:
-        return set(range(reader.doc_count_all())) - _docs(q.query, sub, reader)
+        return set(range(reader.doc_count_all())) - query_docs(q.query, sub, reader)
     if _column_range(q, reader) is not None:
         return _in_range(q, reader, None)
     return set(q.matcher(sub).all_ids())  # (a phrase, word forms, ...: the matcher's answer)
@@ -134,14 +135,14 @@ def _in_range(q: Any, reader: Any, docs: set[int] | None) -> set[int]:
     low, high = _column_range(q, reader)  # type: ignore[misc]
     if not reader.doc_count_all():
         return set()
-    values = _numbers(reader.column_reader(q.fieldname, translate=False))
+    values = column_numbers(reader.column_reader(q.fieldname, translate=False))
     candidates = range(reader.doc_count_all()) if docs is None else docs
     return {d for d in candidates if low <= values[d] <= high}
 
 
 # --- columns -----------------------------------------------------------------------------
 
-def _numbers(column: Any) -> Any:
+def column_numbers(column: Any) -> Any:
     """Every document's value of a numeric column, as an array (or the reader itself)."""
     from whoosh.columns import NumericColumn
 
@@ -170,7 +171,7 @@ def _values(column: Any, docs: set[int]) -> Counter:
         starts = list(map(offsets.__getitem__, docs))
         ends = map(add, starts, map(lengths.__getitem__, docs))
         return Counter(map(data.__getitem__, map(slice, starts, ends)))
-    numbers = _numbers(column)
+    numbers = column_numbers(column)
     return Counter(map(numbers.__getitem__, docs))
 
 

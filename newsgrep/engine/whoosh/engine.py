@@ -163,6 +163,14 @@ class WhooshEngine:
         limit = request.limit
         mask = (Q.Or([Q.Term("id", i) for i in sorted(request.exclude_ids)])
                 if request.exclude_ids else None)
+        if request.sort != "relevance":
+            # (by date: the matching set and the date column, not a sort key per match)
+            by_date = self._by_date(q, flt, mask, request.sort, limit)
+            if not (request.partial and limit and len(by_date) < limit and _relaxed(q)):
+                return SearchOutcome(
+                    hits=[EngineHit(stored_article(s.stored_fields(d)), key or 0.0)
+                          for key, d in by_date],
+                    understood=str(q), matched=positive_terms(q, s.reader()))
         results = s.search(q, limit=limit, filter=flt, sortedby=facet, reverse=reverse,
                            mask=mask)
         hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
@@ -182,6 +190,36 @@ class WhooshEngine:
                     missing=[source_text(c, request.query.text)
                              for c, docs in zip(clauses, having) if r.docnum not in docs]))
         return SearchOutcome(hits=hits, understood=str(q), matched=positive_terms(q, s.reader()))
+
+    def _by_date(self, q: Any, flt: Any, mask: Any, sort: str,
+                 limit: int | None) -> list[tuple[int, int]]:
+        """``(sort key, docnum)`` of the first ``limit`` matches in ``sort`` order (newest,
+        oldest), as Whoosh's sorting collector with :func:`_sort_facet` orders them: by
+        key, then docnum (both descending for newest; an undated article's key -1)."""
+        import heapq
+
+        from whoosh.query import And
+
+        from .docsets import column_numbers, segment_docsets
+
+        combined = And([q, flt]).normalize() if flt else q
+        masked = ({offset + d for _, offset, _, docs in segment_docsets(mask, self.searcher)
+                   for d in docs} if mask is not None else set())
+        items: list[tuple[int, int]] = []
+        for _, offset, reader, docs in segment_docsets(combined, self.searcher):
+            if not docs:
+                continue
+            values = column_numbers(reader.column_reader("date", translate=False))
+            if sort == "newest":
+                items.extend((-1 if values[d] >= NO_DATE else values[d], offset + d)
+                             for d in docs)
+            else:
+                items.extend((values[d], offset + d) for d in docs)
+        if masked:
+            items = [it for it in items if it[1] not in masked]
+        if limit is None:
+            return sorted(items, reverse=sort == "newest")
+        return heapq.nlargest(limit, items) if sort == "newest" else heapq.nsmallest(limit, items)
 
     def search_terms(self, weighted: list[TermWeight], *, limit: int | None,
                      query: QuerySpec, exclude_ids: frozenset[str]) -> SearchOutcome:

@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
-from .docsets import _docs
+from .docsets import query_docs
 
 __all__ = ["best_for_terms"]
 
@@ -103,8 +103,8 @@ class _Segment:
         self.count = reader.doc_count_all()
         self.banned = set(reader.deleted_docs_set) if reader.has_deletions() else set()
         if mask is not None:
-            self.banned |= _docs(mask, sub, reader)
-        self.allowed = _docs(filter, sub, reader) if filter is not None else None
+            self.banned |= query_docs(mask, sub, reader)
+        self.allowed = query_docs(filter, sub, reader) if filter is not None else None
         self.terms: dict[int, tuple[str, bytes, Any, float]] = {}
         self.lengths = _field_lengths(reader)
         self._total: Any = None
@@ -184,7 +184,7 @@ def _field_lengths(reader: Any) -> Any:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     from whoosh.util.numeric import byte_to_length
 
-    from .docsets import _numbers
+    from .docsets import column_numbers
 
     table = [None] + [byte_to_length(b) for b in range(1, 256)]
     cache: dict[str, Any] = {}
@@ -198,7 +198,7 @@ def _field_lengths(reader: Any) -> Any:
             if column is None:
                 cache[fieldname] = None
             else:
-                values = _numbers(column)
+                values = column_numbers(column)
                 cache[fieldname] = lambda d: table[values[d]]
         return cache[fieldname] or scorer.dfl
 
