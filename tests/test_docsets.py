@@ -145,3 +145,28 @@ def test_search_by_date_is_whooshs_sorted_search(archive):
                             assert e._by_date(q, flt, mask, sort, limit) == want, (text, sort)
                             seen += len(want) > 1
         assert seen > 20
+
+
+def test_a_date_filter_from_the_column_filters_as_the_range_query(archive):
+    """--since/--until: the documents in range taken from the date column give the hits
+    (and scores) of Whoosh's search filtered by the date range query; a range holding
+    nothing finds nothing."""
+    from whoosh import query as Q
+
+    from newsgrep.engine.base import SearchRequest
+
+    with open_archive(archive) as a:
+        e = a.engine
+        s = e.searcher
+        seen = 0
+        for text in QUERIES:
+            for since, until in DATES[1:] + [("1900-01-01", "1900-12-31")]:
+                spec = DateFilter(since, until).spec(text)
+                q, flt = e._parse(spec)
+                if q is Q.NullQuery:
+                    continue
+                want = [(r["id"], r.score) for r in s.search(q, limit=10, filter=flt)]
+                got = e.search(SearchRequest(spec, limit=10, partial=False)).hits
+                assert [(h.article.id, h.score) for h in got] == want, (text, since, until)
+                seen += bool(want)
+        assert seen > 10

@@ -22,7 +22,8 @@ from itertools import accumulate
 from operator import add
 from typing import Any
 
-__all__ = ["segment_docsets", "count_docs", "column_counts", "query_docs", "column_numbers"]
+__all__ = ["segment_docsets", "count_docs", "column_counts", "query_docs", "column_numbers",
+           "global_docnums"]
 
 
 def segment_docsets(q: Any, searcher: Any) -> Iterator[tuple[Any, int, Any, set[int]]]:
@@ -136,8 +137,15 @@ def _in_range(q: Any, reader: Any, docs: set[int] | None) -> set[int]:
     if not reader.doc_count_all():
         return set()
     values = column_numbers(reader.column_reader(q.fieldname, translate=False))
-    candidates = range(reader.doc_count_all()) if docs is None else docs
-    return {d for d in candidates if low <= values[d] <= high}
+    if docs is None:
+        return {d for d, v in enumerate(values) if low <= v <= high}
+    return {d for d in docs if low <= values[d] <= high}
+
+
+def global_docnums(q: Any, searcher: Any) -> set[int]:
+    """The live documents ``q`` matches, by global number (a filter for Whoosh's search:
+    a date range from the date column rather than the range's terms walked)."""
+    return {offset + d for _, offset, _, docs in segment_docsets(q, searcher) for d in docs}
 
 
 # --- columns -----------------------------------------------------------------------------

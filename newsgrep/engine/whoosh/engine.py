@@ -171,6 +171,10 @@ class WhooshEngine:
                     hits=[EngineHit(stored_article(s.stored_fields(d)), key or 0.0)
                           for key, d in by_date],
                     understood=str(q), matched=positive_terms(q, s.reader()))
+        if flt is not None:  # (the dates in range from the date column, once)
+            from .docsets import global_docnums
+
+            flt = global_docnums(flt, s) or {-1}  # (an empty set would filter nothing)
         results = s.search(q, limit=limit, filter=flt, sortedby=facet, reverse=reverse,
                            mask=mask)
         hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
