@@ -170,3 +170,29 @@ def test_a_date_filter_from_the_column_filters_as_the_range_query(archive):
                 assert [(h.article.id, h.score) for h in got] == want, (text, since, until)
                 seen += bool(want)
         assert seen > 10
+
+
+def test_a_word_search_is_whooshs_best(archive):
+    """A query of one word (an OR of its terms in title and body) is scored the MaxScore
+    way: Whoosh's scores and order (its unlimited search's: its limited one may drop a
+    document of a score equal to its last hit's)."""
+    from whoosh import query as Q
+
+    from newsgrep.engine.base import SearchRequest
+
+    with open_archive(archive) as a:
+        e = a.engine
+        s = e.searcher
+        seen = 0
+        for text in QUERIES + ["Бишкек", "полиция", "Алматв~", "Алматы OR Бишкек OR Астана"]:
+            for since, until in DATES[:2]:
+                spec = DateFilter(since, until).spec(text)
+                q, flt = e._parse(spec)
+                if type(q) is not Q.Or:
+                    continue
+                for limit in (1, 3, 10):
+                    want = [(r["id"], r.score) for r in s.search(q, limit=None, filter=flt)]
+                    got = e.search(SearchRequest(spec, limit=limit, partial=False)).hits
+                    assert [(h.article.id, h.score) for h in got] == want[:limit], text
+                    seen += bool(want)
+        assert seen > 20

@@ -171,6 +171,16 @@ class WhooshEngine:
                     hits=[EngineHit(stored_article(s.stored_fields(d)), key or 0.0)
                           for key, d in by_date],
                     understood=str(q), matched=positive_terms(q, s.reader()))
+        if request.sort == "relevance" and limit:
+            # a word (an OR of terms): Whoosh's scores, the MaxScore way (see moreterms)
+            from .moreterms import best_for_terms
+
+            best = best_for_terms(s, q, limit, mask=mask, filter=flt)
+            if best is not None and (len(best) >= limit or not _relaxed(q)):
+                return SearchOutcome(
+                    hits=[EngineHit(stored_article(s.stored_fields(d)), score)
+                          for score, d in best],
+                    understood=str(q), matched=positive_terms(q, s.reader()))
         if flt is not None:  # (the dates in range from the date column, once)
             from .docsets import global_docnums
 
