@@ -8,7 +8,10 @@
 
 Every cost is a new ``newsgrep`` process (bytecode cached, see ``batch.bench_env``;
 one warm-up run, then the median of ``--repeat``), run with the code of each
-``--code LABEL=DIR`` checkout (default: this one) on each ``--index``:
+``--code LABEL=DIR`` checkout (default: this one) on each ``--index``, the
+checkouts' runs interleaved so that a load on the machine falls on each alike;
+wall time and CPU time (user + system, from ``wait4``: less hurt by other
+processes on a busy machine) in two tables:
 
 * ``search`` of the fixed queries of ``bench/speed.py`` (common word, rare word,
   two words, phrase, field, no hit) plus a phrase of two common words, a
@@ -59,9 +62,9 @@ EXTRA_QUERIES = [  # (label, arguments after `search`)
 SEARCHES = [(label, [q]) for label, q, _ in QUERIES] + EXTRA_QUERIES
 
 
-def run_rss(code: Path, args: list[str]) -> tuple[float, int, str]:
+def run_rss(code: Path, args: list[str]) -> tuple[float, int, str, float]:
     """``newsgrep ARGS`` with the code of ``code``: (seconds, peak RSS bytes from
-    ``wait4``, stdout)."""
+    ``wait4``, stdout, CPU seconds)."""
     env = bench_env(PYTHONPATH=str(code), NEWSGREP_CONFIG=os.devnull)
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "newsgrep", *args], stdout=subprocess.PIPE,
@@ -75,32 +78,39 @@ def run_rss(code: Path, args: list[str]) -> tuple[float, int, str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"newsgrep {' '.join(args)} failed ({proc.returncode})")
-    return elapsed, usage.ru_maxrss * 1024, b"".join(chunks).decode()
+    return (elapsed, usage.ru_maxrss * 1024, b"".join(chunks).decode(),
+            usage.ru_utime + usage.ru_stime)
 
 
-def measure(code: Path, args: list[str], repeat: int) -> tuple[float, int]:
-    """(median seconds, largest peak RSS) of ``repeat`` runs after one warm-up."""
-    run_rss(code, args)
-    times, peak = [], 0
+def measure(codes: list[tuple[str, Path]], args: list[str],
+            repeat: int) -> dict[str, tuple[float, float, int]]:
+    """Per code label: (median wall seconds, median CPU seconds, largest peak RSS) of
+    ``repeat`` runs after one warm-up, the codes' runs interleaved (a load on the
+    machine falls on each alike)."""
+    for _, code in codes:
+        run_rss(code, args)
+    runs: dict[str, list[tuple[float, int, float]]] = {label: [] for label, _ in codes}
     for _ in range(repeat):
-        t, rss, _ = run_rss(code, args)
-        times.append(t)
-        peak = max(peak, rss)
-    return statistics.median(times), peak
+        for label, code in codes:
+            t, rss, _, cpu = run_rss(code, args)
+            runs[label].append((t, rss, cpu))
+    return {label: (statistics.median(r[0] for r in rs), statistics.median(r[2] for r in rs),
+                    max(r[1] for r in rs)) for label, rs in runs.items()}
 
 
 def articles(code: Path, index: Path) -> int:
-    _, _, out = run_rss(code, ["stats", "--json", "--index", str(index)])
+    _, _, out, _ = run_rss(code, ["stats", "--json", "--index", str(index)])
     return int(json.loads(out)["articles"])
 
 
 def count(code: Path, index: Path, query: str) -> int:
-    _, _, out = run_rss(code, ["search", query, "-c", "--index", str(index)])
+    _, _, out, _ = run_rss(code, ["search", query, "-c", "--index", str(index)])
     return int(out.strip() or 0)
 
 
 def first_id(code: Path, index: Path, query: str) -> str:
-    _, _, out = run_rss(code, ["search", query, "--json", "-n", "1", "--index", str(index)])
+    _, _, out, _ = run_rss(code, ["search", query, "--json", "-n", "1", "--index",
+                                  str(index)])
     return str(json.loads(out.splitlines()[0])["id"])
 
 
@@ -117,6 +127,30 @@ def exponent(t1: float | None, t2: float | None, n1: int, n2: int) -> str:
     if not t1 or not t2 or n1 == n2:
         return ""
     return f"{math.log(t2 / t1) / math.log(n2 / n1):.2f}"
+
+
+def print_table(values: dict[tuple[str, Path, str], float], rows: list[tuple[str, str]],
+                indexes: list[Path], sizes: dict[Path, int], codes: list[tuple[str, Path]]) -> None:
+    head = ["cost", "unit"]
+    for ix in indexes:
+        head += [f"{ix.name} ({sizes[ix]:,}) {c}" if len(codes) > 1 else f"{ix.name} ({sizes[ix]:,})"
+                 for c, _ in codes]
+    for a, b in zip(indexes, indexes[1:]):
+        head += [f"exp {a.name}→{b.name}" + (f" {c}" if len(codes) > 1 else "") for c, _ in codes]
+    print("| " + " | ".join(head) + " |")
+    print("|---|---|" + "---:|" * (len(head) - 2))
+    for label, unit in rows:
+        cells = [label, unit]
+        for ix in indexes:
+            for c, _ in codes:
+                v = values.get((label, ix, c))
+                cells.append("" if v is None else f"{v:.3f}" if unit == "s" else f"{v:.0f}")
+        for a, b in zip(indexes, indexes[1:]):
+            for c, _ in codes:
+                cells.append(exponent(values.get((label, a, c)), values.get((label, b, c)),
+                                      sizes[a], sizes[b]))
+        print("| " + " | ".join(cells) + " |")
+    print()
 
 
 def main() -> None:
@@ -152,32 +186,34 @@ def main() -> None:
              (f"`-c --by source` {word}", "s"), ("`stats`", "s"), ("`show ID`", "s"),
              ("`similar ID`", "s")]
     values: dict[tuple[str, Path, str], float] = {}
+    cpu: dict[tuple[str, Path, str], float] = {}
     for ix in indexes:
         where = ["--index", str(ix)]
-        for clabel, code in codes:
-            times, peak = [], 0
-            for label, q in SEARCHES:
-                if any(skip in label for skip in args.skip):
-                    continue
-                t, rss = measure(code, ["search", *q, *where], args.repeat)
-                values[(label, ix, clabel)] = t
-                times.append(t)
-                peak = max(peak, rss)
-            if times:
-                values[("search: median of the queries", ix, clabel)] = statistics.median(times)
-                values[("search: worst query", ix, clabel)] = max(times)
-                values[("search: peak RSS", ix, clabel)] = peak / 2**20
-            for label, extra in ((f"`-c` {word}", ["-c"]), (f"`--timeline` {word}", ["--timeline"]),
-                                 (f"`-c --by source` {word}", ["-c", "--by", "source"])):
-                if any(skip in label for skip in args.skip):
-                    continue
-                values[(label, ix, clabel)] = measure(code, ["search", word, *extra, *where],
-                                                      args.repeat)[0]
-            for label, cmd in (("`stats`", ["stats"]), ("`show ID`", ["show", ids[ix]]),
-                               ("`similar ID`", ["similar", ids[ix]])):
-                if not any(skip in label for skip in args.skip):
-                    values[(label, ix, clabel)] = measure(code, [*cmd, *where], args.repeat)[0]
-            print(f"(measured {ix.name} with {clabel})", file=sys.stderr, flush=True)
+        jobs = [(label, ["search", *q, *where]) for label, q in SEARCHES]
+        jobs += [(f"`-c` {word}", ["search", word, "-c", *where]),
+                 (f"`--timeline` {word}", ["search", word, "--timeline", *where]),
+                 (f"`-c --by source` {word}", ["search", word, "-c", "--by", "source", *where]),
+                 ("`stats`", ["stats", *where]), ("`show ID`", ["show", ids[ix], *where]),
+                 ("`similar ID`", ["similar", ids[ix], *where])]
+        times: dict[str, list[float]] = {c: [] for c, _ in codes}
+        cpus: dict[str, list[float]] = {c: [] for c, _ in codes}
+        peak = {c: 0 for c, _ in codes}
+        for label, cmd in jobs:
+            if any(skip in label for skip in args.skip):
+                continue
+            for clabel, (t, c, rss) in measure(codes, cmd, args.repeat).items():
+                values[(label, ix, clabel)], cpu[(label, ix, clabel)] = t, c
+                if cmd[0] == "search" and label in dict(SEARCHES):
+                    times[clabel].append(t)
+                    cpus[clabel].append(c)
+                    peak[clabel] = max(peak[clabel], rss)
+        for clabel, _ in codes:
+            if times[clabel]:
+                for table, got in ((values, times[clabel]), (cpu, cpus[clabel])):
+                    table[("search: median of the queries", ix, clabel)] = statistics.median(got)
+                    table[("search: worst query", ix, clabel)] = max(got)
+                values[("search: peak RSS", ix, clabel)] = peak[clabel] / 2**20
+        print(f"(measured {ix.name})", file=sys.stderr, flush=True)
 
     builds = {}
     for spec in args.build_figures:
@@ -198,27 +234,11 @@ def main() -> None:
                     for clabel, _ in codes:
                         values[(f"{step}: {key}", ix, clabel)] = figs[key] / div
 
-    print(f"## Costs by archive size (median of {args.repeat} processes; the 40% word: "
-          f"{word}; ID: first hit of {rare})\n")
-    head = ["cost", "unit"]
-    for ix in indexes:
-        head += [f"{ix.name} ({sizes[ix]:,}) {c}" if len(codes) > 1 else f"{ix.name} ({sizes[ix]:,})"
-                 for c, _ in codes]
-    for a, b in zip(indexes, indexes[1:]):
-        head += [f"exp {a.name}→{b.name}" + (f" {c}" if len(codes) > 1 else "") for c, _ in codes]
-    print("| " + " | ".join(head) + " |")
-    print("|---|---|" + "---:|" * (len(head) - 2))
-    for label, unit in rows + build_rows:
-        cells = [label, unit]
-        for ix in indexes:
-            for c, _ in codes:
-                v = values.get((label, ix, c))
-                cells.append("" if v is None else f"{v:.3f}" if unit == "s" else f"{v:.0f}")
-        for a, b in zip(indexes, indexes[1:]):
-            for c, _ in codes:
-                cells.append(exponent(values.get((label, a, c)), values.get((label, b, c)),
-                                      sizes[a], sizes[b]))
-        print("| " + " | ".join(cells) + " |")
+    for title, table in (("wall time", values), ("CPU time (user + system)", cpu)):
+        print(f"## Costs by archive size: {title} (median of {args.repeat} processes; "
+              f"the 40% word: {word}; ID: first hit of {rare})\n")
+        print_table(table if table is values else {**values, **table}, rows + build_rows,
+                    indexes, sizes, codes)
     print("\nexp: log(t2/t1) / log(n2/n1) between consecutive archives (0: flat, 1: linear).")
     print("Queries: " + "; ".join(f"{label}: `{' '.join(q)}`" for label, q in SEARCHES))
 
