@@ -331,9 +331,19 @@ class Archive:
             elif by == "author":
                 counts = authors_counts(counts)
             return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
-        dates = self._stories(spec, "date") if unique else self.engine.dates(spec)
-        dated = Counter(bucket(d, by) if d else None for d in dates)  # type: ignore[arg-type]
+        dated: Counter[str | None] = Counter()
+        for d, n in self._date_counts(spec, unique).items():
+            dated[bucket(d, by) if d else None] += n
         return sorted(dated.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+
+    def _date_counts(self, spec: QuerySpec, unique: bool) -> Mapping[datetime | None, int]:
+        """Matching articles (``unique``: stories) per date, None for undated."""
+        from .engine.base import DateCounts
+
+        if not unique and isinstance(self.engine, DateCounts):
+            return self.engine.date_counts(spec)
+        dates = self._stories(spec, "date") if unique else self.engine.dates(spec)
+        return Counter(dates)  # type: ignore[arg-type]
 
     def timeline(self, query: str, by: str | None = None, *, since: str | None = None,
                  until: str | None = None, now: datetime | None = None,
@@ -345,8 +355,7 @@ class Archive:
         if by is not None and by not in PERIODS:
             raise QueryError(f"a timeline goes by year, month, week or day, not {by!r}")
         spec = DateFilter(since, until, now).spec(query)
-        dates = self._stories(spec, "date") if unique else self.engine.dates(spec)
-        return make_timeline(dates, by)  # type: ignore[arg-type]
+        return make_timeline(self._date_counts(spec, unique), by)
 
     def suggest(self, query: str, *, found: int = 0, since: str | None = None,
                 until: str | None = None, now: datetime | None = None) -> Suggestion | None:

@@ -107,15 +107,20 @@ def _periods(first: datetime, last: datetime, by: str) -> list[str]:
     return labels
 
 
-def make_timeline(dates: list[datetime | None], by: str | None = None) -> Timeline:
-    """A :class:`Timeline` of ``dates`` (None: undated) per ``by`` period (chosen when None)."""
-    dated = [d for d in dates if d is not None]
-    undated = len(dates) - len(dated)
+def make_timeline(dates: list[datetime | None] | Mapping[datetime | None, int],
+                  by: str | None = None) -> Timeline:
+    """A :class:`Timeline` of ``dates`` (None: undated) per ``by`` period (chosen when None);
+    ``dates`` a list of one date per article, or a mapping of date -> articles."""
+    per_date = dates if isinstance(dates, Mapping) else Counter(dates)
+    undated = per_date.get(None, 0)
+    dated = [d for d, n in per_date.items() if d is not None and n]
     if not dated:
         return Timeline(by=by or "month", buckets=[], undated=undated)
     first, last = min(dated), max(dated)
     by = by or choose_bucket(first, last)
-    counts = Counter(bucket(d, by) for d in dated)
+    counts: Counter = Counter()
+    for d in dated:
+        counts[bucket(d, by)] += per_date[d]
     return Timeline(by=by, buckets=[(label, counts.get(label, 0))
                                     for label in _periods(first, last, by)], undated=undated)
 

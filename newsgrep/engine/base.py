@@ -34,7 +34,7 @@ __all__ = [
     "article_id", "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
     "QuerySpec", "SearchRequest", "EngineHit", "SearchOutcome", "ArticleRef", "StoredArticle",
     "TermWeight", "EngineInfo", "EngineStats", "Problem", "Engine", "EngineWriter", "BulkIndexing",
-    "ReprintGroups",
+    "ReprintGroups", "DateCounts",
 ]
 
 #: The fields a bare query word searches (``title`` boosted by ``TITLE_BOOST``).
@@ -397,4 +397,14 @@ class BulkIndexing(Protocol):
     otherwise it runs the generic pipeline over :meth:`Engine.writer`."""
 
     def index_paths(self, paths: Sequence[str], **options: object) -> object: ...
+
+
+@runtime_checkable
+class DateCounts(Protocol):
+    """Optional: matching articles per date without a list of one date per article
+    (``--timeline`` and ``-c --by PERIOD`` of a common word). ``Archive`` uses it when
+    present, :meth:`Engine.dates` otherwise; the same counts either way."""
+
+    def date_counts(self, query: QuerySpec) -> dict[datetime | None, int]:
+        """Matching articles per date (None: undated)."""
 

@@ -145,10 +145,9 @@ class WhooshEngine:
         return q, bounds_filter(spec.start, spec.end)
 
     def _docnums(self, spec: QuerySpec) -> list[int]:
-        from whoosh.query import And, NullQuery
+        from whoosh.query import NullQuery
 
-        q, flt = self._parse(spec)
-        combined = And([q, flt]).normalize() if flt else q
+        combined = self._combined(spec)
         return [] if combined is NullQuery else list(combined.docs(self.searcher))
 
     def search(self, request: SearchRequest) -> SearchOutcome:
@@ -164,6 +163,28 @@ class WhooshEngine:
         limit = request.limit
         mask = (Q.Or([Q.Term("id", i) for i in sorted(request.exclude_ids)])
                 if request.exclude_ids else None)
+        if request.sort != "relevance":
+            # (by date: the matching set and the date column, not a sort key per match)
+            by_date = self._by_date(q, flt, mask, request.sort, limit)
+            if not (request.partial and limit and len(by_date) < limit and _relaxed(q)):
+                return SearchOutcome(
+                    hits=[EngineHit(stored_article(s.stored_fields(d)), key or 0.0)
+                          for key, d in by_date],
+                    understood=str(q), matched=positive_terms(q, s.reader()))
+        if request.sort == "relevance" and limit:
+            # a word (an OR of terms): Whoosh's scores, the MaxScore way (see moreterms)
+            from .moreterms import best_for_terms
+
+            best = best_for_terms(s, q, limit, mask=mask, filter=flt)
+            if best is not None and (len(best) >= limit or not _relaxed(q)):
+                return SearchOutcome(
+                    hits=[EngineHit(stored_article(s.stored_fields(d)), score)
+                          for score, d in best],
+                    understood=str(q), matched=positive_terms(q, s.reader()))
+        if flt is not None:  # (the dates in range from the date column, once)
+            from .docsets import global_docnums
+
+            flt = global_docnums(flt, s) or {-1}  # (an empty set would filter nothing)
         results = s.search(q, limit=limit, filter=flt, sortedby=facet, reverse=reverse,
                            mask=mask)
         hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
@@ -184,6 +205,36 @@ class WhooshEngine:
                              for c, docs in zip(clauses, having) if r.docnum not in docs]))
         return SearchOutcome(hits=hits, understood=str(q), matched=positive_terms(q, s.reader()))
 
+    def _by_date(self, q: Any, flt: Any, mask: Any, sort: str,
+                 limit: int | None) -> list[tuple[int, int]]:
+        """``(sort key, docnum)`` of the first ``limit`` matches in ``sort`` order (newest,
+        oldest), as Whoosh's sorting collector with :func:`_sort_facet` orders them: by
+        key, then docnum (both descending for newest; an undated article's key -1)."""
+        import heapq
+
+        from whoosh.query import And
+
+        from .docsets import column_numbers, segment_docsets
+
+        combined = And([q, flt]).normalize() if flt else q
+        masked = ({offset + d for _, offset, _, docs in segment_docsets(mask, self.searcher)
+                   for d in docs} if mask is not None else set())
+        items: list[tuple[int, int]] = []
+        for _, offset, reader, docs in segment_docsets(combined, self.searcher):
+            if not docs:
+                continue
+            values = column_numbers(reader.column_reader("date", translate=False))
+            if sort == "newest":
+                items.extend((-1 if values[d] >= NO_DATE else values[d], offset + d)
+                             for d in docs)
+            else:
+                items.extend((values[d], offset + d) for d in docs)
+        if masked:
+            items = [it for it in items if it[1] not in masked]
+        if limit is None:
+            return sorted(items, reverse=sort == "newest")
+        return heapq.nlargest(limit, items) if sort == "newest" else heapq.nsmallest(limit, items)
+
     def search_terms(self, weighted: list[TermWeight], *, limit: int | None,
                      query: QuerySpec, exclude_ids: frozenset[str]) -> SearchOutcome:
         """Articles holding weighted terms in title or body (more-like-this)."""
@@ -191,40 +242,62 @@ class WhooshEngine:
 
         from .query import bounds_filter
 
+        from .moreterms import best_for_terms
+
         top = max(t.weight for t in weighted) or 1.0
         q = Q.Or([Q.Term(f, t.term, boost=(TITLE_BOOST if f == "title" else 1.0) * t.weight / top)
                   for t in weighted for f in TEXT_FIELDS])
         mask = Q.Or([Q.Term("id", i) for i in sorted(exclude_ids)]) if exclude_ids else None
-        results = self.searcher.search(q, limit=limit, filter=bounds_filter(query.start, query.end),
-                                       mask=mask)
-        hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
+        flt = bounds_filter(query.start, query.end)
+        s = self.searcher
+        # (Whoosh's scores, without walking every posting of the common terms: moreterms)
+        best = best_for_terms(s, q, limit, mask=mask, filter=flt)
+        if best is not None:
+            hits = [EngineHit(stored_article(s.stored_fields(d)), score) for score, d in best]
+        else:
+            results = s.search(q, limit=limit, filter=flt, mask=mask)
+            hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
         terms = {f: {t.term for t in weighted} for f in TEXT_FIELDS}
         return SearchOutcome(hits=hits, understood=str(q), matched=terms)
 
+    def _combined(self, spec: QuerySpec) -> Any:
+        """The query and its date filter as one Whoosh query (NullQuery: nothing)."""
+        from whoosh.query import And
+
+        q, flt = self._parse(spec)
+        return And([q, flt]).normalize() if flt else q
+
+    # (counts and dates from sets of document numbers and the columns, see docsets)
+
     def count(self, query: QuerySpec) -> int:
-        return len(self._docnums(query))
+        from .docsets import count_docs
+
+        return count_docs(self._combined(query), self.searcher)
 
     def group_counts(self, query: QuerySpec, by: str) -> dict[str | None, int]:
+        from .docsets import column_counts
+
         if by not in GROUP_FIELDS:
             raise ValueError(by)
-        docnums = self._docnums(query)
-        if not docnums:
-            return {}
-        column = self.reader.column_reader(by, translate=True)
-        return dict(Counter((column[d] or None) for d in docnums))
+        raw = column_counts(self._combined(query), self.searcher, by)
+        translate = self.schema[by].from_column_value
+        out: Counter[str | None] = Counter()
+        for value, n in raw.items():
+            out[translate(value) or None] += n
+        return dict(out)
 
-    def dates(self, query: QuerySpec) -> list[datetime | None]:
+    def date_counts(self, query: QuerySpec) -> dict[datetime | None, int]:
         from whoosh.util.times import long_to_datetime
 
-        docnums = self._docnums(query)
-        if not docnums:  # (an index of no segments has no columns to read)
-            return []
-        column = self.reader.column_reader("date", translate=False)
-        out: list[datetime | None] = []
-        for d in docnums:
-            v = column[d]
-            out.append(None if v >= NO_DATE else long_to_datetime(v))
-        return out
+        from .docsets import column_counts
+
+        out: Counter[datetime | None] = Counter()
+        for v, n in column_counts(self._combined(query), self.searcher, "date").items():
+            out[None if v >= NO_DATE else long_to_datetime(v)] += n
+        return dict(out)
+
+    def dates(self, query: QuerySpec) -> list[datetime | None]:
+        return [d for d, n in self.date_counts(query).items() for _ in range(n)]
 
     def matched_terms(self, query: QuerySpec) -> dict[str, set[str]]:
         q, _ = self._parse(query)
