@@ -93,7 +93,10 @@ def _names(store: ReprintStore, ids: Iterable[str]) -> dict[str, str | None]:
 class GroupWriter:
     """The reprint part of one :class:`~.engine.PostgresWriter` session."""
 
-    def __init__(self, rebuild: bool = False) -> None:
+    def __init__(self, rebuild: bool = False, enabled: bool = True) -> None:
+        # enabled=False: no signatures, no group commits (NEWSGREP_REPRINTS=0: to measure
+        # the cost, bench only; the archive's groups are then out of date)
+        self.enabled = enabled
         self.rebuild = rebuild
         self.changed: dict[str, list[tuple]] = {}   # db path -> its articles, signed
         self.gone: set[str] = set()                  # db paths removed
@@ -102,12 +105,16 @@ class GroupWriter:
 
     def add_file(self, path: str, documents: Iterable[Any]) -> None:
         """Sign the articles of the file at ``path`` (as stored) that replace its old ones."""
+        if not self.enabled:
+            return
         self.gone.discard(path)
         self.changed[path] = [
             (d.id, reprints.signature(d.title, d.body).to_bytes(), date_key(d.date), d.source)
             for d in documents]
 
     def remove_files(self, paths: Iterable[str]) -> None:
+        if not self.enabled:
+            return
         for p in paths:
             self.changed.pop(p, None)
             self.gone.add(p)
@@ -117,6 +124,8 @@ class GroupWriter:
         calls :meth:`committed`). ``more``: other commits of this run follow, so the
         checkpoint may wait (see the module)."""
         self._pending = None
+        if not self.enabled:
+            return
         cur = conn.cursor()
         if not (self.changed or self.gone or self.rebuild):
             if more:

@@ -61,6 +61,7 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
         warn(f"{path}: {reason}")
 
     writer = engine.writer(morphology=morphology, signature=signature, rebuild=rebuild)
+    writer.groups.enabled = getattr(_ignored.get("settings"), "reprints", True)  # groups.py
     try:
         states = {} if rebuild else engine.file_states()
         seen: set[str] = set()
