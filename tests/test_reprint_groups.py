@@ -537,3 +537,22 @@ def test_postgres_kill_9_leaves_groups_of_the_last_commit(pg, tmp_path, point, a
     assert len(_by_story(_db_groups(url))) == 12
     assert dict(engine._run("SELECT name, generation FROM reprint_maps"))["groups"] == \
         dict(engine._run("SELECT name, generation FROM reprint_maps"))["head"]
+
+
+def test_the_python_api_groups_on_either_engine(run, news, engine):
+    import os
+
+    import newsgrep
+
+    index(run, news)
+    with newsgrep.open_archive(os.environ["NEWSGREP_INDEX"]) as archive:
+        result = archive.search("мост", limit=None, dups="group")
+        lead = next(h for h in result.hits if h.copies)
+        assert Path(lead.path).name == "ria.txt" and lead.lead_reason == "earliest"
+        assert [src for _, src in lead.copies] == ["ТАСС", "Зареченск.ру", "Вести Зареченска"]
+        assert len(result.hits) == 3 and len(archive.search("мост", limit=None).hits) == 6
+        assert archive.count("мост", unique=True) == 3 and archive.count("мост") == 6
+        group = archive.reprints(str(news / "lead.txt"))
+        assert [Path(m["path"]).name for m in group] == [
+            "ria.txt", "tass.txt", "lead.txt", "late.txt"]
+        assert [m["asked"] for m in group] == [False, False, True, False]
