@@ -99,3 +99,5 @@ CREATE TABLE reprint_maps (
     changes    bigint NOT NULL DEFAULT 0,
     data       bytea
 );
+-- signatures hardly compress: stored as they are, not tried with pglz at each checkpoint
+ALTER TABLE reprint_maps ALTER COLUMN data SET STORAGE EXTERNAL;
