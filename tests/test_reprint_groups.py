@@ -556,3 +556,24 @@ def test_the_python_api_groups_on_either_engine(run, news, engine):
         assert [Path(m["path"]).name for m in group] == [
             "ria.txt", "tass.txt", "lead.txt", "late.txt"]
         assert [m["asked"] for m in group] == [False, False, True, False]
+
+
+def test_postgres_groups_are_rebuilt_from_the_rows_when_the_store_is_unreadable(pg, news):
+    from newsgrep.engine.postgres import PostgresEngine
+    from newsgrep.engine.postgres.indexer import index_paths
+
+    url = _new_db(pg)
+    engine = PostgresEngine(url, create=True)
+    index_paths(engine, [str(news)])
+    before = _db_groups(url)
+    dbname = url.split("/")[3].split("?")[0]
+    pg.psql("UPDATE reprint_maps SET data = 'damaged' WHERE name = 'store'", dbname)
+    (news / "agency.txt").write_text(article(
+        "Сувойку пересекли по новому мосту", "2022-03-14 10:00", "Интерфакс",
+        "\n".join(BRIDGE[:3])), encoding="utf-8")
+    index_paths(PostgresEngine(url), [str(news)])
+    after = _db_groups(url)
+    assert _by_story(after) == {  # (a group's name may change: its smallest id)
+        (s | {"agency.txt"} if "ria.txt" in s else s) for s in _by_story(before)}
+    assert after["agency.txt"] == after["ria.txt"] is not None
+    assert _read_groups(url) == after

@@ -56,8 +56,11 @@ def _read_store(cur: Any, have: tuple[ReprintStore, int] | None = None
     else:
         cur.execute("SELECT data FROM reprint_maps WHERE name = 'store'")
         row = cur.fetchone()
-        store = ReprintStore.loads(bytes(row[0])) if row and row[0] else ReprintStore()
-        since = checkpoint
+        try:
+            store = ReprintStore.loads(bytes(row[0])) if row and row[0] else ReprintStore()
+            since = checkpoint
+        except ValueError:  # unreadable (damaged, another format): rebuilt from the rows
+            store, since = ReprintStore(), 0
     if since < head:
         _replay(cur, store, since)
     return store, head, changes, checkpoint
