@@ -1,10 +1,15 @@
 """Reprint groups kept by `newsgrep index` and used by search, -c/--timeline --unique and
 `newsgrep reprints`. The articles are written for these tests (the bridge story of
-test_reprints, reprinted by other outlets)."""
+test_reprints, reprinted by other outlets).
+
+The behaviour tests (through ``run``) run on both engines: a Whoosh folder, and a
+PostgreSQL database in a throwaway cluster of this module (tests/pg_cluster.py; they
+skip with its reason where PostgreSQL is absent)."""
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +19,7 @@ from newsgrep import reprints
 from newsgrep.cli import cli
 from newsgrep.reprint_store import order_group
 
+from . import pg_cluster
 from .conftest import REPO
 from .test_reprints import BRIDGE, BRIDGE_TITLE, LIBRARY, OTHER_REPORT
 
@@ -34,8 +40,30 @@ LIB = article("Фестиваль комиксов в библиотеке", "20
               LIBRARY + " Мост к культуре.")
 
 
+@pytest.fixture(scope="module")
+def pg():
+    """A throwaway PostgreSQL cluster for this module's tests."""
+    pytest.importorskip("psycopg", reason=pg_cluster.SKIP_REASON)
+    if pg_cluster.bindir() is None:
+        pytest.skip(pg_cluster.SKIP_REASON)
+    cluster = pg_cluster.start()
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture(params=["whoosh", "postgres"])
+def engine(request, monkeypatch) -> str:
+    """Which engine the archive of a test is on: NEWSGREP_INDEX is a folder (conftest)
+    or a new database."""
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("pg")
+        name = cluster.create_database("g_" + uuid.uuid4().hex[:10])
+        monkeypatch.setenv("NEWSGREP_INDEX", cluster.url(name))
+    return request.param
+
+
 @pytest.fixture
-def run():
+def run(engine):
     runner = CliRunner()
 
     def invoke(*args):
@@ -196,6 +224,7 @@ def test_incremental_groups_equal_a_rebuild(run, news, tmp_path):
     assert hits(run) == hits(run)  # stable
 
 
+@pytest.mark.parametrize("engine", ["whoosh"], indirect=True)
 def test_sidecars_follow_the_generation(run, news, tmp_path):
     index(run, news)
     (news / "lib.txt").unlink()
@@ -331,3 +360,220 @@ def test_an_empty_group_map_and_ids_of_another_shape():
         Groups.loads(b"NGRGMAP2\x01")
     with pytest.raises(ValueError):
         Groups.loads(b"something else")
+
+
+# --- the PostgreSQL engine: what the database holds, two writers, kill -9 -------------------
+
+SYLLABLES = ["ка", "ро", "ми", "ту", "ле", "на", "зо", "вы", "пи", "ду", "ре", "со", "га", "бе"]
+
+
+def _stories(n: int, seed: int = 7) -> list[str]:
+    """``n`` texts of made-up words, none a copy of another."""
+    import random
+
+    rng = random.Random(seed)
+    words = sorted({"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+                    for _ in range(3000)})
+    return [". ".join(" ".join(rng.choice(words) for _ in range(12)) for _ in range(6)) + "."
+            for _ in range(n)]
+
+
+def _write_stories(left: Path, right: Path, n: int) -> None:
+    """Story i: its original in ``left``, two copies (new headline, attribution, boilerplate)
+    in ``right``, later."""
+    left.mkdir(parents=True, exist_ok=True)
+    right.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(_stories(n)):
+        day = f"2022-04-{i % 28 + 1:02}"
+        (left / f"s{i:02}.txt").write_text(article(f"История {i}", f"{day} 08:00", "Агентство",
+                                                   text), encoding="utf-8")
+        (right / f"s{i:02}b.txt").write_text(article(
+            f"Заголовок копии {i}", f"{day} 10:00", "Сайт Б",
+            text + "\nЧитайте также: другие новости"), encoding="utf-8")
+        (right / f"s{i:02}c.txt").write_text(article(
+            f"Ещё копия {i}", f"{day} 12:00", "Сайт В",
+            "Как сообщает агентство. " + text), encoding="utf-8")
+
+
+def _db_groups(url: str) -> dict[str, str | None]:
+    """file name -> its group (the group's smallest id) as the ``reprints`` rows hold it."""
+    from newsgrep.engine.postgres import PostgresEngine
+
+    engine = PostgresEngine(url)
+    try:
+        return {Path(p).name: g for p, g in engine._run("SELECT path, grp FROM reprints")}
+    finally:
+        engine.close()
+
+
+def _read_groups(url: str) -> dict[str, str | None]:
+    """file name -> its group as searches read it (the group map)."""
+    from newsgrep import open_archive
+
+    with open_archive(url) as archive:
+        groups = archive.reprint_groups()
+        return {Path(p).name: groups.group_id(i)
+                for i, p in archive.engine._run("SELECT id, path FROM articles")}
+
+
+def _by_story(groups: dict[str, str | None]) -> set[frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for name, g in groups.items():
+        out.setdefault(g or name, set()).add(name)
+    return {frozenset(v) for v in out.values()}
+
+
+def _new_db(pg) -> str:
+    return pg.url(pg.create_database("g_" + uuid.uuid4().hex[:10]))
+
+
+def test_postgres_rows_hold_each_articles_group(pg, news):
+    from newsgrep.engine.postgres import PostgresEngine
+    from newsgrep.engine.postgres.indexer import index_paths
+
+    url = _new_db(pg)
+    engine = PostgresEngine(url, create=True)
+    index_paths(engine, [str(news)])
+    rows = _db_groups(url)
+    assert _by_story(rows) == {frozenset({"ria.txt", "tass.txt", "lead.txt", "late.txt"}),
+                               frozenset({"other.txt"}), frozenset({"lib.txt"})}
+    assert rows == _read_groups(url)
+    (news / "ria.txt").unlink()  # the lead goes: the rest keep one group, renamed if need be
+    index_paths(engine, [str(news)])
+    rows = _db_groups(url)
+    assert _by_story(rows) >= {frozenset({"tass.txt", "lead.txt", "late.txt"})}
+    assert rows == _read_groups(url) and engine.check() == []
+    assert rows["tass.txt"] == min(i for (i,) in engine._run(
+        "SELECT id FROM articles WHERE path LIKE '%%/tass.txt' OR path LIKE '%%/lead.txt' "
+        "OR path LIKE '%%/late.txt'"))
+
+
+def test_postgres_schema_version_1_is_refused_with_a_message(pg, news):
+    from newsgrep.engine.postgres import PostgresEngine
+    from newsgrep.errors import IndexCorrupt
+
+    url = _new_db(pg)
+    PostgresEngine(url, create=True).writer(morphology="stem").close()
+    dbname = url.split("/")[3].split("?")[0]
+    pg.psql("UPDATE newsgrep_meta SET value = '1' WHERE key = 'schema_version'", dbname)
+    with pytest.raises(IndexCorrupt, match="schema version 1, this newsgrep reads version 2"):
+        PostgresEngine(url)
+
+
+GROUP_WRITER = """
+import sys
+from newsgrep.engine.postgres import PostgresEngine
+from newsgrep.engine.postgres.indexer import index_paths
+index_paths(PostgresEngine(sys.argv[1], create=True), [sys.argv[2]], commit_files=1)
+"""
+
+
+def test_postgres_two_writers_end_with_the_groups_of_one_run(pg, tmp_path):
+    import subprocess
+    import sys
+
+    from newsgrep.engine.postgres import PostgresEngine
+    from newsgrep.engine.postgres.indexer import index_paths
+
+    left, right = tmp_path / "left", tmp_path / "right"
+    _write_stories(left, right, 12)
+    url = _new_db(pg)
+    PostgresEngine(url, create=True).writer(morphology="stem").close()
+    procs = [subprocess.Popen([sys.executable, "-c", GROUP_WRITER, url, str(side)], cwd=REPO)
+             for side in (left, right)]  # each commits file by file: their commits interleave
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    one = _new_db(pg)
+    index_paths(PostgresEngine(one, create=True), [str(left), str(right)])
+    expected = {frozenset({f"s{i:02}.txt", f"s{i:02}b.txt", f"s{i:02}c.txt"}) for i in range(12)}
+    assert _by_story(_db_groups(one)) == expected
+    assert _db_groups(url) == _db_groups(one)  # the same names too (each group's smallest id)
+    assert _read_groups(url) == _db_groups(one)
+    assert PostgresEngine(url).check() == []
+
+
+GROUP_KILLER = """
+import os, signal, sys
+from newsgrep.engine.postgres import PostgresEngine
+from newsgrep.engine.postgres.indexer import index_paths
+point, after = sys.argv[3], int(sys.argv[4])
+seen = [0]
+def hook(p):
+    if p == point:
+        seen[0] += 1
+        if seen[0] == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+index_paths(PostgresEngine(sys.argv[1], create=True), sys.argv[2:3], commit_files=2, hook=hook)
+"""
+
+
+@pytest.mark.parametrize("point,after", [("added", 5), ("committed", 7), ("added", 30)])
+def test_postgres_kill_9_leaves_groups_of_the_last_commit(pg, tmp_path, point, after):
+    import signal
+    import subprocess
+    import sys
+
+    from newsgrep.engine.postgres import PostgresEngine
+    from newsgrep.engine.postgres.indexer import index_paths
+
+    news = tmp_path / "news"
+    _write_stories(news, news, 12)  # 36 files; a story's copies in other commits
+    url = _new_db(pg)
+    PostgresEngine(url, create=True).writer(morphology="stem").close()
+    proc = subprocess.run([sys.executable, "-c", GROUP_KILLER, url, str(news), point,
+                           str(after)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    engine = PostgresEngine(url)
+    assert engine.check() == []  # a signature and a group row for each committed article
+    rows = _db_groups(url)
+    assert len(rows) == engine.doc_count() > 0
+    assert _read_groups(url) == rows  # searches catch up past the last checkpoint
+    maps = dict(engine._run("SELECT name, generation FROM reprint_maps"))
+    if (point, after) == ("committed", 7):  # 14 of 36 articles in: commits 5-7 left no checkpoint
+        assert maps["head"] == 7 and maps["groups"] < 7
+    index_paths(engine, [str(news)])
+    one = _new_db(pg)
+    index_paths(PostgresEngine(one, create=True), [str(news)])
+    assert _db_groups(url) == _db_groups(one) == _read_groups(url)
+    assert len(_by_story(_db_groups(url))) == 12
+    assert dict(engine._run("SELECT name, generation FROM reprint_maps"))["groups"] == \
+        dict(engine._run("SELECT name, generation FROM reprint_maps"))["head"]
+
+
+def test_the_python_api_groups_on_either_engine(run, news, engine):
+    import os
+
+    import newsgrep
+
+    index(run, news)
+    with newsgrep.open_archive(os.environ["NEWSGREP_INDEX"]) as archive:
+        result = archive.search("мост", limit=None, dups="group")
+        lead = next(h for h in result.hits if h.copies)
+        assert Path(lead.path).name == "ria.txt" and lead.lead_reason == "earliest"
+        assert [src for _, src in lead.copies] == ["ТАСС", "Зареченск.ру", "Вести Зареченска"]
+        assert len(result.hits) == 3 and len(archive.search("мост", limit=None).hits) == 6
+        assert archive.count("мост", unique=True) == 3 and archive.count("мост") == 6
+        group = archive.reprints(str(news / "lead.txt"))
+        assert [Path(m["path"]).name for m in group] == [
+            "ria.txt", "tass.txt", "lead.txt", "late.txt"]
+        assert [m["asked"] for m in group] == [False, False, True, False]
+
+
+def test_postgres_groups_are_rebuilt_from_the_rows_when_the_store_is_unreadable(pg, news):
+    from newsgrep.engine.postgres import PostgresEngine
+    from newsgrep.engine.postgres.indexer import index_paths
+
+    url = _new_db(pg)
+    engine = PostgresEngine(url, create=True)
+    index_paths(engine, [str(news)])
+    before = _db_groups(url)
+    dbname = url.split("/")[3].split("?")[0]
+    pg.psql("UPDATE reprint_maps SET data = 'damaged' WHERE name = 'store'", dbname)
+    (news / "agency.txt").write_text(article(
+        "Сувойку пересекли по новому мосту", "2022-03-14 10:00", "Интерфакс",
+        "\n".join(BRIDGE[:3])), encoding="utf-8")
+    index_paths(PostgresEngine(url), [str(news)])
+    after = _db_groups(url)
+    assert _by_story(after) == {  # (a group's name may change: its smallest id)
+        (s | {"agency.txt"} if "ria.txt" in s else s) for s in _by_story(before)}
+    assert after["agency.txt"] == after["ria.txt"] is not None
+    assert _read_groups(url) == after

@@ -129,8 +129,8 @@ class EngineWriter(Protocol):
     # (``indexing.generic``: ``reprints.signature(title, body)`` of each article added,
     # the articles of deleted or changed files removed); it must store both atomically
     # with that commit and return them from ``Engine.reprint_data``/``reprint_groups``
-    # until the next (PostgreSQL: two bytea rows written in the commit's transaction).
-    # The Whoosh engine's own pipeline keeps them itself (engine/whoosh/commit.py).
+    # until the next. The Whoosh engine's own pipeline keeps them itself
+    # (engine/whoosh/commit.py), the PostgreSQL engine's writer too (engine/postgres/groups.py).
 
     def close(self) -> None:
         """End the session (releases the lock); uncommitted work is dropped."""
@@ -359,7 +359,7 @@ class Engine(Protocol):
 class ReprintGroups(Protocol):
     """Optional: an engine that keeps reprint groups (``newsgrep.reprint_store``) with
     its commits. ``Archive`` collapses copies, counts stories and answers
-    ``newsgrep reprints`` only for an engine with these; the Whoosh engine has them.
+    ``newsgrep reprints`` only for an engine with these; both engines have them.
     The blobs are written by the engine's pipeline at each commit (see the note in
     :class:`EngineWriter` for the generic pipeline's ``set_reprints``)."""
 

@@ -27,9 +27,10 @@ from importlib import resources
 
 from ...errors import IndexCorrupt, IndexNotFound, QueryError
 from .connection import connect, explain, psycopg, redact
+from .groups import GroupReading, GroupWriter, check_groups
 from .translate import NOTHING, Pred, Translator, as_pred, lexeme
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: reprint groups (groups.py)
 MAX_POSITION = 16383       # PostgreSQL's largest tsvector position
 MAX_POSITIONS = 256        # positions kept per lexeme (PostgreSQL keeps no more)
 MAX_LEXEME_BYTES = 2046    # longer words are not indexed (PostgreSQL's limit)
@@ -169,7 +170,7 @@ def document_row(doc, analyzer: Analyzer, vocabulary: set, order: int = 0) -> tu
 
 # --- the engine -------------------------------------------------------------------------
 
-class PostgresEngine:
+class PostgresEngine(GroupReading):
     """An archive in a PostgreSQL database (``location``: a ``postgresql://`` URL)."""
 
     def __init__(self, location: str, *, create: bool = False):
@@ -634,6 +635,7 @@ class PostgresEngine:
                             "(SELECT 1 FROM files f WHERE f.path = a.path)")[0][0]
         if orphans:
             problems.append(base.Problem("articles", f"{orphans} articles of no indexed file"))
+        problems += [base.Problem(what, why) for what, why in check_groups(self)]
         return problems
 
 
@@ -652,6 +654,7 @@ class PostgresWriter:
         self.vocabulary: set = set()
         self._guard("cannot prepare the archive", self._prepare, morphology, signature, rebuild)
         self.analyzer = Analyzer(self.morphology, self.signature)
+        self.groups = GroupWriter(rebuild)
 
     def __enter__(self):
         return self
@@ -733,11 +736,14 @@ class PostgresWriter:
                     (path, st.size, st.mtime_ns, clean(st.hash)))
         cur.execute("DELETE FROM articles WHERE path = %s", (path,))
         seen = set()
+        kept = []
         for doc in docs.documents:
             if doc.id in seen:
                 continue
             seen.add(doc.id)
+            kept.append(doc)
             self.rows.append(document_row(doc, self.analyzer, self.vocabulary, len(seen)))
+        self.groups.add_file(path, kept)  # signed here, where the text is analysed
         if len(self.rows) >= self.FLUSH_ROWS:
             self._flush()
 
@@ -766,15 +772,24 @@ class PostgresWriter:
         if not stored:
             return
         self.rows = [r for r in self.rows if r[1] not in set(stored)]
+        self.groups.remove_files(stored)
         self._guard("cannot write", lambda: self.conn.execute(
             "DELETE FROM files WHERE path = ANY(%s)", (stored,)))
 
-    def commit(self) -> None:
+    def commit(self, *, more: bool = False) -> None:
+        """``more``: other commits of this run follow (the reprint groups' checkpoint may
+        wait for them: groups.py)."""
         def run():
             self._flush()
+            self.groups.commit(self.conn, more=more)  # after the flush: see groups.py
             self._set(self.conn.cursor(), "updated", _now())
             self.conn.commit()
-        self._guard("cannot commit", run)
+        try:
+            self._guard("cannot commit", run)
+        except BaseException:
+            self.groups.failed()
+            raise
+        self.groups.committed()
 
     def close(self) -> None:
         try:

@@ -61,6 +61,7 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
         warn(f"{path}: {reason}")
 
     writer = engine.writer(morphology=morphology, signature=signature, rebuild=rebuild)
+    writer.groups.enabled = getattr(_ignored.get("settings"), "reprints", True)  # groups.py
     try:
         states = {} if rebuild else engine.file_states()
         seen: set[str] = set()
@@ -108,7 +109,7 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
             pending += 1
             hook("added")
             if pending >= commit_files:
-                writer.commit()
+                writer.commit(more=True)  # the run's last commit checkpoints the groups
                 hook("committed")
                 pending = 0
         gone = [p for p in states if p not in seen and _under(p, roots) and not os.path.lexists(p)]

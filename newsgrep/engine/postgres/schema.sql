@@ -1,4 +1,4 @@
--- newsgrep archive on PostgreSQL: the schema, version 1.
+-- newsgrep archive on PostgreSQL: the schema, version 2 (version 1 had no reprint groups).
 --
 -- Run once per database by the first `newsgrep index ... --index postgresql://...`
 -- (or by hand: psql -d news -f schema.sql, as a role that may CREATE in the database).
@@ -18,7 +18,7 @@ CREATE TABLE newsgrep_meta (
     value text NOT NULL
 );
 -- schema_version, morphology, morphology_signature, roots (JSON), created, updated
-INSERT INTO newsgrep_meta (key, value) VALUES ('schema_version', '1');
+INSERT INTO newsgrep_meta (key, value) VALUES ('schema_version', '2');
 
 -- The incremental state: one row per indexed file (path, size, mtime, content hash).
 -- A path that is not UTF-8 is stored as U+FFFF followed by the hex of its bytes.
@@ -69,3 +69,35 @@ CREATE TABLE vocabulary (
     PRIMARY KEY (kind, word)
 );
 CREATE INDEX vocabulary_trgm ON vocabulary USING gin (word gin_trgm_ops);
+
+-- Reprint groups (newsgrep/engine/postgres/groups.py), kept by the writer on the client
+-- with newsgrep.reprints and written in each commit's transaction, under an advisory
+-- lock. One row per article: its near-copy signature and its group, as of the last commit.
+CREATE TABLE reprints (
+    id     text PRIMARY KEY,            -- the article (articles.id)
+    path   text NOT NULL,               -- its file (articles.path)
+    sig    bytea NOT NULL,              -- newsgrep.reprints.Signature.to_bytes()
+    date   double precision,            -- POSIX seconds, NULL: undated (the lead is the earliest)
+    source text NOT NULL DEFAULT '',
+    grp    text,                        -- the group: its smallest id (--json "group"); NULL: no copies
+    gen    bigint NOT NULL              -- the group commit that wrote the row
+);
+CREATE INDEX reprints_grp ON reprints (grp) WHERE grp IS NOT NULL;
+CREATE INDEX reprints_gen ON reprints (gen);
+-- Files whose rows a group commit deleted, since the last checkpoint.
+CREATE TABLE reprint_gone (
+    gen  bigint NOT NULL,
+    path text NOT NULL
+);
+CREATE INDEX reprint_gone_gen ON reprint_gone (gen);
+-- 'head': the latest group commit and the articles changed since the checkpoint;
+-- 'store' and 'groups': the checkpoint (newsgrep.reprint_store: ReprintStore.dumps and
+-- the group map searches read) and the group commit it is of.
+CREATE TABLE reprint_maps (
+    name       text PRIMARY KEY,
+    generation bigint NOT NULL,
+    changes    bigint NOT NULL DEFAULT 0,
+    data       bytea
+);
+-- signatures hardly compress: stored as they are, not tried with pglz at each checkpoint
+ALTER TABLE reprint_maps ALTER COLUMN data SET STORAGE EXTERNAL;
