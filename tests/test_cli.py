@@ -10,8 +10,10 @@ from .conftest import FIXTURES, SAMPLES
 
 
 @pytest.fixture
-def indexed(run, tmp_path):
-    """An index of the fixture articles at $NEWSGREP_INDEX (the autouse temp location)."""
+def indexed(run, new_archive, monkeypatch):
+    """An index of the fixture articles at $NEWSGREP_INDEX, on each engine (a fresh folder
+    or database)."""
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     result = run("index", FIXTURES / "articles")
     assert result.exit_code == 0, result.stderr
     return result
@@ -213,9 +215,9 @@ def test_partial_matches_are_marked_and_exit_1(run, indexed):
 # ---------------------------------------------------------------- the newsroom features
 
 @pytest.fixture
-def samples(run, samples_index, monkeypatch):
-    """The CLI pointed at the session's index of the sample archive."""
-    monkeypatch.setenv("NEWSGREP_INDEX", str(samples_index))
+def samples(run, samples_archive, monkeypatch):
+    """The CLI pointed at the session's sample archive, on each engine."""
+    monkeypatch.setenv("NEWSGREP_INDEX", samples_archive)
     return run
 
 

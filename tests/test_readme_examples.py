@@ -204,10 +204,10 @@ def test_every_example_has_a_check_and_every_check_an_example():
 
 
 @pytest.mark.parametrize("command", readme_examples())
-def test_readme_example(command, samples_index, monkeypatch):
+def test_readme_example(command, samples_archive, monkeypatch):
     monkeypatch.chdir(REPO)
-    monkeypatch.setenv("NEWSGREP_INDEX", str(samples_index))
+    monkeypatch.setenv("NEWSGREP_INDEX", str(samples_archive))
     args = shlex.split(command)[1:]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert "Traceback" not in result.stderr
-    CHECKS[command](result, samples_index)
+    CHECKS[command](result, samples_archive)
