@@ -169,7 +169,8 @@ def test_analyze(run):
         "Ростове\tростов\tростов\tростов", "на\tна\tна\tна", "Дону\tдон\tдон\tдон"]
 
 
-def test_analyze_shows_lemmas_and_the_mode_of_the_index(run, tmp_path):
+def test_analyze_shows_lemmas_and_the_mode_of_the_index(run, new_archive, monkeypatch):
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     result = run("analyze", "Люди мыла", "--morphology", "lemma")
     assert result.stdout.splitlines() == [
         "word\tstem\tlemma\tindexed (lemma mode)", "Люди\tлюд\tчеловек\tчеловек",
@@ -180,7 +181,8 @@ def test_analyze_shows_lemmas_and_the_mode_of_the_index(run, tmp_path):
                                         "terms": ["идти"], "morphology": "lemma"}
 
 
-def test_index_morphology_is_kept_and_switched_only_by_a_rebuild(run):
+def test_index_morphology_is_kept_and_switched_only_by_a_rebuild(run, new_archive, monkeypatch):
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     assert run("index", FIXTURES / "articles", "--morphology", "lemma").exit_code == 0
     assert json.loads(run("stats", "--json").stdout)["morphology"] == "lemma"
     refused = run("index", FIXTURES / "articles", "--morphology", "stem")
@@ -191,7 +193,9 @@ def test_index_morphology_is_kept_and_switched_only_by_a_rebuild(run):
     assert run("index", "--morphology", "bogus").exit_code == 2
 
 
-def test_search_a_lemma_index_highlights_every_form(run):
+def test_search_a_lemma_index_highlights_every_form(run, new_archive, monkeypatch):
+    """Lemma mode end to end (index, search, highlight), on each engine."""
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     assert run("index", SAMPLES / "text", "--morphology", "lemma").exit_code == 0
     result = run("search", "идти", "--json")
     assert result.exit_code == 0

@@ -650,7 +650,12 @@ class PostgresWriter:
         self.conn = connect(engine._dsn, write=True)
         self.rows: list[tuple] = []
         self.vocabulary: set = set()
-        self._guard("cannot prepare the archive", self._prepare, morphology, signature, rebuild)
+        try:
+            self._guard("cannot prepare the archive", self._prepare, morphology, signature,
+                        rebuild)
+        except BaseException:
+            self.close()  # refused (morphology, schema version): no transaction holds the lock
+            raise
         self.analyzer = Analyzer(self.morphology, self.signature)
 
     def __enter__(self):
