@@ -334,4 +334,4 @@ def test_fields_negation_and_hyphens_on_each_engine(samples_archive):
     assert count(samples_archive, "атака -учения") == everything - count(samples_archive,
                                                                            "атака учения")
     assert count(samples_archive, "Ростов-на-Дону") == count(samples_archive, '"Ростов на Дону"')
-    assert count(samples_archive, "атака~2") >= count(samples_archive, "атака~") >= everything
+    assert count(samples_archive, "атака~") >= everything
