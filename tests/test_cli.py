@@ -126,14 +126,14 @@ def test_empty_query_is_exit_2(run, indexed):
     assert result.exit_code == 2 and "empty query" in result.stderr
 
 
-def test_bad_files_are_warned_counted_and_the_rest_indexed(run, tmp_path):
+def test_bad_files_are_warned_counted_and_the_rest_indexed(run, tmp_path, new_archive):
     (tmp_path / "good.txt").write_text("Заголовок\n\nТекст про атаку.\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
     (tmp_path / ".hidden.txt").write_text("Скрытый\n\nатака\n", encoding="utf-8")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    result = run("index", tmp_path, "--index", tmp_path / "ix")
+    result = run("index", tmp_path, "--index", new_archive)
     assert result.exit_code == 0
     warnings = [l for l in result.stderr.splitlines() if l.startswith("newsgrep: warning:")]
     assert len(warnings) == 3
@@ -142,7 +142,7 @@ def test_bad_files_are_warned_counted_and_the_rest_indexed(run, tmp_path):
     assert any("broken.txt: broken symlink" in w for w in warnings)
     assert "indexed 1 articles" in result.stderr
     assert "skipped 4 files" in result.stderr
-    assert run("search", "атака", "-c", "--index", tmp_path / "ix").stdout == "1\n"
+    assert run("search", "атака", "-c", "--index", new_archive).stdout == "1\n"
 
 
 def test_index_of_a_missing_path_is_exit_2(run, tmp_path):

@@ -69,7 +69,8 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
             report.excluded += 1
             return
         report.skipped[reason.split(":")[0]] += 1
-        warn(f"{path}: {reason}")
+        if reason != "unsupported type":  # counted, not warned: as the Whoosh pipeline
+            warn(f"{path}: {reason}")
 
     writer = engine.writer(morphology=morphology, signature=signature, rebuild=rebuild)
     try:
