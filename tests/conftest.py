@@ -71,3 +71,94 @@ def run():
     def invoke(*args, **kw):
         return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
     return invoke
+
+
+# --- one suite over both engines ------------------------------------------------------------
+# Search-behaviour tests take ``samples_archive``/``fixture_archive`` (a built archive) or
+# ``new_archive`` (a fresh, empty location) and run once per engine: ``whoosh`` (a folder)
+# and ``postgres`` (a database on one throwaway cluster started for the session by
+# tests/pg_cluster.py; skipped, saying what to install, where there is no server or psycopg).
+
+ENGINES = ["whoosh", "postgres"]
+
+
+def _pg_cluster_module():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import pg_cluster
+
+    return pg_cluster
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """The session's throwaway PostgreSQL cluster (skips where it cannot be started)."""
+    pg_cluster = _pg_cluster_module()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip(pg_cluster.SKIP_REASON)
+    if pg_cluster.bindir() is None:
+        pytest.skip(pg_cluster.SKIP_REASON)
+    c = pg_cluster.start()
+    yield c
+    c.remove()
+
+
+def new_database(cluster) -> str:
+    """A new, empty database on ``cluster``, as a ``postgresql://`` URL."""
+    import uuid
+
+    name = "t_" + uuid.uuid4().hex[:10]
+    cluster.create_database(name)
+    return cluster.url(name)
+
+
+def _pg_archive(cluster, paths, **options) -> str:
+    from newsgrep.archive import open_archive
+
+    url = new_database(cluster)
+    with open_archive(url, create=True) as archive:
+        archive.index([str(p) for p in paths], **options)
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_samples(cluster) -> str:
+    """samples/ in a PostgreSQL archive, built once per session; tests must not write to it."""
+    return _pg_archive(cluster, [SAMPLES])
+
+
+@pytest.fixture(scope="session")
+def pg_fixtures(cluster) -> str:
+    """tests/fixtures/articles in a PostgreSQL archive, built once per session."""
+    return _pg_archive(cluster, [FIXTURES / "articles"])
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request) -> str:
+    """``whoosh`` or ``postgres``: the test runs once per engine."""
+    if request.param == "postgres":
+        request.getfixturevalue("cluster")  # skips without a server
+    return request.param
+
+
+@pytest.fixture
+def samples_archive(request, engine_name) -> str:
+    """The sample archive on each engine (a folder, or a database URL); read-only."""
+    name = "samples_index" if engine_name == "whoosh" else "pg_samples"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def fixture_archive(request, engine_name) -> str:
+    """tests/fixtures/articles on each engine (a folder, or a database URL); read-only."""
+    name = "fixture_index" if engine_name == "whoosh" else "pg_fixtures"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def new_archive(request, engine_name, tmp_path) -> str:
+    """A fresh archive location on each engine, nothing indexed into it yet."""
+    if engine_name == "whoosh":
+        return str(tmp_path / "archive")
+    return new_database(request.getfixturevalue("cluster"))

@@ -22,14 +22,14 @@ def readme_script() -> str:
     return block[:block.index("```")]
 
 
-def test_the_readme_script_runs_against_an_archive(samples_index, tmp_path):
+def test_the_readme_script_runs_against_an_archive(samples_archive, tmp_path):
     script = tmp_path / "example.py"
     script.write_text(readme_script(), encoding="utf-8")
-    out = subprocess.run([sys.executable, str(script), str(samples_index)], capture_output=True,
+    out = subprocess.run([sys.executable, str(script), str(samples_archive)], capture_output=True,
                          text=True, cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    with newsgrep.open_archive(samples_index) as archive:
+    with newsgrep.open_archive(samples_archive) as archive:
         hits = archive.search("атака", limit=3).hits
         n = archive.count("Алматы")
         months = archive.group_counts("Алматы", "month")
@@ -40,9 +40,9 @@ def test_the_readme_script_runs_against_an_archive(samples_index, tmp_path):
     assert lines[len(hits) + 1:] == [f"{m} {k}" for m, k in months]
 
 
-def test_the_public_names(samples_index):
+def test_the_public_names(samples_archive):
     assert set(newsgrep.__all__) >= {"open_archive", "Archive", "Article", "Hit"}
-    archive = newsgrep.open_archive(samples_index)
+    archive = newsgrep.open_archive(samples_archive)
     assert isinstance(archive, newsgrep.Archive)
     hit = archive.search("атака", limit=1).hits[0]
     assert isinstance(hit, newsgrep.Hit)
@@ -54,13 +54,13 @@ def test_the_public_names(samples_index):
     archive.close()
 
 
-def test_one_archive_serves_many_calls_with_the_cli_s_results(samples_index):
+def test_one_archive_serves_many_calls_with_the_cli_s_results(samples_archive):
     from newsgrep.searching import search
 
-    with newsgrep.open_archive(samples_index) as archive:
+    with newsgrep.open_archive(samples_archive) as archive:
         for query in ("атака", '"здание полиции"', "Алматы NOT полиция", "атак*"):
             ours = archive.search(query, limit=5)
-            assert [h.id for h in ours.hits] == [h.id for h in search(samples_index, query,
+            assert [h.id for h in ours.hits] == [h.id for h in search(samples_archive, query,
                                                                         limit=5).hits]
         with pytest.raises(QueryError):
             archive.search('"unclosed')
@@ -71,10 +71,10 @@ def test_a_missing_archive_is_an_error_that_says_how_to_build_one(tmp_path):
         newsgrep.open_archive(tmp_path / "none")
 
 
-def test_did_you_mean_policy_lives_in_the_library(samples_index):
+def test_did_you_mean_policy_lives_in_the_library(samples_archive):
     from newsgrep.archive import FEW
 
-    with newsgrep.open_archive(samples_index) as archive:
+    with newsgrep.open_archive(samples_archive) as archive:
         assert archive.did_you_mean("fnfrf", 0) is not None  # «атака» in the wrong layout
         assert archive.did_you_mean("атака", FEW) is None    # found enough
         assert archive.did_you_mean("атака", 1) is None      # found some, no Latin word

@@ -10,8 +10,10 @@ from .conftest import FIXTURES, SAMPLES
 
 
 @pytest.fixture
-def indexed(run, tmp_path):
-    """An index of the fixture articles at $NEWSGREP_INDEX (the autouse temp location)."""
+def indexed(run, new_archive, monkeypatch):
+    """An index of the fixture articles at $NEWSGREP_INDEX, on each engine (a fresh folder
+    or database)."""
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     result = run("index", FIXTURES / "articles")
     assert result.exit_code == 0, result.stderr
     return result
@@ -124,14 +126,14 @@ def test_empty_query_is_exit_2(run, indexed):
     assert result.exit_code == 2 and "empty query" in result.stderr
 
 
-def test_bad_files_are_warned_counted_and_the_rest_indexed(run, tmp_path):
+def test_bad_files_are_warned_counted_and_the_rest_indexed(run, tmp_path, new_archive):
     (tmp_path / "good.txt").write_text("Заголовок\n\nТекст про атаку.\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
     (tmp_path / ".hidden.txt").write_text("Скрытый\n\nатака\n", encoding="utf-8")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    result = run("index", tmp_path, "--index", tmp_path / "ix")
+    result = run("index", tmp_path, "--index", new_archive)
     assert result.exit_code == 0
     warnings = [l for l in result.stderr.splitlines() if l.startswith("newsgrep: warning:")]
     assert len(warnings) == 3
@@ -140,7 +142,7 @@ def test_bad_files_are_warned_counted_and_the_rest_indexed(run, tmp_path):
     assert any("broken.txt: broken symlink" in w for w in warnings)
     assert "indexed 1 articles" in result.stderr
     assert "skipped 4 files" in result.stderr
-    assert run("search", "атака", "-c", "--index", tmp_path / "ix").stdout == "1\n"
+    assert run("search", "атака", "-c", "--index", new_archive).stdout == "1\n"
 
 
 def test_index_of_a_missing_path_is_exit_2(run, tmp_path):
@@ -167,7 +169,8 @@ def test_analyze(run):
         "Ростове\tростов\tростов\tростов", "на\tна\tна\tна", "Дону\tдон\tдон\tдон"]
 
 
-def test_analyze_shows_lemmas_and_the_mode_of_the_index(run, tmp_path):
+def test_analyze_shows_lemmas_and_the_mode_of_the_index(run, new_archive, monkeypatch):
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     result = run("analyze", "Люди мыла", "--morphology", "lemma")
     assert result.stdout.splitlines() == [
         "word\tstem\tlemma\tindexed (lemma mode)", "Люди\tлюд\tчеловек\tчеловек",
@@ -178,7 +181,8 @@ def test_analyze_shows_lemmas_and_the_mode_of_the_index(run, tmp_path):
                                         "terms": ["идти"], "morphology": "lemma"}
 
 
-def test_index_morphology_is_kept_and_switched_only_by_a_rebuild(run):
+def test_index_morphology_is_kept_and_switched_only_by_a_rebuild(run, new_archive, monkeypatch):
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     assert run("index", FIXTURES / "articles", "--morphology", "lemma").exit_code == 0
     assert json.loads(run("stats", "--json").stdout)["morphology"] == "lemma"
     refused = run("index", FIXTURES / "articles", "--morphology", "stem")
@@ -189,7 +193,9 @@ def test_index_morphology_is_kept_and_switched_only_by_a_rebuild(run):
     assert run("index", "--morphology", "bogus").exit_code == 2
 
 
-def test_search_a_lemma_index_highlights_every_form(run):
+def test_search_a_lemma_index_highlights_every_form(run, new_archive, monkeypatch):
+    """Lemma mode end to end (index, search, highlight), on each engine."""
+    monkeypatch.setenv("NEWSGREP_INDEX", new_archive)
     assert run("index", SAMPLES / "text", "--morphology", "lemma").exit_code == 0
     result = run("search", "идти", "--json")
     assert result.exit_code == 0
@@ -213,9 +219,9 @@ def test_partial_matches_are_marked_and_exit_1(run, indexed):
 # ---------------------------------------------------------------- the newsroom features
 
 @pytest.fixture
-def samples(run, samples_index, monkeypatch):
-    """The CLI pointed at the session's index of the sample archive."""
-    monkeypatch.setenv("NEWSGREP_INDEX", str(samples_index))
+def samples(run, samples_archive, monkeypatch):
+    """The CLI pointed at the session's sample archive, on each engine."""
+    monkeypatch.setenv("NEWSGREP_INDEX", samples_archive)
     return run
 
 
@@ -381,7 +387,9 @@ def test_stats_has_analyzer_encodings_and_update(samples):
 
 def test_context_and_snippets_shape_the_snippet(samples):
     def snippet(*opts):
-        [obj] = _json_lines(samples("search", "атака", "--json", "-n", "1", *opts).stdout)
+        # one article (a clear winner on either engine), with «атак…» in many places
+        [obj] = _json_lines(samples("search", "атака path:panic", "--json", "-n", "1",
+                                    *opts).stdout)
         for s, e in obj["spans"]:
             assert obj["snippet"][s:e].lower().startswith("атак")
         return obj["snippet"]

@@ -14,28 +14,28 @@ def _all(index, query, **kw):
     return search(index, query, limit=None, **kw).hits
 
 
-def test_group_counts_add_up(samples_index):
-    total = count(samples_index, "Алматы")
+def test_group_counts_add_up(samples_archive):
+    total = count(samples_archive, "Алматы")
     for by in ("source", "section", "year", "month", "week", "day"):
-        rows = group_counts(samples_index, "Алматы", by)
+        rows = group_counts(samples_archive, "Алматы", by)
         assert sum(n for _, n in rows) == total
-    months = group_counts(samples_index, "Алматы", "month")
+    months = group_counts(samples_archive, "Алматы", "month")
     dated = [k for k, _ in months if k is not None]
     assert dated == sorted(dated) and all(len(k) == 7 for k in dated)
     by_hits = {}
-    for h in _all(samples_index, "Алматы"):
+    for h in _all(samples_archive, "Алматы"):
         key = h.date.strftime("%Y-%m") if h.date else None
         by_hits[key] = by_hits.get(key, 0) + 1
     assert dict(months) == by_hits
-    sources = group_counts(samples_index, "Алматы", "source")
-    assert ("Sputnik Казахстан", sum(1 for h in _all(samples_index, "Алматы")
+    sources = group_counts(samples_archive, "Алматы", "source")
+    assert ("Sputnik Казахстан", sum(1 for h in _all(samples_archive, "Алматы")
                                      if h.source == "Sputnik Казахстан")) in sources
     with pytest.raises(QueryError):
-        group_counts(samples_index, "Алматы", "colour")
+        group_counts(samples_archive, "Алматы", "colour")
 
 
-def test_timeline_has_every_period_and_the_same_counts(samples_index):
-    tl = timeline(samples_index, "Алматы", "month")
+def test_timeline_has_every_period_and_the_same_counts(samples_archive):
+    tl = timeline(samples_archive, "Алматы", "month")
     labels = [label for label, _ in tl.buckets]
     assert labels == sorted(labels) and len(labels) == len(set(labels))
     y, m = map(int, labels[0].split("-"))
@@ -43,7 +43,7 @@ def test_timeline_has_every_period_and_the_same_counts(samples_index):
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         assert label == f"{y:04d}-{m:02d}"
     nonzero = {k: n for k, n in tl.buckets if n}
-    grouped = dict(group_counts(samples_index, "Алматы", "month"))
+    grouped = dict(group_counts(samples_archive, "Алматы", "month"))
     assert tl.undated == grouped.pop(None, 0)
     assert nonzero == grouped
 

@@ -50,12 +50,14 @@ class MemoryEngine:
         return Writer()
 
 
-def test_the_whoosh_engine_implements_the_interface(samples_index):
-    engine = open_engine(samples_index)
-    assert isinstance(engine, WhooshEngine) and isinstance(engine, Engine)
+def test_each_engine_implements_the_interface(samples_archive, engine_name):
+    engine = open_engine(samples_archive)
+    assert isinstance(engine, Engine)
+    assert isinstance(engine, WhooshEngine) == (engine_name == "whoosh")
     assert engine.exists() and engine.info().morphology in ("stem", "lemma")
     engine.close()
-    assert is_database_url("postgresql://u@h/db") and not is_database_url(str(samples_index))
+    assert is_database_url(samples_archive) == (engine_name == "postgres")
+    assert is_database_url("postgresql://u@h/db") and not is_database_url("/some/folder")
 
 
 def test_the_generic_pipeline_indexes_through_a_writer(tmp_path):

@@ -315,16 +315,17 @@ def test_quiet_prints_nothing_and_tells_by_exit_status(run):
 
 
 @pytest.fixture
-def samples_archive(run, monkeypatch):
+def sample_ids(run, samples_archive, monkeypatch):
+    """The CLI pointed at the sample archive (on each engine); the ids of many of its articles."""
     monkeypatch.chdir(REPO)
-    assert run("index", SAMPLES, "-q").exit_code == 0
+    monkeypatch.setenv("NEWSGREP_INDEX", samples_archive)
     hits = [json.loads(line) for line in run("search", "Алматы OR атака OR полиция", "-n", "0",
                                               "--json").stdout.splitlines()]
     return [h["id"] for h in hits]
 
 
-def test_show_takes_a_unique_id_prefix(run, samples_archive):
-    ids = samples_archive
+def test_show_takes_a_unique_id_prefix(run, sample_ids):
+    ids = sample_ids
     unique = next(i[:p] for p in range(4, 16) for i in ids
                   if sum(j.startswith(i[:p]) for j in ids) == 1)
     full = next(i for i in ids if i.startswith(unique))
@@ -336,11 +337,11 @@ def test_show_takes_a_unique_id_prefix(run, samples_archive):
     assert "no such article" in short
 
 
-def test_an_ambiguous_prefix_lists_candidates(run, samples_archive, monkeypatch):
+def test_an_ambiguous_prefix_lists_candidates(run, sample_ids, monkeypatch):
     from newsgrep import archive
 
     monkeypatch.setattr(archive, "ID_PREFIX_MIN", 1)
-    digit = max("0123456789abcdef", key=lambda d: sum(i.startswith(d) for i in samples_archive))
+    digit = max("0123456789abcdef", key=lambda d: sum(i.startswith(d) for i in sample_ids))
     line = one_error_line(run("show", digit))
     assert line.startswith(f"newsgrep: error: {digit}: ambiguous id prefix, candidates: ")
     named = line.split("candidates: ")[1].split(" (")[0].removesuffix(", …").split(", ")
@@ -384,7 +385,7 @@ def test_every_commands_help_has_examples(run, command):
     assert len(examples) >= 2, result.stdout
 
 
-def test_the_tours_pipe_example_finds_something_in_the_samples(run, samples_archive):
+def test_the_tours_pipe_example_finds_something_in_the_samples(run, sample_ids):
     import re
     import shlex
 

@@ -60,14 +60,16 @@ def _found(index, query: str) -> set[str]:
 
 @pytest.mark.parametrize("form", ["атак", "атака", "атаки", "полиции", "алматы", "дону",
                                   "ростов-на-дону", "2022"])
-def test_exact_forms_find_exactly_the_articles_that_hold_them(samples_index, form):
+def test_exact_forms_find_exactly_the_articles_that_hold_them(samples_index, samples_archive,
+                                                             form):
+    # the articles' texts are read from the Whoosh archive; each engine is searched
     expected = _holding(samples_index, form) | _holding(samples_index, form, "title")
-    assert _found(samples_index, f"={form}") == expected
-    assert count(samples_index, f"={form}") == len(expected)
-    assert _found(samples_index, f"title:={form}") == _holding(samples_index, form, "title")
+    assert _found(samples_archive, f"={form}") == expected
+    assert count(samples_archive, f"={form}") == len(expected)
+    assert _found(samples_archive, f"title:={form}") == _holding(samples_index, form, "title")
 
 
-def test_wildcards_find_exactly_the_articles_with_a_matching_form(samples_index):
+def test_wildcards_find_exactly_the_articles_with_a_matching_form(samples_index, samples_archive):
     ix, _ = open_index(samples_index)
     with ix.searcher() as s:
         texts = {st["id"]: exact_terms(st.get("title", "") + "\n" + st.get("body", ""))
@@ -76,7 +78,7 @@ def test_wildcards_find_exactly_the_articles_with_a_matching_form(samples_index)
                           ("ата?и", lambda f: len(f) == 5 and f.startswith("ата") and f[4] == "и"),
                           ("поли*", lambda f: f.startswith("поли"))):
         expected = {i for i, forms in texts.items() if any(map(test, forms))}
-        assert expected and _found(samples_index, pattern) == expected, pattern
+        assert expected and _found(samples_archive, pattern) == expected, pattern
 
 
 def test_forms_stay_exact_through_updates_deletions_and_merges(tmp_path):

@@ -6,9 +6,9 @@ from click.testing import CliRunner
 
 from newsgrep.cli import cli
 from newsgrep.ignore import FileFilter
-from newsgrep.indexing import index_paths
-from newsgrep.engine.whoosh.schema import IndexMeta, open_index
-from newsgrep.searching import count
+from newsgrep.archive import open_archive
+from newsgrep.indexing import index_paths as whoosh_index_paths
+from newsgrep.searching import count, search
 
 
 def _write(path, title, body="Текст про атаку."):
@@ -27,10 +27,21 @@ def docs(tmp_path):
     return folder
 
 
+# Every test but the first two runs on each engine (``new_archive``: a fresh folder or
+# database, tests/conftest.py): the PostgreSQL indexer honours the same patterns.
+
+def index_paths(paths, location, **options):
+    with open_archive(location, create=True) as archive:
+        return archive.index(paths, **options)
+
+
 def _paths(ix) -> set[str]:
-    ix, _ = open_index(ix)
-    with ix.searcher() as s:
-        return {d["path"] for d in s.all_stored_fields()}
+    return {h.path for h in search(ix, "атака", limit=None, partial=False).hits}
+
+
+def _excludes(ix) -> list[str]:
+    with open_archive(ix) as archive:
+        return archive.info().excludes
 
 
 def _index(*args):
@@ -39,17 +50,17 @@ def _index(*args):
 
 def test_the_manifest_is_read_without_a_pattern(docs, tmp_path):
     # (what the patterns below are about)
-    assert index_paths([docs], tmp_path / "ix").total == 4
+    assert whoosh_index_paths([docs], tmp_path / "ix").total == 4
 
 
-def test_exclude_keeps_a_manifest_out_and_is_remembered(docs, tmp_path):
-    ix = tmp_path / "ix"
+def test_exclude_keeps_a_manifest_out_and_is_remembered(docs, new_archive):
+    ix = new_archive
     result = _index(docs, "--index", ix, "--exclude", "*.tsv")
     assert result.exit_code == 0, result.stderr
     assert "excluded 1 files" in result.stderr
     assert "indexed 2 articles" in result.stderr
     assert _paths(ix) == {str(docs / "a.txt"), str(docs / "sub" / "b.txt")}
-    assert IndexMeta.load(ix).excludes == ["*.tsv"]
+    assert _excludes(ix) == ["*.tsv"]
 
     # A plain re-run applies the remembered pattern.
     (docs / "sub" / "other.tsv").write_text("title\ttext\nЕщё\tпро атаку\n", encoding="utf-8")
@@ -60,13 +71,13 @@ def test_exclude_keeps_a_manifest_out_and_is_remembered(docs, tmp_path):
 
     # --exclude '' forgets it: the manifests come in; excluded again, they go.
     assert _index("--index", ix, "--exclude", "").exit_code == 0
-    assert count(ix, "атака") == 5 and IndexMeta.load(ix).excludes == []
+    assert count(ix, "атака") == 5 and _excludes(ix) == []
     result = _index("--index", ix, "--exclude", "*.tsv")
     assert "2 removed" in result.stderr and count(ix, "атака") == 2
 
 
-def test_a_newsgrepignore_keeps_a_manifest_out_relative_to_its_folder(docs, tmp_path):
-    ix = tmp_path / "ix"
+def test_a_newsgrepignore_keeps_a_manifest_out_relative_to_its_folder(docs, new_archive):
+    ix = new_archive
     (docs / ".newsgrepignore").write_text("# data files\nmanifest.tsv\n/b.txt\n",
                                           encoding="utf-8")
     report = index_paths([docs], ix)
@@ -81,8 +92,8 @@ def test_a_newsgrepignore_keeps_a_manifest_out_relative_to_its_folder(docs, tmp_
     assert _paths(ix) == {str(docs / "a.txt")}
 
 
-def test_include_keeps_only_the_matching_files(docs, tmp_path):
-    ix = tmp_path / "ix"
+def test_include_keeps_only_the_matching_files(docs, new_archive):
+    ix = new_archive
     report = index_paths([docs], ix, include=["sub/"])
     assert report.excluded == 2 and _paths(ix) == {str(docs / "sub" / "b.txt")}
     assert index_paths([], ix).total == 1  # remembered

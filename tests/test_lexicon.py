@@ -24,6 +24,25 @@ def lemma_index(tmp_path_factory):
     return directory
 
 
+@pytest.fixture(scope="module")
+def pg_lemma(cluster):
+    """The sample archive in lemma mode in a PostgreSQL database (read-only)."""
+    from newsgrep.archive import open_archive
+
+    from .conftest import new_database
+
+    url = new_database(cluster)
+    with open_archive(url, create=True) as archive:
+        archive.index([str(SAMPLES)], morphology="lemma")
+    return url
+
+
+@pytest.fixture
+def lemma_archive(request, engine_name):
+    """The lemma-mode sample archive on each engine (tests/conftest.py: engine_name)."""
+    return str(request.getfixturevalue("lemma_index" if engine_name == "whoosh" else "pg_lemma"))
+
+
 def _marked(text, spans):
     return [text[s:e] for s, e in spans]
 
@@ -39,8 +58,8 @@ SUPPLETIVE = [("идти", {"шел", "шли"}), ("человек", {"люди"
 
 
 @pytest.mark.parametrize("query, forms", SUPPLETIVE)
-def test_a_dictionary_form_finds_and_highlights_irregular_forms(lemma_index, query, forms):
-    hits = search(lemma_index, query, limit=None).hits
+def test_a_dictionary_form_finds_and_highlights_irregular_forms(lemma_archive, query, forms):
+    hits = search(lemma_archive, query, limit=None).hits
     assert hits and not any(h.partial for h in hits)
     for hit in hits:
         marked = _marked(hit.snippet, hit.spans) + _marked(hit.title, hit.title_spans)
@@ -63,14 +82,14 @@ def test_stem_mode_does_not_find_them(samples_index, query, forms):
         _marked(h.snippet, h.spans))))
 
 
-def test_show_highlights_every_form(lemma_index):
+def test_show_highlights_every_form(lemma_archive):
     path = SAMPLES / "text" / "almaty_volunteers.txt"
-    [view] = fetch(lemma_index, str(path), "человек")
+    [view] = fetch(lemma_archive, str(path), "человек")
     marked = _marked(view.body, view.body_spans) + _marked(view.title, view.title_spans)
     assert sorted(w.lower() for w in marked) == ["люди", "люди", "люди"]
 
 
-def test_a_phrase_with_an_ambiguous_word(lemma_index):
+def test_a_phrase_with_an_ambiguous_word(lemma_archive, lemma_index):
     # «шли» is идти or слать: the phrase matches on either reading's position
     from newsgrep.engine.whoosh.query import parse_query
 
@@ -80,6 +99,7 @@ def test_a_phrase_with_an_ambiguous_word(lemma_index):
     phrase = m.group(0)
     q = parse_query(f'"{phrase}"', ix.schema)
     assert "|" in str(q)  # the ambiguous position holds both readings
+    lemma_index = lemma_archive  # the searches below: on each engine
     hits = search(lemma_index, f'"{phrase}"').hits
     assert [h.path for h in hits] == [str(SAMPLES / "text" / "ust_kamenogorsk_olympiad.txt")]
     # in other forms of both words, too
@@ -99,16 +119,16 @@ def test_an_ambiguous_query_word_matches_either_reading():
     assert "мыло" in q and "мыть" in q and " OR " in q and " AND " not in q
 
 
-def test_similar_in_lemma_mode(lemma_index):
-    hits = similar(lemma_index, str(SAMPLES / "sputnik" / "kz_almaty_police_night.txt"), limit=3).hits
+def test_similar_in_lemma_mode(lemma_archive):
+    hits = similar(lemma_archive, str(SAMPLES / "sputnik" / "kz_almaty_police_night.txt"), limit=3).hits
     assert hits and all(h.spans or h.title_spans for h in hits)
 
 
-def test_did_you_mean_in_lemma_mode(lemma_index):
+def test_did_you_mean_in_lemma_mode(lemma_archive):
     from newsgrep.suggest import suggest
 
-    assert suggest(lemma_index, "fnfrf").query.lower() in ("атака", "атаки", "атак")
-    assert "президент" in suggest(lemma_index, "призидент").query.lower()
+    assert suggest(lemma_archive, "fnfrf").query.lower() in ("атака", "атаки", "атак")
+    assert "президент" in suggest(lemma_archive, "призидент").query.lower()
 
 
 # ---------------------------------------------------------------- the lexicon

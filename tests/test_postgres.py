@@ -35,13 +35,6 @@ from newsgrep.engine.postgres.indexer import index_paths  # noqa: E402
 from newsgrep.errors import IndexCorrupt, IndexNotFound, NewsgrepError, QueryError  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def cluster():
-    c = pg_cluster.start()
-    yield c
-    c.remove()
-
-
 def new_db(cluster) -> str:
     name = "t_" + uuid.uuid4().hex[:10]
     cluster.create_database(name)
@@ -49,11 +42,9 @@ def new_db(cluster) -> str:
 
 
 @pytest.fixture(scope="session")
-def samples_url(cluster):
-    """An archive of samples/ in its own database, built once; tests must not write to it."""
-    url = new_db(cluster)
-    index_paths(PostgresEngine(url, create=True), [str(SAMPLES)])
-    return url
+def samples_url(pg_samples):
+    """An archive of samples/ in its own database (conftest's, built once); read-only."""
+    return pg_samples
 
 
 @pytest.fixture(scope="session")

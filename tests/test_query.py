@@ -283,3 +283,55 @@ def test_date_parser_never_crashes(spec):
         return
     assert first is not None or last is not None
     assert first is None or last is None or first <= last
+
+
+# ---------------------------------------------------------------- on each engine
+# The tests above pin the parser (its Whoosh query objects); these run the same query
+# language through an archive of each engine (tests/conftest.py: samples_archive).
+
+@pytest.mark.parametrize("query, message", [
+    ('"здание полиции', "quote at character 1 is never closed"),
+    ("(атака OR штурм", "( at character 1 is never closed"),
+    ("атака) штурм", ") at character 6 closes nothing"),
+    ("", "empty query"),
+    ("*", "would match every article"),
+    ("— …", "no searchable words"),
+    ("атака date:2022-13", "'2022-13' is not a date"),
+    ("атака date:", "date: needs a date"),
+    ("атака~3", "'атака~3': at most 2"),
+    ("source:=sputnik", "not in source"),
+])
+def test_bad_queries_say_where_on_each_engine(samples_archive, query, message):
+    from newsgrep.searching import count, search
+    pattern = message.replace("(", r"\(").replace(")", r"\)")
+    with pytest.raises(QueryError, match=pattern):
+        count(samples_archive, query)
+    with pytest.raises(QueryError, match=pattern):
+        search(samples_archive, query)
+
+
+@pytest.mark.parametrize("query, same_as", [
+    ("кто виноват?", "кто виноват"),                  # a trailing ? is punctuation
+    ("«здание полиции»", '"здание полиции"'),          # guillemets quote a phrase
+    ("атака -учения", "атака NOT учения"),
+    ("атака -=атак", "атака NOT =атак"),
+    ("=атак*", "атак*"),                              # "=" before a wildcard changes nothing
+    ("дата:2022-03-14", "date:2022-03-14"),
+    ("(атака OR удар) полиция", "атака полиция OR удар полиция"),
+    ("призидента~", "президента"),
+])
+def test_equivalent_queries_find_the_same_articles(samples_archive, query, same_as):
+    from newsgrep.searching import search
+    found = {h.id for h in search(samples_archive, query, limit=None, partial=False).hits}
+    assert found == {h.id for h in search(samples_archive, same_as, limit=None,
+                                          partial=False).hits}
+
+
+def test_fields_negation_and_hyphens_on_each_engine(samples_archive):
+    from newsgrep.searching import count
+    everything = count(samples_archive, "атака")
+    assert 0 < count(samples_archive, "title:атака") < everything
+    assert count(samples_archive, "атака -учения") == everything - count(samples_archive,
+                                                                           "атака учения")
+    assert count(samples_archive, "Ростов-на-Дону") == count(samples_archive, '"Ростов на Дону"')
+    assert count(samples_archive, "атака~") >= everything

@@ -96,42 +96,42 @@ def test_distance(a, b, n):
     ("призидент", "президент", "spelling"),
     ("шзрщту", "iPhone", "keyboard layout"),
 ])
-def test_suggestions_find_something_in_the_samples(samples_index, typed, meant, kind):
-    found = count(samples_index, typed)
+def test_suggestions_find_something_in_the_samples(samples_archive, typed, meant, kind):
+    found = count(samples_archive, typed)
     assert found <= 1  # «Almaty Running Club» is in one sample, once the HTML reader reads it
-    s = suggest(samples_index, typed, found=found)
+    s = suggest(samples_archive, typed, found=found)
     assert s is not None
     assert s.query == meant
     assert [(c.original, c.replacement, c.kind) for c in s.changes] == [(typed, meant, kind)]
-    assert s.count == count(samples_index, s.query) > 10 * found
+    assert s.count == count(samples_archive, s.query) > 10 * found
 
 
-def test_found_words_get_no_spelling_suggestion(samples_index):
+def test_found_words_get_no_spelling_suggestion(samples_archive):
     # «Бишкеке» is found; a close common word is not offered in its place.
-    assert suggest(samples_index, "Бишкеке", found=count(samples_index, "Бишкеке")) is None
-    assert suggest(samples_index, "iPhone", found=count(samples_index, "iPhone")) is None
+    assert suggest(samples_archive, "Бишкеке", found=count(samples_archive, "Бишкеке")) is None
+    assert suggest(samples_archive, "iPhone", found=count(samples_archive, "iPhone")) is None
 
 
-def test_only_unknown_words_are_replaced_and_operators_kept(samples_index):
-    s = suggest(samples_index, "title:fnfrf OR (Алматы AND ghbdtn)")
+def test_only_unknown_words_are_replaced_and_operators_kept(samples_archive):
+    s = suggest(samples_archive, "title:fnfrf OR (Алматы AND ghbdtn)")
     assert s is not None
     assert s.query == "title:атака OR (Алматы AND привет)"
 
 
-def test_phrases_and_exact_forms_keep_their_marks(samples_index):
-    s = suggest(samples_index, '"plfybt gjkbwbb"')
+def test_phrases_and_exact_forms_keep_their_marks(samples_archive):
+    s = suggest(samples_archive, '"plfybt gjkbwbb"')
     assert s is not None and s.query == '"здание полиции"'
-    s = suggest(samples_index, "=fnfr")
+    s = suggest(samples_archive, "=fnfr")
     assert s is not None and s.query == "=атак"
 
 
-def test_no_suggestion_when_every_word_is_known_or_nothing_fits(samples_index):
-    assert suggest(samples_index, "атака крокодил") is None     # крокодил: no near word
-    assert suggest(samples_index, "Алматы Бишкек date:2023") is None  # known words
-    assert suggest(samples_index, "xqzvw") is None
+def test_no_suggestion_when_every_word_is_known_or_nothing_fits(samples_archive):
+    assert suggest(samples_archive, "атака крокодил") is None     # крокодил: no near word
+    assert suggest(samples_archive, "Алматы Бишкек date:2023") is None  # known words
+    assert suggest(samples_archive, "xqzvw") is None
 
 
-def test_suggest_never_crashes(samples_index):
+def test_suggest_never_crashes(samples_archive):
     from hypothesis import given, settings, strategies as st
 
     from newsgrep.errors import NewsgrepError
@@ -141,7 +141,7 @@ def test_suggest_never_crashes(samples_index):
                    max_size=30))
     def check(text):
         try:
-            s = suggest(samples_index, text)
+            s = suggest(samples_archive, text)
         except NewsgrepError:
             return
         assert s is None or s.count > 0
@@ -164,7 +164,7 @@ def test_best_first_yields_the_likeliest_combinations_and_holds_few():
 
 
 def test_many_misspelt_words_get_no_suggestion_without_looking_for_corrections(
-        samples_index, monkeypatch):
+        samples_archive, monkeypatch):
     """Issue 16, item 1: 60 misspelt words must not cost a correction look-up each."""
     from newsgrep import suggest as module
 
@@ -173,11 +173,11 @@ def test_many_misspelt_words_get_no_suggestion_without_looking_for_corrections(
     monkeypatch.setattr(module._Vocabulary, "corrections",
                         lambda self, word, *a, **k: looked_up.append(word) or real(self, word, *a, **k))
     words = " ".join(f"слвоъ{chr(0x430 + i % 32)}{chr(0x430 + i // 32)}" for i in range(60))
-    assert module.suggest(samples_index, words) is None
+    assert module.suggest(samples_archive, words) is None
     assert looked_up == []
 
 
-def test_combinations_of_corrections_are_never_all_built(samples_index, monkeypatch):
+def test_combinations_of_corrections_are_never_all_built(samples_archive, monkeypatch):
     """Issue 16, item 1: 14 words of 3 corrections each are 4.8 M combinations; the
     suggestion tries a few, best first, in little memory."""
     import tracemalloc
@@ -187,20 +187,22 @@ def test_combinations_of_corrections_are_never_all_built(samples_index, monkeypa
     monkeypatch.setattr(module._Vocabulary, "corrections", lambda self, word, *a, **k: [
         ("атака", "spelling"), ("полиция", "spelling"), ("Алматы", "spelling")])
     tried = []
-    from newsgrep.engine.whoosh import WhooshEngine
+    from newsgrep.archive import open_archive
 
+    with open_archive(samples_archive) as archive:
+        Engine = type(archive.engine)  # the engine of this run's parameter
     real_query = module.__dict__.get("_Query")
-    real = WhooshEngine.count
+    real = Engine.count
 
     def counting(self, spec):
         tried.append(spec.text)
         return real(self, spec)
 
-    monkeypatch.setattr(WhooshEngine, "count", counting)
+    monkeypatch.setattr(Engine, "count", counting)
     words = " ".join(f"слвоъ{chr(0x430 + i)}" for i in range(14))
     tracemalloc.start()
     try:
-        module.suggest(samples_index, words)
+        module.suggest(samples_archive, words)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -618,15 +618,17 @@ class PostgresEngine(GroupReading):
             "SELECT count(*), min(date), max(date), count(*) FILTER (WHERE date IS NULL) "
             "FROM articles")[0]
 
-        def per(col):
-            return dict(self._run(f"SELECT {col}, count(*) FROM articles GROUP BY 1 "
-                                  "ORDER BY 2 DESC, 1"))
+        def per(col, missing=None):
+            # an empty value counts as ``missing`` ("(none)"), or not at all: as the Whoosh engine
+            rows = self._run(f"SELECT {col}, count(*) FROM articles GROUP BY 1 "
+                             "ORDER BY 2 DESC, 1")
+            return {value or missing: n for value, n in rows if value or missing}
 
         size = self._run("SELECT pg_total_relation_size('articles') + "
                          "pg_total_relation_size('files') + pg_total_relation_size('vocabulary')")[0][0]
         return base.EngineStats(articles=n, first_date=first, last_date=last, undated=undated,
-                                sources=per("source"), sections=per("section"),
-                                encodings=per("encoding"), size_bytes=size)
+                                sources=per("source", "(none)"), sections=per("section"),
+                                encodings=per("encoding", "(none)"), size_bytes=size)
 
     def check(self, deep: bool = True) -> list:
         base = _base()
@@ -652,7 +654,12 @@ class PostgresWriter:
         self.conn = connect(engine._dsn, write=True)
         self.rows: list[tuple] = []
         self.vocabulary: set = set()
-        self._guard("cannot prepare the archive", self._prepare, morphology, signature, rebuild)
+        try:
+            self._guard("cannot prepare the archive", self._prepare, morphology, signature,
+                        rebuild)
+        except BaseException:
+            self.close()  # refused (morphology, schema version): no transaction holds the lock
+            raise
         self.analyzer = Analyzer(self.morphology, self.signature)
         self.groups = GroupWriter(rebuild)
 

@@ -29,18 +29,20 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
 
     ``paths`` empty: the archive's recorded roots. ``wait``, ``jobs``, ``private``
     and ``on_progress`` of the Whoosh pipeline mean nothing here (no lock, one
-    process) and are ignored. ``exclude``/``include`` patterns are not supported
-    yet (an error says so).
+    process) and are ignored. ``exclude``/``include`` patterns and ``.newsgrepignore``
+    files work as in the Whoosh pipeline (:mod:`newsgrep.ignore`): ``None`` applies the
+    archive's recorded patterns, a list replaces them; the files they leave out are not
+    read, and their articles leave the archive.
     """
+    import json
     import time
 
     from ...errors import NewsgrepError
     from ...indexing import IndexReport, content_hash, walk
+    from ...ignore import FileFilter
     from ...indexing.generic import documents_of
     from ..base import Document, FileDocuments, FileState
 
-    if exclude or include:
-        raise NewsgrepError("--exclude/--include are not supported by the PostgreSQL engine yet")
     started = time.monotonic()
     warn = on_warning or (lambda m: None)
     hook = hook or (lambda point: None)
@@ -55,18 +57,36 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
         from ...analysis import live_signature
         signature = live_signature()
     report = IndexReport()
+    info = engine.info() if engine.exists() else None
+    excludes = [p for p in exclude if p] if exclude is not None else list(
+        info.excludes if info else [])
+    includes = [p for p in include if p] if include is not None else list(
+        info.includes if info else [])
+    chooser = FileFilter(set(roots) | set(info.roots if info else []), excludes, includes)
 
     def skip(path: str, reason: str) -> None:
+        if chooser.excluded(path):
+            report.excluded += 1
+            return
         report.skipped[reason.split(":")[0]] += 1
-        warn(f"{path}: {reason}")
+        if reason != "unsupported type":  # counted, not warned: as the Whoosh pipeline
+            warn(f"{path}: {reason}")
 
     writer = engine.writer(morphology=morphology, signature=signature, rebuild=rebuild)
     writer.groups.enabled = getattr(_ignored.get("settings"), "reprints", True)  # groups.py
     try:
+        # remembered with the roots, committed with the first commit (written only when
+        # they change: two writers with the same patterns never wait for each other here)
+        for key, patterns in (("excludes", excludes), ("includes", includes)):
+            if info is None or patterns != list(getattr(info, key)):
+                writer.set_meta(key, json.dumps(patterns, ensure_ascii=False))
         states = {} if rebuild else engine.file_states()
         seen: set[str] = set()
         pending = 0
         for path in walk(roots, skip, follow_outside=follow_outside):
+            if chooser.excluded(path):
+                report.excluded += 1
+                continue
             seen.add(path)
             try:
                 st = os.stat(path)
@@ -112,7 +132,8 @@ def index_paths(engine, paths: Iterable[str], *, morphology: str | None = None,
                 writer.commit(more=True)  # the run's last commit checkpoints the groups
                 hook("committed")
                 pending = 0
-        gone = [p for p in states if p not in seen and _under(p, roots) and not os.path.lexists(p)]
+        gone = [p for p in states if p not in seen and _under(p, roots)
+                and (not os.path.lexists(p) or chooser.excluded(p))]
         writer.delete_files(gone)
         report.removed = len(gone)
         writer.commit()

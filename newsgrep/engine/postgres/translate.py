@@ -168,7 +168,11 @@ class Translator:
         pred = Pred(f"{column} {'@>' if node.all_forms else '&&'} %s", [forms])
         if node.inner is None:
             return pred
-        return self._combine("AND", [self.translate(node.inner, negated), pred])
+        # the inner stems rank the forms but are not highlighted (as the Whoosh engine)
+        shown = {k: set(v) for k, v in self.matched.items()}
+        inner = self.translate(node.inner, negated)
+        self.matched = shown
+        return self._combine("AND", [inner, pred])
 
     def _wildcard(self, node, negated: bool):
         from whoosh import query as Q
@@ -180,7 +184,9 @@ class Translator:
 
             MAX_EXPANSION = limits()[0]
             head = re.split(r"[*?]", text)[0]
-            if not head:
+            if not head and len(self.lookup("f", "%", MAX_SCAN + 1)) > MAX_SCAN:
+                # as the Whoosh engine: a leading wildcard compares every word, so only
+                # in a vocabulary of at most MAX_SCAN words
                 raise QueryError(f"{text!r} is too broad: it would compare every word of the "
                                  "archive; put more letters before the first wildcard")
             forms = self.lookup("f", like, MAX_EXPANSION + 1)
