@@ -4,6 +4,7 @@
     python bench/reprints_cost.py                     # 11k articles of ../shared/corpus
     python bench/reprints_cost.py --scale 10 --skip-small   # 110k: ten copies of each
     python bench/reprints_cost.py --out /tmp/rc --rounds 2
+    python bench/reprints_cost.py --scale 10 --rounds 2 --large-rounds 1
 
 Builds the same files (made by ../shared/corpus/make_files.py, as bench/speed.py does)
 with ``newsgrep index --rebuild``, alternately with NEWSGREP_REPRINTS=0 (no
@@ -107,6 +108,8 @@ def main() -> None:
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--skip-small", action="store_true")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--large-rounds", type=int, default=None,
+                    help="rounds at the larger scale (default: --rounds)")
     ap.add_argument("-j", "--jobs", type=int, default=None)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +117,7 @@ def main() -> None:
         measure(make_corpus(args.out, 1), args.out / "rc11k", args.rounds, args.jobs)
     if args.scale > 1:
         measure(make_corpus(args.out, args.scale), args.out / f"rc{11 * args.scale}k",
-                args.rounds, args.jobs)
+                args.large_rounds or args.rounds, args.jobs)
 
 
 if __name__ == "__main__":
