@@ -445,9 +445,25 @@ def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
 
 # --- scoring --------------------------------------------------------------------------------
 
+def gap(dates: dict, a: str, b: str) -> str:
+    if a in dates and b in dates:
+        return f"{abs(dates[a] - dates[b]) / 86400:.1f}"
+    return "?"
+
+
 def components(ids: list[str], sigs: dict) -> dict[str, str]:
     """The grouping newsgrep had before (<= fe9e7c2): connected components of
-    ``R.similar`` (through the index's LSH candidates), dates ignored."""
+    ``R.similar`` with its thresholds of then (whole text >= 0.5 with leads >= 0.3),
+    found through the index's LSH candidates, dates ignored."""
+    saved = R.FULL_THRESHOLD, R.LEAD_AGREE
+    R.FULL_THRESHOLD, R.LEAD_AGREE = 0.5, 0.3
+    try:
+        return _components(ids, sigs)
+    finally:
+        R.FULL_THRESHOLD, R.LEAD_AGREE = saved
+
+
+def _components(ids: list[str], sigs: dict) -> dict[str, str]:
     index = R.ReprintIndex()
     parent = {i: i for i in ids}
 
@@ -489,7 +505,7 @@ def evaluate(seed: int, n: int, arts, posts, out) -> None:
         "SimHash 64, Hamming<=6": lambda a, b: bin(simh[a] ^ simh[b]).count("1") <= 6,
         "SimHash 64, Hamming<=12": lambda a, b: bin(simh[a] ^ simh[b]).count("1") <= 12,
         "chosen, pairwise": lambda a, b: R.similar(sigs[a], sigs[b]),
-        "components (before: chains, no window)": lambda a, b: component[a] == component[b],
+        "before (fe9e7c2): components, J>=0.5, no window": lambda a, b: component[a] == component[b],
         "chosen, groups (index)": lambda a, b: group[a] == group[b],
     }
     k = len(ids)
@@ -532,7 +548,7 @@ def evaluate(seed: int, n: int, arts, posts, out) -> None:
             sa, sb = sigs[a], sigs[b]
             print(f"  {'FN' if copy else 'FP'} {kind} {a} {b} full={R.full_similarity(sa, sb):.2f} "
                   f"lead={R.lead_similarity(sa, sb):.2f} words={sa.words}/{sb.words} "
-                  f"exact_c={containment(ws[a], ws[b]):.2f}", file=sys.stderr)
+                  f"exact_c={containment(ws[a], ws[b]):.2f} days={gap(dates, a, b)}", file=sys.stderr)
 
 
 def main(argv=None) -> None:
