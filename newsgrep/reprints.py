@@ -11,7 +11,8 @@ How (numbers measured by ``bench/reprints_eval.py``):
 * **Normalisation** (:func:`words`): the body's first ``MAX_WORDS`` words (the
   title only when the body is nearly empty, because reprints rewrite headlines),
   lower case, ё→е, digits kept, punctuation, quotes, Markdown and URLs dropped; known boilerplate lines (captions,
-  photo credits, "Читайте также", "Подписывайтесь", bare links), agency datelines
+  photo credits, "Читайте также", "Подписывайтесь", bare links, legal footnotes such
+  as "* ... запрещенная в России"), agency datelines
   (``МОСКВА, 20 окт – РИА Новости.``) and attribution phrases (``сообщает ТАСС``)
   removed, so that a copy that adds or drops them normalises to the same words.
 * **Signature** (:func:`signature`): MinHash over word 3-shingles, computed by
@@ -115,6 +116,18 @@ _WORD = re.compile(r"[0-9a-zа-я]+")
 #: Lines with fewer words than this (photo credits, sub-headings) are dropped
 #: unless nothing else is left.
 _SHORT_LINE = 4
+#: Notices that stand on a line of their own (under ``_NOTICE_WORDS`` words) in many
+#: unrelated articles: legal footnotes ("* ИГ — террористическая группировка,
+#: запрещенная в России", foreign-agent labels) and subscription calls split over
+#: lines. RT pages whose scraped body is only such a notice were grouped as copies.
+_NOTICE = re.compile(
+    # a footnote: "* ..." or "«Name» (ABBR) — ..." that says banned, extremist, foreign agent
+    r"(?:\s*\*(?!\*)|\s*«[^»]{1,60}»\s*(?:\([^)]{1,30}\)\s*)?[-–—])"
+    r".*(?:запрещен|экстремист|террорист|иностранн\w*\s+агент|иноагент|нежелательн)|"
+    # a call to subscribe
+    r".*(?:быть\s+в\s+курсе\s+(?:самых|всех|главных|последних)|нажать\s+кнопку)",
+    re.IGNORECASE)
+_NOTICE_WORDS = 30
 
 # News agencies and outlets named in attribution phrases, as word tuples; the
 # names are dropped wherever they stand, and so is a reporting verb next to one.
@@ -159,7 +172,10 @@ def _line_words(text: str) -> list[list[str]]:
         tail = line[-16:].lower()
         if "фото" in tail and tail.rstrip(" .").endswith("фото"):  # "Архивное фото"
             continue
-        out.append(_WORD.findall(line.lower()))
+        ws = _WORD.findall(line.lower())
+        if len(ws) < _NOTICE_WORDS and _NOTICE.match(line):
+            continue
+        out.append(ws)
     return out
 
 

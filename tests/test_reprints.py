@@ -544,3 +544,19 @@ def test_hand_labelled_articles_group_as_labelled(shared):
         ix.add(i, sig(rec["title"] or "", rec["text"] or ""), datetime.fromisoformat(rec["date"]))
     for a, b, label, kind, _ in rows:
         assert (ix.group_id(a) == ix.group_id(b)) == (kind == "hand_copy"), (a, b, kind)
+
+
+def test_words_drop_legal_footnotes_and_subscription_calls():
+    # RT pages whose body was scraped as only such a notice were all "copies" of each other
+    for notice in ["* «Исламское государство» (ИГ) — террористическая группировка, запрещённая "
+                   "на территории России.",
+                   "«Исламское государство» (ИГ) — запрещённая в России террористическая "
+                   "организация.",
+                   "Подписывайтесь на наш \nTelegram\n, чтобы быть в курсе самых важных новостей. "
+                   "Для этого достаточно иметь Telegram на любом устройстве, пройти по \nссылке\n "
+                   "и нажать кнопку Join."]:
+        assert R.words("Заголовок", LIBRARY + "\n" + notice) == R.words("Заголовок", LIBRARY)
+        assert not R.similar(sig("Одна история", notice), sig("Совсем другая история", notice))
+    # ... while news that mentions a ban keeps its words
+    news = "Суд оштрафовал блогера за пост в Instagram (запрещен в России) на 30 тысяч рублей."
+    assert "instagram" in R.words("", news) and "запрещен" in R.words("", news)
