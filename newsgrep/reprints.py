@@ -514,6 +514,15 @@ class ReprintIndex:
         order = sorted(slots, key=self._order)
         p = 0 if start is None else order.index(start)
         centres = [s for s in order[:p] if s in self._centres]
+        if start is not None:
+            # A new article that joins an earlier centre changes no one else's choice
+            # (the centres stay the same): the usual case, decided without the tail.
+            best = self._best_centre(start, centres)
+            if best >= 0:
+                g = self._group[best]
+                self._members[g].append(start)
+                self._group[start] = g
+                return
         tail = order[p:]
         tail_set = set(tail)
         for g in {self._group[s] for s in tail if self._group[s] >= 0}:
@@ -543,6 +552,19 @@ class ReprintIndex:
                 g = self._group[best]
                 self._members[g].append(s)
             self._group[s] = g
+
+    def _best_centre(self, slot: int, centres: list[int]) -> int:
+        """The centre of ``centres`` that ``slot`` is linked to most closely (the first
+        of equals), -1 for none."""
+        sig, when, dates = cast(Signature, self._sig(slot)), self._dates[slot], self._dates
+        best, best_sim = -1, -1.0
+        for c in centres:
+            csig = cast(Signature, self._sig(c))
+            if near_in_time(when, dates[c]) and similar(sig, csig):
+                sim = full_similarity(sig, csig)
+                if sim > best_sim:
+                    best, best_sim = c, sim
+        return best
 
     # changes
     def add(self, key: Hashable, sig: Signature, date: float | datetime | None = None) -> None:
