@@ -3,8 +3,8 @@
 An agency story is republished by many sites, lightly edited: a new headline, an
 attribution line ("сообщает РИА Новости"), the last paragraphs cut, a photo caption
 or a "Читайте также" block added, or only the lead kept. This module gives every
-article a small fixed-size *signature* and keeps *reprint groups*: the connected
-components of the near-copy relation over the archive.
+article a small fixed-size *signature* and keeps *reprint groups*: near copies of
+one lead, published within ``WINDOW_DAYS`` of it.
 
 How (numbers measured by ``bench/reprints_eval.py``):
 
