@@ -23,6 +23,9 @@ RT, NG and NEREL articles of at least 60 words):
 * ``typos``        one word in 25 misspelt (swap, drop or double a letter)
 * ``mixed``        three of the above at once (what sites usually do)
 * ``tg_natural``   Telegram posts labelled *copy* by hand in bench/reprints_telegram_labels.tsv
+* ``hand_copy``    RIA/NG articles published again (headline changed, paragraphs added) within
+                   days, and ``hand_late_copy`` weeks to years later, labelled by hand in
+                   bench/reprints_hand_labels.tsv (outside the time window: not grouped, by design)
 
 Negative pairs (two different stories), ``--n`` per kind:
 
@@ -33,6 +36,14 @@ Negative pairs (two different stories), ``--n`` per kind:
                    original's rubric and day (RIA) -- a reprint must not pull in neighbours
 * ``tg_natural``     Telegram posts labelled *different* (same event in other words,
                    templates such as the daily currency column)
+* ``followup``, ``same_event``, ``chain`` (bench/reprints_hand_labels.tsv, by hand): the
+                   RIA pairs the old grouping (connected components) joined wrongly: real
+                   follow-ups (same people and template, hours to days later, new facts),
+                   same-event reports with their own wording, and the two ends of a chain
+                   (A~B, B~C, A and C different stories; the middle articles are in the draw)
+
+Every article has its corpus date (RIA, NG, Telegram; RT and NEREL are undated); a generated
+reprint is dated 0-36 hours after its original.
 
 Hard negatives are kept even when they share much of their text (a RIA follow-up
 re-using the previous story's paragraphs under its own lead); the failures list
@@ -56,7 +67,8 @@ import random
 import re
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import cast
 from zlib import crc32
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -66,12 +78,16 @@ CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "s
 if not os.path.isdir(CORPUS):
     CORPUS = "/work/shared/corpus"
 LABELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reprints_telegram_labels.tsv")
+HAND = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reprints_hand_labels.tsv")
 
 # Set REPRINTS_EXCLUDE=0.5 to leave out hard negatives that share half their shingles.
 EXCLUDE = float(os.environ.get("REPRINTS_EXCLUDE", "2"))
 POSITIVE = ["headline", "attribution", "drop_end", "boilerplate", "boilerplate_unseen",
-            "lead_only", "punctuation", "typos", "mixed", "tg_natural"]
-NEGATIVE = ["ria_topic_day", "ria_followup", "rtng_keywords", "reprint_vs_topic", "tg_natural"]
+            "lead_only", "punctuation", "typos", "mixed", "tg_natural", "hand_copy",
+            "hand_late_copy"]
+NEGATIVE = ["ria_topic_day", "ria_followup", "rtng_keywords", "reprint_vs_topic", "tg_natural",
+            "followup", "same_event", "chain"]
+HAND_KINDS = {"hand_copy", "hand_late_copy", "followup", "same_event", "chain"}
 
 
 # --- reading the corpus ---------------------------------------------------------------------
@@ -289,9 +305,24 @@ def containment(a: list[str], b: list[str]) -> float:
 
 # --- the draw -------------------------------------------------------------------------------
 
+def when(r: dict) -> float | None:
+    """A record's date as POSIX seconds (naive: UTC, as the index reads it), None if none."""
+    d = r.get("date")
+    if not d:
+        return None
+    t = datetime.fromisoformat(d)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.timestamp()
+
+
 def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
-    """``docs`` (id -> (title, text)) and ``pairs`` [(id_a, id_b, is_copy, kind)]."""
+    """``docs`` (id -> (title, text)), ``pairs`` [(id_a, id_b, is_copy, kind)], the hard
+    negatives left out, and ``dates`` (id -> POSIX seconds; a generated reprint appears
+    0-36 hours after its original, undated when that is)."""
     rnd = random.Random(seed)
+    dates: dict[str, float] = {}
+    by_id = {r["id"]: r for r in arts}
     usable = [r for r in arts if len(r["text"].split()) >= 60]
     rnd.shuffle(usable)
     docs: dict[str, tuple[str, str]] = {}
@@ -303,7 +334,7 @@ def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
         by_topic_day[(r["topic"], r["date"][:10])].append(r)
     titles = [r["title"] for r in usable if r["title"]]
 
-    for kind in POSITIVE[:-1]:
+    for kind in POSITIVE[:POSITIVE.index("tg_natural")]:  # the generated kinds
         for _ in range(n):
             r = next(pool)
             if kind == "boilerplate":
@@ -315,6 +346,9 @@ def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
             cid = f"{r['id']}~{kind}"
             docs[r["id"]] = (r["title"], r["text"])
             docs[cid] = (title, text)
+            if when(r) is not None:
+                dates[r["id"]] = when(r)
+                dates[cid] = dates[r["id"]] + rnd.uniform(0, 36 * 3600)
             pairs.append((r["id"], cid, True, kind))
 
     excluded = collections.Counter()
@@ -326,6 +360,9 @@ def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
             return False
         docs[a["id"]] = (a["title"], a["text"])
         docs[b["id"]] = (b["title"], b["text"])
+        for r in (a, b):
+            if when(r) is not None:
+                dates[r["id"]] = when(r)
         pairs.append((a["id"], b["id"], False, kind))
         return True
 
@@ -377,7 +414,7 @@ def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
             continue
         title, text = k_mixed(rnd, a)
         cid = f"{a['id']}~negmixed"
-        copy = {"id": cid, "title": title, "text": text}
+        copy = {"id": cid, "title": title, "text": text, "date": a["date"]}
         if negative("reprint_vs_topic", copy, b):
             docs[cid] = (title, text)
             got += 1
@@ -391,14 +428,60 @@ def draw(seed: int, n: int, arts: list[dict], posts: dict[str, dict]):
                 continue
             for i in (a, b):
                 docs[i] = ("", posts[i]["text"])
+                dates[i] = cast(float, when(posts[i]))
             pairs.append((a, b, label == "copy", "tg_natural"))
-    return docs, pairs, excluded
+    with open(HAND, encoding="utf-8") as fh:  # real copies and hard negatives, by hand
+        for line in fh:
+            if line.startswith("#") or not line.strip():
+                continue
+            a, b, label, kind, _ = (line.rstrip("\n") + "\t").split("\t", 4)
+            for i in (a, b):
+                docs[i] = (by_id[i]["title"], by_id[i]["text"])
+                if when(by_id[i]) is not None:
+                    dates[i] = cast(float, when(by_id[i]))
+            pairs.append((a, b, label == "copy", kind))
+    return docs, pairs, excluded, dates
 
 
 # --- scoring --------------------------------------------------------------------------------
 
+def gap(dates: dict, a: str, b: str) -> str:
+    if a in dates and b in dates:
+        return f"{abs(dates[a] - dates[b]) / 86400:.1f}"
+    return "?"
+
+
+def components(ids: list[str], sigs: dict) -> dict[str, str]:
+    """The grouping newsgrep had before (<= fe9e7c2): connected components of
+    ``R.similar`` with its thresholds of then (whole text >= 0.5 with leads >= 0.3),
+    found through the index's LSH candidates, dates ignored."""
+    saved = R.FULL_THRESHOLD, R.LEAD_AGREE
+    R.FULL_THRESHOLD, R.LEAD_AGREE = 0.5, 0.3
+    try:
+        return _components(ids, sigs)
+    finally:
+        R.FULL_THRESHOLD, R.LEAD_AGREE = saved
+
+
+def _components(ids: list[str], sigs: dict) -> dict[str, str]:
+    index = R.ReprintIndex()
+    parent = {i: i for i in ids}
+
+    def find(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in ids:
+        for j in index.candidates(sigs[i]):
+            parent[find(i)] = find(j)
+        index.add(i, sigs[i])
+    return {i: find(i) for i in ids}
+
+
 def evaluate(seed: int, n: int, arts, posts, out) -> None:
-    docs, pairs, excluded = draw(seed, n, arts, posts)
+    docs, pairs, excluded, dates = draw(seed, n, arts, posts)
     ids = sorted(docs)
     t0 = time.process_time()
     ws = {i: R.words(*docs[i]) for i in ids}
@@ -407,9 +490,10 @@ def evaluate(seed: int, n: int, arts, posts, out) -> None:
     t2 = time.process_time()
     index = R.ReprintIndex()
     for i in ids:
-        index.add(i, sigs[i])
+        index.add(i, sigs[i], dates.get(i))
     t3 = time.process_time()
     group = {i: index.group_id(i) for i in ids}
+    component = components(ids, sigs)
     exact = {i: exact_key(ws[i]) for i in ids}
     t4 = time.process_time()
     simh = {i: simhash(ws[i]) for i in ids}
@@ -421,6 +505,7 @@ def evaluate(seed: int, n: int, arts, posts, out) -> None:
         "SimHash 64, Hamming<=6": lambda a, b: bin(simh[a] ^ simh[b]).count("1") <= 6,
         "SimHash 64, Hamming<=12": lambda a, b: bin(simh[a] ^ simh[b]).count("1") <= 12,
         "chosen, pairwise": lambda a, b: R.similar(sigs[a], sigs[b]),
+        "before (fe9e7c2): components, J>=0.5, no window": lambda a, b: component[a] == component[b],
         "chosen, groups (index)": lambda a, b: group[a] == group[b],
     }
     k = len(ids)
@@ -447,7 +532,9 @@ def evaluate(seed: int, n: int, arts, posts, out) -> None:
         prec = tp / (tp + fp) if tp + fp else 0.0
         print(f"| {name} | " + " | ".join(cells) + f" | {prec:.3f} | {tp / npos:.3f} |", file=out)
     print(f"\nPositive cells: recall (share of copies found; n={n} per generated kind, "
-          f"{count[(True, 'tg_natural')]} natural). Negative cells: false copies / pairs.", file=out)
+          f"{count[(True, 'tg_natural')]} natural, {count[(True, 'hand_copy')]} + "
+          f"{count[(True, 'hand_late_copy')]} RIA/NG by hand). Negative cells: false copies / "
+          f"pairs.", file=out)
     if os.environ.get("REPRINTS_DUMP"):
         with open(os.environ["REPRINTS_DUMP"] + f".{seed}", "w") as fh:
             for a, b, copy, kind in pairs:
@@ -461,7 +548,7 @@ def evaluate(seed: int, n: int, arts, posts, out) -> None:
             sa, sb = sigs[a], sigs[b]
             print(f"  {'FN' if copy else 'FP'} {kind} {a} {b} full={R.full_similarity(sa, sb):.2f} "
                   f"lead={R.lead_similarity(sa, sb):.2f} words={sa.words}/{sb.words} "
-                  f"exact_c={containment(ws[a], ws[b]):.2f}", file=sys.stderr)
+                  f"exact_c={containment(ws[a], ws[b]):.2f} days={gap(dates, a, b)}", file=sys.stderr)
 
 
 def main(argv=None) -> None:

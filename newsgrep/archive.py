@@ -247,7 +247,7 @@ class Archive:
         prefix, PATH or PATH#KEY), in time order (lead first): ``id``, ``date``,
         ``source``, ``title``, ``path``, ``key``, ``similarity`` to the lead
         (:func:`newsgrep.reprints.similarity`: the estimated share of the shorter text
-        found in the other; 0.0 for a copy joined to the group through another copy), ``lead`` (bool), ``lead_reason``,
+        found in the other), ``lead`` (bool), ``lead_reason``,
         ``asked`` (the article ``ref`` names). A single article without copies: a
         group of one."""
         from . import reprints

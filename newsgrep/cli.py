@@ -756,8 +756,8 @@ def reprints(ref, index_dir, as_json):
     """Show the reprint group of one article: every copy in time order.
 
     For each copy: date, source, headline, similarity to the lead (the
-    estimated share of the shorter text found in the other; 0.00 for a copy
-    joined through another copy) and
+    estimated share of the shorter text found in the other; every copy is a
+    near copy of the lead, dated within 3 days of it) and
     which one is the lead (the earliest-dated copy) and why.
 
     \b

@@ -14,8 +14,9 @@ An engine stores two blobs with each commit, written atomically with it (see
 
 The indexer computes ``reprints.signature(title, body)`` for each article in
 its workers and calls :meth:`ReprintStore.replace_file` / :meth:`remove_files`
-before each commit. Groups are the connected components of the near-copy
-relation, so any sequence of runs gives the groups a ``--rebuild`` gives.
+before each commit. Groups (``ReprintIndex``: near copies of a centre, the lead, within
+``reprints.WINDOW_DAYS`` of it) depend only on the articles present, so any sequence
+of runs gives the groups a ``--rebuild`` gives.
 """
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ class ReprintStore:
         ids = []
         for aid, sig_bytes, ts, source in items:
             sig = reprints.Signature.from_bytes(sig_bytes)
-            self.index.add(aid, sig)
+            self.index.add(aid, sig, ts)
             self.meta[aid] = (ts, source, sig.words)
             ids.append(aid)
         self.files[path] = ids
@@ -105,6 +106,12 @@ class ReprintStore:
         store = cls()
         store.index = reprints.ReprintIndex.loads(ix)
         store.files, store.meta = files, meta
+        if store.index.undated_dump:  # grouped before dates were kept: group again, dated
+            old, store.index = store.index, reprints.ReprintIndex()
+            for ids in files.values():
+                for aid in ids:
+                    if aid in old:
+                        store.index.add(aid, old.signature(aid), meta.get(aid, (None,))[0])
         return store
 
     def group_list(self) -> list[list[tuple]]:

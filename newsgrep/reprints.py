@@ -3,15 +3,16 @@
 An agency story is republished by many sites, lightly edited: a new headline, an
 attribution line ("сообщает РИА Новости"), the last paragraphs cut, a photo caption
 or a "Читайте также" block added, or only the lead kept. This module gives every
-article a small fixed-size *signature* and keeps *reprint groups*: the connected
-components of the near-copy relation over the archive.
+article a small fixed-size *signature* and keeps *reprint groups*: near copies of
+one lead, published within ``WINDOW_DAYS`` of it.
 
 How (numbers measured by ``bench/reprints_eval.py``):
 
 * **Normalisation** (:func:`words`): the body's first ``MAX_WORDS`` words (the
   title only when the body is nearly empty, because reprints rewrite headlines),
   lower case, ё→е, digits kept, punctuation, quotes, Markdown and URLs dropped; known boilerplate lines (captions,
-  photo credits, "Читайте также", "Подписывайтесь", bare links), agency datelines
+  photo credits, "Читайте также", "Подписывайтесь", bare links, legal footnotes such
+  as "* ... запрещенная в России"), agency datelines
   (``МОСКВА, 20 окт – РИА Новости.``) and attribution phrases (``сообщает ТАСС``)
   removed, so that a copy that adds or drops them normalises to the same words.
 * **Signature** (:func:`signature`): MinHash over word 3-shingles, computed by
@@ -25,20 +26,24 @@ How (numbers measured by ``bench/reprints_eval.py``):
 * **Near-copy relation** (:func:`similar`): estimated Jaccard similarity of the
   whole texts ``>= FULL_STRONG``; or ``>= FULL_THRESHOLD`` with leads that agree
   (``>= LEAD_AGREE``), so that a follow-up re-using a story's paragraphs under its
-  own lead is not a copy; or the lead of one contained in the other's
+  own lead, or a report of the same event that quotes the same people in its own
+  words, is not a copy; or the lead of one contained in the other's
   (``>= LEAD_THRESHOLD``) with a whole-text estimate consistent with containment
   (``CONTAINED``), so that a shared template opening is not a copy either.
 * **Candidates** (:class:`ReprintIndex`): LSH banding of both sketches (16 bands
   of 2 bins, 4 of 2 lead bins), kept as 4096 sorted ``array('Q')`` of ``band key
   << 24 | slot`` words plus short unsorted lists (8 bytes per band and article,
   no big transient lists); every candidate is checked with :func:`similar`.
-* **Groups** are connected components of the near-copy relation. The relation
-  is symmetric and depends only on the two signatures, and candidate generation
-  is symmetric too, so the components do not depend on the order articles were
-  added in: a rebuild gives the same groups as any sequence of incremental adds
-  and removes. Removing an article re-computes the components of its old group
-  only (edges never leave a group). A leader-based scheme (join the first
-  article you match) would depend on the order of arrival.
+* **Groups** (:class:`ReprintIndex`): two articles are *linked* when they are
+  :func:`similar` and dated within ``WINDOW_DAYS`` (an undated article: by text
+  alone). Connected components of the links would chain (A~B and B~C put A and C
+  together: a month of follow-ups, each near the one before); instead each
+  component is clustered around centres: in lead order (earliest, then longest,
+  then smallest key) an article joins the earlier centre it is linked to most
+  closely, or becomes a centre. So every member is a near copy of its group's
+  centre, which is its lead, and is dated within the window of it. The result
+  depends only on the set of articles, not on the order of adds and removes: a
+  rebuild gives the groups of any sequence of incremental runs.
 """
 from __future__ import annotations
 
@@ -49,7 +54,7 @@ import struct
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Hashable, Iterable, cast
 from zlib import crc32
 
@@ -66,8 +71,8 @@ LEAD_ROWS = 2
 #: Estimated Jaccard similarity of the whole texts at which two articles are copies
 #: whatever their leads, and at which they are if their leads agree somewhat.
 FULL_STRONG = 0.75
-FULL_THRESHOLD = 0.5
-LEAD_AGREE = 0.3
+FULL_THRESHOLD = 0.6
+LEAD_AGREE = 0.5
 #: Estimated containment of the shorter text in the longer one needed by a lead match.
 CONTAINED = 0.6
 #: Estimated containment of one lead in the other at which two articles are copies
@@ -76,6 +81,10 @@ LEAD_THRESHOLD = 0.85
 #: A lead match needs this many words in the shorter text (below, the lead is too
 #: short to tell a copy from a stock phrase); the whole text is used alone.
 LEAD_MIN_WORDS = 15
+#: Days between an article and its group's lead beyond which it is not a copy of it:
+#: the natural copies of the Telegram posts appear within 48 hours, while RIA follow-ups
+#: written on the previous story's template come 4-9 days later (bench/reprints.md).
+WINDOW_DAYS = 3.0
 
 #: Changes whenever signatures or band words would come out differently (bump the
 #: number when the normalisation changes): an index dumped with other settings is
@@ -107,6 +116,18 @@ _WORD = re.compile(r"[0-9a-zа-я]+")
 #: Lines with fewer words than this (photo credits, sub-headings) are dropped
 #: unless nothing else is left.
 _SHORT_LINE = 4
+#: Notices that stand on a line of their own (under ``_NOTICE_WORDS`` words) in many
+#: unrelated articles: legal footnotes ("* ИГ — террористическая группировка,
+#: запрещенная в России", foreign-agent labels) and subscription calls split over
+#: lines. RT pages whose scraped body is only such a notice were grouped as copies.
+_NOTICE = re.compile(
+    # a footnote: "* ..." or "«Name» (ABBR) — ..." that says banned, extremist, foreign agent
+    r"(?:\s*\*(?!\*)|\s*«[^»]{1,60}»\s*(?:\([^)]{1,30}\)\s*)?[-–—])"
+    r".*(?:запрещен|экстремист|террорист|иностранн\w*\s+агент|иноагент|нежелательн)|"
+    # a call to subscribe
+    r".*(?:быть\s+в\s+курсе\s+(?:самых|всех|главных|последних)|нажать\s+кнопку)",
+    re.IGNORECASE)
+_NOTICE_WORDS = 30
 
 # News agencies and outlets named in attribution phrases, as word tuples; the
 # names are dropped wherever they stand, and so is a reporting verb next to one.
@@ -151,7 +172,10 @@ def _line_words(text: str) -> list[list[str]]:
         tail = line[-16:].lower()
         if "фото" in tail and tail.rstrip(" .").endswith("фото"):  # "Архивное фото"
             continue
-        out.append(_WORD.findall(line.lower()))
+        ws = _WORD.findall(line.lower())
+        if len(ws) < _NOTICE_WORDS and _NOTICE.match(line):
+            continue
+        out.append(ws)
     return out
 
 
@@ -316,6 +340,11 @@ def similar(a: Signature, b: Signature) -> bool:
     return full >= CONTAINED * r - 2 * math.sqrt(r * (1 - r) / FULL_K)
 
 
+#: The grouping an index dump was made with (version 1 was connected components, no
+#: dates): a dump made with other settings is grouped again from its signatures.
+GROUPING = (2, FULL_STRONG, FULL_THRESHOLD, LEAD_AGREE, CONTAINED, LEAD_THRESHOLD,
+            LEAD_MIN_WORDS, WINDOW_DAYS)
+
 # --- the group index -----------------------------------------------------------------------
 
 _SLOT_BITS = 24
@@ -345,28 +374,71 @@ def _band_keys(sig: Signature) -> list[int]:
     return keys
 
 
+_WINDOW = WINDOW_DAYS * 86400.0
+_NO_DATE = float("nan")
+
+
+def _when(date: float | datetime | None) -> float:
+    """POSIX seconds of a date (naive: UTC), NaN for none."""
+    if date is None:
+        return _NO_DATE
+    if isinstance(date, datetime):
+        if date.tzinfo is None:
+            date = date.replace(tzinfo=timezone.utc)
+        return date.timestamp()
+    return float(date)
+
+
+def near_in_time(a: float, b: float) -> bool:
+    """Whether two dates (POSIX seconds, NaN: undated) are within ``WINDOW_DAYS``: an
+    undated article is near every date (its text alone decides)."""
+    return not abs(a - b) > _WINDOW  # NaN compares False
+
+
 class ReprintIndex:
     """Reprint groups over a changing set of articles, kept incrementally.
 
-    Articles are identified by any hashable, orderable key (an article id).
-    :meth:`add` and :meth:`remove` keep the groups equal to the connected
-    components of :func:`similar` over the articles present, whatever the order
-    of the calls. Memory: ``SIGNATURE_BYTES`` plus ``8 * (number of bands)``
-    bytes per article, plus the keys and the group lists.
+    Articles are identified by any hashable, orderable key (an article id) and may
+    carry a date (:meth:`add`). Two articles are *linked* when they are
+    :func:`similar` and within ``WINDOW_DAYS`` of each other (an undated one: by
+    text alone). Groups are not the connected components of that relation, which
+    chain (A~B and B~C would put A and C together although they are different
+    stories), but a clustering inside each component that depends only on the
+    articles present: the articles are taken in *lead order* -- earliest date first
+    (undated last), then the longest text, then the smallest key, as
+    :func:`choose_lead` picks a lead -- and each joins the group of the earlier
+    centre it is linked to with the highest similarity, or becomes the centre of a
+    new group. So every member of a group is a near copy of its centre, dated
+    within the window of it, and the centre is the group's lead. Since the result
+    depends only on the set of articles (not on the order of the calls),
+    :meth:`add` and :meth:`remove` give the groups a rebuild gives. A new article
+    re-clusters only the members of its component that come after it in lead
+    order (the earlier ones cannot change); a removal re-clusters the component it
+    leaves (split into its new components). Memory: ``SIGNATURE_BYTES`` plus
+    ``8 * (number of bands)`` plus 8 (the date) bytes per article, plus the keys,
+    components and group lists.
     """
 
     def __init__(self) -> None:
         self._keys: list[Hashable | None] = []   # slot -> key (None: removed)
         self._values = array("I")                # slot -> FULL_K + LEAD_K bins
         self._words = array("H")                 # slot -> words
+        self._dates = array("d")                 # slot -> POSIX seconds (NaN: undated)
         self._slot: dict[Hashable, int] = {}
         # band key << 24 | slot, in buckets by the key's low bits: sorted arrays,
         # and short unsorted lists of the words added since
         self._bands = [array("Q") for _ in range(_BUCKET_MASK + 1)]
         self._pending: list[list[int]] = [[] for _ in range(_BUCKET_MASK + 1)]
+        self._comp: list[int] = []               # slot -> component number
+        self._comps: dict[int, list[int]] = {}   # component number -> slots
+        self._next_comp = 0
         self._group: list[int] = []              # slot -> group number
         self._members: dict[int, list[int]] = {}  # group number -> slots
+        self._centres: set[int] = set()          # the slots that are a group's centre
         self._next_group = 0
+        #: True for an index loaded from a dump made before dates were kept (its
+        #: articles are undated: re-add them with their dates).
+        self.undated_dump = False
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -381,6 +453,12 @@ class ReprintIndex:
         v = self._values
         return Signature(tuple(v[o:o + FULL_K]), tuple(v[o + FULL_K:o + FULL_K + LEAD_K]),
                          self._words[slot])
+
+    def _order(self, slot: int) -> tuple:
+        """Lead order: dated before undated, earliest, longest, smallest key."""
+        d = self._dates[slot]
+        undated = d != d
+        return (undated, 0.0 if undated else d, -self._words[slot], self._keys[slot])
 
     # candidates
     def _slots_of(self, key: int) -> list[int]:
@@ -397,18 +475,20 @@ class ReprintIndex:
             out.extend(w & _SLOT_MASK for w in pending if w >> _SLOT_BITS == key)
         return out
 
-    def _neighbours(self, slot: int, sig: Signature, keys: list[int] | None = None) -> set[int]:
+    def _neighbours(self, slot: int, sig: Signature, when: float = _NO_DATE,
+                    keys: list[int] | None = None) -> set[int]:
         """The live slots (other than ``slot``) that share a band with ``sig`` and
-        that it is :func:`similar` to."""
+        that it is linked to (:func:`similar`, within the window of ``when``)."""
         seen: set[int] = {slot}
         out: set[int] = set()
+        dates = self._dates
         for key in _band_keys(sig) if keys is None else keys:
             for other in self._slots_of(key):
                 if other in seen:
                     continue
                 seen.add(other)
                 osig = self._sig(other)
-                if osig is not None and similar(sig, osig):
+                if osig is not None and near_in_time(when, dates[other]) and similar(sig, osig):
                     out.add(other)
         return out
 
@@ -427,76 +507,154 @@ class ReprintIndex:
         self._bands[bucket] = array("Q", words)
         pending.clear()
 
+    def _cluster(self, slots: list[int], start: int | None = None) -> None:
+        """Re-cluster one component (``slots``): the members from ``start`` on in lead
+        order (all of them when None) leave their groups and each joins the earlier
+        centre it is linked to with the highest similarity, or starts a group."""
+        order = sorted(slots, key=self._order)
+        p = 0 if start is None else order.index(start)
+        centres = [s for s in order[:p] if s in self._centres]
+        if start is not None:
+            # A new article that joins an earlier centre changes no one else's choice
+            # (the centres stay the same): the usual case, decided without the tail.
+            best = self._best_centre(start, centres)
+            if best >= 0:
+                g = self._group[best]
+                self._members[g].append(start)
+                self._group[start] = g
+                return
+        tail = order[p:]
+        tail_set = set(tail)
+        for g in {self._group[s] for s in tail if self._group[s] >= 0}:
+            keep = [s for s in self._members.pop(g) if s not in tail_set]
+            if keep:
+                self._members[g] = keep
+        self._centres.difference_update(tail)
+        sigs = {s: cast(Signature, self._sig(s)) for s in centres}
+        dates = self._dates
+        for s in tail:
+            sig, when = cast(Signature, self._sig(s)), dates[s]
+            best, best_sim = -1, -1.0
+            for c in centres:
+                csig = sigs[c]
+                if near_in_time(when, dates[c]) and similar(sig, csig):
+                    sim = full_similarity(sig, csig)
+                    if sim > best_sim:
+                        best, best_sim = c, sim
+            if best < 0:
+                g = self._next_group
+                self._next_group += 1
+                self._members[g] = [s]
+                centres.append(s)
+                sigs[s] = sig
+                self._centres.add(s)
+            else:
+                g = self._group[best]
+                self._members[g].append(s)
+            self._group[s] = g
+
+    def _best_centre(self, slot: int, centres: list[int]) -> int:
+        """The centre of ``centres`` that ``slot`` is linked to most closely (the first
+        of equals), -1 for none."""
+        sig, when, dates = cast(Signature, self._sig(slot)), self._dates[slot], self._dates
+        best, best_sim = -1, -1.0
+        for c in centres:
+            csig = cast(Signature, self._sig(c))
+            if near_in_time(when, dates[c]) and similar(sig, csig):
+                sim = full_similarity(sig, csig)
+                if sim > best_sim:
+                    best, best_sim = c, sim
+        return best
+
     # changes
-    def add(self, key: Hashable, sig: Signature) -> None:
-        """Add an article (replacing one with the same key) and join it to the
-        groups of every article it nearly copies, merging them."""
+    def add(self, key: Hashable, sig: Signature, date: float | datetime | None = None) -> None:
+        """Add an article (replacing one with the same key), dated ``date`` (POSIX
+        seconds or a datetime, naive meaning UTC; None: undated), and re-cluster
+        the component it links."""
         if key in self._slot:
             self.remove(key)
         slot = len(self._keys)
         if slot >= 1 << _SLOT_BITS:
             raise OverflowError("too many articles for one reprint index; compact() it")
+        when = _when(date)
         self._keys.append(key)
         self._values.extend(sig.full)
         self._values.extend(sig.lead)
         self._words.append(sig.words)
+        self._dates.append(when)
         self._slot[key] = slot
+        self._group.append(-1)
         keys = _band_keys(sig)
-        neighbours = self._neighbours(slot, sig, keys)
+        neighbours = self._neighbours(slot, sig, when, keys)
         for k in keys:
             self._insert(k, slot)
-        groups = sorted({self._group[n] for n in neighbours},
-                        key=lambda g: -len(self._members[g]))
-        if not groups:
-            g = self._next_group
-            self._next_group += 1
-            self._group.append(g)
-            self._members[g] = [slot]
-            return
-        g = groups[0]
-        self._group.append(g)
-        members = self._members[g]
-        members.append(slot)
-        for other in groups[1:]:  # relabel the smaller groups
-            for s in self._members.pop(other):
-                self._group[s] = g
-                members.append(s)
+        comps = sorted({self._comp[n] for n in neighbours}, key=lambda c: -len(self._comps[c]))
+        if not comps:
+            c = self._next_comp
+            self._next_comp += 1
+            self._comp.append(c)
+            self._comps[c] = [slot]
+        else:
+            c = comps[0]
+            self._comp.append(c)
+            members = self._comps[c]
+            members.append(slot)
+            for other in comps[1:]:  # relabel the smaller components
+                for s in self._comps.pop(other):
+                    self._comp[s] = c
+                    members.append(s)
+        self._cluster(self._comps[c], slot)
 
     def remove(self, key: Hashable) -> None:
-        """Remove an article; the rest of its group splits if it held it together."""
+        """Remove an article; its component is re-clustered (and split if it held it
+        together)."""
         slot = self._slot.pop(key)
-        self._keys[slot] = None
         g = self._group[slot]
-        rest = [s for s in self._members.pop(g) if s != slot]
+        rest_of_group = [s for s in self._members.pop(g) if s != slot]
+        if rest_of_group:
+            self._members[g] = rest_of_group
+        self._centres.discard(slot)
         self._group[slot] = -1
-        # Components of the rest: edges never leave a group, so search only it.
+        c = self._comp[slot]
+        rest = [s for s in self._comps.pop(c) if s != slot]
+        self._comp[slot] = -1
+        self._keys[slot] = None
+        # Components of the rest: links never leave a component, so search only it.
         todo = set(rest)
+        dates = self._dates
         while todo:
             start = todo.pop()
             comp = [start]
             stack = [start]
             while stack:
                 s = stack.pop()
-                for n in self._neighbours(s, self._sig(s)):  # type: ignore[arg-type]
+                for n in self._neighbours(s, self._sig(s), dates[s]):  # type: ignore[arg-type]
                     if n in todo:
                         todo.discard(n)
                         comp.append(n)
                         stack.append(n)
-            ng = self._next_group
-            self._next_group += 1
-            self._members[ng] = comp
+            nc = self._next_comp
+            self._next_comp += 1
+            self._comps[nc] = comp
             for s in comp:
-                self._group[s] = ng
+                self._comp[s] = nc
+            self._cluster(comp)
 
-    def update(self, items: Iterable[tuple[Hashable, Signature]]) -> None:
-        """:meth:`add` each ``(key, signature)``."""
-        for key, sig in items:
-            self.add(key, sig)
+    def update(self, items: Iterable[tuple]) -> None:
+        """:meth:`add` each ``(key, signature)`` or ``(key, signature, date)``."""
+        for item in items:
+            self.add(*item)
+
+    def date(self, key: Hashable) -> float | None:
+        """The date an article was added with (POSIX seconds), None if undated."""
+        d = self._dates[self._slot[key]]
+        return None if d != d else d
 
     def compact(self) -> None:
         """Drop removed articles' slots and band words (same groups, less memory)."""
         # a slot with a key always has a signature (_sig is None only for removed slots)
-        items = [(k, cast(Signature, self._sig(s))) for s, k in enumerate(self._keys) if k is not None]
+        items = [(k, cast(Signature, self._sig(s)), self._dates[s])
+                 for s, k in enumerate(self._keys) if k is not None]
         self.__init__()  # type: ignore[misc]
         self.update(items)
 
@@ -507,26 +665,31 @@ class ReprintIndex:
 
     # storage
     def dumps(self) -> bytes:
-        """The whole state as bytes (keys must be str or int): signatures, band words
-        and groups, so that :meth:`loads` needs no re-computation. About
-        ``SIGNATURE_BYTES + 8 * bands`` bytes per slot, plus the keys."""
+        """The whole state as bytes (keys must be str or int): signatures, dates, band
+        words, components and groups, so that :meth:`loads` needs no re-computation.
+        About ``SIGNATURE_BYTES + 8 * bands + 24`` bytes per slot, plus the keys."""
         for bucket, pending in enumerate(self._pending):
             if pending:
                 self._insert_all(bucket)
         state = (FORMAT, self._keys, self._values.tobytes(), self._words.tobytes(),
                  array("q", self._group).tobytes(), self._next_group,
-                 [b.tobytes() for b in self._bands])
+                 [b.tobytes() for b in self._bands],
+                 (GROUPING, self._dates.tobytes(), array("q", self._comp).tobytes(),
+                  self._next_comp, array("q", sorted(self._centres)).tobytes()))
         return MAGIC + marshal.dumps(state)
 
     @classmethod
     def loads(cls, data: bytes) -> ReprintIndex:
         """The index :meth:`dumps` wrote. Raises ``ValueError`` for other data or
-        for an index made with other signature settings (then rebuild it)."""
+        for an index made with other signature settings (then rebuild it). A dump
+        made before dates and centres were kept (connected components) is re-grouped
+        from its signatures, undated (``undated_dump`` is then True)."""
         if not data.startswith(MAGIC):
             raise ValueError("not a reprint index")
         try:
-            fmt, keys, values, words, group, next_group, bands = marshal.loads(data[len(MAGIC):])
-        except (EOFError, TypeError) as e:
+            state = marshal.loads(data[len(MAGIC):])
+            fmt, keys, values, words, group, next_group, bands = state[:7]
+        except (EOFError, TypeError, ValueError) as e:
             raise ValueError(f"broken reprint index: {e}") from None
         if fmt != FORMAT:
             raise ValueError("reprint index made with other settings")
@@ -534,15 +697,32 @@ class ReprintIndex:
         ix._keys = keys
         ix._values = array("I", values)
         ix._words = array("H", words)
+        ix._bands = [array("Q", b) for b in bands]
+        if len(ix._bands) != _BUCKET_MASK + 1 or len(array("q", group)) != len(keys):
+            raise ValueError("broken reprint index")
+        if len(state) < 8 or tuple(state[7][0]) != GROUPING:
+            # an older grouping: keep the signatures (and dates), group them again
+            old = array("d", state[7][1]) if len(state) >= 8 else None
+            items = [(k, cast(Signature, ix._sig(s)), None if old is None else old[s])
+                     for s, k in enumerate(keys) if k is not None]
+            again = cls()
+            again.update(items)
+            again.undated_dump = old is None
+            return again
+        _, dates, comp, next_comp, centres = state[7]
         ix._group = array("q", group).tolist()
         ix._next_group = next_group
-        ix._bands = [array("Q", b) for b in bands]
-        if len(ix._bands) != _BUCKET_MASK + 1 or len(ix._group) != len(keys):
+        ix._dates = array("d", dates)
+        ix._comp = array("q", comp).tolist()
+        ix._next_comp = next_comp
+        ix._centres = set(array("q", centres))
+        if len(ix._dates) != len(keys) or len(ix._comp) != len(keys):
             raise ValueError("broken reprint index")
         for slot, key in enumerate(keys):
             if key is not None:
                 ix._slot[key] = slot
                 ix._members.setdefault(ix._group[slot], []).append(slot)
+                ix._comps.setdefault(ix._comp[slot], []).append(slot)
         return ix
 
     # questions
@@ -559,6 +739,12 @@ class ReprintIndex:
         """A name for the group of ``key`` that does not depend on the order of
         adds: its smallest key."""
         return self.group(key)[0]
+
+    def centre(self, key: Hashable) -> Hashable:
+        """The centre of the group of ``key``: the member first in lead order, of which
+        every other member is a near copy (the group's lead)."""
+        g = self._group[self._slot[key]]
+        return self._keys[min(self._members[g], key=self._order)]
 
     def groups(self) -> list[list[Hashable]]:
         """Every group (singletons too), each sorted, in order of their first key."""
@@ -579,10 +765,10 @@ class ReprintIndex:
         """How many other articles are in the group of ``key``."""
         return len(self._members[self._group[self._slot[key]]]) - 1
 
-    def candidates(self, sig: Signature) -> list[Hashable]:
-        """The keys of the articles present that ``sig`` nearly copies (a look-up,
-        nothing is added)."""
-        return sorted(self._keys[s] for s in self._neighbours(-1, sig))  # type: ignore[type-var]
+    def candidates(self, sig: Signature, date: float | datetime | None = None) -> list[Hashable]:
+        """The keys of the articles present that ``sig`` (dated ``date``) is linked to
+        (a look-up, nothing is added)."""
+        return sorted(self._keys[s] for s in self._neighbours(-1, sig, _when(date)))  # type: ignore[type-var]
 
 
 def choose_lead(copies: Iterable[tuple[Hashable, datetime | None, int]]) -> tuple[Hashable, str]:

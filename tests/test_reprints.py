@@ -6,7 +6,7 @@ import itertools
 import random
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -198,25 +198,38 @@ def test_groups():
                                   ["other-report"]])
 
 
-def brute_force_groups(arts: dict[str, R.Signature]) -> list[list[str]]:
-    """Connected components of R.similar over all pairs."""
-    parent = {k: k for k in arts}
+def brute_force_groups(arts: dict, dates: dict | None = None) -> list[list[str]]:
+    """The groups by definition, over all pairs: in lead order (earliest, undated last,
+    longest, smallest key) each article joins the earlier centre it is linked to
+    (similar, within the window) with the highest similarity, or becomes a centre."""
+    dates = dates or {}
 
-    def find(k):
-        while parent[k] != k:
-            k = parent[k]
-        return k
+    def ts(k):
+        d = dates.get(k)
+        return None if d is None else R._when(d)
 
-    for a, b in itertools.combinations(sorted(arts), 2):
-        if R.similar(arts[a], arts[b]):
-            parent[find(a)] = find(b)
-    comps: dict[str, list[str]] = {}
-    for k in arts:
-        comps.setdefault(find(k), []).append(k)
-    return sorted(sorted(c) for c in comps.values())
+    def linked(a, b):
+        ta, tb = ts(a), ts(b)
+        near = ta is None or tb is None or abs(ta - tb) <= R.WINDOW_DAYS * 86400
+        return near and R.similar(arts[a], arts[b])
+
+    order = sorted(arts, key=lambda k: (ts(k) is None, ts(k) or 0, -arts[k].words, k))
+    centres: list[str] = []
+    group: dict[str, str] = {}
+    for k in order:
+        linked_centres = [c for c in centres if linked(k, c)]
+        if linked_centres:
+            group[k] = max(linked_centres, key=lambda c: R.full_similarity(arts[k], arts[c]))
+        else:
+            centres.append(k)
+            group[k] = k
+    out: dict[str, list[str]] = {}
+    for k, c in group.items():
+        out.setdefault(c, []).append(k)
+    return sorted(sorted(g) for g in out.values())
 
 
-def test_groups_are_the_components_of_the_relation():
+def test_groups_follow_their_definition():
     arts = articles()
     assert build(arts.items()).groups() == brute_force_groups(arts)
 
@@ -363,3 +376,187 @@ def test_labelled_telegram_pairs(shared):
 ])
 def test_choose_lead(copies, expected):
     assert R.choose_lead(copies) == expected
+
+
+# --- chains, the time window, the lead as centre --------------------------------------------
+
+def synthetic(changed: range, lead: int = 0, words: int = 100) -> R.Signature:
+    """A signature whose whole-text bins differ from a base story's in ``changed``;
+    the lead bins are all ``lead``'s own (so only the whole text can link two)."""
+    full = tuple(1000 + i if i in changed else i for i in range(R.FULL_K))
+    return R.Signature(full, tuple(5000 + 100 * lead + i for i in range(R.LEAD_K)), words)
+
+
+# A ~ B and B ~ C (24 of 32 bins equal), A !~ C (16 of 32): a chain of follow-ups.
+CHAIN_A, CHAIN_B = synthetic(range(0)), synthetic(range(8), lead=1)
+CHAIN_C = R.Signature(tuple(1000 + i if i < 8 else 2000 + i if i < 16 else i
+                            for i in range(R.FULL_K)), synthetic(range(0), lead=2).lead, 100)
+DAY = 86400.0
+
+
+def test_the_chain_fixture():
+    assert R.similar(CHAIN_A, CHAIN_B) and R.similar(CHAIN_B, CHAIN_C)
+    assert not R.similar(CHAIN_A, CHAIN_C)
+
+
+@pytest.mark.parametrize("dates, expected", [
+    # A first: B is a copy of A; C is not (a copy of B only): it starts its own group
+    ({"a": 0, "b": 3600, "c": 7200}, [["a", "b"], ["c"]]),
+    # B first: both A and C are near copies of B, the centre
+    ({"b": 0, "a": 3600, "c": 7200}, [["a", "b", "c"]]),
+    # undated: the longest first, then the smallest key (a)
+    ({}, [["a", "b"], ["c"]]),
+])
+def test_a_chain_is_not_one_group(dates, expected):
+    arts = {"a": CHAIN_A, "b": CHAIN_B, "c": CHAIN_C}
+    assert brute_force_groups(arts, dates) == expected
+    for keys in itertools.permutations(arts):
+        ix = R.ReprintIndex()
+        for k in keys:
+            ix.add(k, arts[k], dates.get(k))
+        assert ix.groups() == expected, keys
+
+
+def test_every_member_is_a_copy_of_the_centre():
+    ix = R.ReprintIndex()
+    ix.update([("a", CHAIN_A, 0), ("b", CHAIN_B, 60), ("c", CHAIN_C, 120)])
+    for key in "abc":
+        centre = ix.centre(key)
+        assert all(R.similar(ix.signature(m), ix.signature(centre))
+                   for m in ix.group(key) if m != centre)
+    assert ix.centre("b") == "a" and ix.centre("c") == "c"
+
+
+def test_removing_the_lead_regroups_the_rest_around_a_new_one():
+    ix = R.ReprintIndex()
+    ix.update([("a", CHAIN_A, 0), ("b", CHAIN_B, 60), ("c", CHAIN_C, 120)])
+    assert ix.groups() == [["a", "b"], ["c"]]
+    ix.remove("a")
+    assert ix.groups() == [["b", "c"]] and ix.centre("c") == "b"
+    ix.add("a", CHAIN_A, 0)
+    assert ix.groups() == [["a", "b"], ["c"]]
+    ix.remove("b")  # the bridge: A and C were never one group, and are not now
+    assert ix.groups() == [["a"], ["c"]]
+
+
+def test_a_copy_outside_the_window_of_the_lead_is_another_story():
+    copy = synthetic(range(2))
+    assert R.similar(CHAIN_A, copy)
+    for gap, expected in [(R.WINDOW_DAYS * DAY - 1, [["a", "copy"]]),
+                          (R.WINDOW_DAYS * DAY + 1, [["a"], ["copy"]]),
+                          (None, [["a", "copy"]])]:  # undated: the text alone decides
+        ix = R.ReprintIndex()
+        ix.add("copy", copy, gap)
+        ix.add("a", CHAIN_A, 0)
+        assert ix.groups() == expected, gap
+        assert "a" in ix.candidates(copy, gap) if len(expected) == 1 else \
+            "a" not in ix.candidates(copy, gap)
+
+
+def test_a_late_copy_of_each_other_does_not_bridge_two_weeks():
+    # the same text every five days: each is a copy of the previous one's only in time
+    ix = R.ReprintIndex()
+    for day in range(5):
+        ix.add(f"day{day}", CHAIN_A, datetime(2024, 3, 1 + 5 * day))
+    assert ix.groups() == [[f"day{d}"] for d in range(5)]
+    assert ix.date("day1") == datetime(2024, 3, 6).replace(tzinfo=timezone.utc).timestamp()
+
+
+def random_archive(seed: int) -> tuple[dict, dict]:
+    """Stories, each with near copies and chained follow-ups, at random dates."""
+    rnd = random.Random(seed)
+    arts, dates = {}, {}
+    for story in range(6):
+        base = [rnd.getrandbits(31) for _ in range(R.FULL_K)]
+        lead = tuple(rnd.getrandbits(31) for _ in range(R.LEAD_K))
+        day = rnd.randrange(30) * DAY
+        for n in range(rnd.randrange(2, 7)):
+            full = list(base)
+            for i in rnd.sample(range(R.FULL_K), rnd.randrange(0, 15)):
+                full[i] = rnd.getrandbits(31)
+            key = f"s{story}-{n}"
+            arts[key] = R.Signature(tuple(full), lead if rnd.random() < 0.7 else
+                                    tuple(rnd.getrandbits(31) for _ in range(R.LEAD_K)),
+                                    rnd.choice([40, 80, 120, 120]))
+            if rnd.random() < 0.85:
+                dates[key] = day + rnd.randrange(-3, 5) * DAY + rnd.randrange(3600)
+    return arts, dates
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_incremental_runs_in_any_order_give_the_groups_by_definition(seed):
+    arts, dates = random_archive(seed)
+    expected = brute_force_groups(arts, dates)
+    rnd = random.Random(seed)
+    for _ in range(5):
+        keys = list(arts)
+        rnd.shuffle(keys)
+        ix = R.ReprintIndex()
+        for i, k in enumerate(keys):
+            ix.add(k, arts[k], dates.get(k))
+            if i % 4 == 3:  # remove one and add it again, as a changed file does
+                gone = rnd.choice(keys[:i + 1])
+                ix.remove(gone)
+                ix.add(gone, arts[gone], dates.get(gone))
+        assert ix.groups() == expected
+        again = R.ReprintIndex.loads(ix.dumps())
+        assert again.groups() == expected and again.group_ids() == ix.group_ids()
+        gone = rnd.choice(keys)
+        for x in (ix, again):
+            x.remove(gone)
+        rest = {k: v for k, v in arts.items() if k != gone}
+        assert ix.groups() == again.groups() == brute_force_groups(rest, dates)
+
+
+def test_a_dump_of_the_old_grouping_is_grouped_again():
+    import marshal
+    ix = R.ReprintIndex()
+    ix.update([("a", CHAIN_A, 0), ("b", CHAIN_B, 60), ("c", CHAIN_C, 120)])
+    state = marshal.loads(ix.dumps()[len(R.MAGIC):])
+    old = R.MAGIC + marshal.dumps(state[:7])  # as newsgrep wrote it before dates were kept
+    again = R.ReprintIndex.loads(old)
+    assert again.undated_dump and again.groups() == [["a", "b"], ["c"]]
+
+
+def test_hand_labelled_articles_group_as_labelled(shared):
+    """bench/reprints_hand_labels.tsv (RIA and NG pairs read by hand), all added to one
+    index with their dates: copies within the window share a group; follow-ups,
+    same-event reports and the ends of chains do not; late re-publications are new
+    stories (outside the window)."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    labels = Path(__file__).resolve().parent.parent / "bench" / "reprints_hand_labels.tsv"
+    rows = [line.split("\t") for line in labels.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    wanted = {i for r in rows for i in r[:2]}
+    arts = {}
+    for name in ("ria_2023_topics", "ru_kw_eval_rt_ng"):
+        with gzip.open(shared / "corpus" / "articles" / f"{name}.jsonl.gz", "rt") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if rec["id"] in wanted:
+                    arts[rec["id"]] = rec
+    assert set(arts) == wanted
+    ix = R.ReprintIndex()
+    for i, rec in sorted(arts.items()):
+        ix.add(i, sig(rec["title"] or "", rec["text"] or ""), datetime.fromisoformat(rec["date"]))
+    for a, b, label, kind, _ in rows:
+        assert (ix.group_id(a) == ix.group_id(b)) == (kind == "hand_copy"), (a, b, kind)
+
+
+def test_words_drop_legal_footnotes_and_subscription_calls():
+    # RT pages whose body was scraped as only such a notice were all "copies" of each other
+    for notice in ["* «Исламское государство» (ИГ) — террористическая группировка, запрещённая "
+                   "на территории России.",
+                   "«Исламское государство» (ИГ) — запрещённая в России террористическая "
+                   "организация.",
+                   "Подписывайтесь на наш \nTelegram\n, чтобы быть в курсе самых важных новостей. "
+                   "Для этого достаточно иметь Telegram на любом устройстве, пройти по \nссылке\n "
+                   "и нажать кнопку Join."]:
+        assert R.words("Заголовок", LIBRARY + "\n" + notice) == R.words("Заголовок", LIBRARY)
+        assert not R.similar(sig("Одна история", notice), sig("Совсем другая история", notice))
+    # ... while news that mentions a ban keeps its words
+    news = "Суд оштрафовал блогера за пост в Instagram (запрещен в России) на 30 тысяч рублей."
+    assert "instagram" in R.words("", news) and "запрещен" in R.words("", news)
