@@ -404,13 +404,18 @@ class PostgresEngine:
         return self._lengths
 
     def _field_idf(self, weight: str, term: str) -> float:
-        """Whoosh's idf of ``term`` in the title (weight A) or body (D): log(N/(df+1)) + 1."""
+        """Whoosh's idf of ``term`` in the title (weight A) or body (D): log(N/(df+1)) + 1.
+        One scan counts both fields' document frequencies (cached per engine)."""
         idf = self._idf.get(weight + term)
         if idf is None:
             n = self._collection()[0]
-            df = self._run("SELECT count(*) FROM articles WHERE tsv @@ %s::tsquery",
-                           (lexeme(term, weight),))[0][0]
-            idf = self._idf[weight + term] = math.log(n / (df + 1)) + 1
+            title, body = self._run(
+                "SELECT count(*) FILTER (WHERE tsv @@ %s::tsquery), count(*) FILTER "
+                "(WHERE tsv @@ %s::tsquery) FROM articles WHERE tsv @@ %s::tsquery",
+                (lexeme(term, "A"), lexeme(term, "D"), lexeme(term)))[0]
+            self._idf["A" + term] = math.log(n / (title + 1)) + 1
+            self._idf["D" + term] = math.log(n / (body + 1)) + 1
+            idf = self._idf[weight + term]
         return idf
 
     def _score_sql(self, tr: Translator) -> Pred:
