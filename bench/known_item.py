@@ -4,6 +4,10 @@ typed in dictionary or other inflected forms, find that article in the top 10?
 
     python bench/known_item.py --files /tmp/corpus11k --index /tmp/ix11k [--build]
     python bench/known_item.py ... --morphology lemma --queries 500 --seed 7
+    python bench/known_item.py --files /tmp/corpus11k --index postgresql:///news?host=/run/postgresql
+
+``--index`` is any archive location: a folder (the Whoosh engine) or a
+``postgresql://`` URL (the PostgreSQL engine); ``--build`` works with both.
 
 ``--files`` is a folder made by ``../shared/corpus/make_files.py ... --manifest``
 (it holds ``manifest.tsv``, or give ``--manifest FILE``). ``--build`` indexes
@@ -85,7 +89,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=Path, required=True, help="folder with manifest.tsv")
     ap.add_argument("--manifest", type=Path, help="the manifest, if not FILES/manifest.tsv")
-    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--index", required=True,
+                    help="the archive: a folder or a postgresql:// URL")
     ap.add_argument("--build", action="store_true", help="(re)build the index first")
     ap.add_argument("--morphology", default=None,
                     help="stem or lemma (with --build; default: newsgrep's default)")
@@ -95,24 +100,24 @@ def main() -> int:
     ap.add_argument("--show-misses", type=int, default=0)
     args = ap.parse_args()
 
-    from newsgrep.searching import search
+    from newsgrep.archive import open_archive
 
     if args.build:
-        from newsgrep.indexing import index_paths
         t = time.monotonic()
-        paths = [p for p in sorted(args.files.iterdir()) if p.name != "manifest.tsv"]
-        index_paths(paths, args.index, rebuild=True, morphology=args.morphology)
+        paths = [str(p) for p in sorted(args.files.iterdir()) if p.name != "manifest.tsv"]
+        with open_archive(args.index, create=True) as a:
+            a.index(paths, rebuild=True, morphology=args.morphology)
         print(f"built {args.index} in {time.monotonic() - t:.1f} s", file=sys.stderr)
 
-    from newsgrep.engine.whoosh.schema import IndexMeta
-    mode = IndexMeta.load(args.index).morphology
+    archive = open_archive(args.index)
+    mode = archive.info().morphology
     rows = load_manifest(args.manifest or args.files / "manifest.tsv")
     queries = make_queries(rows, args.queries, args.seed, args.words)
     found, rr, misses = 0, 0.0, []
     t = time.monotonic()
     for q, rel in queries:
         target = str((args.files / rel).resolve())
-        hits = search(args.index, q, limit=10).hits
+        hits = archive.search(q, limit=10).hits
         ranks = [h.rank for h in hits if str(Path(h.path).resolve()) == target]
         if ranks:
             found += 1
@@ -123,6 +128,7 @@ def main() -> int:
     print(f"known-item: {found}/{n} in top 10 = {found / n:.3f}; MRR@10 {rr / n:.3f}; "
           f"{(time.monotonic() - t) / n * 1000:.0f} ms/query (morphology={mode}, "
           f"seed={args.seed}, words={args.words})")
+    archive.close()
     for q, rel in misses[:args.show_misses]:
         print(f"  miss: {q!r} -> {rel}")
     return 0

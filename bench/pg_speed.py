@@ -6,6 +6,13 @@ whether they agree (``-c`` counts and top-10 sets) on the fixed query set.
     python bench/pg_speed.py --copies 10           # 110k: the corpus indexed 10 times over
     python bench/pg_speed.py --dsn postgresql://... # an existing, empty database instead of
                                                     # a throwaway cluster (tests/pg_cluster.py)
+    python bench/pg_speed.py --files /tmp/scale_bench/corpus110k --work /tmp/pgbench/110k
+                                                    # a folder of files; archives kept in --work
+
+The machine may be shared and loaded: both engines are measured in the same run, one
+after the other, and the last column is the ratio PostgreSQL / Whoosh. With ``--work``
+the Whoosh archive, the cluster and the figures stay in that folder (``--keep``: the
+cluster keeps running, for bench/pg_agreement.py); without it, all is removed.
 
 Latencies: in-process (an open Archive, median of 5 runs of the query) and as a
 process (``newsgrep search Q -n 10`` to a pipe, median of 3). Concurrency: 8
@@ -113,15 +120,22 @@ def concurrent(location: str, seconds: float, n: int = 8) -> tuple[float, float]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", nargs="*", help="article files (default: the 11k corpus)")
+    ap.add_argument("--files", nargs="*", help="article files or folders (default: the 11k corpus)")
     ap.add_argument("--copies", type=int, default=1, help="index the files this many times over")
     ap.add_argument("--dsn", help="an empty PostgreSQL database (default: a throwaway cluster)")
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--work", type=Path, help="a folder for the archives (kept); default: a temporary one")
+    ap.add_argument("--keep", action="store_true", help="leave the cluster running (with --work)")
     args = ap.parse_args()
     files = args.files or sorted(str(p) for p in (SHARED / "corpus" / "articles").glob("*.jsonl.gz"))
+    files = [str(Path(f).resolve()) for f in files]
     if not files:
         sys.exit("no files: give --files, or put the corpus in ../shared/corpus/articles")
-    work = Path(tempfile.mkdtemp(prefix="pg-speed-"))
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
+        os.environ["TMPDIR"] = str(args.work)  # the throwaway cluster goes there too
+        tempfile.tempdir = None
+    work = Path(tempfile.mkdtemp(prefix="pg-speed-", dir=args.work))
     cluster = None
     try:
         if args.copies > 1:
@@ -144,38 +158,64 @@ def main() -> None:
             url = cluster.url("bench")
             base_size = int(cluster.psql("SELECT pg_database_size('bench')"))
         whoosh_dir = work / "whoosh"
-        rows = []
         wb = timed_build(files, str(whoosh_dir))
         pb = timed_build(files, url)
         from newsgrep.archive import open_archive
 
         with open_archive(url) as a:
-            n = a.count("заявил OR не OR и OR в")
+            articles = a.stats()["articles"]
             pg_size = a.stats()["size_bytes"]
-        print(f"files: {len(files)} given, copies {args.copies}; PostgreSQL {url.split('?')[0]}")
-        print(f"{'':28}{'Whoosh':>14}{'PostgreSQL':>14}")
-        print(f"{'build (s)':28}{wb:14.1f}{pb:14.1f}")
-        print(f"{'size (MB)':28}{dir_size(whoosh_dir) / 1e6:14.1f}{pg_size / 1e6:14.1f}")
+        ws = dir_size(whoosh_dir)
+
+        def ratio(w: float, p: float) -> str:
+            return f"{p / w:.2f}" if w else "-"
+
+        print(f"{articles} articles ({len(files)} paths given, copies {args.copies}); "
+              f"Whoosh {whoosh_dir}, PostgreSQL {url.split('?')[0]}")
+        print(f"\n| | Whoosh | PostgreSQL | P/W |\n|---|---:|---:|---:|")
+        print(f"| build (s) | {wb:.0f} | {pb:.0f} | {ratio(wb, pb)} |")
+        print(f"| size (MB) | {ws / 1e6:.0f} | {pg_size / 1e6:.0f} | {ratio(ws, pg_size)} |")
         w, p = in_process(str(whoosh_dir)), in_process(url)
         agree_c = agree_top = 0
-        print(f"\n{'query':32}{'count W/P':>14}{'top10 ∩':>9}{'ms in-proc W/P':>18}{'ms process W/P':>18}")
+        lines = []
+        sums = [0.0, 0.0, 0.0, 0.0]
         for q in QUERIES:
             (cw, iw, tw), (cp, ip, tp) = w[q], p[q]
             pw, pp = as_process(str(whoosh_dir), q), as_process(url, q)
             inter = len(set(iw) & set(ip))
             agree_c += cw == cp
             agree_top += set(iw) == set(ip)
-            print(f"{q:32}{f'{cw}/{cp}':>14}{f'{inter}/{len(iw)}':>9}"
-                  f"{f'{tw * 1e3:.0f}/{tp * 1e3:.0f}':>18}{f'{pw * 1e3:.0f}/{pp * 1e3:.0f}':>18}")
+            for i, v in enumerate((tw, tp, pw, pp)):
+                sums[i] += v
+            lines.append(f"| `{q}` | {cw}/{cp} | {inter}/{len(iw)} | {tw * 1e3:.0f} | "
+                         f"{tp * 1e3:.0f} | {pw * 1e3:.0f} | {pp * 1e3:.0f} |")
+        med_w, med_p = (statistics.median(w[q][2] for q in QUERIES),
+                        statistics.median(p[q][2] for q in QUERIES))
+        print(f"| search, median of the query set, in-process (ms) | {med_w * 1e3:.0f} | "
+              f"{med_p * 1e3:.0f} | {ratio(med_w, med_p)} |")
+        print(f"| search, sum of the query set, in-process (ms) | {sums[0] * 1e3:.0f} | "
+              f"{sums[1] * 1e3:.0f} | {ratio(sums[0], sums[1])} |")
+        print(f"| search, sum of the query set, as a process (ms) | {sums[2] * 1e3:.0f} | "
+              f"{sums[3] * 1e3:.0f} | {ratio(sums[2], sums[3])} |")
+        conc = {}
+        for name, loc in (("Whoosh", str(whoosh_dir)), ("PostgreSQL", url)):
+            conc[name] = concurrent(loc, args.seconds)
+        (tw_, pw_), (tp_, pp_) = conc["Whoosh"], conc["PostgreSQL"]
+        print(f"| 8 concurrent searchers: searches/s | {tw_:.1f} | {tp_:.1f} | {ratio(tw_, tp_)} |")
+        print(f"| 8 concurrent searchers: p95 (ms) | {pw_ * 1e3:.0f} | {pp_ * 1e3:.0f} | "
+              f"{ratio(pw_, pp_)} |")
+        print("\n| query | -c W/P | top-10 ∩ | in-process W (ms) | P (ms) | process W (ms) | P (ms) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        print("\n".join(lines))
         print(f"\n-c agrees on {agree_c}/{len(QUERIES)} queries; top-10 sets equal on "
               f"{agree_top}/{len(QUERIES)}")
-        for name, loc in (("Whoosh", str(whoosh_dir)), ("PostgreSQL", url)):
-            tput, p95 = concurrent(loc, args.seconds)
-            print(f"8 concurrent searchers, {name}: {tput:.1f} searches/s, p95 {p95 * 1e3:.0f} ms")
     finally:
-        if cluster is not None:
+        if cluster is not None and not args.keep:
             cluster.remove()
-        shutil.rmtree(work, ignore_errors=True)
+        elif cluster is not None:
+            print(f"cluster kept: {url} (stop: pg_ctl -D {cluster.datadir} stop)")
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

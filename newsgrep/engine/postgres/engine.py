@@ -7,14 +7,19 @@ writer is one transaction: a writer killed at any point leaves the last
 commit, whole. Several writers may index different folders into one archive
 at once (each file's rows are replaced under the lock of its ``files`` row).
 
-Ranking: the sum over the query's title/body terms of the term's idf (as
-BM25's) times ``ts_rank`` of the term (its occurrences, each further one
-counting less; title weight 1.0, body 0.5: the Whoosh engine's title boost
-of 2), normalised by 1 + log(document length). It differs from BM25 in how
-term frequency saturates and how length is normalised (BM25 divides by the
-length relative to the average); of the fixed benchmark queries' top tens,
-a third to a half of the articles are the same (bench/pg_speed.py). ``ts_rank_cd``
-(cover density) agreed less with BM25 (74 against 112 of 240 articles).
+Ranking: BM25, as the Whoosh engine scores (whoosh.scoring.BM25F, K1 1.2, B 0.75, a
+bare word's title term boosted by TITLE_BOOST): per query term and field (title, body),
+idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length)), with Whoosh's
+idf log(N / (df + 1)) + 1 of the term in that field. The field lengths are stored per
+article (``title_len``, ``body_len``, rounded as Whoosh stores them); a term's frequency
+in the title and in the body is read back from ``ts_rank`` of the term alone (see
+``_TF``), two calls per term and article, computed in SQL with bound parameters. =word
+forms and wildcards score as Whoosh's FormQuery: up to 8 forms by their stems' BM25 in a
+field that holds one of the forms, more by the number of the forms a field holds. Equal
+scores go in file order (path, place in the file), as Whoosh's index order after one
+build. On the 11k corpus the fixed benchmark queries' top-10 sets are the same as the
+Whoosh engine's (bench/pg_agreement.py). Scoring every match costs about 15% more than
+the one ``ts_rank`` call per term of version 1 for a common word (docs/performance.md).
 """
 from __future__ import annotations
 
@@ -30,14 +35,22 @@ from .connection import connect, explain, psycopg, redact
 from .groups import GroupReading, GroupWriter, check_groups
 from .translate import NOTHING, Pred, Translator, as_pred, lexeme
 
-SCHEMA_VERSION = 2  # 2: reprint groups (groups.py)
+SCHEMA_VERSION = 2  # 2: reprint groups (groups.py), title/body lengths for BM25
 MAX_POSITION = 16383       # PostgreSQL's largest tsvector position
 MAX_POSITIONS = 256        # positions kept per lexeme (PostgreSQL keeps no more)
 MAX_LEXEME_BYTES = 2046    # longer words are not indexed (PostgreSQL's limit)
 WEIGHTS = "{0.5, 0.5, 0.5, 1.0}"  # D (body), C, B, A (title)
+BM25_K1, BM25_B = 1.2, 0.75       # as whoosh.scoring.BM25F, the Whoosh engine's weighting
+SCORED_EXPANSION = 8              # as engine/whoosh/query.py: more forms are counted, not scored
+ZETA2 = 1.64493406685             # sum of 1/j**2, j = 1.. (PostgreSQL's ts_rank divides by it)
+# A term's frequency from ts_rank of the term alone (normalization 0): for tf positions
+# of weight 1 first (title positions precede body positions), ts_rank is
+# (1 + 1/4 + ... + 1/tf**2) / ZETA2, and 1 / (ZETA2 - ZETA2 * rank) - 1/2 rounds to tf
+# (to 0 when the term is absent); exact to the 256 positions a tsvector keeps per term.
+_TF = "round(1.0 / (%(z)s - %(z)s * ts_rank('{weights}', tsv, %%s::tsquery)) - 0.5)" % {"z": ZETA2}
 _COLUMNS = ("id", "path", "key", "title", "body", "lead", "date", "source", "source_raw",
             "author", "section", "url", "tags", "encoding", "format", "size", "mtime_ns",
-            "tsv", "meta_tsv", "title_forms", "body_forms", "ord")
+            "tsv", "meta_tsv", "title_forms", "body_forms", "ord", "title_len", "body_len")
 _STORED = ("id", "path", "key", "title", "body", "date", "source", "source_raw", "author",
            "section", "tags", "url", "lead", "encoding", "format")
 _NOT_UTF8 = "\uffff"
@@ -165,7 +178,16 @@ def document_row(doc, analyzer: Analyzer, vocabulary: set, order: int = 0) -> tu
             [clean(t) for t in doc.tags], clean(doc.encoding), clean(doc.format), doc.size,
             doc.mtime_ns, tsvector_text([(tp, "A"), (bp, "D")]), meta,
             [f for f in tf if len(f.encode()) <= MAX_LEXEME_BYTES],
-            [f for f in bf if len(f.encode()) <= MAX_LEXEME_BYTES], order)
+            [f for f in bf if len(f.encode()) <= MAX_LEXEME_BYTES], order,
+            stored_length(tp), stored_length(bp))
+
+
+def stored_length(postings: dict[str, list[int]]) -> int:
+    """A field's length in terms as the Whoosh engine stores it (one byte, to about 6%)."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    n = sum(len(p) for p in postings.values())
+    return byte_to_length(length_to_byte(n)) if n else 0
 
 
 # --- the engine -------------------------------------------------------------------------
@@ -182,6 +204,7 @@ class PostgresEngine(GroupReading):
         self._create = create
         self._analyzer: Analyzer | None = None
         self._idf: dict[str, float] = {}
+        self._lengths: tuple[int, float, float] | None = None
         meta = self._read_meta()
         if meta is None and not create:
             raise IndexNotFound(f"no newsgrep archive in {self.where} (build one with: "
@@ -372,22 +395,94 @@ class PostgresEngine(GroupReading):
     def _total(self) -> int:
         return self._run("SELECT count(*) FROM articles")[0][0]
 
+    def _collection(self) -> tuple[int, float, float]:
+        """The article count and the average title and body lengths (once per engine)."""
+        if self._lengths is None:
+            n, title, body = self._run("SELECT count(*), coalesce(sum(title_len), 0), "
+                                       "coalesce(sum(body_len), 0) FROM articles")[0]
+            n = max(1, n)
+            self._lengths = (n, float(title) / n or 1.0, float(body) / n or 1.0)
+        return self._lengths
+
+    def _field_idf(self, weight: str, term: str) -> float:
+        """Whoosh's idf of ``term`` in the title (weight A) or body (D): log(N/(df+1)) + 1.
+        One scan counts both fields' document frequencies (cached per engine)."""
+        idf = self._idf.get(weight + term)
+        if idf is None:
+            n = self._collection()[0]
+            title, body = self._run(
+                "SELECT count(*) FILTER (WHERE tsv @@ %s::tsquery), count(*) FILTER "
+                "(WHERE tsv @@ %s::tsquery) FROM articles WHERE tsv @@ %s::tsquery",
+                (lexeme(term, "A"), lexeme(term, "D"), lexeme(term)))[0]
+            self._idf["A" + term] = math.log(n / (title + 1)) + 1
+            self._idf["D" + term] = math.log(n / (body + 1)) + 1
+            idf = self._idf[weight + term]
+        return idf
+
     def _score_sql(self, tr: Translator) -> Pred:
-        """A score: per term, ts_rank times the term's idf (see the module's docstring)."""
-        terms = sorted({t for ts in tr.rank_terms.values() for t in ts})
-        if not terms:
-            return Pred("0.0")
-        n = max(1, self._total())
+        """BM25 as the Whoosh engine's BM25F scores (see the module's docstring): a scalar
+        subquery over the row's ``tsv``, ``title_len``, ``body_len`` and word forms."""
+        from ..base import TITLE_BOOST
+
+        fields = {"A": ("title", "title_len", "title_forms"), "D": ("body", "body_len", "body_forms")}
+        ranked = {w: set(tr.rank_terms.get(w, ())) for w in fields}
+        # =forms and wildcards, per field: scored only where that field holds one of the
+        # forms, by the forms' stems (a few forms) or by how many of the forms it holds
+        forms = {w: sorted(tr.matched.get("=" + name, ())) for w, (name, *_) in fields.items()}
+        stems: dict[str, list[str]] = {}
+        for w, fs in forms.items():
+            analyzer = self.analyzer().text
+            stems[w] = sorted({t.text for f in fs for t in analyzer(f, mode="query")})
+            ranked[w] -= set(stems[w])
+            if len(fs) > SCORED_EXPANSION:
+                stems[w] = []
+        both = ranked["A"] & ranked["D"]  # bare words: title and body, the title boosted
+        form_boost = TITLE_BOOST if forms["A"] and forms["A"] == forms["D"] else 1.0
+        terms = sorted(set().union(*ranked.values(), *stems.values()))[:32]
+        _, avg_title, avg_body = self._collection()
+
+        def bm25(weight: str, t: str, boost: float) -> tuple[str, list]:
+            i = terms.index(t)
+            if weight == "A":
+                tf, length, avg = f"a{i}", "title_len", avg_title
+            else:
+                tf, length, avg = f"(n{i} - a{i})", "body_len", avg_body
+            return (f"%s * {tf} * {BM25_K1 + 1} / ({tf} + {BM25_K1} * "
+                    f"({1 - BM25_B} + {BM25_B} * {length} / %s))",
+                    [boost * self._field_idf(weight, t), avg])
+
         parts, params = [], []
-        for t in terms[:32]:
-            idf = self._idf.get(t)
-            if idf is None:
-                df = self._run("SELECT count(*) FROM articles WHERE tsv @@ %s::tsquery",
-                               (lexeme(t),))[0][0]
-                idf = self._idf[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            parts.append(f"%s * ts_rank('{WEIGHTS}', tsv, %s::tsquery, 1)")
-            params += [idf, lexeme(t)]
-        return Pred(" + ".join(parts), params)
+        for w, (_, _, column) in fields.items():
+            boost = TITLE_BOOST if w == "A" else 1.0
+            for t in sorted(ranked[w]):
+                if t in terms:
+                    sql, ps = bm25(w, t, boost if t in both else 1.0)
+                    parts.append(sql)
+                    params += ps
+            if not forms[w]:
+                continue
+            if not stems[w]:  # many forms: boost times the number of them the field holds
+                parts.append(f"%s * (SELECT count(*) FROM unnest({column}) f "
+                             "WHERE f = ANY(%s::text[]))")
+                params += [form_boost if w == "A" else 1.0, forms[w]]
+                continue
+            gated = [bm25(w, t, form_boost if w == "A" else 1.0) for t in stems[w] if t in terms]
+            if gated:
+                parts.append(f"(CASE WHEN {column} && %s::text[] THEN "
+                             f"{' + '.join(g for g, _ in gated)} ELSE 0 END)")
+                params += [forms[w], *[v for _, ps in gated for v in ps]]
+        if not parts:
+            return Pred("0.0")
+        # per term: its title frequency and its title + body frequency, each read back
+        # from ts_rank of the term alone (see _TF)
+        tfs, tf_params = [], []
+        for i, t in enumerate(terms):
+            q = lexeme(t)
+            tfs.append(f"{_TF.format(weights='{0,0,0,1}')} AS a{i}, "
+                       f"{_TF.format(weights='{1,1,1,1}')} AS n{i}")
+            tf_params += [q, q]
+        return Pred(f"(SELECT {' + '.join(parts)} FROM (SELECT {', '.join(tfs)} OFFSET 0) tf)",
+                    [*params, *tf_params])
 
     def count(self, query) -> int:
         _, _, where = self._translate(query)
@@ -397,7 +492,7 @@ class PostgresEngine(GroupReading):
         base = _base()
         tree, tr, where = self._translate(request.query)
         score = self._score_sql(tr)
-        order = {"relevance": "score DESC, id",
+        order = {"relevance": "score DESC, path, ord, id",  # ties in index order, as Whoosh
                  "newest": "date DESC NULLS LAST, score DESC, id",
                  "oldest": "date ASC NULLS LAST, score DESC, id"}.get(request.sort)
         if order is None:

@@ -1,4 +1,4 @@
--- newsgrep archive on PostgreSQL: the schema, version 2 (version 1 had no reprint groups).
+-- newsgrep archive on PostgreSQL: the schema, version 2 (version 1 had no reprint groups and no field lengths).
 --
 -- Run once per database by the first `newsgrep index ... --index postgresql://...`
 -- (or by hand: psql -d news -f schema.sql, as a role that may CREATE in the database).
@@ -51,7 +51,11 @@ CREATE TABLE articles (
     meta_tsv    tsvector NOT NULL,         -- source (A), author (B), section (C), path words (D)
     title_forms text[] NOT NULL,           -- the words as written (=word, wildcards)
     body_forms  text[] NOT NULL,
-    ord         integer NOT NULL DEFAULT 0  -- the article's place in its file (file order)
+    ord         integer NOT NULL DEFAULT 0, -- the article's place in its file (file order)
+    -- the title's and body's lengths in terms, as the Whoosh engine stores them (to
+    -- about 6%): BM25's length normalisation (version 2)
+    title_len   integer NOT NULL DEFAULT 0,
+    body_len    integer NOT NULL DEFAULT 0
 );
 CREATE INDEX articles_tsv ON articles USING gin (tsv);
 CREATE INDEX articles_meta_tsv ON articles USING gin (meta_tsv);
