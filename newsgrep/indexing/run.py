@@ -93,6 +93,7 @@ class IndexReport:
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> number of files
     total: int = 0        # articles in the index after the run
     excluded: int = 0     # files left out by --exclude/--include or .newsgrepignore
+    excluded_folders: int = 0  # folders left out (not walked into) by --exclude or .newsgrepignore
     interrupted: int = 0  # the signal that stopped the run early (its work is committed)
     elapsed: float = 0.0
 
@@ -152,7 +153,7 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     they leave out (and those a ``.newsgrepignore`` leaves out) are not read,
     and their articles leave the index.
 
-    On SIGINT or SIGTERM (in the main thread) the run commits what its
+    On SIGINT, SIGTERM or SIGHUP (in the main thread) the run commits what its
     workers have read, and returns early with ``interrupted`` set to the
     signal; a second signal raises :class:`~newsgrep.errors.Interrupted`.
 
@@ -273,10 +274,16 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         else:
             skip(path, reason)
 
+    def prune(folder: str) -> bool:
+        if chooser.excluded_folder(folder):
+            report.excluded_folders += 1
+            return True
+        return False
+
     found: dict[str, None] = {}  # (a dict: a file named twice is read once)
     unreadable: list[str] = []  # folders that could not be read: their files are not gone
     for path in walk(roots, skip_walked, exclude=[directory], unreadable=unreadable,
-                     follow_outside=follow_outside):
+                     follow_outside=follow_outside, prune=prune):
         if chooser.excluded(path):
             report.excluded += 1
             continue

@@ -33,7 +33,8 @@ State = dict[str, tuple[int, int, str]]
 
 def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
          exclude: Iterable[str | os.PathLike] = (), *, unreadable: list[str] | None = None,
-         follow_outside: bool = False) -> Iterator[str]:
+         follow_outside: bool = False,
+         prune: Callable[[str], bool] | None = None) -> Iterator[str]:
     """Yield the absolute paths of the article files under ``paths``, sorted per folder.
 
     Hidden files and folders are skipped (a hidden file named on the command
@@ -42,7 +43,8 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
     whose target is outside ``paths`` is not followed unless ``follow_outside``.
     Files of unsupported types, special files (FIFOs, devices), broken links
     and links out go to ``on_skip``; so do folders that cannot be read, which
-    are also added to ``unreadable`` (their files are not gone).
+    are also added to ``unreadable`` (their files are not gone). A folder for
+    which ``prune`` is true (one left out by the patterns) is not gone into.
     """
     paths = list(paths)
     inside = [os.path.realpath(p) for p in paths]
@@ -79,7 +81,8 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
                 on_skip(entry.path, "link out of the indexed folders (--follow-outside follows it)")
                 continue
             if is_dir:
-                yield from visit(entry.path)
+                if prune is None or not prune(entry.path):
+                    yield from visit(entry.path)
             elif is_file:
                 if articles.is_supported(entry.name):
                     yield entry.path
