@@ -109,6 +109,7 @@ class Sampler(threading.Thread):
 
 TIMES: dict[str, float] = defaultdict(float)
 CALLS: dict[str, int] = defaultdict(int)
+SNAPSHOTS: dict = {}
 
 
 def timed(owner, name: str, label: str) -> None:
@@ -147,6 +148,19 @@ def instrument() -> None:
 
     timed_generator(run, "walk", "walk (with the filter)")
     timed(run, "plan", "plan")
+    original_plan = run.plan
+
+    def plan_and_snapshot(*args, **kwargs):  # the parent's memory once the plan is made
+        out = original_plan(*args, **kwargs)
+        import tracemalloc
+        if tracemalloc.is_tracing():
+            SNAPSHOTS["after plan"] = tracemalloc.get_traced_memory()[0]
+            SNAPSHOTS["after plan top"] = [
+                f"{s.size / 2**20:.1f} MB {s.count} blocks {s.traceback[0]}"
+                for s in tracemalloc.take_snapshot().statistics("lineno")[:8]]
+        return out
+
+    run.plan = plan_and_snapshot
     timed(run, "load_state", "load state")
     timed(run, "execute", "execute (workers + commits on the way)")
     timed(commit.Committer, "commit", "commit (all)")
@@ -166,9 +180,11 @@ def one_run(corpus: Path, index: Path, label: str, jobs: int | None,
 
     TIMES.clear()
     CALLS.clear()
+    SNAPSHOTS.clear()
     if trace:
         import tracemalloc
         tracemalloc.start(8)
+        os.register_at_fork(after_in_child=tracemalloc.stop)  # the parent's only
     sampler = Sampler(index)
     sampler.start()
     before_self = resource.getrusage(resource.RUSAGE_SELF)
@@ -207,6 +223,9 @@ def one_run(corpus: Path, index: Path, label: str, jobs: int | None,
         current, peak = tracemalloc.get_traced_memory()
         out["traced_current_mb"] = round(current / 2**20, 1)
         out["traced_peak_mb"] = round(peak / 2**20, 1)
+        if "after plan" in SNAPSHOTS:
+            out["traced_after_plan_mb"] = round(SNAPSHOTS["after plan"] / 2**20, 1)
+            out["after_plan_top"] = SNAPSHOTS["after plan top"]
         snap = tracemalloc.take_snapshot()
         out["top_allocations"] = [
             f"{s.size / 2**20:.1f} MB {s.count} blocks {s.traceback[0]}"

@@ -293,8 +293,6 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
             if stop:
                 break
     emit_progress(IndexProgress(Phase.SCAN, files=len(found)))
-    files = list(found)
-    del found
     settings.hook("walked")
 
     fresh_toc = False
@@ -314,8 +312,10 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         # Every Russian word of the index with its terms, for searches (see lexicon.py).
         lexwriter = lexicon.LexiconWriter(directory, signature or "", fresh_index=(
             fresh_toc or not exists or not sum(s.doc_count_all() for s in committed_segments(ix))))
-    known: State = {} if fresh_toc else load_state(directory, ix)
-    state: State = {} if fresh_toc else dict(known)
+    # The files indexed, as of the last commit and then as of this run: one table, updated
+    # in place (a path is read, skipped or found unchanged at most once in a run, so
+    # "in the state when its message comes" is "known before the run").
+    state: State = {} if fresh_toc else load_state(directory, ix)
 
     # Remember the roots now: a run that is interrupted can be resumed by `newsgrep index`.
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -325,11 +325,11 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         meta.save(directory)
 
     # (a walk cut short by a signal does not tell which files are gone)
-    planned = plan(files, known, roots, unreadable, skip, walk_complete=not stop)
+    planned = plan(found, state, roots, unreadable, skip, walk_complete=not stop)
     todo, gone = planned.todo, planned.gone
     report.unchanged += planned.unchanged
-    total_files = len(files)
-    del files, planned  # memory: the workers are forked from this process
+    total_files = len(found)
+    del found, planned  # memory: the workers are forked from this process
 
     committer = Committer(directory, ix, schema, state, fresh_toc,
                           segment_docs=settings.limits.segment_docs,
@@ -374,14 +374,15 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
             if lexwriter is not None:
                 lexwriter.add(msg.words)  # before the commit that makes these articles visible
             if not fresh_toc:
-                committer.delete_files(p for p, *_ in msg.files if p in known)
+                committer.delete_files(p for p, *_ in msg.files if p in state)
             for segment, order in msg.segments:
                 committer.add_segment(segment, msg.tmpdir, order)
             committer.add_signatures(msg.signed)
             for path, size, mtime, digest, n in msg.files:
+                before = state.get(path)
                 state[path] = (size, mtime, digest)
                 report.articles += n
-                if path in known and not known[path][2].startswith(SKIPPED):
+                if before is not None and not before[2].startswith(SKIPPED):
                     report.updated += 1
                 else:
                     report.added += 1
