@@ -329,9 +329,10 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
     folder leaves out files as a .gitignore does.
 
     \b
-    Ctrl-C (or SIGTERM) stops the run within seconds and keeps what was
-    read: the workers finish their segments, which are committed, and the
-    next run goes on from there. A second Ctrl-C stops at once.
+    Ctrl-C (or SIGTERM, or SIGHUP: a closed terminal) stops the run within
+    seconds and keeps what was read: the workers finish their segments,
+    which are committed, and the next run goes on from there. A second
+    Ctrl-C stops at once.
 
     \b
     Examples:
@@ -343,7 +344,8 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
     \b
     Exit status: 0 when the run completed (unreadable files are reported as
     warnings and in the summary), 2 on errors, 3 when another newsgrep is
-    writing to the index, 130 after Ctrl-C, 143 after SIGTERM.
+    writing to the index, 129 after SIGHUP, 130 after Ctrl-C, 143 after
+    SIGTERM.
     """
     from .archive import open_archive
     # the test-only entry point of the run's limits and test hooks (README, Development)
@@ -373,7 +375,14 @@ def index(ctx, paths, index_dir, rebuild, encoding, wait, jobs, morphology, quie
         if progress is not None:
             progress.stop()
     if not quiet:
-        say(_summary(report, directory))
+        try:
+            say(_summary(report, directory))
+        except OSError:
+            import signal
+
+            # A closed terminal (SIGHUP): the work is committed, there is no one to tell.
+            if report.interrupted != getattr(signal, "SIGHUP", None):
+                raise
     if report.interrupted:
         ctx.exit(128 + report.interrupted)
 
@@ -456,8 +465,11 @@ def _summary(report, directory) -> str:
     if skipped:
         reasons = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
         lines.append(f"skipped {skipped} files: {reasons}")
-    if report.excluded:
-        lines.append(f"excluded {report.excluded} files (--exclude, --include, .newsgrepignore)")
+    if report.excluded or report.excluded_folders:
+        folders = (f" and {report.excluded_folders} folders" if report.excluded_folders
+                   else "")
+        lines.append(f"excluded {report.excluded} files{folders} "
+                     "(--exclude, --include, .newsgrepignore)")
     if report.interrupted:
         lines.append("interrupted: the articles above are committed; "
                      "run newsgrep index again to go on")

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     NO_MATCH = 1    # searched and found nothing
     ERROR = 2       # bad usage, bad query, missing or broken index, unreadable input
     BUSY = 3        # another writer holds the index lock
+    HANGUP = 129       # SIGHUP (128 + SIGHUP): the terminal was closed
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
     TERMINATED = 143   # SIGTERM (128 + SIGTERM): a shutdown, `timeout`, a service manager
 

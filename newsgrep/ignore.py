@@ -8,7 +8,9 @@ command line's patterns are relative to each indexed root; a
 below it, a deeper file's patterns winning over a shallower one's (as git
 reads nested ``.gitignore`` files). ``--include`` patterns, when there are
 any, keep only the files that match one of them. A file named itself on the
-command line (a root) is always read.
+command line (a root) is always read. A folder left out is not walked into
+(:meth:`FileFilter.excluded_folder`), as git and ripgrep do: a ``!`` pattern
+cannot take back a file inside it.
 """
 from __future__ import annotations
 
@@ -57,6 +59,29 @@ class FileFilter:
             pass  # no ignore file (or an unreadable one: nothing to honour)
         self._folders[folder] = spec
         return spec
+
+    def excluded_folder(self, path: str) -> bool:
+        """True if the folder ``path`` (absolute, as walked) is left out by ``--exclude``
+        or a ``.newsgrepignore`` above it: the walk does not go into it. (``--include``
+        patterns choose files, never a folder.)"""
+        root = self._root_of(path)
+        if root is None:
+            return False
+        parts = path[len(root.rstrip(os.sep)) + 1:].split(os.sep)
+        decision = False
+        if self.exclude is not None:
+            result = self.exclude.check_file("/".join(parts) + "/")
+            if result.include is not None:
+                decision = result.include
+        folder = root
+        for depth in range(len(parts)):
+            spec = self._folder_spec(folder)
+            if spec is not None:
+                result = spec.check_file("/".join(parts[depth:]) + "/")
+                if result.include is not None:
+                    decision = result.include
+            folder = os.path.join(folder, parts[depth])
+        return decision
 
     def excluded(self, path: str) -> bool:
         """True if ``path`` (absolute, as walked) is left out."""

@@ -193,7 +193,8 @@ def test_excludes_in_the_config_leave_files_out(run, config_file, tmp_path):
     (folder / "manifest.tsv").write_text("path\ttitle\nria/a.txt\tАтака\n", encoding="utf-8")
     result = run("index", folder)
     assert result.exit_code == 0
-    assert "excluded 3 files" in result.stderr  # the manifest and the two legacy files
+    # the manifest, and the legacy folder, not walked into
+    assert "excluded 1 files and 1 folders" in result.stderr
     paths = run("search", "атака OR Алматы OR Бишкек", "-l").stdout.splitlines()
     assert paths and not any(p.endswith(".tsv") or "/legacy/" in p for p in paths)
 

@@ -110,3 +110,48 @@ def test_negation_and_folders(tmp_path):
     assert not flt.excluded(str(root / "x" / "drafts.txt"))
     # A file named on the command line is always read.
     assert not FileFilter([str(root / "m.tsv")], exclude=["*.tsv"]).excluded(str(root / "m.tsv"))
+
+
+def test_an_excluded_folder_is_not_walked_into(docs, tmp_path, monkeypatch):
+    """As rg and git: a folder left out is pruned from the walk (its files are never
+    listed, so `!` cannot take one back), and its articles leave the index."""
+    import os
+
+    from newsgrep.indexing import walking
+
+    ix = tmp_path / "ix"
+    for i in range(3):
+        _write(docs / "scans" / f"deep{i}" / f"s{i}.txt", f"Скан {i}")
+    assert index_paths([docs], ix).total == 7
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def spy(path):
+        listed.append(str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(walking.os, "scandir", spy)
+    (docs / ".newsgrepignore").write_text("scans/\n!scans/deep0/s0.txt\n", encoding="utf-8")
+    report = index_paths([docs], ix)
+    assert not [p for p in listed if "scans" in p]
+    assert (report.excluded, report.excluded_folders, report.removed) == (0, 1, 3)
+    assert _paths(ix) == {str(docs / "a.txt"), str(docs / "sub" / "b.txt"),
+                          str(docs / "manifest.tsv")}
+
+    result = _index("--index", ix, "--exclude", "sub")  # (a folder by its bare name too)
+    assert result.exit_code == 0, result.stderr
+    assert "excluded 0 files and 2 folders" in result.stderr
+
+
+def test_folder_patterns(tmp_path):
+    root = tmp_path / "r"
+    (root / "x").mkdir(parents=True)
+    (root / "x" / ".newsgrepignore").write_text("old/\n", encoding="utf-8")
+    flt = FileFilter([str(root)], exclude=["drafts/", "/top/", "*.tsv"], include=["*.txt"])
+    assert flt.excluded_folder(str(root / "drafts"))
+    assert flt.excluded_folder(str(root / "x" / "drafts"))
+    assert flt.excluded_folder(str(root / "top")) and not flt.excluded_folder(str(root / "x" / "top"))
+    assert flt.excluded_folder(str(root / "x" / "old"))  # its own folder's ignore file
+    assert not flt.excluded_folder(str(root / "old"))    # (not above it)
+    assert not flt.excluded_folder(str(root / "x"))      # --include chooses files only
+    assert not flt.excluded_folder(str(root))

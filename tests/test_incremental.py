@@ -253,3 +253,35 @@ def test_commits_come_by_size_each_segment_twice_the_last(tmp_path, monkeypatch)
     assert [s.doc_count() for s in whoosh_ix._segments()] == [10, 20, 40, 30]
     assert whoosh_ix.latest_generation() >= 4  # one commit each
     assert count(ix, "атака") == 100
+
+
+def test_plan_against_the_state(tmp_path):
+    """What changed, what is new, what is gone: a file that vanished after the walk is
+    gone, one in a folder that could not be read keeps its articles, and the state is
+    read, never modified."""
+    from newsgrep.indexing.walking import plan
+
+    root = tmp_path / "r"
+    (root / "locked").mkdir(parents=True)
+    same, changed, new = root / "same.txt", root / "changed.txt", root / "new.txt"
+    for p in (same, changed, new):
+        p.write_text("x", encoding="utf-8")
+    st = os.stat(same)
+    known = {str(same): (st.st_size, st.st_mtime_ns, "h1"),
+             str(changed): (99, 1, "h2"),
+             str(root / "vanished.txt"): (1, 1, "h3"),    # walked, deleted before the plan
+             str(root / "unwalked.txt"): (1, 1, "h4"),    # not walked: gone
+             str(root / "locked" / "a.txt"): (1, 1, "h5"),  # in an unreadable folder: kept
+             "/elsewhere/b.txt": (1, 1, "h6")}              # outside the roots: kept
+    before = dict(known)
+    skipped: list[tuple[str, str]] = []
+    walked = [str(same), str(changed), str(new), str(root / "vanished.txt")]
+    out = plan(walked, known, [str(root)], [str(root / "locked")],
+               lambda p, r: skipped.append((p, r)))
+    assert known == before
+    assert out.unchanged == 1
+    assert [(p, h) for p, _, _, h in out.todo] == [(str(changed), "h2"), (str(new), "")]
+    assert sorted(out.gone) == sorted([str(root / "vanished.txt"), str(root / "unwalked.txt")])
+    assert [p for p, _ in skipped] == [str(root / "vanished.txt")]
+    assert plan(walked, known, [str(root)], [], lambda p, r: None,
+                walk_complete=False).gone == []

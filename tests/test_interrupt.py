@@ -48,8 +48,9 @@ def _wait_for(path, proc):
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
-                         ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143),
+                                          (signal.SIGHUP, 129)],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_a_signal_commits_what_the_workers_read(tmp_path, corpus, signum, code):
     ix, flag = tmp_path / "ix", tmp_path / "go"
     env = {**os.environ, "NEWSGREP_TEST_PAUSE": f"added:{flag}",
@@ -61,7 +62,7 @@ def test_a_signal_commits_what_the_workers_read(tmp_path, corpus, signum, code):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, start_new_session=True)
     _wait_for(flag.with_name("go.reached"), proc)  # a worker has read PAUSE_AT files
-    if signum == signal.SIGINT:
+    if signum in (signal.SIGINT, signal.SIGHUP):
         os.killpg(proc.pid, signum)  # as a terminal sends it: to the whole group
     else:
         os.kill(proc.pid, signum)  # as `timeout` or `kill` sends it: to the process
@@ -106,22 +107,24 @@ def test_signals_again_and_again_stop_at_once_and_keep_the_last_commit(tmp_path,
     assert count(ix, "атака") == N_FILES
 
 
-def _sigint_after(articles: int, events: list[IndexProgress]):
-    """A progress callback that keeps the events and sends this process SIGINT once,
+def _signal_after(articles: int, events: list[IndexProgress], signum: int = signal.SIGINT):
+    """A progress callback that keeps the events and sends this process ``signum`` once,
     when ``articles`` have been read."""
     def on_progress(event: IndexProgress) -> None:
         events.append(event)
         if event.phase is Phase.READ and event.articles >= articles and not any(
                 e.phase is Phase.STOP for e in events):
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signum)
     return on_progress
+
+
 
 
 def test_in_process_a_signal_ends_the_run_early_with_its_work_committed(tmp_path, corpus):
     """One process (jobs=1): the file being read is finished, the segment committed."""
     ix = tmp_path / "ix"
     events: list[IndexProgress] = []
-    report = index_paths([corpus], ix, jobs=1, on_progress=_sigint_after(64, events))
+    report = index_paths([corpus], ix, jobs=1, on_progress=_signal_after(64, events))
     assert report.interrupted == signal.SIGINT
     assert 64 <= report.articles < N_FILES and report.total == report.articles
     assert count(ix, "атака") == report.articles
@@ -130,6 +133,19 @@ def test_in_process_a_signal_ends_the_run_early_with_its_work_committed(tmp_path
     assert Phase.STOP in phases and sorted(phases, key=order.index) == phases
     # The handlers are back as they were: Ctrl-C raises KeyboardInterrupt again.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert index_paths([corpus], ix, jobs=1).total == N_FILES
+
+
+def test_in_process_sighup_stops_like_sigint(tmp_path, corpus):
+    """A closed terminal (SIGHUP) ends the run early with its work committed."""
+    ix = tmp_path / "ix"
+    events: list[IndexProgress] = []
+    report = index_paths([corpus], ix, jobs=1,
+                         on_progress=_signal_after(64, events, signal.SIGHUP))
+    assert report.interrupted == signal.SIGHUP
+    assert 64 <= report.articles < N_FILES and report.total == report.articles
+    assert count(ix, "атака") == report.articles
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # restored
     assert index_paths([corpus], ix, jobs=1).total == N_FILES
 
 
@@ -165,7 +181,7 @@ def test_a_signal_in_a_big_file_leaves_it_for_the_next_run(tmp_path):
             fh.write(json.dumps({"id": f"r{i}", "title": f"Запись {i}", "text": "про атаку"},
                                 ensure_ascii=False) + "\n")
     events: list[IndexProgress] = []
-    report = index_paths([docs], ix, jobs=1, on_progress=_sigint_after(2048, events))
+    report = index_paths([docs], ix, jobs=1, on_progress=_signal_after(2048, events))
     assert report.interrupted == signal.SIGINT
     # Articles showed while the file was read; it stopped long before its end.
     reads = [e.articles for e in events if e.phase is Phase.READ]

@@ -93,6 +93,7 @@ class IndexReport:
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> number of files
     total: int = 0        # articles in the index after the run
     excluded: int = 0     # files left out by --exclude/--include or .newsgrepignore
+    excluded_folders: int = 0  # folders left out (not walked into) by --exclude or .newsgrepignore
     interrupted: int = 0  # the signal that stopped the run early (its work is committed)
     elapsed: float = 0.0
 
@@ -152,7 +153,7 @@ def index_paths(paths: Iterable[str | os.PathLike], directory: Path, *,
     they leave out (and those a ``.newsgrepignore`` leaves out) are not read,
     and their articles leave the index.
 
-    On SIGINT or SIGTERM (in the main thread) the run commits what its
+    On SIGINT, SIGTERM or SIGHUP (in the main thread) the run commits what its
     workers have read, and returns early with ``interrupted`` set to the
     signal; a second signal raises :class:`~newsgrep.errors.Interrupted`.
 
@@ -273,10 +274,16 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         else:
             skip(path, reason)
 
+    def prune(folder: str) -> bool:
+        if chooser.excluded_folder(folder):
+            report.excluded_folders += 1
+            return True
+        return False
+
     found: dict[str, None] = {}  # (a dict: a file named twice is read once)
     unreadable: list[str] = []  # folders that could not be read: their files are not gone
     for path in walk(roots, skip_walked, exclude=[directory], unreadable=unreadable,
-                     follow_outside=follow_outside):
+                     follow_outside=follow_outside, prune=prune):
         if chooser.excluded(path):
             report.excluded += 1
             continue
@@ -286,8 +293,6 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
             if stop:
                 break
     emit_progress(IndexProgress(Phase.SCAN, files=len(found)))
-    files = list(found)
-    del found
     settings.hook("walked")
 
     fresh_toc = False
@@ -307,8 +312,10 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         # Every Russian word of the index with its terms, for searches (see lexicon.py).
         lexwriter = lexicon.LexiconWriter(directory, signature or "", fresh_index=(
             fresh_toc or not exists or not sum(s.doc_count_all() for s in committed_segments(ix))))
-    known: State = {} if fresh_toc else load_state(directory, ix)
-    state: State = {} if fresh_toc else dict(known)
+    # The files indexed, as of the last commit and then as of this run: one table, updated
+    # in place (a path is read, skipped or found unchanged at most once in a run, so
+    # "in the state when its message comes" is "known before the run").
+    state: State = {} if fresh_toc else load_state(directory, ix)
 
     # Remember the roots now: a run that is interrupted can be resumed by `newsgrep index`.
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -318,11 +325,11 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         meta.save(directory)
 
     # (a walk cut short by a signal does not tell which files are gone)
-    planned = plan(files, known, roots, unreadable, skip, walk_complete=not stop)
+    planned = plan(found, state, roots, unreadable, skip, walk_complete=not stop)
     todo, gone = planned.todo, planned.gone
     report.unchanged += planned.unchanged
-    total_files = len(files)
-    del files, planned  # memory: the workers are forked from this process
+    total_files = len(found)
+    del found, planned  # memory: the workers are forked from this process
 
     committer = Committer(directory, ix, schema, state, fresh_toc,
                           segment_docs=settings.limits.segment_docs,
@@ -367,14 +374,15 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
             if lexwriter is not None:
                 lexwriter.add(msg.words)  # before the commit that makes these articles visible
             if not fresh_toc:
-                committer.delete_files(p for p, *_ in msg.files if p in known)
+                committer.delete_files(p for p, *_ in msg.files if p in state)
             for segment, order in msg.segments:
                 committer.add_segment(segment, msg.tmpdir, order)
             committer.add_signatures(msg.signed)
             for path, size, mtime, digest, n in msg.files:
+                before = state.get(path)
                 state[path] = (size, mtime, digest)
                 report.articles += n
-                if path in known and not known[path][2].startswith(SKIPPED):
+                if before is not None and not before[2].startswith(SKIPPED):
                     report.updated += 1
                 else:
                     report.added += 1

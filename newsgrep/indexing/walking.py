@@ -10,7 +10,7 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -33,7 +33,8 @@ State = dict[str, tuple[int, int, str]]
 
 def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
          exclude: Iterable[str | os.PathLike] = (), *, unreadable: list[str] | None = None,
-         follow_outside: bool = False) -> Iterator[str]:
+         follow_outside: bool = False,
+         prune: Callable[[str], bool] | None = None) -> Iterator[str]:
     """Yield the absolute paths of the article files under ``paths``, sorted per folder.
 
     Hidden files and folders are skipped (a hidden file named on the command
@@ -42,7 +43,8 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
     whose target is outside ``paths`` is not followed unless ``follow_outside``.
     Files of unsupported types, special files (FIFOs, devices), broken links
     and links out go to ``on_skip``; so do folders that cannot be read, which
-    are also added to ``unreadable`` (their files are not gone).
+    are also added to ``unreadable`` (their files are not gone). A folder for
+    which ``prune`` is true (one left out by the patterns) is not gone into.
     """
     paths = list(paths)
     inside = [os.path.realpath(p) for p in paths]
@@ -79,7 +81,8 @@ def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
                 on_skip(entry.path, "link out of the indexed folders (--follow-outside follows it)")
                 continue
             if is_dir:
-                yield from visit(entry.path)
+                if prune is None or not prune(entry.path):
+                    yield from visit(entry.path)
             elif is_file:
                 if articles.is_supported(entry.name):
                     yield entry.path
@@ -136,31 +139,40 @@ class Plan:
     gone: list[str] = field(default_factory=list)
 
 
-def plan(files: list[str], known: State, roots: list[str], unreadable: list[str],
-         skip: Callable[[str, str], None], walk_complete: bool = True) -> Plan:
-    """Compare the walked ``files`` with the ``known`` state: a file whose size and mtime
+def plan(files: Collection[str], known: Mapping[str, tuple[int, int, str]], roots: list[str],
+         unreadable: list[str], skip: Callable[[str, str], None],
+         walk_complete: bool = True) -> Plan:
+    """Compare the walked ``files`` (in walk order; a dict's keys or a set are used as they
+    are, a list is indexed once) with the ``known`` state: a file whose size and mtime
     are the same is unchanged; others are to read (with their old hash, so that a file
     touched but not changed is not re-indexed). Files of ``known`` under ``roots`` that
     were not walked are gone, unless their folder could not be read or the walk was cut
-    short (``walk_complete`` False)."""
+    short (``walk_complete`` False).
+
+    Memory: nothing the size of ``known`` is copied (an archive of a million files
+    has a state of a million entries); only the files that vanished since the walk
+    are kept aside."""
     out = Plan()
-    previous = dict(known)
-    for path in files:
+    walked = files if isinstance(files, (dict, set, frozenset)) else dict.fromkeys(files)
+    vanished: set[str] = set()  # walked, but gone (or no longer a regular file) since
+    for path in walked:
         try:
             st = os.stat(path)
         except OSError as e:
             skip(path, f"cannot read: {e.strerror or e}")
-            if e.errno != errno.ENOENT:
-                previous.pop(path, None)  # not gone: keep its articles
+            if e.errno == errno.ENOENT:
+                vanished.add(path)  # (other errors: not gone, it keeps its articles)
             continue
         if not stat.S_ISREG(st.st_mode):
             skip(path, articles.special_file(st.st_mode))
+            vanished.add(path)
             continue
-        before = previous.pop(path, None)
+        before = known.get(path)
         if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
             out.unchanged += 1
             continue
         out.todo.append((path, st.st_size, st.st_mtime_ns, before[2] if before else ""))
     if walk_complete:
-        out.gone = [p for p in previous if under(p, roots) and not under(p, unreadable)]
+        out.gone = [p for p in known if (p not in walked or p in vanished)
+                    and under(p, roots) and not under(p, unreadable)]
     return out

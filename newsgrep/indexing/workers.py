@@ -204,10 +204,10 @@ def _die_with_parent(parent: int) -> None:
 
 def _worker_main(jobs: list[Job], schema: Any, tmpdir: str, encoding: str | None, queue: Any,
                  settings: Settings, parent: int, worker: int, stop: Any) -> None:
-    # The parent handles Ctrl-C and SIGTERM (sent to the whole group by a terminal or a
-    # service manager) and tells the workers to stop through ``stop``.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # The parent handles Ctrl-C, SIGTERM and SIGHUP (sent to the whole group by a terminal
+    # or a service manager) and tells the workers to stop through ``stop``.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
     _die_with_parent(parent)
     try:
         process(jobs, schema, tmpdir, encoding, queue.put, settings, worker=worker,
@@ -233,8 +233,14 @@ def split(jobs: list[Job], n: int) -> list[list[Job]]:
     return [s for s in shares if s]
 
 
+# The signals that stop a run as Ctrl-C does: SIGHUP is a closed terminal (or an
+# ssh session gone), sent to the whole foreground group like SIGINT.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
 class Stop:
-    """How a run answers SIGINT and SIGTERM.
+    """How a run answers SIGINT, SIGTERM and SIGHUP.
 
     The first signal asks the workers to stop (through ``flag``, a byte they
     share with this process): each finishes the file it reads and reports its
@@ -253,7 +259,7 @@ class Stop:
 
     def __enter__(self) -> Stop:
         if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in STOP_SIGNALS:
                 self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
