@@ -113,7 +113,9 @@ SNAPSHOTS: dict = {}
 
 
 def timed(owner, name: str, label: str) -> None:
-    original = getattr(owner, name)
+    original = getattr(owner, name, None)
+    if original is None:  # (another checkout's code, without it)
+        return
 
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
@@ -168,6 +170,9 @@ def instrument() -> None:
     timed(commit.Committer, "_write_figures", "commit: figures")
     timed(reprint_store.ReprintStore, "dumps", "commit: reprint store")
     timed(reprint_store.ReprintStore, "groups_blob", "commit: group map")
+    timed(reprint_store.ReprintStore, "take_delta", "commit: reprint delta")
+    timed(commit, "load_reprints", "load reprint store")
+    timed(commit.Committer, "_write_map", "commit: group map (incl. finish)")
     timed(commit.Committer, "delete_files", "delete old documents")
     timed(commit.Committer, "add_segment", "move segments in")
     timed(commit.Committer, "add_signatures", "reprint signatures in")

@@ -33,6 +33,12 @@ from datetime import datetime, timezone
 
 FORMAT = 1
 MAGIC = b"NGRS"
+# A commit's changes to the store (ReprintStore.take_delta): magic, the generation of the
+# checkpoint (a whole store) it applies over, then marshal of (FORMAT, ops).
+DELTA_MAGIC = b"NGRD"
+DELTA_HEAD = struct.Struct("<q")
+# A checkpoint and its deltas in order, as one blob (what an engine hands ReprintStore.loads).
+CHAIN_MAGIC = b"NGRC"
 GROUPS_MAGIC = b"NGRG"
 
 # (article id, signature bytes, date as POSIX seconds or None, source)
@@ -60,12 +66,22 @@ class ReprintStore:
         self.index = reprints.ReprintIndex()
         self.files: dict[str, list[str]] = {}
         self.meta: dict[str, tuple] = {}  # id -> (date ts | None, source, words)
+        # The changes since the last take_delta, when logging (an incremental run's
+        # commits write them as a delta instead of the whole store).
+        self.logging = False
+        self.log: list[tuple] = []
 
     def __len__(self) -> int:
         return len(self.index)
 
     # changes
     def remove_files(self, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        if self.logging and paths:
+            self.log.append(("r", paths))
+        self._remove(paths)
+
+    def _remove(self, paths: Iterable[str]) -> None:
         for path in paths:
             for aid in self.files.pop(path, ()):
                 if aid in self.index:
@@ -75,7 +91,10 @@ class ReprintStore:
     def replace_file(self, path: str, items: Iterable[SignedArticle]) -> None:
         from . import reprints
 
-        self.remove_files([path])
+        self._remove([path])
+        items = list(items)
+        if self.logging:
+            self.log.append(("a", path, items))
         ids = []
         for aid, sig_bytes, ts, source in items:
             sig = reprints.Signature.from_bytes(sig_bytes)
@@ -90,9 +109,46 @@ class ReprintStore:
     def dumps(self) -> bytes:
         return MAGIC + marshal.dumps((FORMAT, self.index.dumps(), self.files, self.meta))
 
+    def take_delta(self, base: int) -> bytes:
+        """The changes logged since the last call, as a delta over checkpoint ``base``."""
+        ops, self.log = self.log, []
+        return DELTA_MAGIC + DELTA_HEAD.pack(base) + marshal.dumps((FORMAT, ops))
+
+    def apply_delta(self, data: bytes) -> None:
+        """Replay a delta (:meth:`take_delta`); raises ValueError for a broken one."""
+        if not data.startswith(DELTA_MAGIC):
+            raise ValueError("not a reprint delta")
+        try:
+            fmt, ops = marshal.loads(data[len(DELTA_MAGIC) + DELTA_HEAD.size:])
+        except (EOFError, TypeError, ValueError) as e:
+            raise ValueError(f"broken reprint delta: {e}") from None
+        if fmt != FORMAT:
+            raise ValueError("reprint delta of another format")
+        logging, self.logging = self.logging, False
+        try:
+            for op in ops:
+                if op[0] == "r":
+                    self.remove_files(op[1])
+                else:
+                    self.replace_file(op[1], op[2])
+        finally:
+            self.logging = logging
+
     @classmethod
     def loads(cls, data: bytes) -> ReprintStore:
-        """Raises ValueError for anything but a store of this format."""
+        """Raises ValueError for anything but a store of this format: a whole store, or
+        a chain (``CHAIN_MAGIC``: a checkpoint and the deltas over it, in order)."""
+        if data.startswith(CHAIN_MAGIC):
+            try:
+                parts = marshal.loads(data[len(CHAIN_MAGIC):])
+            except (EOFError, TypeError, ValueError) as e:
+                raise ValueError(f"broken reprint store: {e}") from None
+            if not isinstance(parts, list) or not parts:
+                raise ValueError("broken reprint store")
+            store = cls.loads(parts[0])
+            for delta in parts[1:]:
+                store.apply_delta(delta)
+            return store
         if not data.startswith(MAGIC):
             raise ValueError("not a reprint store")
         try:

@@ -233,10 +233,14 @@ def test_sidecars_follow_the_generation(run, news, tmp_path):
 
     directory = Path(locate(None, None).path)
     names = sorted(p.name for p in directory.iterdir() if p.name.startswith("newsgrep-"))
-    gens = {re.sub(r"\D", "", n) for n in names if n.endswith(".bin")}
+    # the reprint store: the first run's checkpoint and the second's delta over it
+    chain = [n for n in names if n.startswith("newsgrep-reprints-")]
+    gens = {re.sub(r"\D", "", n) for n in names if n.endswith(".bin") and n not in chain}
     assert len(gens) == 1, names
     assert {n.split("-")[1] for n in names if n.endswith(".bin")} >= {
         "state", "reprints", "groups"}
+    (gen,) = gens
+    assert chain == [f"newsgrep-reprints-{int(gen) - 1}.bin", f"newsgrep-reprints-{gen}.delta"]
 
 
 def test_readme_documents_reprints():

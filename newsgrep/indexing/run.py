@@ -408,6 +408,8 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
             dirty = True
         if dirty or fresh_toc:
             committer.commit()
+        if not stop:
+            committer.finish()  # the group map of the last commit, if it was put off
         if fresh_toc and lexwriter is not None:
             lexwriter.mark_complete()
     finally:

@@ -33,6 +33,10 @@ STATE_PREFIX = "newsgrep-state-"
 # Beside each state: the reprint store and the group map of that commit (reprint_store).
 REPRINTS_PREFIX = "newsgrep-reprints-"
 GROUPS_PREFIX = "newsgrep-groups-"
+# A commit's changes to the reprint store, over the last whole one (see Committer.commit).
+DELTA_SUFFIX = ".delta"
+# Beside a group map that is an earlier commit's (new articles not grouped yet).
+STALE_SUFFIX = ".stale"
 TMP_PREFIX = ".newsgrep-tmp-"
 State = dict  # path -> (size, mtime_ns, content hash)
 
@@ -106,20 +110,87 @@ def write_state(directory: Path, generation: int, state: State) -> None:
     os.replace(tmp, path)
 
 
+def reprints_chain(directory: Path, generation: int) -> tuple[int, list[int]] | None:
+    """The reprint store of ``generation`` on disk: ``(checkpoint, deltas)``, the generation
+    of the whole store (``newsgrep-reprints-B.bin``) and of each delta over it
+    (``newsgrep-reprints-G.delta``), in order; None when the commit keeps none."""
+    from ...reprint_store import DELTA_HEAD, DELTA_MAGIC
+
+    if (directory / f"{REPRINTS_PREFIX}{generation}.bin").exists():
+        return generation, []
+    name = directory / f"{REPRINTS_PREFIX}{generation}{DELTA_SUFFIX}"
+    try:
+        with open(name, "rb") as fh:
+            head = fh.read(len(DELTA_MAGIC) + DELTA_HEAD.size)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise _unreadable(directory, name.name, e) from None
+    if len(head) < len(DELTA_MAGIC) + DELTA_HEAD.size or not head.startswith(DELTA_MAGIC):
+        raise _unreadable(directory, name.name, "not a reprint delta")
+    (base,) = DELTA_HEAD.unpack(head[len(DELTA_MAGIC):])
+    deltas = list(range(base + 1, generation + 1))
+    missing = [f"{REPRINTS_PREFIX}{base}.bin"] if not (
+        directory / f"{REPRINTS_PREFIX}{base}.bin").exists() else []
+    missing += [f"{REPRINTS_PREFIX}{g}{DELTA_SUFFIX}" for g in deltas
+                if not (directory / f"{REPRINTS_PREFIX}{g}{DELTA_SUFFIX}").exists()]
+    if base >= generation or missing:
+        raise _unreadable(directory, name.name, f"{', '.join(missing) or 'its base'} missing")
+    return base, deltas
+
+
+def _unreadable(directory: Path, name: str, why: object) -> IndexCorrupt:
+    return IndexCorrupt(f"cannot read {directory / name}: {why}; repair it with: "
+                        f"newsgrep index --rebuild --index {directory}")
+
+
+def reprints_bytes(directory: Path, generation: int) -> bytes | None:
+    """The reprint store of ``generation`` as one blob ``ReprintStore.loads`` reads (the
+    checkpoint alone, or a chain of it and its deltas); None when there is none."""
+    from ...reprint_store import CHAIN_MAGIC
+
+    chain = reprints_chain(directory, generation)
+    if chain is None:
+        return None
+    base, deltas = chain
+    names = [f"{REPRINTS_PREFIX}{base}.bin"] + [f"{REPRINTS_PREFIX}{g}{DELTA_SUFFIX}"
+                                                for g in deltas]
+    parts = []
+    for name in names:
+        try:
+            with open(directory / name, "rb") as fh:
+                parts.append(fh.read())
+        except OSError as e:
+            raise _unreadable(directory, name, e) from None
+    return parts[0] if not deltas else CHAIN_MAGIC + marshal.dumps(parts)
+
+
 def load_reprints(directory: Path, generation: int) -> Any:
     """The reprint store of ``generation`` (empty when there is none: an archive built
     before newsgrep kept reprint groups, or without them; a rebuild fills it)."""
     from ...reprint_store import ReprintStore
 
-    name = f"{REPRINTS_PREFIX}{generation}.bin"
-    try:
-        with open(directory / name, "rb") as fh:
-            return ReprintStore.loads(fh.read())
-    except FileNotFoundError:
+    data = reprints_bytes(directory, generation)
+    if data is None:
         return ReprintStore()
-    except (OSError, ValueError) as e:
-        raise IndexCorrupt(f"cannot read {directory / name}: {e}; repair it with: "
-                           f"newsgrep index --rebuild --index {directory}") from None
+    try:
+        return ReprintStore.loads(data)
+    except ValueError as e:
+        raise _unreadable(directory, f"{REPRINTS_PREFIX}{generation}", e) from None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def write_sidecar(directory: Path, name: str, data: bytes) -> None:
@@ -132,8 +203,15 @@ def write_sidecar(directory: Path, name: str, data: bytes) -> None:
     os.replace(tmp, directory / name)
 
 
-def remove_old_states(directory: Path, keep: int) -> None:
-    keeping = {state_name(keep), f"{REPRINTS_PREFIX}{keep}.bin", f"{GROUPS_PREFIX}{keep}.bin"}
+def remove_old_states(directory: Path, keep: int,
+                      chain: tuple[int, list[int]] | None = None) -> None:
+    """Remove the sidecars of other commits than ``keep``, but the reprint store's
+    ``chain`` (its checkpoint and deltas, see :func:`reprints_chain`)."""
+    keeping = {state_name(keep), f"{REPRINTS_PREFIX}{keep}.bin", f"{GROUPS_PREFIX}{keep}.bin",
+               f"{GROUPS_PREFIX}{keep}{STALE_SUFFIX}"}
+    if chain is not None:
+        keeping.add(f"{REPRINTS_PREFIX}{chain[0]}.bin")
+        keeping.update(f"{REPRINTS_PREFIX}{g}{DELTA_SUFFIX}" for g in chain[1])
     for name in os.listdir(directory):
         if (name.startswith((STATE_PREFIX, REPRINTS_PREFIX, GROUPS_PREFIX))
                 and name not in keeping):
@@ -166,13 +244,28 @@ class Committer:
             self.generation = toc.generation
             self.segments = list(toc.segments)
         self.state = state
-        # Reprint groups, kept up to date as files come and go (None: not kept)
-        self.reprints: Any = None
-        if reprints:
-            from ...reprint_store import ReprintStore
-
-            self.reprints = (ReprintStore() if fresh_toc
-                             else load_reprints(directory, self.generation))
+        # Reprint groups, kept up to date as files come and go (not kept: keep_reprints
+        # False); the store is read on first use (a run that changes nothing never reads it).
+        self.keep_reprints = reprints
+        self._store: Any = None
+        # The store on disk as of the last commit: its checkpoint's generation and size,
+        # and the deltas since (generations, bytes); None: none yet (a checkpoint is due).
+        self._chain: tuple[int, list[int]] | None = None
+        self._base_bytes = self._delta_bytes = 0
+        # The group map: whether the last commit's is an earlier one's (stale), and the
+        # articles added or removed since it was last written, and how many it grouped.
+        self._map_stale = False
+        self._changed = 0
+        self._map_articles = 0
+        if reprints and not fresh_toc:
+            self._chain = reprints_chain(directory, self.generation)
+            if self._chain is not None:
+                base, deltas = self._chain
+                self._base_bytes = _size(directory / f"{REPRINTS_PREFIX}{base}.bin")
+                self._delta_bytes = sum(_size(directory / f"{REPRINTS_PREFIX}{g}{DELTA_SUFFIX}")
+                                        for g in deltas)
+            self._map_stale = (directory / f"{GROUPS_PREFIX}{self.generation}"
+                                           f"{STALE_SUFFIX}").exists()
         self.segment_docs = segment_docs  # merged segments hold at most this many documents
         self.max_small_segments = max_small_segments  # merged when more are small
         self.hook = hook  # test points
@@ -180,6 +273,20 @@ class Committer:
         self._order: dict[str, tuple] = {}  # this run's segments -> (worker, n)
         self._unsynced: list[str] = []  # files moved in since the last commit
         self._figures: dict | None = None  # segment id -> (deleted, figures), as last written
+
+    @property
+    def reprints(self) -> Any:
+        """The reprint store (read on first use), None when the archive keeps none."""
+        if not self.keep_reprints:
+            return None
+        if self._store is None:
+            from ...reprint_store import ReprintStore
+
+            self._store = (ReprintStore() if self._chain is None
+                           else load_reprints(self.directory, self.generation))
+            self._store.logging = not self.fresh_toc
+            self._map_articles = len(self._store)
+        return self._store
 
     def _doc_ids(self, segment, path: str):
         from whoosh.reading import SegmentReader, TermNotFound
@@ -196,8 +303,10 @@ class Committer:
     def delete_files(self, paths: Iterable[str]) -> None:
         """Mark the documents of ``paths`` deleted in the committed segments."""
         paths = list(paths)
-        if self.reprints is not None:
+        if self.keep_reprints and paths:
+            before = len(self.reprints)
             self.reprints.remove_files(paths)
+            self._changed += before - len(self.reprints)
         for path in paths:
             for segment in self.segments:
                 for docnum in self._doc_ids(segment, path):
@@ -205,9 +314,10 @@ class Committer:
 
     def add_signatures(self, signed: dict[str, list[tuple]]) -> None:
         """The reprint signatures of the articles of files just read (replacing theirs)."""
-        if self.reprints is not None:
+        if self.keep_reprints and signed:
             for path, items in signed.items():
                 self.reprints.replace_file(path, items)
+                self._changed += len(items)
 
     def add_segment(self, segment, tmpdir: str, order: tuple = (0, 0)) -> None:
         """Move a finished segment's files from ``tmpdir`` into the index.
@@ -239,10 +349,9 @@ class Committer:
         # the folder (their names): a power cut leaves the last commit or this one.
         for name in self._unsynced:
             fsync(self.directory / name)
-        if self.reprints is not None:  # like the state: before the TOC, fsynced
-            write_sidecar(self.directory, f"{REPRINTS_PREFIX}{gen}.bin", self.reprints.dumps())
-            write_sidecar(self.directory, f"{GROUPS_PREFIX}{gen}.bin",
-                          self.reprints.groups_blob())
+        chain = self._chain
+        if self.keep_reprints:  # like the state: before the TOC, fsynced
+            chain = self._write_reprints(gen)
         write_state(self.directory, gen, self.state)
         self._write_figures(gen)
         self.hook("state-written")
@@ -252,7 +361,8 @@ class Committer:
         self._unsynced.clear()
         self.hook("committed")
         self.generation = gen
-        remove_old_states(self.directory, gen)
+        self._chain = chain
+        remove_old_states(self.directory, gen, chain)
         remove_old_figures(self.directory, gen)
         if self.fresh_toc:
             # A rebuild: the old index's files go now (a search that has them
@@ -268,6 +378,71 @@ class Committer:
                         os.unlink(self.directory / name)
                     except OSError:
                         pass
+
+    # A whole reprint store is written when the deltas since the last one add up to this
+    # share of its size (or more): the bytes written over a run stay a few times the
+    # store's, and reading it (the checkpoint, then each delta) at most 1.5 times.
+    CHECKPOINT_SHARE = 0.5
+    # The group map is written again when this share of the articles it grouped came or
+    # went since (and at the end of each run, :meth:`finish`).
+    GROUP_MAP_SHARE = 0.25
+
+    def _write_reprints(self, gen: int) -> tuple[int, list[int]]:
+        """The reprint store of commit ``gen``: a delta over the last checkpoint, or a
+        checkpoint; and its group map, written or (stale) the last one linked in."""
+        d = self.directory
+        changed = self._store is not None and bool(self._store.log)
+        delta = self._store.take_delta(self._chain[0]) if (
+            self._chain is not None and self._store is not None) else None
+        if delta is None and self._chain is not None:  # nothing read, nothing changed
+            from ...reprint_store import ReprintStore
+
+            delta = ReprintStore().take_delta(self._chain[0])
+        for stale in (f"{REPRINTS_PREFIX}{gen}.bin", f"{REPRINTS_PREFIX}{gen}{DELTA_SUFFIX}",
+                      f"{GROUPS_PREFIX}{gen}{STALE_SUFFIX}"):
+            _unlink(d / stale)  # (a killed run's, of this generation)
+        if (delta is not None and self._chain is not None and not self.fresh_toc
+                and self._delta_bytes + len(delta) < self.CHECKPOINT_SHARE * self._base_bytes):
+            write_sidecar(d, f"{REPRINTS_PREFIX}{gen}{DELTA_SUFFIX}", delta)
+            self._delta_bytes += len(delta)
+            chain = (self._chain[0], self._chain[1] + [gen])
+        else:
+            data = self.reprints.dumps()
+            write_sidecar(d, f"{REPRINTS_PREFIX}{gen}.bin", data)
+            self._base_bytes, self._delta_bytes = len(data), 0
+            chain = (gen, [])
+        last_map = d / f"{GROUPS_PREFIX}{self.generation}.bin"
+        due = self._changed > self.GROUP_MAP_SHARE * self._map_articles
+        if self.fresh_toc or due or not last_map.exists():
+            self._write_map(gen)
+        else:
+            tmp = d / f"{GROUPS_PREFIX}{gen}.bin.tmp"
+            _unlink(tmp)
+            try:
+                os.link(last_map, tmp)
+            except OSError:  # (a file system without hard links)
+                shutil.copyfile(last_map, tmp)
+                fsync(tmp)
+            os.replace(tmp, d / f"{GROUPS_PREFIX}{gen}.bin")
+            if changed or self._map_stale:
+                self._map_stale = True
+                write_sidecar(d, f"{GROUPS_PREFIX}{gen}{STALE_SUFFIX}", b"")
+        return chain
+
+    def _write_map(self, gen: int) -> None:
+        write_sidecar(self.directory, f"{GROUPS_PREFIX}{gen}.bin", self.reprints.groups_blob())
+        self._map_stale = False
+        self._changed = 0
+        self._map_articles = len(self.reprints)
+
+    def finish(self) -> None:
+        """At the end of a run: the group map of the last commit, if it is an earlier
+        one's (written in place, atomically; then its stale mark goes)."""
+        if self.keep_reprints and self._map_stale:
+            self._write_map(self.generation)
+            _unlink(self.directory / f"{GROUPS_PREFIX}{self.generation}{STALE_SUFFIX}")
+            fsync(self.directory)
+            self.hook("map-written")
 
     def _write_figures(self, generation: int) -> None:
         """The ``stats`` figures of every segment of this commit (see ``figures``): the last

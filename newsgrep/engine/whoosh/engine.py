@@ -438,7 +438,12 @@ class WhooshEngine:
         return self._sidecar("newsgrep-groups-", mapped=True)  # (indexing.GROUPS_PREFIX)
 
     def reprint_data(self) -> bytes | None:
-        return self._sidecar("newsgrep-reprints-")  # (indexing.REPRINTS_PREFIX)
+        from whoosh.index import TOC
+
+        from .commit import reprints_bytes  # a checkpoint and the deltas over it
+
+        return reprints_bytes(self.directory,
+                              TOC._latest_generation(self.ix.storage, self.ix.indexname))
 
     def id_values(self, query: QuerySpec, by: str | None) -> list[tuple[str, object]]:
         docnums = self._docnums(query)

@@ -1,0 +1,175 @@
+"""The reprint store and group map of a Whoosh archive, written by what a commit changes:
+a delta per commit over the last whole store (a checkpoint), a checkpoint when the deltas
+add up to a share of it; the group map at a run's end and when a share of the archive
+changed. Loading replays the chain; a kill -9 anywhere loses nothing committed."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsgrep.engine.whoosh import commit
+from newsgrep.indexing import index_paths
+from newsgrep.indexing.settings import Limits, Settings
+from newsgrep.reprint_store import Groups, ReprintStore
+
+from .test_reprint_groups import _stories, _write_stories
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _names(ix: Path, prefix: str) -> list[str]:
+    return sorted(p.name for p in ix.iterdir() if p.name.startswith(prefix))
+
+
+def _gen(ix: Path) -> int:
+    from newsgrep.engine.whoosh.check import _latest_generation
+
+    return _latest_generation(ix)
+
+
+def _map(ix: Path) -> list:
+    data = (ix / f"newsgrep-groups-{_gen(ix)}.bin").read_bytes()
+    return sorted(Groups.loads(data).groups)
+
+
+def _exact(ix: Path) -> None:
+    """The map of the last commit is the store's groups, and not marked stale."""
+    assert not _names(ix, "newsgrep-groups-") or not [
+        n for n in _names(ix, "newsgrep-groups-") if n.endswith(".stale")]
+    store = commit.load_reprints(ix, _gen(ix))
+    assert _map(ix) == sorted(store.group_list())
+
+
+def _signed(path: str, n: int, seed: int = 7) -> list[tuple]:
+    from newsgrep import reprints
+
+    return [(f"{path}#{i}", reprints.signature(f"t{i}", text).to_bytes(), 1.6e9 + i, "src")
+            for i, text in enumerate(_stories(n, seed=seed))]
+
+
+def test_a_chain_of_deltas_loads_as_the_store_it_was_taken_from():
+    store = ReprintStore()
+    store.logging = True
+    store.replace_file("a", _signed("a", 3))
+    store.replace_file("b", _signed("b", 2))  # copies of a's
+    checkpoint = store.dumps()
+    store.log.clear()
+    store.replace_file("c", _signed("c", 2, seed=8))
+    d1 = store.take_delta(1)
+    store.remove_files(["c"])
+    store.replace_file("b", _signed("b", 3))
+    d2 = store.take_delta(1)
+    assert store.take_delta(1) != d2  # the log is emptied by each take
+    from newsgrep.reprint_store import CHAIN_MAGIC
+    import marshal
+
+    loaded = ReprintStore.loads(CHAIN_MAGIC + marshal.dumps([checkpoint, d1, d2]))
+    assert loaded.files == store.files and loaded.meta == store.meta
+    assert loaded.group_list() == store.group_list() != []
+    with pytest.raises(ValueError):
+        ReprintStore.loads(CHAIN_MAGIC + marshal.dumps([checkpoint, d1[:-3]]))
+
+
+def _rebuilt_map(news: Path, tmp_path: Path) -> list:
+    other = tmp_path / "rebuilt"
+    index_paths([news], other, morphology="stem")
+    return _map(other)
+
+
+def test_runs_write_deltas_then_a_checkpoint_and_the_map_is_exact(tmp_path, monkeypatch):
+    news, ix = tmp_path / "news", tmp_path / "ix"
+    _write_stories(news / "a", news / "b", 12)
+    index_paths([news], ix, morphology="stem")
+    assert _names(ix, "newsgrep-reprints-") == [f"newsgrep-reprints-{_gen(ix)}.bin"]
+    _exact(ix)
+    # small changes: a delta each, over the first checkpoint
+    base = _gen(ix)
+    (news / "b" / "s03b.txt").unlink()
+    index_paths([news], ix)
+    _write_stories(news / "c", news / "d", 1)
+    index_paths([news], ix)
+    assert _names(ix, "newsgrep-reprints-") == [
+        f"newsgrep-reprints-{base}.bin", f"newsgrep-reprints-{base + 1}.delta",
+        f"newsgrep-reprints-{base + 2}.delta"]
+    _exact(ix)
+    assert _map(ix) == _rebuilt_map(news, tmp_path)
+    # a no-op run reads neither the store nor writes anything
+    monkeypatch.setattr(commit, "load_reprints", lambda *a: pytest.fail("store read"))
+    index_paths([news], ix)
+    monkeypatch.undo()
+    # the deltas outgrow their share: a checkpoint, and the old chain goes
+    monkeypatch.setattr(commit.Committer, "CHECKPOINT_SHARE", 0.0)
+    (news / "a" / "s05.txt").unlink()
+    index_paths([news], ix)
+    assert _names(ix, "newsgrep-reprints-") == [f"newsgrep-reprints-{_gen(ix)}.bin"]
+    _exact(ix)
+    assert _map(ix) == _rebuilt_map(news, tmp_path / "2")
+
+
+def test_between_a_runs_commits_the_map_is_the_last_one_written(tmp_path, monkeypatch):
+    news, ix = tmp_path / "news", tmp_path / "ix"
+    _write_stories(news / "a", news / "b", 4)
+    index_paths([news], ix, morphology="stem")
+    first = _map(ix)
+    _write_stories(news / "c", news / "d", 12)
+    seen = []
+
+    def hook(point):
+        if point == "committed":
+            gen = _gen(ix)
+            seen.append(((ix / f"newsgrep-groups-{gen}.stale").exists(), _map(ix)))
+
+    monkeypatch.setattr(commit.Committer, "GROUP_MAP_SHARE", 100.0)
+    index_paths([news], ix, jobs=1, settings=Settings(limits=Limits(commit_articles=4),
+                                                      hooks=hook))  # type: ignore[arg-type]
+    assert len(seen) > 2
+    assert all(stale and groups == first for stale, groups in seen)  # put off: the old map
+    _exact(ix)  # ... written at the end of the run
+    assert len(_map(ix)) == 12  # (stories 0-3 of c, d are those of a, b)
+
+
+KILLER = """
+import sys
+from newsgrep.engine.whoosh import commit
+from newsgrep.indexing import index_paths
+from newsgrep.indexing.settings import Limits, Settings, TestHooks
+commit.Committer.GROUP_MAP_SHARE = 100.0  # the map put off till the end
+commit.Committer.CHECKPOINT_SHARE = float(sys.argv[4])
+index_paths([sys.argv[1]], sys.argv[2], jobs=1, settings=Settings(
+    limits=Limits(commit_articles=4), hooks=TestHooks(kill=sys.argv[3])))
+"""
+
+
+@pytest.mark.parametrize("kill,share", [
+    ("state-written:3", 100.0),  # deltas written, the third's commit not made
+    ("committed:3", 100.0),  # three deltas committed, the map stale
+    ("state-written:3", 0.0),  # a checkpoint written, its commit not made
+    ("map-written:1", 100.0),  # all committed, the map written, the run not ended
+])
+def test_a_kill_9_loses_nothing_and_the_next_run_ends_exact(tmp_path, kill, share):
+    news, ix = tmp_path / "news", tmp_path / "ix"
+    _write_stories(news / "a", news / "b", 3)
+    index_paths([news], ix, morphology="stem")
+    _write_stories(news / "c", news / "d", 12)
+    proc = subprocess.run([sys.executable, "-c", KILLER, str(news), str(ix), kill, str(share)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300,
+                          start_new_session=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    from newsgrep.engine.whoosh.check import check_files
+
+    assert check_files(ix) == []
+    gen = _gen(ix)
+    left = set(_names(ix, "newsgrep-"))
+    if kill == "state-written:3":  # the uncommitted commit's sidecars are there, unread
+        assert f"newsgrep-reprints-{gen + 1}{'.delta' if share else '.bin'}" in left
+    if kill == "committed:3":
+        assert {f"newsgrep-groups-{gen}.stale", f"newsgrep-reprints-{gen}.delta"} <= left
+    commit.load_reprints(ix, gen)  # the chain of the last commit reads
+    index_paths([news], ix)
+    _exact(ix)
+    assert _map(ix) == _rebuilt_map(news, tmp_path)
+    assert len(_map(ix)) == 12
