@@ -173,3 +173,22 @@ def test_a_kill_9_loses_nothing_and_the_next_run_ends_exact(tmp_path, kill, shar
     _exact(ix)
     assert _map(ix) == _rebuilt_map(news, tmp_path)
     assert len(_map(ix)) == 12
+
+
+def test_a_run_with_nothing_to_do_writes_a_map_left_stale(tmp_path, monkeypatch):
+    news, ix = tmp_path / "news", tmp_path / "ix"
+    _write_stories(news / "a", news / "b", 2)
+    index_paths([news], ix, morphology="stem")
+    _write_stories(news / "c", news / "d", 6)
+    monkeypatch.setattr(commit.Committer, "GROUP_MAP_SHARE", 100.0)
+    with monkeypatch.context() as m:  # a run that ends before its end (as if killed)
+        m.setattr(commit.Committer, "finish", lambda self: None)
+        index_paths([news], ix)
+    assert _names(ix, "newsgrep-groups-") == [f"newsgrep-groups-{_gen(ix)}.bin",
+                                              f"newsgrep-groups-{_gen(ix)}.stale"]
+    assert len(_map(ix)) == 2
+    gen = _gen(ix)
+    index_paths([news], ix)  # nothing changed: no commit, but the map
+    assert _gen(ix) == gen
+    _exact(ix)
+    assert len(_map(ix)) == 6

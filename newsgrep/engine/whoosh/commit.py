@@ -408,6 +408,7 @@ class Committer:
             chain = (self._chain[0], self._chain[1] + [gen])
         else:
             data = self.reprints.dumps()
+            self.reprints.log.clear()  # (in the checkpoint)
             write_sidecar(d, f"{REPRINTS_PREFIX}{gen}.bin", data)
             self._base_bytes, self._delta_bytes = len(data), 0
             chain = (gen, [])
