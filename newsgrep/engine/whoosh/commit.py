@@ -381,8 +381,8 @@ class Committer:
 
     # A whole reprint store is written when the deltas since the last one add up to this
     # share of its size (or more): the bytes written over a run stay a few times the
-    # store's, and reading it (the checkpoint, then each delta) at most 1.5 times.
-    CHECKPOINT_SHARE = 0.5
+    # store's, and reading it (the checkpoint, then each delta) at most 1.25 times.
+    CHECKPOINT_SHARE = 0.25
     # The group map is written again when this share of the articles it grouped came or
     # went since (and at the end of each run, :meth:`finish`).
     GROUP_MAP_SHARE = 0.25
