@@ -23,6 +23,8 @@ from ..base import (DEFAULT_MORPHOLOGY, NO_AUTHORS, TEXT_FIELDS, TITLE_BOOST,  #
 SCHEMA_VERSION = 3
 META_FILE = "newsgrep.json"
 ENV_INDEX = "NEWSGREP_INDEX"
+# An article id's length (``engine.base.article_id``: 16 hex digits), the id column's width
+ID_LENGTH = 16
 # The fields whose words as written (=word, wildcards, did-you-mean) each
 # segment's form index holds.
 FORM_FIELDS = TEXT_FIELDS
@@ -140,7 +142,7 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
 
     ``signature``: lemma mode's lemmatizer signature, recorded in the analyzer.
     """
-    from whoosh import fields, formats
+    from whoosh import columns, fields, formats
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
     from .analyzer import NewsAnalyzer
@@ -149,7 +151,9 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
     # path:seed, path:2022 — path components, lower-cased, never stemmed.
     path_analyzer = RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
     schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
+        # the id column: the ids of many matches (counting stories, ``--unique``) are
+        # read from it, not from each article's stored fields (see has_id_column)
+        id=fields.ID(stored=True, unique=True, sortable=columns.FixedBytesColumn(ID_LENGTH)),
         # The file an article came from, exactly: incremental runs delete by it.
         # (The incremental state itself is a sidecar file, see indexing.py.)
         file=fields.ID(),
@@ -178,6 +182,13 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
         if type(field.format) is formats.Positions:
             field.format = positions(field_boost=field.format.field_boost)
     return schema
+
+
+def has_id_column(schema) -> bool:
+    """Whether an index keeps its articles' ids in a column; one built before newsgrep
+    did reads them from the stored fields (the column is per segment: see
+    ``docsets.column_ids``)."""
+    return schema is not None and "id" in schema and schema["id"].column_type is not None
 
 
 def has_authors(schema) -> bool:
