@@ -69,23 +69,13 @@ def id_values(q: Any, searcher: Any, by: str | None) -> list[tuple[str, Any]]:
 
 
 def segment_ids(reader: Any, docs: list[int]) -> list[str]:
-    """The ids of a segment's documents ``docs``: from its id column (one read of the
-    column's bytes, a slice per document), else from their stored fields."""
-    from whoosh.columns import FixedBytesColumn
-
+    """The ids of a segment's documents ``docs``: from its id column (the column's bytes
+    read once, a slice per document), else from their stored fields."""
     if not docs:
         return []
     if reader.has_column("id"):
         column = reader.column_reader("id", translate=False)
-        if type(column) is FixedBytesColumn.Reader:
-            size, count = column._fixedlen, column._count
-            # (ids are ASCII: one decode, then a slice per document)
-            text = bytes(column._dbfile.get(column._basepos, count * size)).decode("latin-1")
-            if docs[-1] < count:
-                return [text[d * size:(d + 1) * size] for d in docs]
-            return [text[d * size:(d + 1) * size] if d < count
-                    else reader.stored_fields(d)["id"] for d in docs]
-        return [column[d].decode("utf-8") for d in docs]
+        return list(map(bytes.decode, _raw_values(column, docs)))
     stored = reader.stored_fields
     return [stored(d)["id"] for d in docs]
 
