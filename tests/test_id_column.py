@@ -146,3 +146,32 @@ def test_an_old_archive_stays_without_the_column_and_checks_clean(archives, tmp_
         assert a.count("мост", unique=True) == 4 and a.count("мост") == 6
         assert a.check() == []
         assert a.stats()["articles"] == a.count("NOT ыврапролджэ")
+
+
+def test_a_merge_under_the_new_schema_fills_the_column_from_the_stored_ids(archives, tmp_path):
+    """Segments written without the column, merged by a builder whose schema has it
+    (segments.SegmentBuilder.add_reader): the column holds each article's stored id."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    from newsgrep.engine.whoosh.docsets import segment_ids
+    from newsgrep.engine.whoosh.schema import _index, _storage, build_schema
+    from newsgrep.engine.whoosh.segments import SegmentBuilder
+
+    _, old = archives
+    copy = tmp_path / "old"
+    shutil.copytree(old, copy)
+    ix = _index(_storage(copy), copy)
+    schema = build_schema("stem")
+    builder = SegmentBuilder(schema, FileStorage(str(copy)))
+    with ix.reader() as r:
+        expected = sorted(r.stored_fields(d)["id"] for d in r.all_doc_ids())
+        for leaf, _ in r.leaf_readers():
+            builder.add_reader(leaf)
+    segment = builder.finish()
+    TOC(schema, [segment], ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+    with _index(_storage(copy), copy).reader() as r:
+        assert r.has_column("id") and not r.has_deletions()
+        docs = list(range(r.doc_count_all()))
+        assert segment_ids(r, docs) == [r.stored_fields(d)["id"] for d in docs]
+        assert sorted(segment_ids(r, docs)) == expected
