@@ -23,7 +23,7 @@ from operator import add
 from typing import Any
 
 __all__ = ["segment_docsets", "count_docs", "column_counts", "query_docs", "column_numbers",
-           "global_docnums"]
+           "global_docnums", "id_values", "segment_ids"]
 
 
 def segment_docsets(q: Any, searcher: Any) -> Iterator[tuple[Any, int, Any, set[int]]]:
@@ -48,6 +48,50 @@ def column_counts(q: Any, searcher: Any, fieldname: str) -> Counter:
         if docs:
             out.update(_values(reader.column_reader(fieldname, translate=False), docs))
     return out
+
+
+def id_values(q: Any, searcher: Any, by: str | None) -> list[tuple[str, Any]]:
+    """``(id, raw column value of by)`` of each matching live document (value None when
+    ``by`` is None): ids from the id column, or the stored fields of a segment written
+    without one (an archive built before newsgrep kept the column)."""
+    out: list[tuple[str, Any]] = []
+    for _, _, reader, docs in segment_docsets(q, searcher):
+        if not docs:
+            continue
+        ordered = sorted(docs)
+        ids = segment_ids(reader, ordered)
+        if by is None:
+            out.extend((i, None) for i in ids)
+        else:
+            column = reader.column_reader(by, translate=False)
+            out.extend(zip(ids, _raw_values(column, ordered)))
+    return out
+
+
+def segment_ids(reader: Any, docs: list[int]) -> list[str]:
+    """The ids of a segment's documents ``docs``: from its id column (the column's bytes
+    read once, a slice per document), else from their stored fields."""
+    if not docs:
+        return []
+    if reader.has_column("id"):
+        column = reader.column_reader("id", translate=False)
+        return list(map(bytes.decode, _raw_values(column, docs)))
+    stored = reader.stored_fields
+    return [stored(d)["id"] for d in docs]
+
+
+def _raw_values(column: Any, docs: list[int]) -> list[Any]:
+    """The raw value of ``column`` for each of ``docs``, in their order."""
+    from whoosh.columns import VarBytesColumn
+
+    if type(column) is VarBytesColumn.Reader and hasattr(column, "_offsets"):
+        offsets, lengths = column._offsets, column._lengths
+        data = bytes(column._dbfile.get(column._basepos, _data_length(offsets, lengths)))
+        starts = list(map(offsets.__getitem__, docs))
+        ends = map(add, starts, map(lengths.__getitem__, docs))
+        return list(map(data.__getitem__, map(slice, starts, ends)))
+    numbers = column_numbers(column)
+    return list(map(numbers.__getitem__, docs))
 
 
 # --- queries -> sets ---------------------------------------------------------------------

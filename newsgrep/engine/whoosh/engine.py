@@ -145,6 +145,8 @@ class WhooshEngine:
         return q, bounds_filter(spec.start, spec.end)
 
     def _docnums(self, spec: QuerySpec) -> list[int]:
+        """The matching live documents by Whoosh's matchers, one at a time (the reference
+        the set evaluation of ``docsets`` is tested against)."""
         from whoosh.query import NullQuery
 
         combined = self._combined(spec)
@@ -446,23 +448,25 @@ class WhooshEngine:
                               TOC._latest_generation(self.ix.storage, self.ix.indexname))
 
     def id_values(self, query: QuerySpec, by: str | None) -> list[tuple[str, object]]:
-        docnums = self._docnums(query)
-        if not docnums:
+        from whoosh.query import NullQuery
+
+        from .docsets import id_values
+
+        if by is not None and by != "date" and by not in GROUP_FIELDS:
+            raise ValueError(by)
+        combined = self._combined(query)
+        if combined is NullQuery:
             return []
-        r = self.reader
-        ids = [r.stored_fields(d)["id"] for d in docnums]
+        # (ids from the id column: no stored document read; see docsets.segment_ids)
+        pairs = id_values(combined, self.searcher, by)
         if by is None:
-            return [(i, None) for i in ids]
+            return pairs  # type: ignore[return-value]
         if by == "date":
             from whoosh.util.times import long_to_datetime
 
-            col = r.column_reader("date", translate=False)
-            return [(i, None if col[d] >= NO_DATE else long_to_datetime(col[d]))
-                    for i, d in zip(ids, docnums)]
-        if by not in GROUP_FIELDS:
-            raise ValueError(by)
-        col = r.column_reader(by, translate=True)
-        return [(i, col[d] or None) for i, d in zip(ids, docnums)]
+            return [(i, None if v >= NO_DATE else long_to_datetime(v)) for i, v in pairs]
+        translate = self.schema[by].from_column_value
+        return [(i, translate(v) or None) for i, v in pairs]
 
     def check(self, deep: bool = True) -> list[Problem]:
         from .check import check_archive, check_files

@@ -149,7 +149,10 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
     # path:seed, path:2022 — path components, lower-cased, never stemmed.
     path_analyzer = RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
     schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
+        # the id column: the ids of many matches (counting stories, ``--unique``) are
+        # read from it, not from each article's stored fields (see has_id_column)
+        # (variable bytes: an id of another shape, e.g. written by a test, fits too)
+        id=fields.ID(stored=True, unique=True, sortable=True),
         # The file an article came from, exactly: incremental runs delete by it.
         # (The incremental state itself is a sidecar file, see indexing.py.)
         file=fields.ID(),
@@ -178,6 +181,13 @@ def build_schema(morphology: str = "stem", signature: str | None = None):
         if type(field.format) is formats.Positions:
             field.format = positions(field_boost=field.format.field_boost)
     return schema
+
+
+def has_id_column(schema) -> bool:
+    """Whether an index keeps its articles' ids in a column; one built before newsgrep
+    did reads them from the stored fields (the column is per segment: see
+    ``docsets.column_ids``)."""
+    return schema is not None and "id" in schema and schema["id"].column_type is not None
 
 
 def has_authors(schema) -> bool:

@@ -244,6 +244,9 @@ class SegmentBuilder:
                     perdoc.add_field(name, field, value, length)
                 if name in columns:
                     perdoc.add_column_value(name, column, columns[name][old])
+                elif column is not None and value is not None:
+                    # (a segment written before the field had a column: from the stored value)
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
             for field, name in from_text.items():
                 if stored.get(field):
                     n = self._add_forms(name, new, analysis.words(stored[field]))
