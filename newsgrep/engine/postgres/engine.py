@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -57,6 +58,7 @@ _COLUMNS = ("id", "path", "key", "title", "body", "lead", "date", "source", "sou
 _STORED = ("id", "path", "key", "title", "body", "date", "source", "source_raw", "author",
            "section", "tags", "url", "lead", "encoding", "format")
 _NOT_UTF8 = "\uffff"
+_FORMS = re.compile(r"\b(?:title|body)_forms (?:&&|@>) ")  # translate.py's form conditions
 
 
 def _base():
@@ -224,6 +226,13 @@ class PostgresEngine(GroupReading):
     def _run(self, sql: str, params=(), doing: str = "cannot search"):
         pg = psycopg()
         try:
+            if _FORMS.search(sql):
+                # a word-form condition (=word, wildcards): the planner costs a sequential
+                # scan of the form arrays without their detoasting (at 11k articles 2.5 s
+                # against 12 ms through the GIN indexes: docs/performance.md), so this
+                # query's transaction takes the indexes (a query with no index to use
+                # still scans)
+                self.conn.execute("SET LOCAL enable_seqscan = off")
             cur = self.conn.execute(sql, params)
             rows = cur.fetchall() if cur.description else []
             self.conn.rollback()  # a reader holds no transaction open between queries
