@@ -153,6 +153,50 @@ def write(folder: Path, name: str, title: str, body: str) -> Path:
     return p
 
 
+def assert_statistics(engine) -> None:
+    """term_df and totals (schema version 3) equal a recount of the articles."""
+    assert engine.check() == []
+    recount = dict((t, (a, d)) for t, a, d in engine._run(
+        "SELECT w.lexeme, count(*) FILTER (WHERE 'A' = ANY(w.weights)), count(*) FILTER "
+        "(WHERE 'D' = ANY(w.weights)) FROM articles, unnest(tsv) w GROUP BY 1"))
+    stored = {t: (a, d) for t, a, d in engine._run("SELECT term, title, body FROM term_df")
+              if (a, d) != (0, 0)}
+    assert stored == recount and recount
+    for term, (title, body) in list(recount.items())[:50]:
+        assert engine.doc_frequency("title", term) == title
+        assert engine.doc_frequency("body", term) == body
+    n, title_len, body_len = engine._run("SELECT count(*), sum(title_len), sum(body_len) "
+                                         "FROM articles")[0]
+    assert engine._run("SELECT articles, title_len, body_len FROM totals") == [
+        (n, title_len, body_len)]
+
+
+def test_stored_statistics_follow_adds_changes_removals_and_rebuild(cluster, tmp_path):
+    url = new_db(cluster)
+    engine = PostgresEngine(url, create=True)
+    news = tmp_path / "news"
+    for i in range(6):
+        write(news, f"a{i}.txt", f"Атака {i}", f"Текст про атаку номер {i}. Атака и погода.")
+    index_paths(engine, [str(news)], commit_files=2)
+    assert_statistics(engine)
+    assert engine._term_df(["атак"]) == {"атак": (6, 6)}
+    write(news, "a0.txt", "Погода 0", "Теперь про погоду.")
+    os.utime(news / "a0.txt", ns=(1, 2))
+    (news / "a1.txt").unlink()
+    os.utime(news / "a2.txt", ns=(3, 4))  # the same content, a new mtime
+    index_paths(PostgresEngine(url), [str(news)])
+    engine = PostgresEngine(url)
+    assert_statistics(engine)
+    assert engine._term_df(["атак"]) == {"атак": (4, 4)}
+    assert engine.doc_frequency("title", "погод") == 1
+    # a stored count that drifted is reported by check, and a rebuild recounts
+    engine.conn.execute("UPDATE totals SET articles = articles + 1")
+    engine.conn.commit()
+    assert [p.what for p in PostgresEngine(url).check()] == ["totals"]
+    index_paths(PostgresEngine(url), [str(news)], rebuild=True)
+    assert_statistics(PostgresEngine(url))
+
+
 def test_incremental_update_and_removal(cluster, tmp_path):
     url = new_db(cluster)
     engine = PostgresEngine(url, create=True)
@@ -168,6 +212,7 @@ def test_incremental_update_and_removal(cluster, tmp_path):
     assert (report.updated, report.unchanged, report.removed) == (1, 3, 1)
     assert engine.count(QuerySpec("атака")) == 3 and engine.count(QuerySpec("погода")) == 1
     assert engine.stats().articles == 4
+    assert_statistics(PostgresEngine(url))
 
 
 def test_two_writers_end_with_the_union(cluster, tmp_path):
@@ -185,6 +230,7 @@ def test_two_writers_end_with_the_union(cluster, tmp_path):
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     engine = PostgresEngine(url)
     assert engine.count(QuerySpec("вертолёт")) == 80
+    assert_statistics(engine)
     # a run over one folder removes nothing of the other's
     index_paths(engine, [str(tmp_path / "left")])
     assert engine.count(QuerySpec("вертолёт")) == 80
@@ -227,6 +273,7 @@ def test_kill_9_loses_nothing_committed(cluster, tmp_path, point, after):
     report = index_paths(engine, [str(news)])
     assert report.added == 30 - committed
     assert engine.count(QuerySpec("кошка")) == 30 == engine.stats().articles
+    assert_statistics(PostgresEngine(url))
 
 
 HOSTILE = ["'; DROP TABLE articles; --", "\\", "'\\''", "a\x00b", '"\'"', "title:'x'",

@@ -452,15 +452,16 @@ def test_postgres_rows_hold_each_articles_group(pg, news):
         "OR path LIKE '%%/late.txt'"))
 
 
-def test_postgres_schema_version_1_is_refused_with_a_message(pg, news):
+@pytest.mark.parametrize("old", ["1", "2"])
+def test_postgres_older_schema_versions_are_refused_with_a_message(pg, news, old):
     from newsgrep.engine.postgres import PostgresEngine
     from newsgrep.errors import IndexCorrupt
 
     url = _new_db(pg)
     PostgresEngine(url, create=True).writer(morphology="stem").close()
     dbname = url.split("/")[3].split("?")[0]
-    pg.psql("UPDATE newsgrep_meta SET value = '1' WHERE key = 'schema_version'", dbname)
-    with pytest.raises(IndexCorrupt, match="schema version 1, this newsgrep reads version 2"):
+    pg.psql(f"UPDATE newsgrep_meta SET value = '{old}' WHERE key = 'schema_version'", dbname)
+    with pytest.raises(IndexCorrupt, match=f"schema version {old}, this newsgrep reads version 3"):
         PostgresEngine(url)
 
 

@@ -10,7 +10,9 @@ at once (each file's rows are replaced under the lock of its ``files`` row).
 Ranking: BM25, as the Whoosh engine scores (whoosh.scoring.BM25F, K1 1.2, B 0.75, a
 bare word's title term boosted by TITLE_BOOST): per query term and field (title, body),
 idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length)), with Whoosh's
-idf log(N / (df + 1)) + 1 of the term in that field. The field lengths are stored per
+idf log(N / (df + 1)) + 1 of the term in that field (df from the ``term_df`` table, N and
+the average lengths from ``totals``: one indexed look-up per query, kept by every
+commit, see ``PostgresWriter``). The field lengths are stored per
 article (``title_len``, ``body_len``, rounded as Whoosh stores them); a term's frequency
 in the title and in the body is read back from ``ts_rank`` of the term alone (see
 ``_TF``), two calls per term and article, computed in SQL with bound parameters. =word
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -35,7 +38,8 @@ from .connection import connect, explain, psycopg, redact
 from .groups import GroupReading, GroupWriter, check_groups
 from .translate import NOTHING, Pred, Translator, as_pred, lexeme
 
-SCHEMA_VERSION = 2  # 2: reprint groups (groups.py), title/body lengths for BM25
+SCHEMA_VERSION = 3  # 2: reprint groups (groups.py), title/body lengths for BM25;
+                    # 3: stored document frequencies and totals (term_df, totals)
 MAX_POSITION = 16383       # PostgreSQL's largest tsvector position
 MAX_POSITIONS = 256        # positions kept per lexeme (PostgreSQL keeps no more)
 MAX_LEXEME_BYTES = 2046    # longer words are not indexed (PostgreSQL's limit)
@@ -54,6 +58,7 @@ _COLUMNS = ("id", "path", "key", "title", "body", "lead", "date", "source", "sou
 _STORED = ("id", "path", "key", "title", "body", "date", "source", "source_raw", "author",
            "section", "tags", "url", "lead", "encoding", "format")
 _NOT_UTF8 = "\uffff"
+_FORMS = re.compile(r"\b(?:title|body)_forms (?:&&|@>) ")  # translate.py's form conditions
 
 
 def _base():
@@ -221,6 +226,13 @@ class PostgresEngine(GroupReading):
     def _run(self, sql: str, params=(), doing: str = "cannot search"):
         pg = psycopg()
         try:
+            if _FORMS.search(sql):
+                # a word-form condition (=word, wildcards): the planner costs a sequential
+                # scan of the form arrays without their detoasting (at 11k articles 2.5 s
+                # against 12 ms through the GIN indexes: docs/performance.md), so this
+                # query's transaction takes the indexes (a query with no index to use
+                # still scans)
+                self.conn.execute("SET LOCAL enable_seqscan = off")
             cur = self.conn.execute(sql, params)
             rows = cur.fetchall() if cur.description else []
             self.conn.rollback()  # a reader holds no transaction open between queries
@@ -396,28 +408,41 @@ class PostgresEngine(GroupReading):
         return self._run("SELECT count(*) FROM articles")[0][0]
 
     def _collection(self) -> tuple[int, float, float]:
-        """The article count and the average title and body lengths (once per engine)."""
+        """The article count and the average title and body lengths (once per engine),
+        from the ``totals`` row the writers keep."""
         if self._lengths is None:
-            n, title, body = self._run("SELECT count(*), coalesce(sum(title_len), 0), "
-                                       "coalesce(sum(body_len), 0) FROM articles")[0]
+            rows = self._run("SELECT articles, title_len, body_len FROM totals WHERE id = 1")
+            n, title, body = rows[0] if rows else (0, 0, 0)
             n = max(1, n)
             self._lengths = (n, float(title) / n or 1.0, float(body) / n or 1.0)
         return self._lengths
 
+    def _term_df(self, terms: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """The title and body document frequencies of ``terms`` (one look-up of ``term_df``)."""
+        rows = self._run("SELECT term, title, body FROM term_df WHERE term = ANY(%s)",
+                         (sorted(set(terms)),))
+        return {t: (a, d) for t, a, d in rows}
+
     def _field_idf(self, weight: str, term: str) -> float:
-        """Whoosh's idf of ``term`` in the title (weight A) or body (D): log(N/(df+1)) + 1.
-        One scan counts both fields' document frequencies (cached per engine)."""
+        """Whoosh's idf of ``term`` in the title (weight A) or body (D): log(N/(df+1)) + 1,
+        from the stored document frequencies (cached per engine; :meth:`_prefetch_idf`
+        reads a query's terms in one look-up)."""
         idf = self._idf.get(weight + term)
         if idf is None:
-            n = self._collection()[0]
-            title, body = self._run(
-                "SELECT count(*) FILTER (WHERE tsv @@ %s::tsquery), count(*) FILTER "
-                "(WHERE tsv @@ %s::tsquery) FROM articles WHERE tsv @@ %s::tsquery",
-                (lexeme(term, "A"), lexeme(term, "D"), lexeme(term)))[0]
-            self._idf["A" + term] = math.log(n / (title + 1)) + 1
-            self._idf["D" + term] = math.log(n / (body + 1)) + 1
+            self._prefetch_idf([term])
             idf = self._idf[weight + term]
         return idf
+
+    def _prefetch_idf(self, terms: Iterable[str]) -> None:
+        wanted = [t for t in terms if "A" + t not in self._idf]
+        if not wanted:
+            return
+        n = self._collection()[0]
+        found = self._term_df(wanted)
+        for t in wanted:
+            title, body = found.get(t, (0, 0))
+            self._idf["A" + t] = math.log(n / (title + 1)) + 1
+            self._idf["D" + t] = math.log(n / (body + 1)) + 1
 
     def _score_sql(self, tr: Translator) -> Pred:
         """BM25 as the Whoosh engine's BM25F scores (see the module's docstring): a scalar
@@ -440,6 +465,7 @@ class PostgresEngine(GroupReading):
         form_boost = TITLE_BOOST if forms["A"] and forms["A"] == forms["D"] else 1.0
         terms = sorted(set().union(*ranked.values(), *stems.values()))[:32]
         _, avg_title, avg_body = self._collection()
+        self._prefetch_idf(terms)
 
         def bm25(weight: str, t: str, boost: float) -> tuple[str, list]:
             i = terms.index(t)
@@ -658,10 +684,11 @@ class PostgresEngine(GroupReading):
         base = _base()
         postings = self.analyzer().postings(clean(text))
         frequent = sorted(postings.items(), key=lambda kv: -len(kv[1]))[:max(count * 3, 30)]
-        n = max(1, self._total())
+        n = self._collection()[0]
+        dfs = self._term_df(t for t, _ in frequent)
         out = []
         for term, positions in frequent:
-            df = self.doc_frequency("body", term)
+            df = dfs.get(term, (0, 0))[1]
             if df:
                 out.append(base.TermWeight(term, len(positions) * math.log(1 + n / df)))
         out.sort(key=lambda tw: (-tw.weight, tw.term))
@@ -669,8 +696,7 @@ class PostgresEngine(GroupReading):
 
     def doc_frequency(self, field: str, term: str) -> int:
         if field in ("title", "body"):
-            q = lexeme(term, "A" if field == "title" else "D")
-            return self._run("SELECT count(*) FROM articles WHERE tsv @@ %s::tsquery", (q,))[0][0]
+            return self._term_df([term]).get(term, (0, 0))[0 if field == "title" else 1]
         from .translate import FIELDS
         if field in FIELDS:
             column, weight = FIELDS[field]
@@ -733,7 +759,30 @@ class PostgresEngine(GroupReading):
         if orphans:
             problems.append(base.Problem("articles", f"{orphans} articles of no indexed file"))
         problems += [base.Problem(what, why) for what, why in check_groups(self)]
+        if deep:  # not after each index run: a recount reads every article's terms
+            problems += [base.Problem(what, why) for what, why in self._check_statistics()]
         return problems
+
+    def _check_statistics(self) -> list[tuple[str, str]]:
+        """The stored totals and every term's document frequencies against a recount."""
+        out = []
+        counted = tuple(self._run("SELECT count(*), coalesce(sum(title_len), 0), "
+                                  "coalesce(sum(body_len), 0) FROM articles")[0])
+        stored = self._run("SELECT articles, title_len, body_len FROM totals WHERE id = 1")
+        if not stored or tuple(stored[0]) != counted:
+            out.append(("totals", f"stored article count and lengths "
+                                  f"{tuple(stored[0]) if stored else None} differ from the "
+                                  f"articles' {counted} (rebuild the archive)"))
+        wrong = self._run(
+            "SELECT count(*) FROM (SELECT w.lexeme AS term, count(*) FILTER (WHERE 'A' = "
+            "ANY(w.weights)) AS title, count(*) FILTER (WHERE 'D' = ANY(w.weights)) AS body "
+            "FROM articles, unnest(tsv) w GROUP BY 1) c FULL JOIN (SELECT * FROM term_df "
+            "WHERE title <> 0 OR body <> 0) d USING (term) WHERE c.title IS DISTINCT FROM "
+            "d.title OR c.body IS DISTINCT FROM d.body")[0][0]
+        if wrong:
+            out.append(("term_df", f"{wrong} terms' stored document frequencies differ from "
+                                   "a recount (rebuild the archive)"))
+        return out
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -799,6 +848,8 @@ class PostgresWriter:
                                f"this newsgrep writes version {SCHEMA_VERSION}")
         if rebuild:
             cur.execute("DELETE FROM files")
+            cur.execute("DELETE FROM term_df")
+            cur.execute("UPDATE totals SET articles = 0, title_len = 0, body_len = 0")
             self._set(cur, "morphology", morphology)
             self._set(cur, "morphology_signature", signature)
             meta.update(morphology=morphology, morphology_signature=signature)
@@ -836,7 +887,7 @@ class PostgresWriter:
                     "ON CONFLICT (path) DO UPDATE SET size = excluded.size, "
                     "mtime_ns = excluded.mtime_ns, hash = excluded.hash",
                     (path, st.size, st.mtime_ns, clean(st.hash)))
-        cur.execute("DELETE FROM articles WHERE path = %s", (path,))
+        self._removed(cur, "path = %s", (path,))
         seen = set()
         kept = []
         for doc in docs.documents:
@@ -849,12 +900,36 @@ class PostgresWriter:
         if len(self.rows) >= self.FLUSH_ROWS:
             self._flush()
 
+    # BM25's statistics (term_df, totals: see schema.sql). The articles a commit writes
+    # and removes are read back from the server (their tsv, as stored) into the session's
+    # stat_delta table; the commit adds its sums to term_df and totals, in term order.
+    _DELTA = ("INSERT INTO stat_delta SELECT NULL, {s} * coalesce(sum(title_len), 0), "
+              "{s} * coalesce(sum(body_len), 0), {s} * count(*) FROM src "
+              "UNION ALL SELECT w.lexeme, {s} * count(*) FILTER (WHERE 'A' = ANY(w.weights)), "
+              "{s} * count(*) FILTER (WHERE 'D' = ANY(w.weights)), 0 "
+              "FROM src, unnest(src.tsv) w GROUP BY w.lexeme")
+
+    @staticmethod
+    def _delta_table(cur) -> None:
+        # term NULL: the totals' row (title, body: summed lengths; n: articles)
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS stat_delta (term text, title bigint, "
+                    "body bigint, n bigint) ON COMMIT DELETE ROWS")
+
+    def _removed(self, cur, where: str, params) -> None:
+        """DELETE the articles ``where`` holds, their statistics subtracted at the commit."""
+        self._delta_table(cur)
+        cur.execute(f"WITH src AS (DELETE FROM articles WHERE {where} RETURNING tsv, title_len, "
+                    f"body_len) " + self._DELTA.format(s=-1), params)
+
     def _flush(self) -> None:
         cur = self.conn.cursor()
         if self.rows:
             with cur.copy(f"COPY articles ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
                 for row in self.rows:
                     copy.write_row(row)
+            self._delta_table(cur)
+            cur.execute("WITH src AS (SELECT tsv, title_len, body_len FROM articles WHERE "
+                        "id = ANY(%s)) " + self._DELTA.format(s=1), ([r[0] for r in self.rows],))
             self.rows = []
         if self.vocabulary:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS new_words (kind char(1), word text) "
@@ -875,14 +950,35 @@ class PostgresWriter:
             return
         self.rows = [r for r in self.rows if r[1] not in set(stored)]
         self.groups.remove_files(stored)
-        self._guard("cannot write", lambda: self.conn.execute(
-            "DELETE FROM files WHERE path = ANY(%s)", (stored,)))
+
+        def remove():
+            cur = self.conn.cursor()
+            self._removed(cur, "path = ANY(%s)", (stored,))
+            cur.execute("DELETE FROM files WHERE path = ANY(%s)", (stored,))
+        self._guard("cannot write", remove)
+
+    def _add_statistics(self) -> None:
+        """Add the commit's deltas to term_df and totals (in the commit's transaction)."""
+        cur = self.conn.cursor()
+        self._delta_table(cur)
+        # in term order: two writers' row locks are taken in one order, never a deadlock
+        cur.execute("INSERT INTO term_df (term, title, body) SELECT term, sum(title), sum(body) "
+                    "FROM stat_delta WHERE term IS NOT NULL GROUP BY term "
+                    "HAVING sum(title) <> 0 OR sum(body) <> 0 ORDER BY term "
+                    "ON CONFLICT (term) DO UPDATE SET title = term_df.title + excluded.title, "
+                    "body = term_df.body + excluded.body")
+        cur.execute("UPDATE totals SET articles = articles + d.n, title_len = totals.title_len "
+                    "+ d.title, body_len = totals.body_len + d.body FROM (SELECT sum(n) n, "
+                    "sum(title) title, sum(body) body FROM stat_delta WHERE term IS NULL) d "
+                    "WHERE id = 1 AND (d.n <> 0 OR d.title <> 0 OR d.body <> 0)")
+        cur.execute("TRUNCATE stat_delta")
 
     def commit(self, *, more: bool = False) -> None:
         """``more``: other commits of this run follow (the reprint groups' checkpoint may
         wait for them: groups.py)."""
         def run():
             self._flush()
+            self._add_statistics()
             self.groups.commit(self.conn, more=more)  # after the flush: see groups.py
             self._set(self.conn.cursor(), "updated", _now())
             self.conn.commit()

@@ -1,4 +1,5 @@
--- newsgrep archive on PostgreSQL: the schema, version 2 (version 1 had no reprint groups and no field lengths).
+-- newsgrep archive on PostgreSQL: the schema, version 3 (version 2 had no stored document
+-- frequencies, version 1 no reprint groups and no field lengths).
 --
 -- Run once per database by the first `newsgrep index ... --index postgresql://...`
 -- (or by hand: psql -d news -f schema.sql, as a role that may CREATE in the database).
@@ -18,7 +19,7 @@ CREATE TABLE newsgrep_meta (
     value text NOT NULL
 );
 -- schema_version, morphology, morphology_signature, roots (JSON), created, updated
-INSERT INTO newsgrep_meta (key, value) VALUES ('schema_version', '2');
+INSERT INTO newsgrep_meta (key, value) VALUES ('schema_version', '3');
 
 -- The incremental state: one row per indexed file (path, size, mtime, content hash).
 -- A path that is not UTF-8 is stored as U+FFFF followed by the hex of its bytes.
@@ -66,13 +67,33 @@ CREATE INDEX articles_path ON articles (path, ord);
 
 -- Every term ('t') and word form ('f') of titles and bodies ever indexed: wildcards,
 -- fuzzy words and did-you-mean look here (pg_trgm for patterns). Entries are never
--- removed (a stale one matches no article); document frequencies are counted live.
+-- removed (a stale one matches no article).
 CREATE TABLE vocabulary (
     kind char(1) NOT NULL,
     word text NOT NULL,
     PRIMARY KEY (kind, word)
 );
 CREATE INDEX vocabulary_trgm ON vocabulary USING gin (word gin_trgm_ops);
+
+-- BM25's statistics, kept by each commit's transaction (version 3): per term, the number
+-- of articles whose title (tsv weight A) and body (weight D) hold it, and the article
+-- count and summed title/body lengths (one row, id 1). A commit adds the articles it
+-- wrote and subtracts those it removed, read back from their tsv (so the counts are
+-- exactly what `tsv @@ 'term':A` would count), in term order: two writers' upserts wait
+-- for each other's row locks but never deadlock. A term no article holds any more keeps
+-- a row of zeros.
+CREATE TABLE term_df (
+    term  text PRIMARY KEY,
+    title integer NOT NULL DEFAULT 0,
+    body  integer NOT NULL DEFAULT 0
+);
+CREATE TABLE totals (
+    id        smallint PRIMARY KEY CHECK (id = 1),
+    articles  bigint NOT NULL DEFAULT 0,
+    title_len bigint NOT NULL DEFAULT 0,
+    body_len  bigint NOT NULL DEFAULT 0
+);
+INSERT INTO totals (id) VALUES (1);
 
 -- Reprint groups (newsgrep/engine/postgres/groups.py), kept by the writer on the client
 -- with newsgrep.reprints and written in each commit's transaction, under an advisory
