@@ -14,7 +14,6 @@ loading the store, and the bytes of reprint sidecars written. JSON lines on stdo
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import random
@@ -22,33 +21,15 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 _repo = sys.argv[sys.argv.index("--repo") + 1] if "--repo" in sys.argv else str(HERE.parent)
 sys.path.insert(0, _repo)
 
-TIMES: dict[str, float] = defaultdict(float)
-CALLS: dict[str, int] = defaultdict(int)
+from index_profile import CALLS, TIMES, timed  # noqa: E402  (the same timers)
+
 BYTES = [0]
-
-
-def timed(owner, name: str, label: str) -> None:
-    original = getattr(owner, name, None)
-    if original is None:
-        return
-
-    @functools.wraps(original)
-    def wrapper(*args, **kwargs):
-        t = time.monotonic()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            TIMES[label] += time.monotonic() - t
-            CALLS[label] += 1
-
-    setattr(owner, name, wrapper)
 
 
 def instrument() -> None:

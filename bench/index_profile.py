@@ -33,16 +33,7 @@ HERE = Path(__file__).resolve().parent
 _repo = sys.argv[sys.argv.index("--repo") + 1] if "--repo" in sys.argv else str(HERE.parent)
 sys.path.insert(0, _repo)
 
-
-def _pss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+from speed import _pss  # noqa: E402  (the PSS of one process)
 
 
 def _children(pid: int) -> list[int]:
