@@ -81,6 +81,7 @@ def _rebuilt_map(news: Path, tmp_path: Path) -> list:
 
 
 def test_runs_write_deltas_then_a_checkpoint_and_the_map_is_exact(tmp_path, monkeypatch):
+    monkeypatch.setattr(commit.Committer, "FINISH_CHECKPOINT_SHARE", 100.0)
     news, ix = tmp_path / "news", tmp_path / "ix"
     _write_stories(news / "a", news / "b", 12)
     index_paths([news], ix, morphology="stem")
@@ -101,6 +102,7 @@ def test_runs_write_deltas_then_a_checkpoint_and_the_map_is_exact(tmp_path, monk
     monkeypatch.setattr(commit, "load_reprints", lambda *a: pytest.fail("store read"))
     index_paths([news], ix)
     monkeypatch.undo()
+    monkeypatch.setattr(commit.Committer, "FINISH_CHECKPOINT_SHARE", 100.0)
     # the deltas outgrow their share: a checkpoint, and the old chain goes
     monkeypatch.setattr(commit.Committer, "CHECKPOINT_SHARE", 0.0)
     (news / "a" / "s05.txt").unlink()
@@ -192,3 +194,26 @@ def test_a_run_with_nothing_to_do_writes_a_map_left_stale(tmp_path, monkeypatch)
     assert _gen(ix) == gen
     _exact(ix)
     assert len(_map(ix)) == 6
+
+
+def test_a_run_whose_deltas_passed_their_share_ends_with_a_whole_store(tmp_path, monkeypatch):
+    """So that the next run replays little: the last commit's store whole, beside its delta;
+    the next commit's clean-up drops the old chain."""
+    news, ix = tmp_path / "news", tmp_path / "ix"
+    _write_stories(news / "a", news / "b", 12)
+    index_paths([news], ix, morphology="stem")
+    base = _gen(ix)
+    _write_stories(news / "c", news / "d", 4)  # a delta of several per cent of the store
+    index_paths([news], ix)
+    gen = _gen(ix)
+    assert gen > base
+    assert commit.reprints_chain(ix, gen) == (gen, [])
+    assert f"newsgrep-reprints-{gen}.bin" in _names(ix, "newsgrep-reprints-")
+    _exact(ix)
+    assert _map(ix) == _rebuilt_map(news, tmp_path)
+    _write_stories(news / "e", news / "f", 1)
+    index_paths([news], ix)
+    names = _names(ix, "newsgrep-reprints-")
+    assert f"newsgrep-reprints-{base}.bin" not in names
+    _exact(ix)
+    assert _map(ix) == _rebuilt_map(news, tmp_path / "2")
