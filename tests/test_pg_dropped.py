@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
@@ -30,17 +29,7 @@ from newsgrep.engine.postgres import PostgresEngine  # noqa: E402
 from newsgrep.engine.postgres.connection import DatabaseError  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    c = pg_cluster.start()
-    yield c
-    c.remove()
-
-
-def new_db(cluster) -> str:
-    name = "d_" + uuid.uuid4().hex[:10]
-    cluster.create_database(name)
-    return cluster.url(name)
+from .conftest import new_database as new_db  # noqa: E402  (on the session's cluster)
 
 
 def news(folder: Path, n: int) -> Path:

@@ -23,13 +23,6 @@ from newsgrep.engine.postgres.engine import _TF, ZETA2  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    c = pg_cluster.start()
-    yield c
-    c.remove()
-
-
-@pytest.fixture(scope="module")
 def archives(cluster, tmp_path_factory):
     """samples/ and a folder of written articles, in both engines."""
     news = tmp_path_factory.mktemp("src") / "news"

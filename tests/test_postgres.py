@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
@@ -35,10 +34,7 @@ from newsgrep.engine.postgres.indexer import index_paths  # noqa: E402
 from newsgrep.errors import IndexCorrupt, IndexNotFound, NewsgrepError, QueryError  # noqa: E402
 
 
-def new_db(cluster) -> str:
-    name = "t_" + uuid.uuid4().hex[:10]
-    cluster.create_database(name)
-    return cluster.url(name)
+from .conftest import new_database as new_db  # noqa: E402
 
 
 @pytest.fixture(scope="session")

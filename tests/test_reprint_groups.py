@@ -40,15 +40,10 @@ LIB = article("Фестиваль комиксов в библиотеке", "20
               LIBRARY + " Мост к культуре.")
 
 
-@pytest.fixture(scope="module")
-def pg():
-    """A throwaway PostgreSQL cluster for this module's tests."""
-    pytest.importorskip("psycopg", reason=pg_cluster.SKIP_REASON)
-    if pg_cluster.bindir() is None:
-        pytest.skip(pg_cluster.SKIP_REASON)
-    cluster = pg_cluster.start()
-    yield cluster
-    cluster.remove()
+@pytest.fixture
+def pg(cluster):
+    """The session's throwaway PostgreSQL cluster (conftest; skips where there is none)."""
+    return cluster
 
 
 @pytest.fixture(params=["whoosh", "postgres"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from operator import add
 from typing import Any
@@ -80,8 +80,9 @@ def segment_ids(reader: Any, docs: list[int]) -> list[str]:
     return [stored(d)["id"] for d in docs]
 
 
-def _raw_values(column: Any, docs: list[int]) -> list[Any]:
-    """The raw value of ``column`` for each of ``docs``, in their order."""
+def _raw_values(column: Any, docs: Iterable[int]) -> list[Any]:
+    """The raw value of ``column`` for each of ``docs``, in their order (the column's bytes
+    read once; each value a slice of them, no call per document)."""
     from whoosh.columns import VarBytesColumn
 
     if type(column) is VarBytesColumn.Reader and hasattr(column, "_offsets"):
@@ -214,17 +215,7 @@ def column_numbers(column: Any) -> Any:
 
 def _values(column: Any, docs: set[int]) -> Counter:
     """Documents per raw value of ``column`` among ``docs``."""
-    from whoosh.columns import VarBytesColumn
-
-    if type(column) is VarBytesColumn.Reader and hasattr(column, "_offsets"):
-        # the column's bytes read once; each value a slice of them (no call per document)
-        offsets, lengths = column._offsets, column._lengths
-        data = bytes(column._dbfile.get(column._basepos, _data_length(offsets, lengths)))
-        starts = list(map(offsets.__getitem__, docs))
-        ends = map(add, starts, map(lengths.__getitem__, docs))
-        return Counter(map(data.__getitem__, map(slice, starts, ends)))
-    numbers = column_numbers(column)
-    return Counter(map(numbers.__getitem__, docs))
+    return Counter(_raw_values(column, docs))
 
 
 def _data_length(offsets: Any, lengths: Any) -> int:
