@@ -32,7 +32,7 @@ How (numbers measured by ``bench/reprints_eval.py``):
   (``CONTAINED``), so that a shared template opening is not a copy either.
 * **Candidates** (:class:`ReprintIndex`): LSH banding of both sketches (16 bands
   of 2 bins, 4 of 2 lead bins), kept as 4096 sorted ``array('Q')`` of ``band key
-  << 24 | slot`` words plus short unsorted lists (8 bytes per band and article,
+  << 24 | slot`` words, a new word inserted in place (8 bytes per band and article,
   no big transient lists); every candidate is checked with :func:`similar`.
 * **Groups** (:class:`ReprintIndex`): two articles are *linked* when they are
   :func:`similar` and dated within ``WINDOW_DAYS`` (an undated article: by text
@@ -52,8 +52,9 @@ import math
 import re
 import struct
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from dataclasses import dataclass
+from operator import eq
 from datetime import datetime, timezone
 from typing import Hashable, Iterable, cast
 from zlib import crc32
@@ -282,7 +283,7 @@ def signature(title: str, body: str) -> Signature:
 
 def full_similarity(a: Signature, b: Signature) -> float:
     """Estimated Jaccard similarity of the two texts' shingle sets."""
-    return sum(x == y for x, y in zip(a.full, b.full)) / FULL_K
+    return sum(map(eq, a.full, b.full)) / FULL_K
 
 
 def lead_similarity(a: Signature, b: Signature) -> float:
@@ -292,7 +293,7 @@ def lead_similarity(a: Signature, b: Signature) -> float:
     shorter (a lead-only copy): from the Jaccard estimate ``j`` (the share of
     equal bins) and the two leads' shingle counts ``m <= n``, containment is
     ``j * (m + n) / ((1 + j) * m)``."""
-    j = sum(x == y for x, y in zip(a.lead, b.lead)) / LEAD_K
+    j = sum(map(eq, a.lead, b.lead)) / LEAD_K
     m, n = sorted(max(1, min(w, LEAD_WORDS) - SHINGLE + 1) for w in (a.words, b.words))
     return min(1.0, j * (m + n) / ((1 + j) * m))
 
@@ -351,7 +352,6 @@ _SLOT_BITS = 24
 _KEY_BITS = 32
 _SLOT_MASK = (1 << _SLOT_BITS) - 1
 _BUCKET_MASK = (1 << 12) - 1
-_PENDING = 16
 _BANDS = FULL_K // FULL_ROWS + LEAD_K // LEAD_ROWS  # fits in 64 - 32 - 24 = 8 bits
 
 
@@ -425,10 +425,9 @@ class ReprintIndex:
         self._words = array("H")                 # slot -> words
         self._dates = array("d")                 # slot -> POSIX seconds (NaN: undated)
         self._slot: dict[Hashable, int] = {}
-        # band key << 24 | slot, in buckets by the key's low bits: sorted arrays,
-        # and short unsorted lists of the words added since
+        # band key << 24 | slot, in buckets by the key's low bits: sorted arrays (a
+        # removed slot's words stay until compact(); look-ups skip them)
         self._bands = [array("Q") for _ in range(_BUCKET_MASK + 1)]
-        self._pending: list[list[int]] = [[] for _ in range(_BUCKET_MASK + 1)]
         self._comp: list[int] = []               # slot -> component number
         self._comps: dict[int, list[int]] = {}   # component number -> slots
         self._next_comp = 0
@@ -462,18 +461,11 @@ class ReprintIndex:
 
     # candidates
     def _slots_of(self, key: int) -> list[int]:
-        bucket = key & _BUCKET_MASK
-        arr = self._bands[bucket]
+        arr = self._bands[key & _BUCKET_MASK]
         lo = key << _SLOT_BITS
         i = bisect_left(arr, lo)
-        out = []
-        while i < len(arr) and arr[i] >> _SLOT_BITS == key:
-            out.append(arr[i] & _SLOT_MASK)
-            i += 1
-        pending = self._pending[bucket]
-        if pending:
-            out.extend(w & _SLOT_MASK for w in pending if w >> _SLOT_BITS == key)
-        return out
+        j = bisect_left(arr, lo + (1 << _SLOT_BITS), i)
+        return [w & _SLOT_MASK for w in arr[i:j]] if j > i else []
 
     def _neighbours(self, slot: int, sig: Signature, when: float = _NO_DATE,
                     keys: list[int] | None = None) -> set[int]:
@@ -493,19 +485,9 @@ class ReprintIndex:
         return out
 
     def _insert(self, key: int, slot: int) -> None:
-        bucket = key & _BUCKET_MASK
-        pending = self._pending[bucket]
-        pending.append(key << _SLOT_BITS | slot)
-        if len(pending) >= _PENDING:
-            self._insert_all(bucket)
-
-    def _insert_all(self, bucket: int) -> None:
-        keys, pending = self._keys, self._pending[bucket]
-        words = [w for w in self._bands[bucket] if keys[w & _SLOT_MASK] is not None]
-        words.extend(pending)
-        words.sort()
-        self._bands[bucket] = array("Q", words)
-        pending.clear()
+        # a memmove within the bucket (about len/4096 of the words): no re-sorting, no
+        # buffer of unsorted words to scan on every look-up
+        insort(self._bands[key & _BUCKET_MASK], key << _SLOT_BITS | slot)
 
     def _cluster(self, slots: list[int], start: int | None = None) -> None:
         """Re-cluster one component (``slots``): the members from ``start`` on in lead
@@ -668,9 +650,6 @@ class ReprintIndex:
         """The whole state as bytes (keys must be str or int): signatures, dates, band
         words, components and groups, so that :meth:`loads` needs no re-computation.
         About ``SIGNATURE_BYTES + 8 * bands + 24`` bytes per slot, plus the keys."""
-        for bucket, pending in enumerate(self._pending):
-            if pending:
-                self._insert_all(bucket)
         state = (FORMAT, self._keys, self._values.tobytes(), self._words.tobytes(),
                  array("q", self._group).tobytes(), self._next_group,
                  [b.tobytes() for b in self._bands],
