@@ -10,9 +10,13 @@
 Builds the same files (made by ../shared/corpus/make_files.py, as bench/speed.py does)
 with ``newsgrep index --rebuild``, alternately with NEWSGREP_REPRINTS=0 (no
 signatures, no groups: a bench-only switch) and with grouping on (the default),
-``--rounds`` times each, in one run; prints the median wall time, the index size
-(all files of the index folder) and the reprint sidecars' size. Then, on the
-grouped index: ``search атака -n 10 --json`` (distinct stories, copies counted),
+``--rounds`` times each, in one run; prints the median wall time, CPU time and peak
+memory (summed PSS of the indexer and its workers, as ``bench/speed.py`` samples it), the
+index size (all files of the index folder) and the reprint sidecars' size. With
+``--figures FILE``, the grouped index is then re-indexed unchanged and after 1% of the
+files changed, and every build's figures (``speed.run_measured``) are written to FILE
+as JSON for ``bench/scale.py --build-figures``. Then, on the grouped index:
+``search атака -n 10 --json`` (distinct stories, copies counted),
 ``-c`` and ``-c --unique``, and the number of groups.
 """
 from __future__ import annotations
@@ -38,23 +42,18 @@ if not speed.SHARED.is_dir():  # a git worktree beside the others: ../shared is 
 PY = sys.executable
 
 
-def build(corpus: Path, index: Path, grouping: bool, jobs: int | None) -> tuple[float, float]:
-    """Wall time and CPU time (user + system of the indexer and its workers)."""
+def build(corpus: Path, index: Path, grouping: bool, jobs: int | None,
+          rebuild: bool = True) -> dict:
+    """``speed.run_measured`` of one ``newsgrep index`` (wall, cpu, rss, pss, temp, size)."""
     env = dict(os.environ, NEWSGREP_INDEX=str(index), NEWSGREP_REPRINTS="1" if grouping else "0")
-    cmd = [PY, "-m", "newsgrep", "index", "--rebuild", "-q", str(corpus)]
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cmd = [PY, "-m", "newsgrep", "index", "-q", str(corpus)]
     if jobs:
         cmd[4:4] = ["-j", str(jobs)]
-    shutil.rmtree(index, ignore_errors=True)
-    t, c = time.monotonic(), _children_cpu()
-    subprocess.run(cmd, env=env, check=True)
-    return time.monotonic() - t, _children_cpu() - c
-
-
-def _children_cpu() -> float:
-    import resource
-
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
+    if rebuild:
+        cmd[4:4] = ["--rebuild"]
+        shutil.rmtree(index, ignore_errors=True)
+    return speed.run_measured(cmd, watch=index, env=env)
 
 
 def size(index: Path, prefix: str = "") -> int:
@@ -67,30 +66,43 @@ def ng(index: Path, *args: str) -> str:
                           text=True).stdout
 
 
-def measure(corpus: Path, out: Path, rounds: int, jobs: int | None) -> None:
-    times: dict[bool, list[float]] = {False: [], True: []}
-    cpus: dict[bool, list[float]] = {False: [], True: []}
-    sizes: dict[bool, int] = {}
+def measure(corpus: Path, out: Path, rounds: int, jobs: int | None,
+            figures: Path | None = None) -> None:
+    runs: dict[bool, list[dict]] = {False: [], True: []}
     for r in range(rounds):
         for grouping in (False, True) if r % 2 == 0 else (True, False):
-            index = out / f"index-{'on' if grouping else 'off'}"
-            wall, cpu = build(corpus, index, grouping, jobs)
-            times[grouping].append(wall)
-            cpus[grouping].append(cpu)
-            sizes[grouping] = size(index)
-    on, off = statistics.median(times[True]), statistics.median(times[False])
-    con, coff = statistics.median(cpus[True]), statistics.median(cpus[False])
-    index = out / "index-on"
+            runs[grouping].append(build(corpus, out / f"{out.name}-{'on' if grouping else 'off'}",
+                                        grouping, jobs))
+
+    def med(grouping: bool, key: str) -> float:
+        return statistics.median(run[key] for run in runs[grouping])
+
+    index = out / f"{out.name}-on"
     side = size(index, "newsgrep-reprints-") + size(index, "newsgrep-groups-")
     print(f"corpus {corpus}: {rounds} rounds")
-    print("| grouping | build wall (median) | builds | CPU (median) | index size |")
-    print("|---|---|---|---|---|")
-    print(f"| off | {off:.1f} s | {', '.join(f'{t:.1f}' for t in times[False])} | "
-          f"{coff:.1f} s | {sizes[False] / 2**20:.1f} MB |")
-    print(f"| on | {on:.1f} s | {', '.join(f'{t:.1f}' for t in times[True])} | "
-          f"{con:.1f} s | {sizes[True] / 2**20:.1f} MB (sidecars {side / 2**20:.1f} MB) |")
-    print(f"ratio on/off: build wall {on / off:.3f}, CPU {con / coff:.3f}, "
-          f"size {sizes[True] / sizes[False]:.3f}")
+    print("| grouping | build wall (median) | builds | CPU (median) | peak PSS (median) | "
+          "index size |")
+    print("|---|---|---|---|---|---|")
+    for grouping in (False, True):
+        extra = f" (sidecars {side / 2**20:.1f} MB)" if grouping else ""
+        walls = ", ".join(f"{run['wall']:.1f}" for run in runs[grouping])
+        print(f"| {'on' if grouping else 'off'} | {med(grouping, 'wall'):.1f} s | {walls} | "
+              f"{med(grouping, 'cpu'):.1f} s | {med(grouping, 'pss') / 2**20:.0f} MB | "
+              f"{runs[grouping][-1]['size'] / 2**20:.1f} MB{extra} |")
+    print(f"ratio on/off: build wall {med(True, 'wall') / med(False, 'wall'):.3f}, "
+          f"CPU {med(True, 'cpu') / med(False, 'cpu'):.3f}, "
+          f"peak PSS {med(True, 'pss') / med(False, 'pss'):.3f}, "
+          f"size {runs[True][-1]['size'] / runs[False][-1]['size']:.3f}")
+    if figures is not None:
+        steps = {"full build, grouping off": runs[False][-1], "full build": runs[True][-1]}
+        steps["no-op re-index"] = build(corpus, index, True, jobs, rebuild=False)
+        n = speed.change_one_percent(corpus, str(time.time()))
+        steps[f"1% changed re-index ({n} files)"] = build(corpus, index, True, jobs, rebuild=False)
+        for step, run in steps.items():
+            print(f"{step}: wall {run['wall']:.1f} s, CPU {run['cpu']:.1f} s, "
+                  f"peak PSS {run['pss'] / 2**20:.0f} MB, temp {run['temp'] / 2**20:.0f} MB")
+        figures.write_text(json.dumps({k: {x: y for x, y in v.items() if x != "stderr"}
+                                       for k, v in steps.items()}, indent=1))
     hits = [json.loads(x) for x in ng(index, "search", "атака", "-n", "10", "--json").splitlines()]
     stories = {h["group"] or h["id"] for h in hits}
     print(f"search атака -n 10: {len(hits)} hits, {len(stories)} distinct stories, copies "
@@ -151,6 +163,9 @@ def main() -> None:
     ap.add_argument("--large-rounds", type=int, default=None,
                     help="rounds at the larger scale (default: --rounds)")
     ap.add_argument("-j", "--jobs", type=int, default=None)
+    ap.add_argument("--figures", type=Path, metavar="FILE",
+                    help="also time a no-op and a 1%%-changed re-index of the grouped index, "
+                         "and write every build's figures to FILE.11k (FILE.110k, ...)")
     ap.add_argument("--grouping-only", type=int, metavar="COMMITS", default=0,
                     help="measure only the work grouping adds (in process), as if the build "
                          "made COMMITS commits; no index is built")
@@ -163,10 +178,16 @@ def main() -> None:
             grouping_only(make_corpus(args.out, args.scale), args.grouping_only)
         return
     if not args.skip_small:
-        measure(make_corpus(args.out, 1), args.out / "rc11k", args.rounds, args.jobs)
+        measure(make_corpus(args.out, 1), args.out / "rc11k", args.rounds, args.jobs,
+                figures(args.figures, "11k"))
     if args.scale > 1:
-        measure(make_corpus(args.out, args.scale), args.out / f"rc{11 * args.scale}k",
-                args.large_rounds or args.rounds, args.jobs)
+        label = f"{11 * args.scale}k"
+        measure(make_corpus(args.out, args.scale), args.out / f"rc{label}",
+                args.large_rounds or args.rounds, args.jobs, figures(args.figures, label))
+
+
+def figures(path: Path | None, label: str) -> Path | None:
+    return None if path is None else path.with_name(f"{path.name}.{label}")
 
 
 if __name__ == "__main__":
