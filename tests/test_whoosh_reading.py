@@ -10,13 +10,14 @@ from io import BytesIO
 
 import pytest
 
-from newsgrep.engine.whoosh._whoosh import (bisect_skips, lazy_columns, light_imports,
-                                             quick_numbers)
+from newsgrep.engine.whoosh._whoosh import (bisect_skips, exact_and_maybe, lazy_columns,
+                                             light_imports, quick_numbers)
 
 light_imports()
 lazy_columns()
 bisect_skips()
 quick_numbers()
+exact_and_maybe()
 
 from whoosh import columns, fields  # noqa: E402 -- after light_imports()
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
@@ -94,6 +95,44 @@ def test_bisecting_skips_land_where_walking_does():
                 assert m.is_active() and m.id() == want[0]
                 if rnd.random() < 0.3:
                     m.next()
+
+
+def test_and_maybe_keeps_the_optional_side_on_the_required_side_s_document():
+    from whoosh.matching import AndMaybeMatcher, ListMatcher
+
+    m = AndMaybeMatcher(ListMatcher([1, 5, 10], weights=[1.0, 1.0, 1.0]),
+                        ListMatcher([2, 4, 5, 10], weights=[2.0, 2.0, 2.0, 2.0]))
+    m.skip_to(3)  # the required side has nothing at 3 or 4: it lands on 5, and so must b
+    assert m.id() == 5 and m.b.id() == 5 and m.weight() == 3.0
+    m.next()
+    assert m.id() == 10 and m.weight() == 3.0
+
+
+def test_top_ten_of_two_words_in_title_or_body_is_the_exact_top_ten():
+    """The limited (block-quality, replacing) search gives the scores of a full one."""
+    from whoosh import query as Q
+    from whoosh.scoring import BM25F
+
+    rnd = random.Random(3)
+    words = [f"w{i}" for i in range(40)]
+    ix = RamStorage().create_index(fields.Schema(title=fields.TEXT(stored=False),
+                                                 body=fields.TEXT))
+    for part in range(3):  # three segments
+        w = ix.writer()
+        for _ in range(1500):
+            common = rnd.sample(words[:8], 2)
+            w.add_document(title=" ".join(rnd.choices(words, k=rnd.randint(2, 8)) + common[:1]),
+                           body=" ".join(rnd.choices(words, k=rnd.randint(5, 300)) + common))
+        w.commit(merge=False)
+    wrong = []
+    with ix.searcher(weighting=BM25F()) as s:
+        for x, y in [(a, b) for a in words[:8] for b in words[:8] if a < b]:
+            q = Q.And([Q.Or([Q.Term("title", t, boost=2.0), Q.Term("body", t)]) for t in (x, y)])
+            top = sorted(round(r.score, 6) for r in s.search(q, limit=10))
+            full = sorted(round(r.score, 6) for r in s.search(q, limit=None, optimize=False))
+            if top != full[-10:]:
+                wrong.append((x, y))
+    assert not wrong
 
 
 @pytest.mark.parametrize("typecode", ["B", "i", "Q", "f"])

@@ -201,6 +201,54 @@ def _skip_to(self, targetid: int) -> None:
             self.next()
 
 
+def exact_and_maybe() -> None:
+    """Keep ``AndMaybeMatcher``'s optional side on the document its required side is on.
+
+    The top-k search turns a word's ``title OR body`` into "title required, body
+    maybe" once a body match alone can no longer make the top ten. Whoosh's
+    ``AndMaybeMatcher.skip_to(id)`` then moves the optional side to ``id`` rather
+    than to where the required side landed (at or after ``id``), and its
+    ``skip_to_quality`` skips the optional side past the required side's documents:
+    either way a document's body score is left out and it can fall out of the top
+    ten (13-24 of 125 two-word queries on the 11k corpus had a wrong top ten;
+    ``bench/topk_exact.py``). Here the optional side always follows the required one,
+    and only the required side skips blocks, against the most the optional side can add.
+    """
+    from whoosh.matching import binary
+
+    if getattr(binary.AndMaybeMatcher, "newsgrep_exact", False):
+        return
+    binary.AndMaybeMatcher.skip_to = _and_maybe_skip_to
+    binary.AndMaybeMatcher.skip_to_quality = _and_maybe_skip_to_quality
+    binary.AndMaybeMatcher.newsgrep_exact = True
+
+
+def _and_maybe_skip_to(self, id: int) -> bool:
+    from whoosh.matching import ReadTooFar
+
+    a, b = self.a, self.b
+    if not a.is_active():
+        raise ReadTooFar
+    moved = a.skip_to(id)
+    if a.is_active() and b.is_active() and b.id() < a.id():
+        moved = b.skip_to(a.id()) or moved
+    return moved
+
+
+def _and_maybe_skip_to_quality(self, minquality: float) -> int:
+    from whoosh.matching import ReadTooFar
+
+    a, b = self.a, self.b
+    if not a.is_active():
+        raise ReadTooFar
+    if not b.is_active():
+        return a.skip_to_quality(minquality)
+    skipped = a.skip_to_quality(minquality - b.max_quality())
+    if a.is_active() and b.is_active() and b.id() < a.id():
+        b.skip_to(a.id())
+    return skipped
+
+
 def quick_numbers() -> None:
     """Two of Whoosh's per-posting steps in C: decoding a block's ids, reading a number column.
 
