@@ -4,7 +4,7 @@ An agency story is republished by many sites, lightly edited: a new headline, an
 attribution line ("сообщает РИА Новости"), the last paragraphs cut, a photo caption
 or a "Читайте также" block added, or only the lead kept. This module gives every
 article a small fixed-size *signature* and keeps *reprint groups*: near copies of
-one lead, published within ``WINDOW_DAYS`` of it.
+one lead, published within ``WINDOW_DAYS`` of it (the same text: at any date).
 
 How (numbers measured by ``bench/reprints_eval.py``):
 
@@ -36,14 +36,15 @@ How (numbers measured by ``bench/reprints_eval.py``):
   no big transient lists); every candidate is checked with :func:`similar`.
 * **Groups** (:class:`ReprintIndex`): two articles are *linked* when they are
   :func:`similar` and dated within ``WINDOW_DAYS`` (an undated article: by text
-  alone). Connected components of the links would chain (A~B and B~C put A and C
+  alone), or, at any dates, the same text (whole-text similarity ``>= SAME_TEXT``: a
+  story printed again weeks later, a post re-posted). Connected components of the links would chain (A~B and B~C put A and C
   together: a month of follow-ups, each near the one before); instead each
   component is clustered around centres: in lead order (earliest, then longest,
   then smallest key) an article joins the earlier centre it is linked to most
   closely, or becomes a centre. So every member is a near copy of its group's
-  centre, which is its lead, and is dated within the window of it. The result
-  depends only on the set of articles, not on the order of adds and removes: a
-  rebuild gives the groups of any sequence of incremental runs.
+  centre, which is its lead, and is dated within the window of it (or is the same
+  text). The result depends only on the set of articles, not on the order of adds
+  and removes: a rebuild gives the groups of any sequence of incremental runs.
 """
 from __future__ import annotations
 
@@ -86,6 +87,9 @@ LEAD_MIN_WORDS = 15
 #: the natural copies of the Telegram posts appear within 48 hours, while RIA follow-ups
 #: written on the previous story's template come 4-9 days later (bench/reprints.md).
 WINDOW_DAYS = 3.0
+#: Whole-text similarity at which two articles are copies whatever their dates: a story
+#: printed again verbatim weeks later, a promotional post re-posted (bench/reprints.md).
+SAME_TEXT = 0.9
 
 #: Changes whenever signatures or band words would come out differently (bump the
 #: number when the normalisation changes): an index dumped with other settings is
@@ -342,9 +346,9 @@ def similar(a: Signature, b: Signature) -> bool:
 
 
 #: The grouping an index dump was made with (version 1 was connected components, no
-#: dates): a dump made with other settings is grouped again from its signatures.
-GROUPING = (2, FULL_STRONG, FULL_THRESHOLD, LEAD_AGREE, CONTAINED, LEAD_THRESHOLD,
-            LEAD_MIN_WORDS, WINDOW_DAYS)
+#: dates; 2 had no SAME_TEXT): a dump made with other settings is grouped again from its signatures.
+GROUPING = (3, FULL_STRONG, FULL_THRESHOLD, LEAD_AGREE, CONTAINED, LEAD_THRESHOLD,
+            LEAD_MIN_WORDS, WINDOW_DAYS, SAME_TEXT)
 
 # --- the group index -----------------------------------------------------------------------
 
@@ -395,13 +399,22 @@ def near_in_time(a: float, b: float) -> bool:
     return not abs(a - b) > _WINDOW  # NaN compares False
 
 
+def linked(a: Signature, when_a: float, b: Signature, when_b: float) -> bool:
+    """Whether two articles (signatures, dates as :func:`near_in_time` takes them) go in
+    one group: near copies dated within ``WINDOW_DAYS``, or, whatever their dates, the
+    same text (whole-text similarity ``>= SAME_TEXT``)."""
+    if near_in_time(when_a, when_b):
+        return similar(a, b)
+    return not (a.empty or b.empty) and full_similarity(a, b) >= SAME_TEXT
+
+
 class ReprintIndex:
     """Reprint groups over a changing set of articles, kept incrementally.
 
     Articles are identified by any hashable, orderable key (an article id) and may
     carry a date (:meth:`add`). Two articles are *linked* when they are
     :func:`similar` and within ``WINDOW_DAYS`` of each other (an undated one: by
-    text alone). Groups are not the connected components of that relation, which
+    text alone), or the same text at any dates (:func:`linked`). Groups are not the connected components of that relation, which
     chain (A~B and B~C would put A and C together although they are different
     stories), but a clustering inside each component that depends only on the
     articles present: the articles are taken in *lead order* -- earliest date first
@@ -409,7 +422,7 @@ class ReprintIndex:
     :func:`choose_lead` picks a lead -- and each joins the group of the earlier
     centre it is linked to with the highest similarity, or becomes the centre of a
     new group. So every member of a group is a near copy of its centre, dated
-    within the window of it, and the centre is the group's lead. Since the result
+    within the window of it (or the same text), and the centre is the group's lead. Since the result
     depends only on the set of articles (not on the order of the calls),
     :meth:`add` and :meth:`remove` give the groups a rebuild gives. A new article
     re-clusters only the members of its component that come after it in lead
@@ -480,7 +493,7 @@ class ReprintIndex:
                     continue
                 seen.add(other)
                 osig = self._sig(other)
-                if osig is not None and near_in_time(when, dates[other]) and similar(sig, osig):
+                if osig is not None and linked(sig, when, osig, dates[other]):
                     out.add(other)
         return out
 
@@ -519,7 +532,7 @@ class ReprintIndex:
             best, best_sim = -1, -1.0
             for c in centres:
                 csig = sigs[c]
-                if near_in_time(when, dates[c]) and similar(sig, csig):
+                if linked(sig, when, csig, dates[c]):
                     sim = full_similarity(sig, csig)
                     if sim > best_sim:
                         best, best_sim = c, sim
@@ -542,7 +555,7 @@ class ReprintIndex:
         best, best_sim = -1, -1.0
         for c in centres:
             csig = cast(Signature, self._sig(c))
-            if near_in_time(when, dates[c]) and similar(sig, csig):
+            if linked(sig, when, csig, dates[c]):
                 sim = full_similarity(sig, csig)
                 if sim > best_sim:
                     best, best_sim = c, sim
