@@ -55,6 +55,7 @@ import struct
 from array import array
 from bisect import bisect_left, insort
 from dataclasses import dataclass
+from itertools import chain
 from operator import eq
 from datetime import datetime, timezone
 from typing import Hashable, Iterable, cast
@@ -151,6 +152,8 @@ _REPORTING = frozenset(
 
 
 def _drop_attribution(ws: list[str]) -> list[str]:
+    if _AGENCY_FIRST.keys().isdisjoint(ws):
+        return ws
     hits = [i for i, w in enumerate(ws) if w in _AGENCY_FIRST]
     if not hits:
         return ws
@@ -202,7 +205,7 @@ def words(title: str, body: str) -> list[str]:
     long_lines = [ln for ln in lines if len(ln) >= _SHORT_LINE]
     if sum(map(len, long_lines)) >= TITLE_WORDS:
         lines = long_lines
-    result = _drop_attribution([w for ln in lines for w in ln])[:MAX_WORDS]
+    result = _drop_attribution(list(chain.from_iterable(lines)))[:MAX_WORDS]
     if len(result) < TITLE_WORDS and title:
         head = _WORD.findall(_URL.sub(" ", title[:MAX_CHARS]).lower().replace("ё", "е"))
         if head and result[:len(head)] != head:
@@ -240,14 +243,15 @@ class Signature:
 
 SIGNATURE_BYTES = 4 * (FULL_K + LEAD_K) + 2
 
-def _shingles(ws: list[str]) -> set[int]:
-    """crc32 of each run of ``SHINGLE`` words (a text shorter than that: of itself)."""
+def _shingles(ws: list[str]) -> list[int]:
+    """crc32 of each run of ``SHINGLE`` words in order (a text shorter than that: of
+    itself)."""
     if len(ws) < SHINGLE:
-        return {crc32(" ".join(ws).encode())} if ws else set()
-    return {crc32(f"{a} {b} {c}".encode()) for a, b, c in zip(ws, ws[1:], ws[2:])}
+        return [crc32(" ".join(ws).encode())] if ws else []
+    return [crc32(f"{a} {b} {c}".encode()) for a, b, c in zip(ws, ws[1:], ws[2:])]
 
 
-def _minhash(shingles: set[int], k: int) -> tuple[int, ...]:
+def _minhash(shingles: Iterable[int], k: int) -> tuple[int, ...]:
     """One-permutation MinHash with ``k`` (a power of two) bins: bin ``h % k``, value
     ``h // k``, the smallest value in each bin, found walking the sorted hashes
     until every bin is full. An empty bin (a short text) takes the value of the
@@ -256,7 +260,7 @@ def _minhash(shingles: set[int], k: int) -> tuple[int, ...]:
     shift = k.bit_length() - 1
     bins = [_EMPTY] * k
     left = k
-    for h in sorted(shingles):
+    for h in sorted(set(shingles)):
         i = h & (k - 1)
         if bins[i] == _EMPTY:
             bins[i] = h >> shift
@@ -275,8 +279,10 @@ def _minhash(shingles: set[int], k: int) -> tuple[int, ...]:
 
 def signature_of_words(ws: list[str]) -> Signature:
     """The signature of already normalised words (see :func:`words`)."""
-    full = _minhash(_shingles(ws), FULL_K)
-    lead = _minhash(_shingles(ws[:LEAD_WORDS]), LEAD_K)
+    hashes = _shingles(ws)
+    full = _minhash(hashes, FULL_K)
+    # the lead's shingles are the first ones (a text too short to shingle: the same)
+    lead = _minhash(hashes[:LEAD_WORDS - SHINGLE + 1] if len(ws) >= SHINGLE else hashes, LEAD_K)
     return Signature(full, lead, min(len(ws), 0xFFFF))
 
 
