@@ -136,6 +136,23 @@ def test_small_segments_of_many_runs_are_merged(tmp_path):
         assert count(ix, "атака") == 5 and count(ix, "правка") == min(run + 1, 5)
 
 
+def test_a_run_with_nothing_to_do_rewrites_no_segment(tmp_path):
+    """Segments a merge cannot combine (two would not fit in one) are not merged again
+    by every later run: an archive past ten segments' worth of articles re-wrote them all."""
+    from newsgrep.indexing.settings import MAX_SMALL_SEGMENTS
+
+    index_paths = functools.partial(_index_paths, settings=Settings(Limits(segment_docs=4)))
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for run in range(MAX_SMALL_SEGMENTS + 2):  # a segment of 3 articles per run
+        _write_records(docs / f"{run}.jsonl", [(f"r{run}-{i}", f"Заголовок {run} {i}", "про атаку")
+                                               for i in range(3)])
+        index_paths([docs], ix)
+    before = sorted(s.segment_id() for s in open_index(ix)[0]._segments())
+    assert index_paths([docs], ix).unchanged == MAX_SMALL_SEGMENTS + 2
+    assert sorted(s.segment_id() for s in open_index(ix)[0]._segments()) == before
+    assert count(ix, "атака") == 3 * (MAX_SMALL_SEGMENTS + 2)
+
+
 def _write_records(path, records):
     import json
 

@@ -499,9 +499,12 @@ class Committer:
         from .segments import SegmentBuilder
 
         # Live documents: a segment whose documents were mostly deleted counts as small.
+        # Under half of segment_docs: a merge packs small segments into ones of at most
+        # segment_docs, each (but the last) over half of it, so what it wrote is not
+        # small again (a segment of 60% would be re-written alone by every run).
         total = sum(s.doc_count() for s in self.segments)
         small = [s for s in self.segments
-                 if s.doc_count() < min(max(1000, total // 10), segment_docs)]
+                 if s.doc_count() < min(max(1000, total // 10), segment_docs // 2)]
         if len(small) <= self.max_small_segments:
             return False
         merged = []
