@@ -37,8 +37,9 @@ How (numbers measured by ``bench/reprints_eval.py``):
 * **Groups** (:class:`ReprintIndex`): two articles are *linked* when they are
   :func:`similar` and dated within ``WINDOW_DAYS`` (an undated article: by text
   alone), or, at any dates, the same text (whole-text similarity ``>= SAME_TEXT``: a
-  story printed again weeks later, a post re-posted). Connected components of the links would chain (A~B and B~C put A and C
-  together: a month of follow-ups, each near the one before); instead each
+  story printed again weeks later, a post re-posted). Connected components of the
+  links would chain (A~B and B~C put A and C together: a month of follow-ups, each
+  near the one before); instead each
   component is clustered around centres: in lead order (earliest, then longest,
   then smallest key) an article joins the earlier centre it is linked to most
   closely, or becomes a centre. So every member is a near copy of its group's
@@ -352,7 +353,8 @@ def similar(a: Signature, b: Signature) -> bool:
 
 
 #: The grouping an index dump was made with (version 1 was connected components, no
-#: dates; 2 had no SAME_TEXT): a dump made with other settings is grouped again from its signatures.
+#: dates; 2 had no SAME_TEXT): a dump made with other settings is grouped again from its
+#: signatures.
 GROUPING = (3, FULL_STRONG, FULL_THRESHOLD, LEAD_AGREE, CONTAINED, LEAD_THRESHOLD,
             LEAD_MIN_WORDS, WINDOW_DAYS, SAME_TEXT)
 
