@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 _repo = sys.argv[sys.argv.index("--repo") + 1] if "--repo" in sys.argv else str(HERE.parent)
 sys.path.insert(0, _repo)
 
-from speed import _pss  # noqa: E402  (the PSS of one process)
+from speed import _dir_size, _pss  # noqa: E402  (a folder's bytes; one process's PSS)
 
 
 def _children(pid: int) -> list[int]:
@@ -55,19 +55,11 @@ def _schedstat(pid: int) -> tuple[int, int]:
 
 
 def _tmp_bytes(index: Path) -> int:
-    total = 0
     try:
         names = [n for n in os.listdir(index) if n.startswith(".newsgrep-tmp-")]
     except OSError:
         return 0
-    for name in names:
-        for folder, _, files in os.walk(index / name):
-            for f in files:
-                try:
-                    total += os.lstat(os.path.join(folder, f)).st_size
-                except OSError:
-                    pass
-    return total
+    return sum(_dir_size(index / name) for name in names)
 
 
 class Sampler(threading.Thread):

@@ -24,6 +24,25 @@ SKIP_REASON = ("install postgresql-15 (server; Debian: apt-get install postgresq
 SUPERUSER = "postgres"
 
 
+#: ``python -c KILLER URL FOLDER POINT N COMMIT_FILES``: index FOLDER into URL's database
+#: through the PostgreSQL engine, ``COMMIT_FILES`` files a commit, and SIGKILL itself the
+#: N-th time the indexer's hook reports POINT ("added", "committed"...).
+KILLER = """
+import os, signal, sys
+from newsgrep.engine.postgres import PostgresEngine
+from newsgrep.engine.postgres.indexer import index_paths
+point, after = sys.argv[3], int(sys.argv[4])
+seen = [0]
+def hook(p):
+    if p == point:
+        seen[0] += 1
+        if seen[0] == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+index_paths(PostgresEngine(sys.argv[1], create=True), [sys.argv[2]],
+            commit_files=int(sys.argv[5]), hook=hook)
+"""
+
+
 def bindir() -> str | None:
     """The folder with initdb, pg_ctl and postgres, or None."""
     found = shutil.which("initdb")

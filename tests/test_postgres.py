@@ -233,21 +233,6 @@ def test_two_writers_end_with_the_union(cluster, tmp_path):
     assert set(engine.info().roots) == {str(tmp_path / "left"), str(tmp_path / "right")}
 
 
-KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from newsgrep.engine.postgres import PostgresEngine
-    from newsgrep.engine.postgres.indexer import index_paths
-    point, after = sys.argv[3], int(sys.argv[4])
-    seen = [0]
-    def hook(p):
-        if p == point:
-            seen[0] += 1
-            if seen[0] == after:
-                os.kill(os.getpid(), signal.SIGKILL)
-    index_paths(PostgresEngine(sys.argv[1], create=True), [sys.argv[2]], commit_files=7, hook=hook)
-""")
-
-
 @pytest.mark.parametrize("point,after", [("added", 3), ("added", 10), ("committed", 2),
                                          ("added", 25)])
 def test_kill_9_loses_nothing_committed(cluster, tmp_path, point, after):
@@ -255,7 +240,8 @@ def test_kill_9_loses_nothing_committed(cluster, tmp_path, point, after):
     news = tmp_path / "news"
     for i in range(30):
         write(news, f"{i:02}.txt", f"Статья {i}", f"Про кошку {i}.")
-    proc = subprocess.run([sys.executable, "-c", KILLER, url, str(news), point, str(after)],
+    proc = subprocess.run([sys.executable, "-c", pg_cluster.KILLER, url, str(news), point,
+                           str(after), "7"],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL
     try:

@@ -491,21 +491,6 @@ def test_postgres_two_writers_end_with_the_groups_of_one_run(pg, tmp_path):
     assert PostgresEngine(url).check() == []
 
 
-GROUP_KILLER = """
-import os, signal, sys
-from newsgrep.engine.postgres import PostgresEngine
-from newsgrep.engine.postgres.indexer import index_paths
-point, after = sys.argv[3], int(sys.argv[4])
-seen = [0]
-def hook(p):
-    if p == point:
-        seen[0] += 1
-        if seen[0] == after:
-            os.kill(os.getpid(), signal.SIGKILL)
-index_paths(PostgresEngine(sys.argv[1], create=True), sys.argv[2:3], commit_files=2, hook=hook)
-"""
-
-
 @pytest.mark.parametrize("point,after", [("added", 5), ("committed", 7), ("added", 30)])
 def test_postgres_kill_9_leaves_groups_of_the_last_commit(pg, tmp_path, point, after):
     import signal
@@ -519,8 +504,8 @@ def test_postgres_kill_9_leaves_groups_of_the_last_commit(pg, tmp_path, point, a
     _write_stories(news, news, 12)  # 36 files; a story's copies in other commits
     url = _new_db(pg)
     PostgresEngine(url, create=True).writer(morphology="stem").close()
-    proc = subprocess.run([sys.executable, "-c", GROUP_KILLER, url, str(news), point,
-                           str(after)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", pg_cluster.KILLER, url, str(news), point,
+                           str(after), "2"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     engine = PostgresEngine(url)
     assert engine.check() == []  # a signature and a group row for each committed article
