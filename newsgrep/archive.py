@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import open_engine
 from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineInfo, Problem, QuerySpec,
-                          SearchRequest, StoredArticle)
+                          SearchOutcome, SearchRequest, StoredArticle)
 from .errors import IndexCorrupt, NewsgrepError, QueryError
 
 if TYPE_CHECKING:
     from .batch import BatchAnswer
     from .counting import Timeline
     from .indexing import IndexReport
-    from .searching import ArticleView, SearchResult
+    from .searching import ArticleView, Hit, SearchResult
     from .suggest import Suggestion
 
 __all__ = ["Archive", "open_archive", "DateFilter", "ID_PREFIX_MIN", "FEW", "DUPS"]
@@ -141,26 +141,41 @@ class Archive:
         other copies in ``hit.copies``; more hits are fetched until ``limit`` stories
         are found. ``"all"``: every copy (``hit.group`` still tells its group).
         """
-        from .searching import CONTEXT, FRAGMENTS, SearchResult, make_hit
+        from .searching import SearchResult
 
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+        spec = DateFilter(since, until, now).spec(query)
+
+        def run(want: int | None, story: Any) -> SearchOutcome:
+            return self.engine.search(SearchRequest(
+                spec, limit=want, sort=sort, partial=partial,  # type: ignore[arg-type,unused-ignore]
+                story=story))
+        hits, outcome = self._ranked(run, limit, dups, context, fragments)
+        return SearchResult(hits=hits, query=outcome.understood)
+
+    def _ranked(self, run: Callable[[int | None, Any], SearchOutcome], limit: int | None,
+                 dups: str, context: int | None, fragments: int | None
+                 ) -> tuple[list[Hit], SearchOutcome]:
+        """The hits of ``run(limit, story)`` (an engine's search), each reprint group once
+        (``dups="group"``: see :meth:`search`) at its lead, or every copy (``"all"``)."""
+        from .searching import CONTEXT, FRAGMENTS, make_hit
+
         if dups not in DUPS:
             raise QueryError(f"unknown dups {dups!r}; use one of: {', '.join(DUPS)}")
-        spec = DateFilter(since, until, now).spec(query)
         groups = self.reprint_groups()
         collapse = dups == "group" and len(groups) > 0
         want = limit
         while True:
-            outcome = self.engine.search(SearchRequest(spec, limit=want, sort=sort,  # type: ignore[arg-type,unused-ignore]
-                                                       partial=partial))
+            # (the engine may collect stories itself, see SearchRequest.story: then once)
+            outcome = run(want, groups.story if collapse else None)
             picked = outcome.hits
             if not collapse:
                 break
-            seen: set[str] = set()
+            seen: set[str | int] = set()
             picked = []
             for h in outcome.hits:
-                story = groups.group_id(h.article.id) or h.article.id
+                story = groups.story(h.article.id)
                 if story not in seen:
                     seen.add(story)
                     picked.append(h)
@@ -187,7 +202,7 @@ class Archive:
             hit.group = groups.group_id(article.id)
             hit.copies, hit.lead_reason = copies, lead_reason
             hits.append(hit)
-        return SearchResult(hits=hits, query=outcome.understood)
+        return hits, outcome
 
     def search_many(self, queries: Iterable[str | Mapping[str, Any]], **defaults: Any
                     ) -> Iterator[BatchAnswer]:
@@ -422,13 +437,17 @@ class Archive:
 
     def similar(self, ref: str, *, limit: int | None = 10, context: int | None = None,
                 fragments: int | None = None, since: str | None = None,
-                until: str | None = None, now: datetime | None = None) -> SearchResult:
+                until: str | None = None, now: datetime | None = None,
+                dups: str = "all") -> SearchResult:
         """The articles most like ``ref`` (an id, an indexed path, or any article file).
 
         More-like-this: the article's key terms (frequent in it, rare in the
         archive) are searched for, weighted, the article itself excluded.
+        ``dups="group"``: each other story once, as :meth:`search` shows them, and
+        not the article's own copies (``reprints`` lists those); ``"all"``: every
+        article but ``ref``'s.
         """
-        from .searching import CONTEXT, FRAGMENTS, SearchResult, make_hit
+        from .searching import SearchResult
 
         found = self._refs(ref)
         if len(found) > 1:
@@ -437,6 +456,8 @@ class Archive:
                                 f"({ids}{', …' if len(found) > 5 else ''}) or as PATH#KEY")
         if found:
             text, own = f"{found[0].title}\n{found[0].body}", frozenset({found[0].id})
+            if dups == "group":
+                own |= {m[0] for m in self.reprint_groups().members(found[0].id)}
         else:
             text, own = _read_article_file(ref), frozenset()
         keys = self.engine.key_terms(text, SIMILAR_TERMS)
@@ -444,12 +465,12 @@ class Archive:
             return SearchResult(hits=[], query="")
         if not keys:
             raise NewsgrepError(f"{ref}: no words to compare by")
-        outcome = self.engine.search_terms(keys, limit=limit, exclude_ids=own,
-                                           query=DateFilter(since, until, now).spec(""))
-        hits = [make_hit(self.engine, h.article, h.score, rank, outcome.matched,
-                         CONTEXT if context is None else context,
-                         FRAGMENTS if fragments is None else fragments)
-                for rank, h in enumerate(outcome.hits, 1)]
+        spec = DateFilter(since, until, now).spec("")
+
+        def run(want: int | None, story: Any) -> SearchOutcome:
+            return self.engine.search_terms(keys, limit=want, exclude_ids=own, query=spec,
+                                            story=story)
+        hits, outcome = self._ranked(run, limit, dups, context, fragments)
         return SearchResult(hits=hits, query=outcome.understood)
 
     # --- the whole archive ---------------------------------------------------------------

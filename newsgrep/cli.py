@@ -485,6 +485,18 @@ def _date_options(f):
     return f
 
 
+_dups_option = click.option(
+    "--dups", type=click.Choice(["group", "all"]), default=None,
+    help="Reprints: show each story once, its copies counted (group; the default, but -l "
+         "lists every copy's file), or every copy (all).")
+
+
+def _dups(dups: str | None, files_only: bool) -> str:
+    """Each story once by default (pipes too: the same output as on a terminal); -l lists
+    the file of every copy unless --dups group asks for the leads' only."""
+    return dups or ("all" if files_only else "group")
+
+
 def _hit_options(f):
     """Options that shape a list of hits: shared by search and similar."""
     for option in reversed([
@@ -577,9 +589,7 @@ _TIME_GROUPS = ("year", "month", "week", "day")  # counting.PERIODS, without imp
               help="Draw a chart of matching articles per day, week, month or year.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
               default="relevance", show_default=True, help="Order of the hits.")
-@click.option("--dups", type=click.Choice(["group", "all"]), default=None,
-              help="Reprints: show each story once, its copies counted (group; the "
-                   "default, but -l lists every copy's file), or every copy (all).")
+@_dups_option
 @click.option("--unique", is_flag=True,
               help="With -c or --timeline: count stories (a reprint group once), not articles.")
 @_date_options
@@ -644,9 +654,7 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
         raise click.UsageError(f"a timeline goes by {', '.join(_TIME_GROUPS)}, not by {by}")
     if unique and not (count_only or timeline):
         raise click.UsageError("--unique goes with -c (count stories) or --timeline")
-    # Each story once by default (pipes too: the same output as on a terminal); -l lists
-    # the file of every copy unless --dups group asks for the leads' only.
-    dups = dups or ("all" if files_only else "group")
+    dups = _dups(dups, files_only)
     dates = {"since": since, "until": until}
     archive = open_archive(directory)
 
@@ -874,15 +882,17 @@ def _print_views(console, views) -> None:
 @click.argument("ref", metavar="ID|PATH", shell_complete=_complete_ref)
 @index_option
 @_hit_options
+@_dups_option
 @_date_options
 @click.pass_context
 def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snippets, color,
-            since, until):
+            since, until, dups=None):
     """Find the articles most like one article (more like this).
 
     ID is an article id; PATH an indexed file (PATH#KEY for one record of a
     multi-article file), or any article file, indexed or not. The article's
-    key terms are searched for; the article itself is left out.
+    key terms are searched for; the article itself is left out, and so are its
+    reprints (newsgrep reprints lists them) unless --dups all.
 
     \b
     Examples:
@@ -896,7 +906,8 @@ def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snip
 
     with open_archive(_archive(index_dir)) as archive:
         result = archive.similar(ref, limit=_limit(limit, files_only), context=context,
-                                 fragments=snippets, since=since, until=until)
+                                 fragments=snippets, since=since, until=until,
+                                 dups=_dups(dups, files_only))
     _print_hits(result.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
 

@@ -304,6 +304,17 @@ class Groups:
 
     def group(self, aid: str) -> list[tuple] | None:
         """``aid``'s group as ``[(id, ts, source, words), ...]``, lead first; None without copies."""
+        n = self._number(aid)
+        return None if n is None else self._group(n)
+
+    def story(self, aid: str) -> str | int:
+        """A key equal for the articles of one story: its group's number, or the id of an
+        article without copies (nothing decoded: for many look-ups in a search)."""
+        n = self._number(aid)
+        return aid if n is None else n
+
+    def _number(self, aid: str) -> int | None:
+        """The number of ``aid``'s group (a binary search over the sorted ids), or None."""
         key = self._key(aid)
         if key is None or not self._n:
             return None
@@ -318,7 +329,7 @@ class Groups:
         if lo == self._n or data[base + lo * w:base + lo * w + w] != key:
             return None
         (n,) = struct.unpack_from("<I", self._data, self._index + 4 * lo)
-        return self._group(n)
+        return int(n)
 
     def groups_of(self, ids: Iterable[str]) -> dict[str, list[tuple]]:
         """The group of each of ``ids`` that has copies, at once: for many ids, one pass

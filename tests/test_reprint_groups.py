@@ -139,6 +139,22 @@ def test_limit_counts_stories_and_fetches_past_the_copies(run, news):
     assert len(rows) == 2 and len({h["group"] or h["id"] for h in rows}) == 2
 
 
+def test_similar_shows_other_stories_once_and_not_the_articles_own_copies(run, news):
+    index(run, news)
+
+    def similar(name, *args):
+        r = run("similar", news / name, "--json", "-n", "0", *args)
+        assert r.exit_code in (0, 1), r.output
+        return {Path(h["path"]).name: h["copies"]
+                for h in map(json.loads, r.stdout.splitlines())}
+    assert similar("other.txt") == {"ria.txt": 3, "lib.txt": 0}  # the bridge story once
+    assert set(similar("other.txt", "--dups", "all")) == {
+        "ria.txt", "tass.txt", "lead.txt", "late.txt", "lib.txt"}
+    own = {"ria.txt", "lead.txt", "late.txt"}
+    assert not own & set(similar("tass.txt"))  # its copies are `reprints`, not similar
+    assert set(similar("tass.txt", "--dups", "all")) >= own
+
+
 def test_files_list_every_copy_unless_grouped(run, news):
     index(run, news)
     assert len(run("search", "мост", "-l").stdout.splitlines()) == 6

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import mmap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
@@ -163,6 +163,11 @@ class SearchRequest:
     (negations and date filters stay required), marked ``partial`` with the
     parts they lack (see :class:`EngineHit`). ``exclude_ids``: articles never
     returned (``similar`` leaves out the article itself).
+
+    ``story``: an article id's story (its reprint group). An engine may then return
+    at most one hit per story among the best ``limit`` (the story's first in the
+    order without it), so that ``limit`` hits are ``limit`` stories; the caller
+    still collapses copies, so an engine may also ignore it.
     """
 
     query: QuerySpec
@@ -170,6 +175,7 @@ class SearchRequest:
     sort: Sort = "relevance"
     partial: bool = False
     exclude_ids: frozenset[str] = frozenset()
+    story: Callable[[str], Hashable] | None = None
 
 
 @dataclass
@@ -292,9 +298,11 @@ class Engine(Protocol):
     def search(self, request: SearchRequest) -> SearchOutcome: ...
 
     def search_terms(self, weighted: list[TermWeight], *, limit: int | None, query: QuerySpec,
-                     exclude_ids: frozenset[str]) -> SearchOutcome:
+                     exclude_ids: frozenset[str],
+                     story: Callable[[str], Hashable] | None = None) -> SearchOutcome:
         """More-like-this: articles holding the weighted terms in title or body (any of
-        them; ``title`` boosted), in ``query``'s date bounds (its text is not used)."""
+        them; ``title`` boosted), in ``query``'s date bounds (its text is not used).
+        ``story``: as :attr:`SearchRequest.story`."""
 
     def count(self, query: QuerySpec) -> int: ...
 

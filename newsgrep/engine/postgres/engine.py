@@ -582,8 +582,9 @@ class PostgresEngine(GroupReading):
         d["tags"] = list(d["tags"] or [])
         return base.StoredArticle(**d)
 
-    def search_terms(self, weighted, *, limit, query, exclude_ids):
-        """More-like-this: articles with any of the weighted terms, scored by their weights."""
+    def search_terms(self, weighted, *, limit, query, exclude_ids, story=None):
+        """More-like-this: articles with any of the weighted terms, scored by their weights
+        (``story`` not used: the archive collapses copies)."""
         base = _base()
         if not weighted:
             return base.SearchOutcome(hits=[], understood="", matched={})

@@ -154,8 +154,10 @@ class WhooshEngine:
 
     def search(self, request: SearchRequest) -> SearchOutcome:
         from whoosh import query as Q
+        from whoosh.collectors import FilterCollector, TopCollector
 
         from .query import source_text
+        from .stories import global_story, story_collector
 
         s = self.searcher
         q, flt = self._parse(request.query)
@@ -165,9 +167,10 @@ class WhooshEngine:
         limit = request.limit
         mask = (Q.Or([Q.Term("id", i) for i in sorted(request.exclude_ids)])
                 if request.exclude_ids else None)
+        story = request.story if limit else None  # (one hit per story: see stories)
         if request.sort != "relevance":
             # (by date: the matching set and the date column, not a sort key per match)
-            by_date = self._by_date(q, flt, mask, request.sort, limit)
+            by_date = self._by_date(q, flt, mask, request.sort, limit, story)
             if not (request.partial and limit and len(by_date) < limit and _relaxed(q)):
                 return SearchOutcome(
                     hits=[EngineHit(stored_article(s.stored_fields(d)), key or 0.0)
@@ -177,7 +180,8 @@ class WhooshEngine:
             # a word (an OR of terms): Whoosh's scores, the MaxScore way (see moreterms)
             from .moreterms import best_for_terms
 
-            best = best_for_terms(s, q, limit, mask=mask, filter=flt)
+            best = best_for_terms(s, q, limit, mask=mask, filter=flt,
+                                  story=global_story(s, story) if story else None)
             if best is not None and (len(best) >= limit or not _relaxed(q)):
                 return SearchOutcome(
                     hits=[EngineHit(stored_article(s.stored_fields(d)), score)
@@ -187,8 +191,13 @@ class WhooshEngine:
             from .docsets import global_docnums
 
             flt = global_docnums(flt, s) or {-1}  # (an empty set would filter nothing)
-        results = s.search(q, limit=limit, filter=flt, sortedby=facet, reverse=reverse,
-                           mask=mask)
+        collector = s.collector(limit=limit, sortedby=facet, reverse=reverse)
+        if story and type(collector) is TopCollector:
+            collector = story_collector(collector, story, allow=flt, restrict=mask)
+        elif flt is not None or mask is not None:
+            collector = FilterCollector(collector, flt, mask)
+        s.search_with_collector(q, collector)
+        results = collector.results()
         hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
         relaxed = _relaxed(q) if request.partial and limit and len(hits) < limit else None
         if relaxed is not None and limit:
@@ -207,16 +216,18 @@ class WhooshEngine:
                              for c, docs in zip(clauses, having) if r.docnum not in docs]))
         return SearchOutcome(hits=hits, understood=str(q), matched=positive_terms(q, s.reader()))
 
-    def _by_date(self, q: Any, flt: Any, mask: Any, sort: str,
-                 limit: int | None) -> list[tuple[int, int]]:
+    def _by_date(self, q: Any, flt: Any, mask: Any, sort: str, limit: int | None,
+                 story: Any = None) -> list[tuple[int, int]]:
         """``(sort key, docnum)`` of the first ``limit`` matches in ``sort`` order (newest,
         oldest), as Whoosh's sorting collector with :func:`_sort_facet` orders them: by
-        key, then docnum (both descending for newest; an undated article's key -1)."""
+        key, then docnum (both descending for newest; an undated article's key -1).
+        With ``story``: of the first ``limit`` stories, each at its first match."""
         import heapq
 
         from whoosh.query import And
 
         from .docsets import column_numbers, segment_docsets
+        from .stories import first_stories, global_story
 
         combined = And([q, flt]).normalize() if flt else q
         masked = ({offset + d for _, offset, _, docs in segment_docsets(mask, self.searcher)
@@ -235,16 +246,21 @@ class WhooshEngine:
             items = [it for it in items if it[1] not in masked]
         if limit is None:
             return sorted(items, reverse=sort == "newest")
-        return heapq.nlargest(limit, items) if sort == "newest" else heapq.nsmallest(limit, items)
+        pick = heapq.nlargest if sort == "newest" else heapq.nsmallest
+        if story is None:
+            return pick(limit, items)
+        of = global_story(self.searcher, story)
+        return first_stories(lambda n: pick(n, items), len(items), lambda it: of(it[1]), limit)
 
     def search_terms(self, weighted: list[TermWeight], *, limit: int | None,
-                     query: QuerySpec, exclude_ids: frozenset[str]) -> SearchOutcome:
+                     query: QuerySpec, exclude_ids: frozenset[str],
+                     story: Any = None) -> SearchOutcome:
         """Articles holding weighted terms in title or body (more-like-this)."""
         from whoosh import query as Q
 
-        from .query import bounds_filter
-
         from .moreterms import best_for_terms
+        from .query import bounds_filter
+        from .stories import global_story
 
         top = max(t.weight for t in weighted) or 1.0
         q = Q.Or([Q.Term(f, t.term, boost=(TITLE_BOOST if f == "title" else 1.0) * t.weight / top)
@@ -253,7 +269,8 @@ class WhooshEngine:
         flt = bounds_filter(query.start, query.end)
         s = self.searcher
         # (Whoosh's scores, without walking every posting of the common terms: moreterms)
-        best = best_for_terms(s, q, limit, mask=mask, filter=flt)
+        best = best_for_terms(s, q, limit, mask=mask, filter=flt,
+                              story=global_story(s, story) if story and limit else None)
         if best is not None:
             hits = [EngineHit(stored_article(s.stored_fields(d)), score) for score, d in best]
         else:

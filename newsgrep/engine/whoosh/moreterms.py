@@ -19,23 +19,27 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from .docsets import query_docs
+from .stories import first_stories
 
 __all__ = ["best_for_terms"]
 
 _SLOP = 1e-9  # (sums of bounds and of scores may differ in the last bits)
 
 
-def best_for_terms(searcher: Any, q: Any, limit: int | None,
-                   *, mask: Any = None, filter: Any = None) -> list[tuple[float, int]] | None:
+def best_for_terms(searcher: Any, q: Any, limit: int | None, *, mask: Any = None,
+                   filter: Any = None, story: Callable[[int], Hashable] | None = None
+                   ) -> list[tuple[float, int]] | None:
     """``(score, docnum)`` of the best ``limit`` live documents for ``q``, an OR of
     terms, best first (equal scores: smaller docnum first, as Whoosh keeps them),
     without those ``mask`` matches and only those ``filter`` matches (queries, or
-    None). None when it cannot score as the searcher would (not BM25F, not an OR of
-    terms, no limit): search with Whoosh then."""
+    None). With ``story`` (a docnum's story, see ``stories``): of the best ``limit``
+    stories, each at its best document. None when it cannot score as the searcher
+    would (not BM25F, not an OR of terms, no limit): search with Whoosh then."""
     from whoosh import query as Q
     from whoosh.scoring import BM25F, BM25FScorer
 
@@ -62,13 +66,15 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None,
             seg.terms[i] = (fieldname, btext, scorer, boost)
             bounds[i] = max(bounds[i], scorer.max_quality() * boost)
         segments.append(seg)
+    if story is not None:
+        story = _remembering(story)
     order = sorted(range(len(clauses)), key=lambda i: (-bounds[i], i))
     parts: dict[int, dict[int, float]] = {}  # global docnum -> clause -> score
     partial: dict[int, float] = {}           # global docnum -> the sum so far (a lower bound)
     rest = sum(bounds)
     cands: set[int] | None = None            # once set: the only documents that can get in
     for i in order:
-        theta = _threshold(partial, limit)
+        theta = _threshold(partial, limit, story)
         if cands is None and theta is not None and rest * (1 + _SLOP) < theta:
             # no document not seen yet can get in
             cands = set(partial)
@@ -79,6 +85,7 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None,
                 seg.add(i, parts, partial, cands)
         rest -= bounds[i]
     best: list[tuple[float, int]] = []  # a heap of (score, -docnum): its first is the worst
+    held: dict[Hashable, tuple[float, int]] = {}  # story -> its best item so far
     by_segment = iter(segments)
     at: _Segment | None = next(by_segment, None)
     for d in sorted(parts if cands is None else cands):  # (Whoosh's order: the first stays)
@@ -88,11 +95,34 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None,
             at = next(by_segment, None)
         assert at is not None
         item = (at.total(q, clauses, parts[d]), -d)
+        if len(best) >= limit and item <= best[0]:
+            continue
+        if story is not None:
+            s = story(d)
+            had = held.get(s)
+            if had is not None:
+                if item <= had:
+                    continue  # the story has a copy as good, found first
+                if had in best:
+                    best.remove(had)
+                    heapq.heapify(best)
+            held[s] = item
         if len(best) < limit:
             heapq.heappush(best, item)
-        elif item > best[0]:
+        else:
             heapq.heapreplace(best, item)
     return [(score, -neg) for score, neg in sorted(best, reverse=True)]
+
+
+def _remembering(story: Callable[[int], Hashable]) -> Callable[[int], Hashable]:
+    known: dict[int, Hashable] = {}
+
+    def of(d: int) -> Hashable:
+        s = known.get(d)
+        if s is None:
+            s = known[d] = story(d)
+        return s
+    return of
 
 
 class _Segment:
@@ -205,11 +235,17 @@ def _field_lengths(reader: Any) -> Any:
     return lengths
 
 
-def _threshold(partial: dict[int, float], limit: int) -> float | None:
-    """The ``limit``-th best score known to be reached, or None (fewer documents seen)."""
+def _threshold(partial: dict[int, float], limit: int,
+               story: Callable[[int], Hashable] | None = None) -> float | None:
+    """The ``limit``-th best score known to be reached (with ``story``: by ``limit``
+    stories), or None (fewer documents or stories seen)."""
     if len(partial) < limit:
         return None
-    return heapq.nlargest(limit, partial.values())[-1]
+    if story is None:
+        return heapq.nlargest(limit, partial.values())[-1]
+    firsts = first_stories(lambda n: heapq.nlargest(n, partial.items(), key=itemgetter(1)),
+                           len(partial), lambda item: story(item[0]), limit)
+    return firsts[-1][1] if len(firsts) >= limit else None
 
 
 def _postings(reader: Any, fieldname: str, btext: bytes,
