@@ -110,7 +110,9 @@ def _forms(q):
 
 
 def test_exact_forms_are_form_queries_ranked_by_their_stems():
-    from whoosh.query import Phrase, Term
+    from whoosh.query import Term
+
+    from newsgrep.engine.whoosh.query import AltPhrase
     assert _forms(parse_query("=атак", SCHEMA)) == [
         ("body", ("атак",), True, Term("body", "атак")),
         ("title", ("атак",), True, Term("title", "атак", boost=2.0))]
@@ -119,8 +121,8 @@ def test_exact_forms_are_form_queries_ranked_by_their_stems():
     assert _forms(parse_query("=Ростов-на-Дону", SCHEMA))[0] == (
         "body", ("ростов-на-дону",), True, Term("body", "рост-на-дон"))
     assert _forms(parse_query('="здание полиции"', SCHEMA)) == [
-        ("body", ("здание", "полиции"), True, Phrase("body", ["здан", "полиц"])),
-        ("title", ("здание", "полиции"), True, Phrase("title", ["здан", "полиц"], boost=2.0))]
+        ("body", ("здание", "полиции"), True, AltPhrase("body", ["здан", "полиц"])),
+        ("title", ("здание", "полиции"), True, AltPhrase("title", ["здан", "полиц"], boost=2.0))]
     assert [f for f, *_ in _forms(parse_query("title:=атак", SCHEMA))] == ["title"]
 
 

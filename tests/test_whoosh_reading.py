@@ -135,6 +135,75 @@ def test_top_ten_of_two_words_in_title_or_body_is_the_exact_top_ten():
     assert not wrong
 
 
+def test_top_ten_of_a_phrase_whose_positions_are_read_lazily_is_the_exact_top_ten():
+    """A phrase reads a document's positions only when its score can still get in
+    (engine/whoosh/query.LazyPhraseMatcher): the limited search gives the full one's
+    scores, for phrases in title (boosted) or body, alone, with a word, with slop."""
+    from whoosh import query as Q
+    from whoosh.scoring import BM25F
+
+    from newsgrep.engine.whoosh.query import AltPhrase
+
+    rnd = random.Random(4)
+    words = [f"w{i}" for i in range(12)]
+    ix = RamStorage().create_index(fields.Schema(title=fields.TEXT(stored=False),
+                                                 body=fields.TEXT))
+    for part in range(3):  # three segments
+        w = ix.writer()
+        for _ in range(1500):
+            w.add_document(title=" ".join(rnd.choices(words, k=rnd.randint(2, 8))),
+                           body=" ".join(rnd.choices(words, k=rnd.randint(5, 300))))
+        w.commit(merge=False)
+
+    def phrase(ws, slop=1):
+        return Q.Or([AltPhrase("title", ws, slop=slop, boost=2.0),
+                     AltPhrase("body", ws, slop=slop)])
+    queries = [phrase([a, b]) for a in words[:5] for b in words[:5] if a != b]
+    queries += [phrase([a, b, c]) for a, b, c in zip(words, words[1:], words[2:])]
+    queries += [phrase([a, b], slop=3) for a, b in zip(words[:6], words[6:])]
+    queries += [Q.And([phrase([a, b]), Q.Or([Q.Term("title", c, boost=2.0), Q.Term("body", c)])])
+                for a, b, c in zip(words, words[3:], words[6:])]
+    wrong = []
+    with ix.searcher(weighting=BM25F()) as s:
+        for q in queries:
+            top = [(round(r.score, 6), r.docnum) for r in s.search(q, limit=10)]
+            full = [(round(r.score, 6), r.docnum) for r in s.search(q, limit=None, optimize=False)]
+            assert full, q
+            if sorted(sc for sc, _ in top) != sorted(sc for sc, _ in full)[-10:] or \
+                    not {d for _, d in top} <= {d for _, d in full}:
+                wrong.append(q)
+    assert not wrong
+
+
+def test_phrases_match_the_documents_whooshs_phrase_matches():
+    """The phrase matcher's own position check (words next to each other) finds the
+    documents Whoosh's span matching finds: repeated words, three words, deleted
+    documents, several segments."""
+    from whoosh import query as Q
+
+    from newsgrep.engine.whoosh.query import AltPhrase
+
+    rnd = random.Random(6)
+    words = [f"w{i}" for i in range(6)]
+    ix = RamStorage().create_index(fields.Schema(body=fields.TEXT))
+    for part in range(2):
+        w = ix.writer()
+        for _ in range(800):
+            w.add_document(body=" ".join(rnd.choices(words, k=rnd.randint(1, 12))))
+        w.commit(merge=False)
+    w = ix.writer()
+    for d in rnd.sample(range(1600), 200):
+        w.delete_document(d)
+    w.commit(merge=False)
+    phrases = [[a, b] for a in words[:4] for b in words[:4]] + [
+        [a, b, c] for a, b, c in zip(words, words[1:], words[2:])] + [["w0", "w0", "w0"]]
+    with ix.searcher() as s:
+        for ws in phrases:
+            ours = {r.docnum for r in s.search(AltPhrase("body", ws), limit=None)}
+            whooshs = {r.docnum for r in s.search(Q.Phrase("body", ws), limit=None)}
+            assert ours == whooshs and whooshs, ws
+
+
 @pytest.mark.parametrize("typecode", ["B", "i", "Q", "f"])
 @pytest.mark.parametrize("mapped", [False, True])
 def test_numeric_columns_read_from_the_map_give_the_written_numbers(tmp_path, typecode, mapped):

@@ -42,6 +42,7 @@ from whoosh import matching, qparser, query  # noqa: E402 -- after light_imports
 from whoosh.matching import NullMatcher, binary  # noqa: E402
 from whoosh.qparser import syntax  # noqa: E402
 from whoosh.query import DateRange, SpanNear2  # noqa: E402
+from whoosh.query.spans import Span  # noqa: E402
 from whoosh.query.qcore import QueryError as WhooshQueryError  # noqa: E402
 from whoosh.util import make_binary_tree  # noqa: E402
 
@@ -237,12 +238,9 @@ def phrase_query(fieldname: str, groups: list[tuple[str, ...]], *, slop: int = 1
                  boost: float = 1.0, char_ranges=None):
     """A phrase of ``groups`` (the terms of each position, see :func:`position_groups`).
 
-    Whoosh's Phrase when each position has one term; otherwise a phrase
-    whose positions may match any of their terms (:class:`AltPhrase`).
+    Its positions may match any of their terms (:class:`AltPhrase`); with one term
+    each, it matches as Whoosh's Phrase does.
     """
-    if all(len(g) == 1 for g in groups):
-        return query.Phrase(fieldname, [g[0] for g in groups], slop=slop, boost=boost,
-                            char_ranges=char_ranges)
     return AltPhrase(fieldname, [g if len(g) > 1 else g[0] for g in groups],
                      slop=slop, boost=boost, char_ranges=char_ranges)
 
@@ -316,10 +314,104 @@ class AltPhrase(query.Phrase):
         for terms in subs:
             tms = [t.matcher(searcher, context) for t in terms]
             ms.append(tms[0] if len(tms) == 1 else make_binary_tree(binary.UnionMatcher, tms))
-        m = SpanNear2.SpanNear2Matcher(ms, slop=self.slop, ordered=True, mindist=1)
-        if self.boost != 1.0:
-            m = matching.WrappingMatcher(m, boost=self.boost)
+        return LazyPhraseMatcher(ms, slop=self.slop, boost=self.boost)
+
+
+def _is_leaf(m: Any) -> bool:
+    """Whether ``m`` is a term's postings: a leaf, or a leaf behind the filter of deleted
+    documents (both give their positions through ``value_as``)."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.matching import FilterMatcher
+
+    if type(m) is FilterMatcher:
+        m = m.child
+    return type(m) is W3LeafMatcher
+
+
+class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
+    """Whoosh's phrase matcher, but the positions of a document are read only when its
+    score can still get it into a limited search's best.
+
+    A phrase's score is its words' (the intersection's), whatever their positions,
+    so a top-k search (``TopCollector``) that tells this matcher the score a document
+    must exceed (``replace`` / ``skip_to_quality``, with what the other parts of the
+    query can add already taken off, as Whoosh's unions and intersections pass it
+    down) lets it pass over the documents below it without reading their positions:
+    their total could not beat the collector's worst, so the results are the same.
+    Checking positions is most of a phrase's cost: «"заявил в"» holds two words
+    found in most articles. Whoosh's own matcher checks every document that holds
+    the words, and moves on a ``skip_to_quality`` without checking the positions
+    of the document it lands on.
+    """
+
+    def __init__(self, ms, slop=1, boost=1.0):
+        # (the boost is applied here, not by a wrapping matcher: Whoosh's passes
+        # ``replace`` its threshold unscaled but ``skip_to_quality`` scaled)
+        self.boost = boost
+        self._minquality = 0.0
+        self._adjacent = slop == 1 and all(map(_is_leaf, ms))
+        super().__init__(ms, slop=slop, ordered=True, mindist=1)
+
+    def copy(self):
+        m = self.__class__([m.copy() for m in self.ms], slop=self.slop, boost=self.boost)
+        m._minquality = self._minquality
         return m
+
+    def score(self):
+        return self.child.score() * self.boost
+
+    def weight(self):
+        return self.child.weight() * self.boost
+
+    def max_quality(self):
+        return self.child.max_quality() * self.boost
+
+    def block_quality(self):
+        return self.child.block_quality() * self.boost
+
+    def replace(self, minquality=0):
+        if not self.is_active():
+            return NullMatcher()
+        # (only remembered: a replacement must stay where it is, its parent relies on it)
+        self._minquality = max(self._minquality, minquality)
+        return self
+
+    def skip_to_quality(self, minquality):
+        self._minquality = max(self._minquality, minquality)
+        skipped = self.child.skip_to_quality(minquality / self.boost)
+        self._find_next()
+        return skipped
+
+    def _passes(self) -> bool:
+        return not self._minquality or self.score() > self._minquality
+
+    def _get_spans(self):
+        # Words next to each other, each one term: their positions compared as sets of
+        # integers instead of Whoosh's span objects, several times faster. (The spans
+        # found are the same: the whole phrase at each place it starts.)
+        ms = self.ms
+        if not self._adjacent:
+            return super()._get_spans()
+        starts = ms[0].value_as("positions")
+        for i, m in enumerate(ms[1:], 1):
+            here = set(m.value_as("positions"))
+            starts = [p for p in starts if p + i in here]
+            if not starts:
+                return []
+        n = len(ms) - 1
+        return [Span(p, p + n) for p in starts]
+
+    def _find_next(self):
+        child = self.child
+        r = False
+        while child.is_active():
+            if self._passes():
+                spans = self._get_spans()
+                if spans:
+                    self._spans = spans
+                    return r
+            r = child.next() or r
+        return True
 
 
 # Replaced by spaces (keeping character positions): «=» before a wildcard (wildcards
