@@ -68,13 +68,14 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None, *, mask: Any = None
         segments.append(seg)
     if story is not None:
         story = _remembering(story)
+    enough = [limit]  # (how many of the best documents held `limit` stories last time)
     order = sorted(range(len(clauses)), key=lambda i: (-bounds[i], i))
     parts: dict[int, dict[int, float]] = {}  # global docnum -> clause -> score
     partial: dict[int, float] = {}           # global docnum -> the sum so far (a lower bound)
     rest = sum(bounds)
     cands: set[int] | None = None            # once set: the only documents that can get in
     for i in order:
-        theta = _threshold(partial, limit, story)
+        theta = _threshold(partial, limit, story, enough)
         if cands is None and theta is not None and rest * (1 + _SLOP) < theta:
             # no document not seen yet can get in
             cands = set(partial)
@@ -236,15 +237,17 @@ def _field_lengths(reader: Any) -> Any:
 
 
 def _threshold(partial: dict[int, float], limit: int,
-               story: Callable[[int], Hashable] | None = None) -> float | None:
+               story: Callable[[int], Hashable] | None = None,
+               enough: list[int] | None = None) -> float | None:
     """The ``limit``-th best score known to be reached (with ``story``: by ``limit``
-    stories), or None (fewer documents or stories seen)."""
+    stories; ``enough`` as ``first_stories``'s ``start``), or None (fewer documents or
+    stories seen)."""
     if len(partial) < limit:
         return None
     if story is None:
         return heapq.nlargest(limit, partial.values())[-1]
     firsts = first_stories(lambda n: heapq.nlargest(n, partial.items(), key=itemgetter(1)),
-                           len(partial), lambda item: story(item[0]), limit)
+                           len(partial), lambda item: story(item[0]), limit, enough)
     return firsts[-1][1] if len(firsts) >= limit else None
 
 
