@@ -154,10 +154,9 @@ class WhooshEngine:
 
     def search(self, request: SearchRequest) -> SearchOutcome:
         from whoosh import query as Q
-        from whoosh.collectors import FilterCollector, TopCollector
 
         from .query import source_text
-        from .stories import global_story, story_collector
+        from .stories import global_story
 
         s = self.searcher
         q, flt = self._parse(request.query)
@@ -191,6 +190,10 @@ class WhooshEngine:
             from .docsets import global_docnums
 
             flt = global_docnums(flt, s) or {-1}  # (an empty set would filter nothing)
+        from whoosh.collectors import FilterCollector, TopCollector
+
+        from .stories import story_collector
+
         collector = s.collector(limit=limit, sortedby=facet, reverse=reverse)
         if story and type(collector) is TopCollector:
             collector = story_collector(collector, story, allow=flt, restrict=mask)
