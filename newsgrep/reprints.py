@@ -489,15 +489,16 @@ class ReprintIndex:
         return [w & _SLOT_MASK for w in arr[i:j]] if j > i else []
 
     def _neighbours(self, slot: int, sig: Signature, when: float = _NO_DATE,
-                    keys: list[int] | None = None) -> set[int]:
-        """The live slots (other than ``slot``) that share a band with ``sig`` and
-        that it is linked to (:func:`similar`, within the window of ``when``)."""
+                    keys: list[int] | None = None, within: set[int] | None = None) -> set[int]:
+        """The live slots (other than ``slot``; of ``within`` only, unless None) that
+        share a band with ``sig`` and that it is linked to (:func:`similar`, within the
+        window of ``when``)."""
         seen: set[int] = {slot}
         out: set[int] = set()
         dates = self._dates
         for key in _band_keys(sig) if keys is None else keys:
             for other in self._slots_of(key):
-                if other in seen:
+                if other in seen or (within is not None and other not in within):
                     continue
                 seen.add(other)
                 osig = self._sig(other)
@@ -622,20 +623,22 @@ class ReprintIndex:
         rest = [s for s in self._comps.pop(c) if s != slot]
         self._comp[slot] = -1
         self._keys[slot] = None
-        # Components of the rest: links never leave a component, so search only it.
+        # Components of the rest: links never leave a component, so search only it,
+        # and test only the links to members not reached yet (a group of n copies: n
+        # tests, not n * n).
         todo = set(rest)
         dates = self._dates
         while todo:
             start = todo.pop()
             comp = [start]
             stack = [start]
-            while stack:
+            while stack and todo:  # (all reached: the rest of the stack is in comp)
                 s = stack.pop()
-                for n in self._neighbours(s, self._sig(s), dates[s]):  # type: ignore[arg-type]
-                    if n in todo:
-                        todo.discard(n)
-                        comp.append(n)
-                        stack.append(n)
+                for n in self._neighbours(s, self._sig(s), dates[s],  # type: ignore[arg-type]
+                                          within=todo):
+                    todo.discard(n)
+                    comp.append(n)
+                    stack.append(n)
             nc = self._next_comp
             self._next_comp += 1
             self._comps[nc] = comp
