@@ -45,6 +45,13 @@ GROUPS_MAGIC = b"NGRG"
 SignedArticle = tuple
 
 
+def _unmarshal(data: bytes | memoryview, what: str) -> object:
+    try:
+        return marshal.loads(data)
+    except (EOFError, TypeError, ValueError) as e:
+        raise ValueError(f"broken {what}: {e}") from None
+
+
 def date_key(date: datetime | None) -> float | None:
     if date is None:
         return None
@@ -99,7 +106,9 @@ class ReprintStore:
         for aid, sig_bytes, ts, source in items:
             sig = reprints.Signature.from_bytes(sig_bytes)
             self.index.add(aid, sig, ts)
-            self.meta[aid] = (ts, source, sig.words)
+            # (one string per source, not one per article: a worker's message unpickles
+            # each article's source as a string of its own)
+            self.meta[aid] = (ts, sys.intern(source), sig.words)
             ids.append(aid)
         self.files[path] = ids
         if self.index.removed > max(1024, len(self.index) // 4):
@@ -139,28 +148,44 @@ class ReprintStore:
         """Raises ValueError for anything but a store of this format: a whole store, or
         a chain (``CHAIN_MAGIC``: a checkpoint and the deltas over it, in order)."""
         if data.startswith(CHAIN_MAGIC):
-            try:
-                parts = marshal.loads(data[len(CHAIN_MAGIC):])
-            except (EOFError, TypeError, ValueError) as e:
-                raise ValueError(f"broken reprint store: {e}") from None
+            with memoryview(data) as view:
+                parts = _unmarshal(view[len(CHAIN_MAGIC):], "reprint store")
             if not isinstance(parts, list) or not parts:
                 raise ValueError("broken reprint store")
-            store = cls.loads(parts[0])
-            for delta in parts[1:]:
-                store.apply_delta(delta)
-            return store
+            return cls.load_parts(parts)
+        return cls._load_whole([data])
+
+    @classmethod
+    def load_parts(cls, parts: list[bytes]) -> ReprintStore:
+        """A checkpoint and the deltas over it, in order (``parts`` is emptied: each blob
+        is dropped once read, so a large store does not sit in memory twice)."""
+        parts.reverse()
+        store = cls._load_whole(parts[-1:])
+        parts.pop()
+        while parts:
+            store.apply_delta(parts.pop())
+        return store
+
+    @classmethod
+    def _load_whole(cls, holder: list[bytes]) -> ReprintStore:
+        """The store in ``holder``'s one blob (a whole store); ``holder`` is emptied once
+        the blob is decoded (its parts are each freed as they are turned into arrays)."""
+        data = holder.pop()
         if not data.startswith(MAGIC):
             raise ValueError("not a reprint store")
-        try:
-            fmt, ix, files, meta = marshal.loads(data[len(MAGIC):])
-        except (EOFError, TypeError, ValueError) as e:
-            raise ValueError(f"broken reprint store: {e}") from None
-        if fmt != FORMAT:
+        with memoryview(data) as view:
+            state = _unmarshal(view[len(MAGIC):], "reprint store")
+        del data
+        if not isinstance(state, tuple) or len(state) != 4:
+            raise ValueError("broken reprint store")
+        if state[0] != FORMAT:
             raise ValueError("reprint store of another format")
+        files, meta, index = state[2], state[3], [state[1]]
+        del state
         from . import reprints
 
         store = cls()
-        store.index = reprints.ReprintIndex.loads(ix)
+        store.index = reprints.ReprintIndex.loads(index)
         store.files, store.meta = files, meta
         if store.index.undated_dump:  # grouped before dates were kept: group again, dated
             old, store.index = store.index, reprints.ReprintIndex()

@@ -682,25 +682,41 @@ class ReprintIndex:
         return MAGIC + marshal.dumps(state)
 
     @classmethod
-    def loads(cls, data: bytes) -> ReprintIndex:
+    def loads(cls, data: bytes | list[bytes]) -> ReprintIndex:
         """The index :meth:`dumps` wrote. Raises ``ValueError`` for other data or
         for an index made with other signature settings (then rebuild it). A dump
         made before dates and centres were kept (connected components) is re-grouped
-        from its signatures, undated (``undated_dump`` is then True)."""
+        from its signatures, undated (``undated_dump`` is then True). ``data`` may be
+        given in a one-item list, which is emptied: the dump is then freed once
+        decoded, and each of its parts once it is an array (a lower peak of memory)."""
+        if isinstance(data, list):
+            data = data.pop()
         if not data.startswith(MAGIC):
             raise ValueError("not a reprint index")
         try:
-            state = marshal.loads(data[len(MAGIC):])
-            fmt, keys, values, words, group, next_group, bands = state[:7]
+            with memoryview(data) as view:
+                state = list(marshal.loads(view[len(MAGIC):]))
+            del data
         except (EOFError, TypeError, ValueError) as e:
             raise ValueError(f"broken reprint index: {e}") from None
+        if len(state) < 7:
+            raise ValueError("broken reprint index")
+        fmt, keys, group, next_group = state[0], state[1], state[4], state[5]
         if fmt != FORMAT:
             raise ValueError("reprint index made with other settings")
         ix = cls()
         ix._keys = keys
-        ix._values = array("I", values)
-        ix._words = array("H", words)
-        ix._bands = [array("Q", b) for b in bands]
+        # (each part freed once it is an array: state holds the only reference)
+        ix._values = array("I", state[2])
+        state[2] = None
+        ix._words = array("H", state[3])
+        state[3] = None
+        bands, state[6] = state[6], None
+        ix._bands = []
+        for i in range(len(bands)):
+            ix._bands.append(array("Q", bands[i]))
+            bands[i] = None
+        del bands
         if len(ix._bands) != _BUCKET_MASK + 1 or len(array("q", group)) != len(keys):
             raise ValueError("broken reprint index")
         if len(state) < 8 or tuple(state[7][0]) != GROUPING:
@@ -713,6 +729,7 @@ class ReprintIndex:
             again.undated_dump = old is None
             return again
         _, dates, comp, next_comp, centres = state[7]
+        del state
         ix._group = array("q", group).tolist()
         ix._next_group = next_group
         ix._dates = array("d", dates)

@@ -144,11 +144,9 @@ def _unreadable(directory: Path, name: str, why: object) -> IndexCorrupt:
                         f"newsgrep index --rebuild --index {directory}")
 
 
-def reprints_bytes(directory: Path, generation: int) -> bytes | None:
-    """The reprint store of ``generation`` as one blob ``ReprintStore.loads`` reads (the
-    checkpoint alone, or a chain of it and its deltas); None when there is none."""
-    from ...reprint_store import CHAIN_MAGIC
-
+def _reprint_parts(directory: Path, generation: int) -> list[bytes] | None:
+    """The reprint store of ``generation``: its checkpoint and the deltas over it, in
+    order; None when there is none."""
     chain = reprints_chain(directory, generation)
     if chain is None:
         return None
@@ -162,19 +160,31 @@ def reprints_bytes(directory: Path, generation: int) -> bytes | None:
                 parts.append(fh.read())
         except OSError as e:
             raise _unreadable(directory, name, e) from None
-    return parts[0] if not deltas else CHAIN_MAGIC + marshal.dumps(parts)
+    return parts
+
+
+def reprints_bytes(directory: Path, generation: int) -> bytes | None:
+    """The reprint store of ``generation`` as one blob ``ReprintStore.loads`` reads (the
+    checkpoint alone, or a chain of it and its deltas); None when there is none."""
+    from ...reprint_store import CHAIN_MAGIC
+
+    parts = _reprint_parts(directory, generation)
+    if parts is None:
+        return None
+    return parts[0] if len(parts) == 1 else CHAIN_MAGIC + marshal.dumps(parts)
 
 
 def load_reprints(directory: Path, generation: int) -> Any:
     """The reprint store of ``generation`` (empty when there is none: an archive built
-    before newsgrep kept reprint groups, or without them; a rebuild fills it)."""
+    before newsgrep kept reprint groups, or without them; a rebuild fills it). Read
+    part by part, each blob freed once applied (not joined into one blob first)."""
     from ...reprint_store import ReprintStore
 
-    data = reprints_bytes(directory, generation)
-    if data is None:
+    parts = _reprint_parts(directory, generation)
+    if parts is None:
         return ReprintStore()
     try:
-        return ReprintStore.loads(data)
+        return ReprintStore.load_parts(parts)
     except ValueError as e:
         raise _unreadable(directory, f"{REPRINTS_PREFIX}{generation}", e) from None
 
