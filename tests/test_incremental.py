@@ -153,6 +153,37 @@ def test_a_run_with_nothing_to_do_rewrites_no_segment(tmp_path):
     assert count(ix, "атака") == 3 * (MAX_SMALL_SEGMENTS + 2)
 
 
+def test_a_few_changed_articles_do_not_make_a_segment_small(tmp_path):
+    """A segment is small (merged) by the documents it holds, not the live ones: a run
+    that changes one article in each of many segments just over the bar re-writes none
+    of them (at 1.1M articles a 1% change re-wrote most of the archive). A segment whose
+    documents were mostly deleted is small."""
+    from newsgrep.indexing.settings import MAX_SMALL_SEGMENTS
+
+    index_paths = functools.partial(_index_paths, settings=Settings(Limits(segment_docs=8)))
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    runs = MAX_SMALL_SEGMENTS + 2
+    for run in range(runs):  # a segment of 4 articles (the bar: half of 8) per run, 4 files
+        for f in range(4):
+            _write_records(docs / f"{run}" / f"{f}.jsonl",
+                           [(f"r{run}-{f}", f"Заголовок {run} {f}", "про атаку")])
+        index_paths([docs], ix)
+    segments = {s.segment_id() for s in open_index(ix)[0]._segments()}
+    assert len(segments) == runs
+    for run in range(runs - 1):  # one article of each segment but one changes
+        _write_records(docs / f"{run}" / "0.jsonl", [(f"r{run}-0", f"Новый {run}", "про мост")])
+    assert index_paths([docs], ix).updated == runs - 1
+    assert segments <= {s.segment_id() for s in open_index(ix)[0]._segments()}
+    assert count(ix, "атака") == 3 * (runs - 1) + 4 and count(ix, "мост") == runs - 1
+    for run in range(runs - 1):  # now most of each: those segments are small, and merged
+        for f in (1, 2):
+            _write_records(docs / f"{run}" / f"{f}.jsonl",
+                           [(f"r{run}-{f}", f"Новый {run} {f}", "про мост")])
+    index_paths([docs], ix)
+    assert len(segments & {s.segment_id() for s in open_index(ix)[0]._segments()}) == 1
+    assert count(ix, "атака") == (runs - 1) + 4 and count(ix, "мост") == 3 * (runs - 1)
+
+
 def _write_records(path, records):
     import json
 

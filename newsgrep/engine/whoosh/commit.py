@@ -508,13 +508,17 @@ class Committer:
 
         from .segments import SegmentBuilder
 
-        # Live documents: a segment whose documents were mostly deleted counts as small.
         # Under half of segment_docs: a merge packs small segments into ones of at most
         # segment_docs, each (but the last) over half of it, so what it wrote is not
         # small again (a segment of 60% would be re-written alone by every run).
+        # By all the documents written, not the live ones: a few changed articles must
+        # not make a segment just over the bar small (at 1.1M, a 1% change made most of
+        # them so, and the merge re-wrote most of the archive); a segment whose documents
+        # were mostly deleted counts as small.
         total = sum(s.doc_count() for s in self.segments)
+        bar = min(max(1000, total // 10), segment_docs // 2)
         small = [s for s in self.segments
-                 if s.doc_count() < min(max(1000, total // 10), segment_docs // 2)]
+                 if s.doc_count_all() < bar or s.doc_count() < s.doc_count_all() // 2]
         if len(small) <= self.max_small_segments:
             return False
         merged = []
