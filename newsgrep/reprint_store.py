@@ -193,7 +193,14 @@ class ReprintStore:
                 for aid in ids:
                     if aid in old:
                         store.index.add(aid, old.signature(aid), meta.get(aid, (None,))[0])
+            store.index.regrouped = True
         return store
+
+    @property
+    def regrouped(self) -> bool:
+        """Whether the store was grouped again on loading (made with an older grouping):
+        write it whole (a checkpoint) at the next commit, or each load regroups it."""
+        return bool(self.index.regrouped)
 
     def group_list(self) -> list[list[tuple]]:
         """Groups of 2+: ``[(id, ts, source, words), ...]`` in time order (lead first)."""

@@ -459,6 +459,9 @@ class ReprintIndex:
         #: True for an index loaded from a dump made before dates were kept (its
         #: articles are undated: re-add them with their dates).
         self.undated_dump = False
+        #: True for an index grouped again on loading (a dump of another GROUPING): its
+        #: keeper should write it whole, or every later load pays the regrouping again.
+        self.regrouped = False
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -727,6 +730,7 @@ class ReprintIndex:
             again = cls()
             again.update(items)
             again.undated_dump = old is None
+            again.regrouped = True
             return again
         _, dates, comp, next_comp, centres = state[7]
         del state

@@ -406,6 +406,9 @@ class Committer:
         checkpoint; and its group map, written or (stale) the last one linked in."""
         d = self.directory
         changed = self._store is not None and bool(self._store.log)
+        # (a store loaded from an older grouping and grouped again: written whole, with
+        # its map, else every run that loads it groups the whole archive again)
+        regrouped = self._store is not None and self._store.regrouped
         delta = self._store.take_delta(self._chain[0]) if (
             self._chain is not None and self._store is not None) else None
         if delta is None and self._chain is not None:  # nothing read, nothing changed
@@ -416,6 +419,7 @@ class Committer:
                       f"{GROUPS_PREFIX}{gen}{STALE_SUFFIX}"):
             _unlink(d / stale)  # (a killed run's, of this generation)
         if (delta is not None and self._chain is not None and not self.fresh_toc
+                and not regrouped
                 and self._delta_bytes + len(delta) < self.CHECKPOINT_SHARE * self._base_bytes):
             write_sidecar(d, f"{REPRINTS_PREFIX}{gen}{DELTA_SUFFIX}", delta)
             self._delta_bytes += len(delta)
@@ -426,8 +430,10 @@ class Committer:
             write_sidecar(d, f"{REPRINTS_PREFIX}{gen}.bin", data)
             self._base_bytes, self._delta_bytes = len(data), 0
             chain = (gen, [])
+            if regrouped:
+                self.reprints.index.regrouped = False
         last_map = d / f"{GROUPS_PREFIX}{self.generation}.bin"
-        due = self._changed > self.GROUP_MAP_SHARE * self._map_articles
+        due = regrouped or self._changed > self.GROUP_MAP_SHARE * self._map_articles
         if self.fresh_toc or due or not last_map.exists():
             self._write_map(gen)
         else:
