@@ -159,6 +159,7 @@ class Archive:
                  ) -> tuple[list[Hit], SearchOutcome]:
         """The hits of ``run(limit, story)`` (an engine's search), each reprint group once
         (``dups="group"``: see :meth:`search`) at its lead, or every copy (``"all"``)."""
+        from .reprint_store import distinct
         from .searching import CONTEXT, FRAGMENTS, make_hit
 
         if dups not in DUPS:
@@ -172,13 +173,7 @@ class Archive:
             picked = outcome.hits
             if not collapse:
                 break
-            seen: set[str | int] = set()
-            picked = []
-            for h in outcome.hits:
-                story = groups.story(h.article.id)
-                if story not in seen:
-                    seen.add(story)
-                    picked.append(h)
+            picked = distinct(outcome.hits, lambda h: groups.story(h.article.id), None)
             if (limit is None or want is None or len(picked) >= limit
                     or len(outcome.hits) < want):
                 break

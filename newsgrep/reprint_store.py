@@ -26,8 +26,9 @@ import re
 import struct
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime, timezone
+from typing import Any
 
 # (newsgrep.reprints is imported where it is used: a search reads groups without it)
 
@@ -50,6 +51,22 @@ def _unmarshal(data: bytes | memoryview, what: str) -> object:
         return marshal.loads(data)
     except (EOFError, TypeError, ValueError) as e:
         raise ValueError(f"broken {what}: {e}") from None
+
+
+def distinct(ranked: Iterable[Any], story_of: Callable[[Any], Hashable],
+             limit: int | None) -> list[Any]:
+    """The first item of each story in ``ranked`` (best first), up to ``limit`` stories
+    (``story_of``: an item's story, such as :meth:`Groups.story` of its id)."""
+    seen: set[Hashable] = set()
+    out = []
+    for item in ranked:
+        s = story_of(item)
+        if s not in seen:
+            seen.add(s)
+            out.append(item)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 def date_key(date: datetime | None) -> float | None:
@@ -160,8 +177,7 @@ class ReprintStore:
         """A checkpoint and the deltas over it, in order (``parts`` is emptied: each blob
         is dropped once read, so a large store does not sit in memory twice)."""
         parts.reverse()
-        store = cls._load_whole(parts[-1:])
-        parts.pop()
+        store = cls._load_whole([parts.pop()])
         while parts:
             store.apply_delta(parts.pop())
         return store

@@ -14,10 +14,12 @@ it in: its id from the id column, then ``story(id)``.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-__all__ = ["segment_story", "global_story", "distinct", "first_stories", "story_collector"]
+from ...reprint_store import distinct
+
+__all__ = ["segment_story", "global_story", "first_stories", "story_collector"]
 
 Story = Callable[[str], Hashable]
 
@@ -45,21 +47,6 @@ def global_story(searcher: Any, story: Story) -> Callable[[int], Hashable]:
             f = per[i] = segment_story(leaves[i][0].reader(), story)
         return f(d - offsets[i])
     return of
-
-
-def distinct(ranked: Iterable[Any], story_of: Callable[[Any], Hashable],
-             limit: int | None) -> list[Any]:
-    """The first item of each story in ``ranked`` (best first), up to ``limit`` stories."""
-    seen: set[Hashable] = set()
-    out = []
-    for item in ranked:
-        s = story_of(item)
-        if s not in seen:
-            seen.add(s)
-            out.append(item)
-            if limit is not None and len(out) >= limit:
-                break
-    return out
 
 
 def first_stories(best: Callable[[int], list[Any]], total: int,
@@ -118,8 +105,5 @@ def story_collector(child: Any, story: Story, allow: Any = None, restrict: Any =
                     top.remove(had[1])
                 best[s] = (score, g)
                 top.collect(d)
-
-        def results(self) -> Any:
-            return self.child.results()
 
     return Collector(child)
