@@ -1086,7 +1086,9 @@ def completion(shell):
     """
     from click.shell_completion import get_completion_class
 
-    script = get_completion_class(shell)(cli, {}, "newsgrep", "_NEWSGREP_COMPLETE").source()
+    complete = get_completion_class(shell)
+    assert complete is not None  # click knows each shell the Choice admits
+    script = complete(cli, {}, "newsgrep", "_NEWSGREP_COMPLETE").source()
     click.echo(script)
 
 
