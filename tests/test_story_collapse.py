@@ -114,3 +114,34 @@ def test_copies_take_no_places_in_the_engines_answer(archive_dir):
             assert len(set(stories)) == len(stories) == min(5, a.count(q, unique=True))
             blind_repeats += len(blind) > len({groups.story(h.article.id) for h in blind})
         assert blind_repeats >= 6
+
+
+def test_a_story_s_better_copy_does_not_raise_the_bar_above_the_worst_kept():
+    """When a better copy of a kept story replaces it, the bar a limited search prunes
+    by is the worst score kept, not that of the others only: a document between the
+    two still gets in (a phrase's matcher skips whatever is not above the bar)."""
+    from whoosh import fields
+    from whoosh.collectors import TopCollector
+    from whoosh.filedb.filestore import RamStorage
+
+    from newsgrep.engine.whoosh.query import AltPhrase
+    from newsgrep.engine.whoosh.stories import story_collector
+
+    filler = " ".join(f"x{i}" for i in range(30))
+    docs = [("x1", f"wa wb {filler}"),          # story X, low
+            ("y", "wa wb wa wb wa wb"),         # story Y, the best
+            ("x2", f"wa wb wa wb {filler[:40]}"),  # story X again, better than its first
+            ("z", f"wa wb wa wb {filler[:20]}")]   # story Z, between X's copy and Y
+    ix = RamStorage().create_index(fields.Schema(id=fields.ID(stored=True), body=fields.TEXT))
+    with ix.writer() as w:
+        for i, body in docs:
+            w.add_document(id=i, body=body)
+    q = AltPhrase("body", ["wa", "wb"])
+    with ix.searcher() as s:
+        full = [(r.score, r["id"]) for r in s.search(q, limit=None)]
+        scores = dict((i, sc) for sc, i in full)
+        assert scores["x1"] < scores["x2"] < scores["z"] < scores["y"]  # (the case above)
+        collector = story_collector(TopCollector(limit=2), lambda i: i[0])
+        s.search_with_collector(q, collector)
+        got = [r["id"] for r in collector.results()]
+    assert got == ["y", "z"]

@@ -105,5 +105,8 @@ def story_collector(child: Any, story: Story, allow: Any = None, restrict: Any =
                     top.remove(had[1])
                 best[s] = (score, g)
                 top.collect(d)
+                if had is not None:
+                    # (Whoosh's remove() set the bar from the heap less one item: too high)
+                    top.minscore = items[0][0] if len(items) >= limit else 0
 
     return Collector(child)
