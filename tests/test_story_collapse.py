@@ -61,7 +61,10 @@ def _queries(texts: list[str]) -> list[str]:
     return (words + [f"{a} {b}" for a, b in zip(words, words[1:])]
             + [f"{a} OR {b}" for a, b in zip(words[::2], words[1::2])]
             + [f'"{first[0]} {first[1]}"', words[0][:2] + "*", f"{words[0]} NOT {words[1]}",
-               f"title:{words[2]}"])
+               f"title:{words[2]}"]
+            # phrases in headlines (the first words) and in bodies only
+            + [f'"{" ".join(t.replace(".", "").split()[k:k + 2])}"' for t, k in
+               zip(texts[1:7], (0, 1, 4, 0, 2, 6))])
 
 
 def test_the_best_stories_are_the_story_blind_lists_first_copies(archive_dir):

@@ -199,7 +199,11 @@ class WhooshEngine:
             collector = story_collector(collector, story, allow=flt, restrict=mask)
         elif flt is not None or mask is not None:
             collector = FilterCollector(collector, flt, mask)
-        s.search_with_collector(q, collector)
+        from .fieldunion import title_first
+
+        # (a limited search prunes by the bar: a phrase's body side by the whole bar)
+        s.search_with_collector(title_first(q) if limit and request.sort == "relevance"
+                                else q, collector)
         results = collector.results()
         hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
         relaxed = _relaxed(q) if request.partial and limit and len(hits) < limit else None

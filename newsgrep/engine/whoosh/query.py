@@ -341,7 +341,10 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
     Checking positions is most of a phrase's cost: «"заявил в"» holds two words
     found in most articles. Whoosh's own matcher checks every document that holds
     the words, and moves on a ``skip_to_quality`` without checking the positions
-    of the document it lands on.
+    of the document it lands on. A document below the bar in a block whose best
+    possible score is below it too skips the rest of the block («"сообщил в"» at
+    1.1M articles: 2.5 -> 0.43 s; Whoosh's collector asks for that only when its
+    matcher says it entered a new block, which a phrase never says).
     """
 
     def __init__(self, ms, slop=1, boost=1.0):
@@ -410,6 +413,14 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
                 if spans:
                     self._spans = spans
                     return r
+            else:
+                bar = self._minquality / self.boost
+                if child.block_quality() <= bar:  # nor can the rest of the block get in
+                    at = child.id()
+                    child.skip_to_quality(bar)
+                    r = True
+                    if not child.is_active() or child.id() != at:
+                        continue
             r = child.next() or r
         return True
 
