@@ -262,3 +262,28 @@ def test_a_search_process_leaves_out_what_it_does_not_use(fixture_index):
                        capture_output=True, text=True)
     assert p.stderr.split() == ["0", "False"], p.stderr
     assert "атак" in p.stdout.lower()
+
+
+def test_field_lengths_from_the_column_are_whooshs_for_every_document(fixture_index):
+    """BM25 reads a scored posting's field length from the whole length column
+    (``_whoosh.quick_lengths``): the numbers Whoosh's reader gives, for every
+    document and field of an archive, and the scorer a search makes uses them."""
+    from newsgrep.archive import open_archive
+    from newsgrep.engine.whoosh._whoosh import field_lengths
+    from newsgrep.engine.whoosh.engine import WhooshEngine
+
+    with open_archive(fixture_index) as a:
+        assert isinstance(a.engine, WhooshEngine)
+        s = a.engine.searcher
+        checked = 0
+        for sub, _ in s.leaf_searchers():
+            reader = sub.reader()
+            for fieldname in ("title", "body", "source"):
+                lengths = field_lengths(reader, fieldname)
+                want = [reader.doc_field_length(d, fieldname, 1)
+                        for d in range(reader.doc_count_all())]
+                assert [lengths(d) for d in range(reader.doc_count_all())] == want
+                checked += len(set(want))
+            term = next(iter(reader.lexicon("body"))).decode()
+            assert sub.weighting.scorer(sub, "body", term).dfl is field_lengths(reader, "body")
+        assert checked > 5  # (lengths of several sizes)

@@ -137,7 +137,6 @@ class _Segment:
             self.banned |= query_docs(mask, sub, reader)
         self.allowed = query_docs(filter, sub, reader) if filter is not None else None
         self.terms: dict[int, tuple[str, bytes, Any, float]] = {}
-        self.lengths = _field_lengths(reader)
         self._total: Any = None
 
     def add(self, i: int, parts: dict[int, dict[int, float]], partial: dict[int, float],
@@ -148,7 +147,7 @@ class _Segment:
         only = None if cands is None else sorted(d - lo for d in cands if lo <= d < hi)
         if only == []:
             return
-        score, dfl = scorer._score, self.lengths(fieldname, scorer)
+        score, dfl = scorer._score, scorer.dfl  # (the length column's, see _whoosh.quick_lengths)
         banned, allowed, offset = self.banned, self.allowed, self.offset
         for d, w in _postings(self.reader, fieldname, btext, only):
             if d in banned or (allowed is not None and d not in allowed):
@@ -207,33 +206,6 @@ def _summing(sub: Any, q: Any, clauses: list[tuple[str, str, float]]) -> Any:
         return add(node[0], parts) + add(node[1], parts)
 
     return lambda parts: add(root, parts)
-
-
-def _field_lengths(reader: Any) -> Any:
-    """``lengths(fieldname, scorer)``: a function of a docnum giving its field length as
-    the scorer's ``dfl`` gives it (``doc_field_length``), from the whole lengths column."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.util.numeric import byte_to_length
-
-    from .docsets import column_numbers
-
-    table = [None] + [byte_to_length(b) for b in range(1, 256)]
-    cache: dict[str, Any] = {}
-
-    def lengths(fieldname: str, scorer: Any) -> Any:
-        if fieldname not in cache:
-            perdoc = getattr(reader, "_perdoc", None)
-            column = None
-            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-                column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if column is None:
-                cache[fieldname] = None
-            else:
-                values = column_numbers(column)
-                cache[fieldname] = lambda d: table[values[d]]
-        return cache[fieldname] or scorer.dfl
-
-    return lengths
 
 
 def _threshold(partial: dict[int, float], limit: int,
