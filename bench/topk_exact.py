@@ -6,9 +6,11 @@
 
 Whoosh's top-k search skips blocks and replaces matchers by cheaper ones once a
 result can no longer make the top ten (``optimize=True``). This compares, for
-two-word queries made of words drawn from the archive's own headlines (and the
-fixed queries of ``bench/speed.py``), the scores of ``limit=10`` with the ten best
-of a search that scores every match (``optimize=False``); prints how many differ.
+two-word queries made of words drawn from the archive's own headlines, two-word
+phrases of them (adjacent words; ``--phrases N``) and the fixed queries of
+``bench/speed.py``, the scores of ``limit=10`` (as the engine runs it: phrases in
+title or body through ``fieldunion.title_first``) with the ten best of a search
+that scores every match (``optimize=False``); prints how many differ.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", required=True)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--phrases", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--stock", action="store_true", help="Whoosh's own AndMaybeMatcher")
     args = ap.parse_args()
@@ -45,19 +48,25 @@ def main() -> None:
             setattr(binary.AndMaybeMatcher, name, method)
     s = engine.searcher
     rnd = random.Random(args.seed)
+    from newsgrep.engine.whoosh.fieldunion import title_first
+
     words: list[str] = []
+    pairs: list[str] = []
     for doc in rnd.sample(range(s.doc_count_all()), min(400, s.doc_count_all())):
         if not s.reader().is_deleted(doc):
-            words += [w for w in re.findall(r"[а-яё]{4,}", (s.stored_fields(doc).get("title")
-                                                            or "").lower())]
+            title = (s.stored_fields(doc).get("title") or "").lower()
+            words += [w for w in re.findall(r"[а-яё]{4,}", title)]
+            ws = re.findall(r"[а-яё]+", title)
+            pairs += [f'"{a} {b}"' for a, b in zip(ws, ws[1:])]
     queries = {q for _, q, _ in QUERIES}
     while len(queries) < args.queries + len(QUERIES) and len(words) > 1:
         queries.add(" ".join(rnd.sample(words, 2)))
+    queries |= set(rnd.sample(pairs, min(args.phrases, len(pairs))))
     wrong, spent = [], 0.0
     for text in sorted(queries):
         q, _ = engine._parse(QuerySpec(text=text))
         t0 = time.process_time()
-        top = sorted(round(r.score, 6) for r in s.search(q, limit=10))
+        top = sorted(round(r.score, 6) for r in s.search(title_first(q), limit=10))
         spent += time.process_time() - t0
         full = sorted(round(r.score, 6) for r in s.search(q, limit=None, optimize=False))
         if top != full[-10:]:
