@@ -342,11 +342,15 @@ class Groups:
         raw = aid.encode("utf-8")
         return raw.ljust(self._width, b"\0") if len(raw) <= self._width else None
 
+    CACHED = 1024  # decoded groups kept (a long-lived process, --batch, would keep them all)
+
     def _group(self, n: int) -> list[tuple]:
         g = self._cache.get(n)
         if g is None:
             a, b = struct.unpack_from("<QQ", self._data, self._offsets + 8 * n)
             g = marshal.loads(self._data[self._records + a:self._records + b])
+            if len(self._cache) >= self.CACHED:
+                self._cache.clear()
             self._cache[n] = g
         return g
 

@@ -344,6 +344,7 @@ def test_the_group_map_answers_as_the_whole_load_did(tmp_path):
         mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     format1 = GROUPS_MAGIC + marshal.dumps((FORMAT, groups))  # an old sidecar: read whole
     for gm in (Groups.loads(path.read_bytes()), Groups.loads(mapped), Groups.loads(format1)):
+        gm.CACHED = 16  # (decoded groups kept: bounded, a long-lived process asks for many)
         assert len(gm) == 300 and sorted(gm.groups) == sorted(groups)
         for aid, g in old.items():
             assert gm.group(aid) == g
@@ -351,6 +352,7 @@ def test_the_group_map_answers_as_the_whole_load_did(tmp_path):
             assert gm.lead(aid) == g[0][0]
             assert gm.members(aid) == [(m[0], _date(m[1]), m[2]) for m in g]
             assert gm.reason(aid) == reprints.choose_lead((m[0], m[1], m[3]) for m in g)[1]
+        assert 0 < len(gm._cache) <= 16
         for aid in lonely + ["0" * 16, "f" * 16, "not-an-id", ""]:  # ids without copies
             assert gm.group(aid) is None and gm.group_id(aid) is None
             assert gm.members(aid) == [] and gm.reason(aid) == "" and gm.lead(aid) == aid
