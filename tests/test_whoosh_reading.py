@@ -211,6 +211,14 @@ def test_phrases_match_the_documents_whooshs_phrase_matches():
             ours = {r.docnum for r in s.search(AltPhrase("body", ws), limit=None)}
             whooshs = {r.docnum for r in s.search(Q.Phrase("body", ws), limit=None)}
             assert ours == whooshs and whooshs, ws
+            # and Whoosh's scores, boosted (both of newsgrep's phrase matchers: words next to
+            # each other, and within a slop)
+            for slop, boost in ((1, 2.0), (2, 2.0), (1, 1.0)):
+                ours_scored = [(r.docnum, r.score) for r in s.search(
+                    AltPhrase("body", ws, slop=slop, boost=boost), limit=None, optimize=False)]
+                whooshs_scored = [(r.docnum, r.score) for r in s.search(
+                    Q.Phrase("body", ws, slop=slop, boost=boost), limit=None, optimize=False)]
+                assert sorted(ours_scored) == sorted(whooshs_scored), (ws, slop, boost)
 
 
 @pytest.mark.parametrize("typecode", ["B", "i", "Q", "f"])

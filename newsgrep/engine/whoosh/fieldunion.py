@@ -65,15 +65,14 @@ class TitleFirstMatcher(Matcher):  # type: ignore[misc]
     with ``probe``, a matcher of the body side of its own, giving the body's score at
     each of ``a``'s documents. See the module's note."""
 
-    def __init__(self, a: Any, b: Any, probe: Any):
+    def __init__(self, a: Any, b: Any, probe: Any, b_max: float | None = None):
         self.a, self.b, self.probe = a, b, probe
-        self.b_max = b.max_quality()  # (b itself may be replaced by an inactive one)
+        # (b itself may be replaced by an inactive one)
+        self.b_max = b.max_quality() if b_max is None else b_max
         self._probed: tuple[int, float] = (-1, 0.0)
 
     def copy(self) -> TitleFirstMatcher:
-        m = TitleFirstMatcher(self.a.copy(), self.b.copy(), self.probe.copy())
-        m.b_max = self.b_max
-        return m
+        return TitleFirstMatcher(self.a.copy(), self.b.copy(), self.probe.copy(), self.b_max)
 
     def children(self) -> list[Any]:
         return [self.a, self.b]
@@ -140,15 +139,20 @@ class TitleFirstMatcher(Matcher):  # type: ignore[misc]
     def replace(self, minquality: float = 0) -> Any:
         if not self.is_active():
             return NullMatcher()
-        if minquality:
-            # (a title document has its body's score too; any other, only that)
-            if self.a.is_active():
-                self.a = self.a.replace(minquality - self.b_max)
-            if self.b.is_active():
-                self.b = self.b.replace(minquality)
-            if not self.is_active():
-                return NullMatcher()
-        return self
+        if not minquality:
+            return self
+        # (a title document has its body's score too; any other, only that)
+        a = self.a.replace(minquality - self.b_max) if self.a.is_active() else self.a
+        b = self.b.replace(minquality) if self.b.is_active() else self.b
+        if not (a.is_active() or b.is_active()):
+            return NullMatcher()
+        if a is self.a and b is self.b:
+            return self
+        # (a new matcher, not this one changed: a side replaced by an inactive one moves
+        # the union, and a parent aligns its parts only on a new part)
+        m = TitleFirstMatcher(a, b, self.probe, self.b_max)
+        m._probed = self._probed
+        return m
 
     def skip_to_quality(self, minquality: float) -> int:
         skipped = 0

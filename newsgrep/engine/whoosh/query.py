@@ -314,6 +314,12 @@ class AltPhrase(query.Phrase):
         for terms in subs:
             tms = [t.matcher(searcher, context) for t in terms]
             ms.append(tms[0] if len(tms) == 1 else make_binary_tree(binary.UnionMatcher, tms))
+        if self.slop == 1 and all(len(terms) == 1 for terms in subs):
+            from .blockphrase import block_phrase
+
+            m = block_phrase(ms, self.boost)  # (words next to each other, one term each)
+            if m is not None:
+                return m
         return LazyPhraseMatcher(ms, slop=self.slop, boost=self.boost)
 
 
@@ -354,6 +360,7 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
         self._minquality = 0.0
         self._adjacent = slop == 1 and all(map(_is_leaf, ms))
         super().__init__(ms, slop=slop, ordered=True, mindist=1)
+        self.boost = boost  # (Whoosh's WrappingMatcher.__init__ set it to 1.0)
 
     def copy(self):
         m = self.__class__([m.copy() for m in self.ms], slop=self.slop, boost=self.boost)
@@ -380,7 +387,8 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
         return self
 
     def skip_to_quality(self, minquality):
-        self._minquality = max(self._minquality, minquality)
+        # (not remembered: a parent's bar for this part drops again as its other parts
+        # move on to better blocks; ``replace`` passes the bar for good)
         skipped = self.child.skip_to_quality(minquality / self.boost)
         self._find_next()
         return skipped
