@@ -70,13 +70,6 @@ class BlockPhraseMatcher(Matcher):  # type: ignore[misc]
         self._score = 0.0
         self._find()
 
-    def copy(self) -> BlockPhraseMatcher:
-        m = BlockPhraseMatcher([x.copy() for x in self.leaves], self.deleted, self.boost)
-        m._bar = self._bar
-        if self._id is not None:
-            m.skip_to(self._id)
-        return m
-
     def __repr__(self) -> str:
         return f"BlockPhraseMatcher({self.leaves!r}, boost={self.boost})"
 

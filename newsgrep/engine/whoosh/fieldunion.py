@@ -71,9 +71,6 @@ class TitleFirstMatcher(Matcher):  # type: ignore[misc]
         self.b_max = b.max_quality() if b_max is None else b_max
         self._probed: tuple[int, float] = (-1, 0.0)
 
-    def copy(self) -> TitleFirstMatcher:
-        return TitleFirstMatcher(self.a.copy(), self.b.copy(), self.probe.copy(), self.b_max)
-
     def children(self) -> list[Any]:
         return [self.a, self.b]
 
