@@ -42,7 +42,6 @@ from whoosh import matching, qparser, query  # noqa: E402 -- after light_imports
 from whoosh.matching import NullMatcher, binary  # noqa: E402
 from whoosh.qparser import syntax  # noqa: E402
 from whoosh.query import DateRange, SpanNear2  # noqa: E402
-from whoosh.query.spans import Span  # noqa: E402
 from whoosh.query.qcore import QueryError as WhooshQueryError  # noqa: E402
 from whoosh.util import make_binary_tree  # noqa: E402
 
@@ -323,17 +322,6 @@ class AltPhrase(query.Phrase):
         return LazyPhraseMatcher(ms, slop=self.slop, boost=self.boost)
 
 
-def _is_leaf(m: Any) -> bool:
-    """Whether ``m`` is a term's postings: a leaf, or a leaf behind the filter of deleted
-    documents (both give their positions through ``value_as``)."""
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-    from whoosh.matching import FilterMatcher
-
-    if type(m) is FilterMatcher:
-        m = m.child
-    return type(m) is W3LeafMatcher
-
-
 class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
     """Whoosh's phrase matcher, but the positions of a document are read only when its
     score can still get it into a limited search's best.
@@ -351,6 +339,10 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
     possible score is below it too skips the rest of the block («"сообщил в"» at
     1.1M articles: 2.5 -> 0.43 s; Whoosh's collector asks for that only when its
     matcher says it entered a new block, which a phrase never says).
+
+    Words next to each other, one term each, are scored by :mod:`.blockphrase`
+    instead; this matcher takes phrases with a slop and ambiguous words (lemma
+    mode's alternatives).
     """
 
     def __init__(self, ms, slop=1, boost=1.0):
@@ -358,7 +350,6 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
         # ``replace`` its threshold unscaled but ``skip_to_quality`` scaled)
         self.boost = boost
         self._minquality = 0.0
-        self._adjacent = slop == 1 and all(map(_is_leaf, ms))
         super().__init__(ms, slop=slop, ordered=True, mindist=1)
         self.boost = boost  # (Whoosh's WrappingMatcher.__init__ set it to 1.0)
 
@@ -395,22 +386,6 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
 
     def _passes(self) -> bool:
         return not self._minquality or self.score() > self._minquality
-
-    def _get_spans(self):
-        # Words next to each other, each one term: their positions compared as sets of
-        # integers instead of Whoosh's span objects, several times faster. (The spans
-        # found are the same: the whole phrase at each place it starts.)
-        ms = self.ms
-        if not self._adjacent:
-            return super()._get_spans()
-        starts = ms[0].value_as("positions")
-        for i, m in enumerate(ms[1:], 1):
-            here = set(m.value_as("positions"))
-            starts = [p for p in starts if p + i in here]
-            if not starts:
-                return []
-        n = len(ms) - 1
-        return [Span(p, p + n) for p in starts]
 
     def _find_next(self):
         child = self.child
