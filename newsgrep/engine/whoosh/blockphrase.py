@@ -123,7 +123,8 @@ class BlockPhraseMatcher(Matcher):  # type: ignore[misc]
                         break
                     parts.append(m.scorer._score(m.weight(), m.scorer.dfl(d)))
                 else:
-                    score = _tree_sum(parts) * boost
+                    score = (parts[0] + parts[1] if len(parts) == 2  # (the usual phrase)
+                             else _tree_sum(parts)) * boost
                     if (not self._bar or score > self._bar) and self._adjacent(i):
                         a._i = i
                         self._id, self._score = d, score

@@ -192,6 +192,7 @@ class WhooshEngine:
             flt = global_docnums(flt, s) or {-1}  # (an empty set would filter nothing)
         from whoosh.collectors import FilterCollector, TopCollector
 
+        from .fieldunion import title_first
         from .stories import story_collector
 
         collector = s.collector(limit=limit, sortedby=facet, reverse=reverse)
@@ -199,8 +200,6 @@ class WhooshEngine:
             collector = story_collector(collector, story, allow=flt, restrict=mask)
         elif flt is not None or mask is not None:
             collector = FilterCollector(collector, flt, mask)
-        from .fieldunion import title_first
-
         # (a limited search prunes by the bar: a phrase's body side by the whole bar)
         s.search_with_collector(title_first(q) if limit and request.sort == "relevance"
                                 else q, collector)

@@ -346,12 +346,12 @@ class LazyPhraseMatcher(SpanNear2.SpanNear2Matcher):
     """
 
     def __init__(self, ms, slop=1, boost=1.0):
-        # (the boost is applied here, not by a wrapping matcher: Whoosh's passes
-        # ``replace`` its threshold unscaled but ``skip_to_quality`` scaled)
-        self.boost = boost
-        self._minquality = 0.0
+        self._minquality = 0.0  # (so the first _find_next, in __init__, reads no boost)
         super().__init__(ms, slop=slop, ordered=True, mindist=1)
-        self.boost = boost  # (Whoosh's WrappingMatcher.__init__ set it to 1.0)
+        # The boost is applied here, not by a wrapping matcher (Whoosh's passes
+        # ``replace`` its threshold unscaled but ``skip_to_quality`` scaled), and set
+        # after Whoosh's WrappingMatcher.__init__, which sets it to 1.0.
+        self.boost = boost
 
     def copy(self):
         m = self.__class__([m.copy() for m in self.ms], slop=self.slop, boost=self.boost)
