@@ -404,9 +404,12 @@ def test_a_file_that_cannot_be_looked_at_keeps_its_articles(tmp_path, monkeypatc
     assert warnings == [f"{d / 'b.txt'}: cannot read: Permission denied"]
 
 
-def test_files_with_names_not_utf8_are_listed_by_their_bytes(tmp_path):
+def test_files_with_names_not_utf8_are_listed_by_their_bytes(tmp_path, monkeypatch):
     d = tmp_path / "d"
     d.mkdir()
+    away = tmp_path / "a" / "b"  # (paths two folders up are shown whole, wherever the
+    away.mkdir(parents=True)     # checkout is: one folder up would be ../d/...)
+    monkeypatch.chdir(away)
     with open(os.path.join(os.fsencode(d), CP1251_NAME), "w", encoding="utf-8") as fh:
         fh.write(ARTICLE)
     ix = tmp_path / "ix"
