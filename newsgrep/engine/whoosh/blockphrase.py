@@ -65,7 +65,7 @@ class BlockPhraseMatcher(Matcher):  # type: ignore[misc]
         self.rest = sum(t for i, t in enumerate(tops) if i != self.k)
         self._max = _tree_sum(tops) * boost
         self._bar = 0.0       # (boosted) a document must score above it: from replace()
-        self._block: tuple[int, Any, list[float]] | None = None
+        self._block: tuple[int, float | None, Any, list[int], list[float]] | None = None
         self._id: int | None = None
         self._score = 0.0
         self._find()
@@ -75,18 +75,35 @@ class BlockPhraseMatcher(Matcher):  # type: ignore[misc]
 
     # --- the walk ------------------------------------------------------------------
 
-    def _arrays(self) -> tuple[Any, list[float]]:
-        """The driver's current block: its ids and the driver's score of each."""
+    def _candidates(self, need: float | None) -> tuple[Any, list[int], list[float]]:
+        """The driver's current block: its ids, and the places and driver's scores of the
+        postings that may score above ``need`` (all of them when None). A posting's score
+        grows with its weight and falls with its length, so one whose score at the block's
+        shortest length is not above ``need`` is left out before its length is read."""
         a = self.leaves[self.k]
-        if self._block is None or self._block[0] != a._dataoffset:
+        block = self._block
+        if block is None or block[0] != a._dataoffset or (
+                block[1] is not None and (need is None or need < block[1])):
             if a._ids is None:
                 a._read_ids()
             if a._weights is None:
                 a._read_weights()
+            ids, weights = a._ids, a._weights
             score, dfl = a.scorer._score, a.scorer.dfl
-            self._block = (a._dataoffset, a._ids,
-                           [score(w, dfl(d)) for d, w in zip(a._ids, a._weights)])
-        return self._block[1], self._block[2]
+            if need is None:
+                places = list(range(len(ids)))
+            else:
+                shortest, ok = a.block_min_length(), {}
+                places = []
+                for i, w in enumerate(weights):
+                    good = ok.get(w)
+                    if good is None:
+                        good = ok[w] = score(w, shortest) > need
+                    if good:
+                        places.append(i)
+            block = self._block = (a._dataoffset, need, ids, places,
+                                   [score(weights[i], dfl(ids[i])) for i in places])
+        return block[2], block[3], block[4]
 
     def _find(self) -> None:
         """From the driver's current posting on, to the first document of the phrase that
@@ -99,20 +116,21 @@ class BlockPhraseMatcher(Matcher):  # type: ignore[misc]
             if need is not None and a.block_quality() <= need:
                 a._next_block()  # (no document of this block can get in)
                 continue
-            ids, scores = self._arrays()
-            i, n = a._i, len(ids)
-            while i < n:
-                if need is not None and scores[i] <= need:
-                    i += 1
+            ids, places, scores = self._candidates(need)
+            c, n = bisect_left(places, a._i), len(places)
+            while c < n:
+                if need is not None and scores[c] <= need:
+                    c += 1
                     continue
+                i = places[c]
                 d = ids[i]
                 if deleted is not None and d in deleted:
-                    i += 1
+                    c += 1
                     continue
                 parts = []
                 for j, m in enumerate(leaves):
                     if j == k:
-                        parts.append(scores[i])
+                        parts.append(scores[c])
                         continue
                     if m.id() < d:
                         m.skip_to(d)
@@ -129,12 +147,30 @@ class BlockPhraseMatcher(Matcher):  # type: ignore[misc]
                         a._i = i
                         self._id, self._score = d, score
                         return
-                    i += 1
+                    c += 1
                     continue
-                i = bisect_left(ids, m.id(), i + 1)  # (none before it has that word)
-            a._i = n - 1
+                # (none before the other word's next document has it)
+                c = bisect_left(places, bisect_left(ids, m.id(), i + 1), c + 1)
+            a._i = len(ids) - 1
             a.next()  # (to the next block)
         self._id = None
+
+    def score_at(self, d: int) -> float:
+        """The phrase's score at document ``d`` (0 when it is not there), for a probe: the
+        words' postings move to ``d`` and no further, whatever the bar. ``d`` only grows;
+        the matcher is then for such probes only."""
+        leaves, k = self.leaves, self.k
+        if self.deleted is not None and d in self.deleted:
+            return 0.0
+        parts = []
+        for m in leaves:
+            if m.is_active() and m.id() < d:
+                m.skip_to(d)
+            if not m.is_active() or m.id() != d:
+                return 0.0
+            parts.append(m.scorer._score(m.weight(), m.scorer.dfl(d)))
+        self._id = None  # (its walk is over)
+        return _tree_sum(parts) * self.boost if self._adjacent(leaves[k]._i) else 0.0
 
     def _adjacent(self, i: int) -> bool:
         """Whether the words follow each other somewhere in the document at the driver's

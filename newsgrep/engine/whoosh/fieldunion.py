@@ -23,6 +23,7 @@ from typing import Any
 from whoosh import query
 from whoosh.matching import Matcher, NullMatcher
 
+from .blockphrase import BlockPhraseMatcher
 from .query import AltPhrase
 
 __all__ = ["title_first"]
@@ -89,6 +90,9 @@ class TitleFirstMatcher(Matcher):  # type: ignore[misc]
         """The body's score at document ``d`` (0 without the phrase there); ``d`` only grows."""
         if self._probed[0] != d:
             p = self.probe
+            if isinstance(p, BlockPhraseMatcher):  # (no walk past d to the next match)
+                self._probed = (d, p.score_at(d))
+                return self._probed[1]
             if p.is_active() and p.id() < d:
                 p.skip_to(d)
             self._probed = (d, p.score() if p.is_active() and p.id() == d else 0.0)
