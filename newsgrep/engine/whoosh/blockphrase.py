@@ -93,7 +93,8 @@ class BlockPhraseMatcher(Matcher):  # type: ignore[misc]
             if need is None:
                 places = list(range(len(ids)))
             else:
-                shortest, ok = a.block_min_length(), {}
+                shortest = a.block_min_length()
+                ok: dict[float, bool] = {}  # weight -> whether it can beat the bar
                 places = []
                 for i, w in enumerate(weights):
                     good = ok.get(w)
