@@ -125,9 +125,13 @@ class Archive:
     def search(self, query: str, *, limit: int | None = 10, context: int | None = None,
                fragments: int | None = None, partial: bool = True, sort: str = "relevance",
                since: str | None = None, until: str | None = None,
-               now: datetime | None = None, dups: str = "all") -> SearchResult:
+               now: datetime | None = None, dups: str = "all", text: bool = True
+               ) -> SearchResult:
         """The best ``limit`` hits for ``query`` (None: all), ranked (``sort``: relevance,
         newest, oldest), with snippets of ``context`` characters around matches.
+        ``text=False``: without snippets and match spans, and without reading more of
+        each article than its head (a list of files or ids: fast and small however many
+        hits there are).
 
         When fewer than ``limit`` articles match all the words of a query
         (``partial=True``), the list is filled up with the best articles that match
@@ -150,12 +154,12 @@ class Archive:
         def run(want: int | None, story: Any) -> SearchOutcome:
             return self.engine.search(SearchRequest(
                 spec, limit=want, sort=sort, partial=partial,  # type: ignore[arg-type,unused-ignore]
-                story=story))
-        hits, outcome = self._ranked(run, limit, dups, context, fragments)
+                story=story, text=text))
+        hits, outcome = self._ranked(run, limit, dups, context, fragments, text)
         return SearchResult(hits=hits, query=outcome.understood)
 
     def _ranked(self, run: Callable[[int | None, Any], SearchOutcome], limit: int | None,
-                 dups: str, context: int | None, fragments: int | None
+                 dups: str, context: int | None, fragments: int | None, text: bool = True
                  ) -> tuple[list[Hit], SearchOutcome]:
         """The hits of ``run(limit, story)`` (an engine's search), each reprint group once
         (``dups="group"``: see :meth:`search`) at its lead, or every copy (``"all"``)."""
@@ -182,8 +186,8 @@ class Archive:
         hits = []
         for rank, h in enumerate(picked, 1):
             article, lead_reason, copies = h.article, "", []
-            members = groups.members(article.id)
-            if members and collapse:
+            members = groups.members(article.id) if collapse else []
+            if members:
                 lead = members[0][0]
                 if lead != article.id:
                     found = self.engine.fetch(ArticleRef(id=lead))
@@ -192,7 +196,7 @@ class Archive:
                 copies = [(i, src) for i, _, src in members if i != article.id]
             hit = make_hit(self.engine, article, h.score, rank, outcome.matched,
                            CONTEXT if context is None else context,
-                           FRAGMENTS if fragments is None else fragments)
+                           FRAGMENTS if fragments is None else fragments, text)
             hit.partial, hit.missing = h.partial, list(h.missing)
             hit.group = groups.group_id(article.id)
             hit.copies, hit.lead_reason = copies, lead_reason
@@ -433,14 +437,14 @@ class Archive:
     def similar(self, ref: str, *, limit: int | None = 10, context: int | None = None,
                 fragments: int | None = None, since: str | None = None,
                 until: str | None = None, now: datetime | None = None,
-                dups: str = "all") -> SearchResult:
+                dups: str = "all", text: bool = True) -> SearchResult:
         """The articles most like ``ref`` (an id, an indexed path, or any article file).
 
         More-like-this: the article's key terms (frequent in it, rare in the
         archive) are searched for, weighted, the article itself excluded.
         ``dups="group"``: each other story once, as :meth:`search` shows them, and
         not the article's own copies (``reprints`` lists those); ``"all"``: every
-        article but ``ref``'s.
+        article but ``ref``'s. ``text``: as in :meth:`search`.
         """
         from .searching import SearchResult
 
@@ -450,12 +454,12 @@ class Archive:
             raise NewsgrepError(f"{ref} holds {len(found)} articles; name one by its id "
                                 f"({ids}{', …' if len(found) > 5 else ''}) or as PATH#KEY")
         if found:
-            text, own = f"{found[0].title}\n{found[0].body}", frozenset({found[0].id})
+            words, own = f"{found[0].title}\n{found[0].body}", frozenset({found[0].id})
             if dups == "group":
                 own |= {m[0] for m in self.reprint_groups().members(found[0].id)}
         else:
-            text, own = _read_article_file(ref), frozenset()
-        keys = self.engine.key_terms(text, SIMILAR_TERMS)
+            words, own = _read_article_file(ref), frozenset()
+        keys = self.engine.key_terms(words, SIMILAR_TERMS)
         if not keys and not self.engine.doc_count():  # an empty archive: nothing is like it
             return SearchResult(hits=[], query="")
         if not keys:
@@ -465,7 +469,7 @@ class Archive:
         def run(want: int | None, story: Any) -> SearchOutcome:
             return self.engine.search_terms(keys, limit=want, exclude_ids=own, query=spec,
                                             story=story)
-        hits, outcome = self._ranked(run, limit, dups, context, fragments)
+        hits, outcome = self._ranked(run, limit, dups, context, fragments, text)
         return SearchResult(hits=hits, query=outcome.understood)
 
     # --- the whole archive ---------------------------------------------------------------

@@ -672,7 +672,8 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
             n = archive.count(q, unique=unique, **dates)
             return n, n
         result = archive.search(q, limit=_limit(limit, files_only), context=context,
-                                fragments=snippets, sort=sort, dups=dups, **dates)
+                                fragments=snippets, sort=sort, dups=dups, text=not files_only,
+                                **dates)
         # Partial matches (some of the words only) fill up a short list, but "found" means all.
         return result, sum(1 for h in result.hits if not h.partial)
 
@@ -907,7 +908,7 @@ def similar(ctx, ref, index_dir, limit, as_json, files_only, null, context, snip
     with open_archive(_archive(index_dir)) as archive:
         result = archive.similar(ref, limit=_limit(limit, files_only), context=context,
                                  fragments=snippets, since=since, until=until,
-                                 dups=_dups(dups, files_only))
+                                 dups=_dups(dups, files_only), text=not files_only)
     _print_hits(result.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if result.hits else ExitCode.NO_MATCH)
 

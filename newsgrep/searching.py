@@ -160,14 +160,15 @@ def _merge(spans: list[Span]) -> list[Span]:
 
 
 def make_hit(engine: Engine, a: StoredArticle, score: float, rank: int,
-             terms: dict[str, set[str]], context: int, fragments: int) -> Hit:
-    """A :class:`Hit` for a stored article: its snippet and the spans of matched words."""
+             terms: dict[str, set[str]], context: int, fragments: int, text: bool = True) -> Hit:
+    """A :class:`Hit` for a stored article: its snippet and the spans of matched words
+    (``text=False``: neither)."""
     snippet, spans = make_snippet(a.body, field_spans(engine, a.body, terms, "body"),
-                                  context=context, fragments=fragments)
+                                  context=context, fragments=fragments) if text else ("", [])
     return Hit(
         id=a.id, path=a.path, key=a.key, title=a.title, date=a.date, source=a.source,
         section=a.section, url=a.url, score=float(score), rank=rank, snippet=snippet,
-        spans=spans, title_spans=field_spans(engine, a.title, terms, "title"),
+        spans=spans, title_spans=field_spans(engine, a.title, terms, "title") if text else [],
         encoding=a.encoding, format=a.format, tags=list(a.tags), author=a.author)
 
 

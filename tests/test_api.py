@@ -66,6 +66,28 @@ def test_one_archive_serves_many_calls_with_the_cli_s_results(samples_archive):
             archive.search('"unclosed')
 
 
+def test_hits_without_text_are_the_same_hits_without_snippets_or_bodies(samples_archive):
+    """``text=False`` (``-l``): the same hits in the same order, without the work of
+    snippets and spans, and the engine leaves each article's body and lead out."""
+    from newsgrep.engine.base import QuerySpec, SearchRequest
+
+    with newsgrep.open_archive(samples_archive) as archive:
+        for query, sort in (("атака", "relevance"), ('"здание полиции"', "relevance"),
+                            ("Алматы", "newest")):
+            full = archive.search(query, limit=None, sort=sort)
+            light = archive.search(query, limit=None, sort=sort, text=False)
+            assert full.hits and any(h.snippet and h.spans for h in full.hits)
+            assert [(h.id, h.path, h.title, h.date, h.score, h.group) for h in light.hits] == \
+                [(h.id, h.path, h.title, h.date, h.score, h.group) for h in full.hits]
+            assert all(not (h.snippet or h.spans or h.title_spans) for h in light.hits)
+            outcome = archive.engine.search(SearchRequest(QuerySpec(query), limit=None,
+                                                          sort=sort, text=False))
+            assert len(outcome.hits) == len(full.hits)
+            assert all(h.article.path and h.article.title and not (h.article.body or
+                                                                   h.article.lead)
+                       for h in outcome.hits)
+
+
 def test_a_missing_archive_is_an_error_that_says_how_to_build_one(tmp_path):
     with pytest.raises(IndexNotFound, match=re.escape("newsgrep index PATH")):
         newsgrep.open_archive(tmp_path / "none")

@@ -168,6 +168,10 @@ class SearchRequest:
     at most one hit per story among the best ``limit`` (the story's first in the
     order without it), so that ``limit`` hits are ``limit`` stories; the caller
     still collapses copies, so an engine may also ignore it.
+
+    ``text=False``: the hits' articles need no ``body`` or ``lead`` (a list of files or
+    ids); an engine may leave them empty, so that all the hits of a common word fit in
+    memory.
     """
 
     query: QuerySpec
@@ -176,6 +180,7 @@ class SearchRequest:
     partial: bool = False
     exclude_ids: frozenset[str] = frozenset()
     story: Callable[[str], Hashable] | None = None
+    text: bool = True
 
 
 @dataclass

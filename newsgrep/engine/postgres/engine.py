@@ -58,6 +58,12 @@ _COLUMNS = ("id", "path", "key", "title", "body", "lead", "date", "source", "sou
 _STORED = ("id", "path", "key", "title", "body", "date", "source", "source_raw", "author",
            "section", "tags", "url", "lead", "encoding", "format")
 _NOT_UTF8 = "\uffff"
+
+
+def _columns(text: bool = True) -> str:
+    """The stored columns to select (``text=False``: without the body and lead, as
+    SearchRequest.text allows)."""
+    return ", ".join(c if text or c not in ("body", "lead") else f"'' AS {c}" for c in _STORED)
 _FORMS = re.compile(r"\b(?:title|body)_forms (?:&&|@>) ")  # translate.py's form conditions
 
 
@@ -524,7 +530,7 @@ class PostgresEngine(GroupReading):
         if order is None:
             raise QueryError(f"unknown sort {request.sort!r}; use one of: relevance, newest, oldest")
         exclude = sorted(request.exclude_ids)
-        cols = ", ".join(_STORED)
+        cols = _columns(request.text)
         sql = (f"SELECT {cols}, {score.sql} AS score FROM articles WHERE {where.sql} "
                "AND NOT (id = ANY(%s)) ORDER BY " + order + " LIMIT %s")
         rows = self._run(sql, [*score.params, *where.params, exclude, request.limit])
@@ -563,7 +569,7 @@ class PostgresEngine(GroupReading):
             params += p.params
         flags = ", ".join(f"({p.sql}) AS c{i}" for i, p in enumerate(loose))
         flag_params = [v for p in loose for v in p.params]
-        cols = ", ".join(_STORED)
+        cols = _columns(request.text)
         sql = (f"SELECT {cols}, {score.sql} AS score, {flags} FROM articles WHERE {where} "
                f"AND NOT (id = ANY(%s)) ORDER BY {order} LIMIT %s")
         rows = self._run(sql, [*score.params, *flag_params, *params, exclude, limit])

@@ -27,15 +27,16 @@ __all__ = ["WhooshEngine", "NO_DATE"]
 NO_DATE = (1 << 64) - 1
 
 
-def stored_article(st: dict[str, Any]) -> StoredArticle:
-    """A Whoosh document's stored fields as a :class:`StoredArticle`."""
+def stored_article(st: dict[str, Any], text: bool = True) -> StoredArticle:
+    """A Whoosh document's stored fields as a :class:`StoredArticle` (``text=False``:
+    without its body and lead)."""
     return StoredArticle(
         id=st.get("id", ""), path=st.get("path", ""), key=str(st.get("key", "") or ""),
-        title=st.get("title", ""), body=st.get("body", ""), date=st.get("date"),
+        title=st.get("title", ""), body=st.get("body", "") if text else "", date=st.get("date"),
         source=st.get("source", ""), source_raw=st.get("source_raw") or "",
         author=st.get("author", "") or "", section=st.get("section", ""),
         tags=[t for t in st.get("tags", "").split(",") if t], url=st.get("url", "") or "",
-        lead=st.get("lead", "") or "", encoding=st.get("encoding", "") or "",
+        lead=(st.get("lead", "") or "") if text else "", encoding=st.get("encoding", "") or "",
         format=st.get("format", "") or "")
 
 
@@ -159,6 +160,7 @@ class WhooshEngine:
         from .stories import global_story
 
         s = self.searcher
+        text = request.text
         q, flt = self._parse(request.query)
         if q is Q.NullQuery:
             return SearchOutcome(hits=[], understood=str(q))
@@ -172,7 +174,7 @@ class WhooshEngine:
             by_date = self._by_date(q, flt, mask, request.sort, limit, story)
             if not (request.partial and limit and len(by_date) < limit and _relaxed(q)):
                 return SearchOutcome(
-                    hits=[EngineHit(stored_article(s.stored_fields(d)), key or 0.0)
+                    hits=[EngineHit(stored_article(s.stored_fields(d), text), key or 0.0)
                           for key, d in by_date],
                     understood=str(q), matched=positive_terms(q, s.reader()))
         if request.sort == "relevance" and limit:
@@ -183,7 +185,7 @@ class WhooshEngine:
                                   story=global_story(s, story) if story else None)
             if best is not None and (len(best) >= limit or not _relaxed(q)):
                 return SearchOutcome(
-                    hits=[EngineHit(stored_article(s.stored_fields(d)), score)
+                    hits=[EngineHit(stored_article(s.stored_fields(d), text), score)
                           for score, d in best],
                     understood=str(q), matched=positive_terms(q, s.reader()))
         if flt is not None:  # (the dates in range from the date column, once)
@@ -204,7 +206,7 @@ class WhooshEngine:
         s.search_with_collector(title_first(q) if limit and request.sort == "relevance"
                                 else q, collector)
         results = collector.results()
-        hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
+        hits = [EngineHit(stored_article(r.fields(), text), r.score or 0.0) for r in results]
         relaxed = _relaxed(q) if request.partial and limit and len(hits) < limit else None
         if relaxed is not None and limit:
             clauses, loose = relaxed
@@ -217,7 +219,7 @@ class WhooshEngine:
             having = [set(s.search(c, filter=docnums, limit=None).docs()) for c in clauses]
             for r in more:
                 hits.append(EngineHit(
-                    stored_article(r.fields()), r.score or 0.0, partial=True,
+                    stored_article(r.fields(), text), r.score or 0.0, partial=True,
                     missing=[source_text(c, request.query.text)
                              for c, docs in zip(clauses, having) if r.docnum not in docs]))
         return SearchOutcome(hits=hits, understood=str(q), matched=positive_terms(q, s.reader()))
