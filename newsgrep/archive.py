@@ -242,19 +242,23 @@ class Archive:
         if not isinstance(self.engine, ReprintGroups):
             raise NewsgrepError(f"{self.location}: this engine keeps no reprint groups")
         groups = self.reprint_groups()
-        best: dict[str, tuple[int, object]] = {}
         pairs = self.engine.id_values(spec, by)
-        of = groups.groups_of(aid for aid, _ in pairs)
+        number = groups.numbers_of(aid for aid, _ in pairs)
+        out: list[object] = []
+        copies: dict[int, list[tuple[str, object]]] = {}  # group -> its matching copies
         for aid, value in pairs:
-            g = of.get(aid)
-            if g is None:
-                best[aid] = (0, value)
-                continue
-            pos = next(n for n, m in enumerate(g) if m[0] == aid)
-            story = min(m[0] for m in g)
-            if story not in best or pos < best[story][0]:
-                best[story] = (pos, value)
-        return [v for _, v in best.values()]
+            n = number.get(aid)
+            if n is None:
+                out.append(value)  # (no copies: a story of its own)
+            else:
+                copies.setdefault(n, []).append((aid, value))
+        for n, found in copies.items():
+            if len(found) == 1:
+                out.append(found[0][1])
+            else:  # (the group decoded once, only when several of its copies match)
+                place = groups.order_in_group(n)
+                out.append(min(found, key=lambda item: place[item[0]])[1])
+        return out
 
     def reprints(self, ref: str) -> list[dict[str, Any]]:
         """The reprint group of the article ``ref`` names (one article: ID, a unique id
@@ -265,43 +269,38 @@ class Archive:
         ``asked`` (the article ``ref`` names). A single article without copies: a
         group of one."""
         from . import reprints
-        from .reprint_store import ReprintStore, order_group
+        from .engine.base import ReprintGroups
+        from .reprint_store import date_key
 
         found = self._refs(ref)
         if len(found) != 1:
             raise NewsgrepError(f"{ref}: names {len(found)} articles; give one (PATH#KEY or ID)")
-        aid = found[0].id
-        from .engine.base import ReprintGroups
-
-        data = self.engine.reprint_data() if isinstance(self.engine, ReprintGroups) else None
-        if data is None:
+        asked = found[0]
+        if not isinstance(self.engine, ReprintGroups) or self.engine.reprint_groups() is None:
             raise NewsgrepError(f"{self.location}: this index keeps no reprint groups; "
                                 f"rebuild it: newsgrep index --rebuild")
-        try:
-            store = ReprintStore.loads(data)
-        except ValueError as e:
-            raise IndexCorrupt(f"{self.location}: unreadable reprint groups ({e}); "
-                               f"repair them with: newsgrep index --rebuild") from None
-        if aid not in store.index:
-            raise NewsgrepError(f"{aid}: not in the reprint groups; update the index: "
-                                f"newsgrep index")
-        members = order_group([(i, *store.meta.get(str(i), (None, "", 0)))
-                               for i in store.index.group(aid)])
+        # (the group map, as searches read it: one group decoded, not the whole store)
+        members = self.reprint_groups().group(asked.id) or [(asked.id, date_key(asked.date),
+                                                             asked.source, 0)]
         lead = members[0][0]
         _, reason = reprints.choose_lead((m[0], m[1], m[3]) for m in members)
-        lead_sig = store.index.signature(lead)
+        articles = {}
+        for m in members:
+            arts = self.engine.fetch(ArticleRef(id=m[0])) if m[0] != asked.id else [asked]
+            articles[m[0]] = arts[0] if arts else None
+        # (signatures from the stored texts: the indexer signs the same title and body)
+        signs = {i: reprints.signature(a.title, a.body) for i, a in articles.items() if a}
         out = []
         for m in members:
-            arts = self.engine.fetch(ArticleRef(id=m[0]))
-            a = arts[0] if arts else None
+            a = articles[m[0]]
+            sim = 1.0 if m[0] == lead else (round(reprints.similarity(signs[lead], signs[m[0]]), 3)
+                                            if lead in signs and m[0] in signs else None)
             out.append({
                 "id": m[0], "date": a.date if a else None, "source": a.source if a else m[2],
                 "title": a.title if a else "", "path": a.path if a else "",
-                "key": a.key if a else "",
-                "similarity": 1.0 if m[0] == lead else
-                round(reprints.similarity(lead_sig, store.index.signature(m[0])), 3),
+                "key": a.key if a else "", "similarity": sim,
                 "lead": m[0] == lead, "lead_reason": reason if m[0] == lead else None,
-                "asked": m[0] == aid,
+                "asked": m[0] == asked.id,
             })
         return out
 

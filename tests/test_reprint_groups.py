@@ -201,6 +201,31 @@ def test_reprints_command(run, news):
     assert run("reprints", news).exit_code == 2  # a folder: several articles
 
 
+def test_reprints_signs_the_stored_texts_as_the_indexer_signed_them(run, news):
+    """``reprints`` reads one group from the group map and signs its members' stored
+    texts again, not the whole store: the signatures and similarities are the store's."""
+    import os
+
+    from newsgrep import open_archive
+    from newsgrep.reprint_store import ReprintStore
+
+    index(run, news)
+    with open_archive(os.environ["NEWSGREP_INDEX"]) as archive:
+        store = ReprintStore.loads(archive.engine.reprint_data())
+        sizes = []
+        for name in ("late.txt", "lib.txt", "other.txt"):
+            rows = archive.reprints(str(news / name))
+            sizes.append(len(rows))
+            lead = store.index.signature(rows[0]["id"])
+            for row in rows:
+                stored = archive.fetch(row["id"])[0]
+                sig = store.index.signature(row["id"])
+                assert reprints.signature(stored.title, stored.body) == sig
+                assert row["similarity"] == (1.0 if row["lead"] else
+                                             round(reprints.similarity(lead, sig), 3))
+        assert sizes == [4, 1, 1]
+
+
 def _snapshot(run) -> dict[str, set[str]]:
     return story_files(run)
 
@@ -357,9 +382,12 @@ def test_the_group_map_answers_as_the_whole_load_did(tmp_path):
             assert gm.group(aid) is None and gm.group_id(aid) is None
             assert gm.members(aid) == [] and gm.reason(aid) == "" and gm.lead(aid) == aid
         asked = rng.sample(sorted(old), 50) + lonely[:50]
-        expected = {a: old[a] for a in asked if a in old}
-        assert gm.groups_of(asked) == expected  # binary searches
-        assert gm.groups_of(list(old) + lonely) == old  # one pass over the keys
+        expected = {a: gm.story(a) for a in asked if a in old}
+        assert gm.numbers_of(asked) == expected  # binary searches
+        numbers = gm.numbers_of(list(old) + lonely + ["not-an-id"])  # one pass over the keys
+        assert numbers == {a: gm.story(a) for a in old}
+        for aid, n in numbers.items():
+            assert gm.order_in_group(n) == {m[0]: i for i, m in enumerate(old[aid])}
 
 
 def test_an_empty_group_map_and_ids_of_another_shape():
@@ -368,11 +396,14 @@ def test_an_empty_group_map_and_ids_of_another_shape():
     for empty in (Groups(), Groups.loads(None), Groups.loads(b""),
                   Groups.loads(encode_groups([]))):
         assert len(empty) == 0 and empty.group("0123456789abcdef") is None
-        assert empty.groups == [] and empty.groups_of(["x"]) == {}
+        assert empty.groups == [] and empty.numbers_of(["x"]) == {}
     groups = [[("b", None, "", 3), ("zz", 1.0, "x", 3)], [("a", 2.0, "", 1), ("ё", 3.0, "", 1)]]
     gm = Groups.loads(encode_groups(groups))
     assert gm.group_id("zz") == "b" and gm.lead("ё") == "a" and gm.group("c") is None
     assert gm.group("zzz") is None and gm.groups == groups
+    many = ["b", "zz", "a", "ё", "c", "zzz"] * 3  # (enough for the pass over the keys)
+    assert gm.numbers_of(many) == {i: gm.story(i) for i in ("b", "zz", "a", "ё")}
+    assert gm.story("b") == gm.story("zz") != gm.story("a") == gm.story("ё")
     with pytest.raises(ValueError):
         Groups.loads(b"NGRGMAP2\x01")
     with pytest.raises(ValueError):
