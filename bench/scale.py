@@ -17,10 +17,13 @@ processes on a busy machine) in two tables:
   two words, phrase, field, no hit) plus a phrase of two common words, a
   wildcard, a fuzzy word, ``--sort newest`` and a date range (10 hits with
   snippets, to a pipe): each query's median, and their median and worst;
-* ``-c``, ``--timeline`` and ``-c --by source`` of a word found in about 40% of
-  the articles (chosen on the first archive from a few common words by their
+* ``-c``, ``--timeline``, ``-c --by source``, and counting stories (``-c
+  --unique``, ``--timeline --unique``) of a word found in about 40% of the
+  articles (chosen on the first archive from a few common words by their
   counts: the same word on every archive);
-* ``stats``, ``show ID`` and ``similar ID`` (ID: the first hit of the rare word);
+* ``stats``, ``show ID``, ``similar ID`` and ``reprints ID`` (ID: the first hit of
+  the rare word), and ``-l`` of the two-common-word phrase (the files of all its
+  matches);
 * the peak RSS of the search processes (``wait4``'s ``ru_maxrss``, the largest);
 * build figures read from ``--build-figures LABEL=FILE`` (LABEL: an archive's
   folder name; FILE: JSON of steps, each with wall, cpu, rss, pss, temp, size, as
@@ -60,6 +63,7 @@ EXTRA_QUERIES = [  # (label, arguments after `search`)
     ("date range", ["санкции", "--since", "2018-01-01", "--until", "2023-12-31"]),
 ]
 SEARCHES = [(label, [q]) for label, q, _ in QUERIES] + EXTRA_QUERIES
+PHRASE = EXTRA_QUERIES[0][1][0]  # (-l lists the files of every match)
 
 
 def run_rss(code: Path, args: list[str]) -> tuple[float, int, str, float]:
@@ -183,8 +187,9 @@ def main() -> None:
     rows += [("search: median of the queries", "s"), ("search: worst query", "s"),
              ("search: peak RSS", "MB"),
              (f"`-c` {word}", "s"), (f"`--timeline` {word}", "s"),
-             (f"`-c --by source` {word}", "s"), ("`stats`", "s"), ("`show ID`", "s"),
-             ("`similar ID`", "s")]
+             (f"`-c --by source` {word}", "s"), (f"`-c --unique` {word}", "s"),
+             (f"`--timeline --unique` {word}", "s"), ("`stats`", "s"), ("`show ID`", "s"),
+             ("`similar ID`", "s"), ("`reprints ID`", "s"), (f"`-l` {PHRASE}", "s")]
     values: dict[tuple[str, Path, str], float] = {}
     cpu: dict[tuple[str, Path, str], float] = {}
     for ix in indexes:
@@ -193,8 +198,13 @@ def main() -> None:
         jobs += [(f"`-c` {word}", ["search", word, "-c", *where]),
                  (f"`--timeline` {word}", ["search", word, "--timeline", *where]),
                  (f"`-c --by source` {word}", ["search", word, "-c", "--by", "source", *where]),
+                 (f"`-c --unique` {word}", ["search", word, "-c", "--unique", *where]),
+                 (f"`--timeline --unique` {word}",
+                  ["search", word, "--timeline", "--unique", *where]),
                  ("`stats`", ["stats", *where]), ("`show ID`", ["show", ids[ix], *where]),
-                 ("`similar ID`", ["similar", ids[ix], *where])]
+                 ("`similar ID`", ["similar", ids[ix], *where]),
+                 ("`reprints ID`", ["reprints", ids[ix], *where]),
+                 (f"`-l` {PHRASE}", ["search", PHRASE, "-l", *where])]
         times: dict[str, list[float]] = {c: [] for c, _ in codes}
         cpus: dict[str, list[float]] = {c: [] for c, _ in codes}
         peak = {c: 0 for c, _ in codes}
