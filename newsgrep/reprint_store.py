@@ -396,20 +396,28 @@ class Groups:
                     found[aid] = n
             return found
         w, base, n = self._width, self._keys, self._n
-        numbers = memoryview(self._data)[self._index:self._index + 4 * n].cast("B")
+        numbers = array("I", self._data[self._index:self._index + 4 * n])
+        if sys.byteorder != "little":
+            numbers.byteswap()
         found = {}
         if w == 8:  # (ids of 16 hex digits: the sorted keys as big-endian numbers, searched in C)
             keys = array("Q", self._data[base:base + 8 * n])
             if sys.byteorder == "little":
                 keys.byteswap()
+            hexed, is_hex = self._hex, _HEX.match
             for aid in ids:
-                key = self._key(aid)
-                if key is None:
-                    continue
-                k = int.from_bytes(key, "big")
+                if hexed:
+                    if not is_hex(aid):
+                        continue
+                    k = int(aid, 16)
+                else:
+                    key = self._key(aid)
+                    if key is None:
+                        continue
+                    k = int.from_bytes(key, "big")
                 i = bisect_left(keys, k)
                 if i < n and keys[i] == k:
-                    found[aid] = int.from_bytes(numbers[4 * i:4 * i + 4], "little")
+                    found[aid] = numbers[i]
             return found
         table = bytes(self._data[base:base + w * n])
         where = {table[i * w:i * w + w]: i for i in range(n)}
@@ -417,7 +425,7 @@ class Groups:
             key = self._key(aid)
             j = where.get(key) if key is not None else None
             if j is not None:
-                found[aid] = int.from_bytes(numbers[4 * j:4 * j + 4], "little")
+                found[aid] = numbers[j]
         return found
 
     def order_in_group(self, n: int) -> dict[str, int]:
