@@ -55,6 +55,9 @@ class _Command(click.Command):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # (not through click, which turns EPIPE into exit status 1: "nothing found")
+            raise PipeClosed from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
                 NewsgrepError, OSError, PipeClosed):
             raise
@@ -544,12 +547,7 @@ def _print_hits(hits, *, as_json: bool, files_only: bool, null: bool, color: str
     elif render.wants_color(color, out):
         render.print_hits(render.make_console(color), hits)
     else:
-        try:
-            render.write_hits_plain(out, hits)
-            out.flush()
-        except BrokenPipeError:
-            # Not through click, which turns EPIPE into exit status 1 ("nothing found").
-            raise PipeClosed from None
+        render.write_hits_plain(out, hits)
 
 
 def _suggest_or_fix(archive, query: str, found: int, fix: bool, since, until) -> str | None:
@@ -735,11 +733,8 @@ def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, c
                 objects = [{**head, **render.hit_json(h)} for h in answer.result.hits]
             else:
                 objects = [{**head, "hits": 0}]
-            try:
-                render.write_json_lines(out, objects)
-                out.flush()  # a script that writes a query waits for its answer
-            except BrokenPipeError:
-                raise PipeClosed from None
+            render.write_json_lines(out, objects)
+            out.flush()  # a script that writes a query waits for its answer
     ctx.exit(ExitCode.ERROR if failed else ExitCode.OK)
 
 
@@ -1097,6 +1092,7 @@ def main(argv: list[str] | None = None) -> None:
     """The ``newsgrep`` console script."""
     try:
         code = cli.main(args=argv, prog_name="newsgrep", standalone_mode=False)
+        sys.stdout.flush()  # (a closed pipe shows here, not as Python exits)
     except click.ClickException as e:
         e.show()
         code = e.exit_code

@@ -48,8 +48,25 @@ def test_no_color_env_wins_over_auto(index_dir):
     assert "\x1b" not in out.stdout
 
 
-def test_closed_pipe_is_quiet(index_dir):
-    cmd = f"'{SCRIPT}' search 'Алматы OR Бишкек OR мост' --index '{index_dir}' | head -c 1"
+@pytest.mark.parametrize("command", [
+    "search 'Алматы OR Бишкек OR мост'", "search 'Алматы OR Бишкек OR мост' --json",
+    "search 'Алматы OR Бишкек OR мост' -l", "search мост -l -0", "search мост -c",
+    "search мост -c --by source", "search мост --timeline", "search мост --timeline --json",
+    "stats", "stats --json"])
+def test_closed_pipe_is_quiet(index_dir, command):
+    """``| head`` as rg takes it: stop, say nothing, exit 0 (not 1, "nothing found").
+    (``true`` reads nothing and exits at once, so every write meets a closed pipe.)"""
+    cmd = f"'{SCRIPT}' {command} --index '{index_dir}' | true"
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True)
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    cmd = f"'{SCRIPT}' {command} --index '{index_dir}' | head -c 1"
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True)
+    assert (proc.returncode, proc.stderr) == (0, b"")
+
+
+def test_closed_pipe_is_quiet_for_a_batch(index_dir):
+    cmd = (f"printf 'мост\\nАлматы\\n' | '{SCRIPT}' search --batch --index '{index_dir}' | "
+           "true")
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True)
     assert (proc.returncode, proc.stderr) == (0, b"")
 
