@@ -24,15 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .engine import open_engine
-from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineInfo, Problem, QuerySpec,
-                          SearchOutcome, SearchRequest, StoredArticle)
+from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineHit, EngineInfo, Problem,
+                          QuerySpec, SearchOutcome, SearchRequest, StoredArticle)
 from .errors import IndexCorrupt, NewsgrepError, QueryError
 
 if TYPE_CHECKING:
     from .batch import BatchAnswer
     from .counting import Timeline
     from .indexing import IndexReport
-    from .searching import ArticleView, Hit, SearchResult
+    from .searching import ArticleView, Hit, HitStream, SearchResult
     from .suggest import Suggestion
 
 __all__ = ["Archive", "open_archive", "DateFilter", "ID_PREFIX_MIN", "FEW", "DUPS"]
@@ -154,17 +154,46 @@ class Archive:
         def run(want: int | None, story: Any) -> SearchOutcome:
             return self.engine.search(SearchRequest(
                 spec, limit=want, sort=sort, partial=partial,  # type: ignore[arg-type,unused-ignore]
-                story=story, text=text))
+                story=story, read="all" if text else "head"))
         hits, outcome = self._ranked(run, limit, dups, context, fragments, text)
         return SearchResult(hits=hits, query=outcome.understood)
+
+    def search_iter(self, query: str, *, context: int | None = None,
+                    fragments: int | None = None, sort: str = "relevance",
+                    since: str | None = None, until: str | None = None,
+                    now: datetime | None = None, dups: str = "all") -> HitStream:
+        """Every hit of ``query``, as ``search(query, limit=None)`` gives them, but made
+        as they are read: the engine ranks the matches without their texts, which are
+        then read a few at a time for the snippets. For all the hits of a common word in
+        an archive of millions (``search -n 0``), in memory that does not grow with them.
+        ``stream.total`` is their number, known before the first is read."""
+        from .searching import HitStream
+
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+        spec = DateFilter(since, until, now).spec(query)
+
+        def run(want: int | None, story: Any) -> SearchOutcome:
+            return self.engine.search(SearchRequest(
+                spec, limit=want, sort=sort,  # type: ignore[arg-type,unused-ignore]
+                story=story, read="id"))
+        picked, outcome, collapse = self._pick(run, None, dups)
+        return HitStream(total=len(picked), query=outcome.understood,
+                         hits=self._hits(picked, outcome, collapse, context, fragments,
+                                         read_text=True))
 
     def _ranked(self, run: Callable[[int | None, Any], SearchOutcome], limit: int | None,
                  dups: str, context: int | None, fragments: int | None, text: bool = True
                  ) -> tuple[list[Hit], SearchOutcome]:
         """The hits of ``run(limit, story)`` (an engine's search), each reprint group once
         (``dups="group"``: see :meth:`search`) at its lead, or every copy (``"all"``)."""
+        picked, outcome, collapse = self._pick(run, limit, dups)
+        return list(self._hits(picked, outcome, collapse, context, fragments, text)), outcome
+
+    def _pick(self, run: Callable[[int | None, Any], SearchOutcome], limit: int | None,
+              dups: str) -> tuple[list[EngineHit], SearchOutcome, bool]:
+        """The engine's hits to show, each reprint group once when ``collapse``d."""
         from .reprint_store import distinct
-        from .searching import CONTEXT, FRAGMENTS, make_hit
 
         if dups not in DUPS:
             raise QueryError(f"unknown dups {dups!r}; use one of: {', '.join(DUPS)}")
@@ -182,10 +211,21 @@ class Archive:
                     or len(outcome.hits) < want):
                 break
             want = want * 4  # copies took places: fetch more until `limit` stories
-        picked = picked[:limit] if limit is not None else picked
-        hits = []
+        return (picked[:limit] if limit is not None else picked), outcome, collapse
+
+    def _hits(self, picked: list[EngineHit], outcome: SearchOutcome, collapse: bool,
+              context: int | None, fragments: int | None, text: bool = True,
+              read_text: bool = False) -> Iterator[Hit]:
+        """The hits of ``picked``, made one at a time (``read_text``: the engine's hits came
+        without their texts, which are read now, a few at a time)."""
+        from .searching import CONTEXT, FRAGMENTS, make_hit
+
+        groups = self.reprint_groups()
+        texts = self.engine.articles([h.article.id for h in picked]) if read_text else None
         for rank, h in enumerate(picked, 1):
             article, lead_reason, copies = h.article, "", []
+            if texts is not None:
+                article = next(texts) or article
             members = groups.members(article.id) if collapse else []
             if members:
                 lead = members[0][0]
@@ -200,8 +240,7 @@ class Archive:
             hit.partial, hit.missing = h.partial, list(h.missing)
             hit.group = groups.group_id(article.id)
             hit.copies, hit.lead_reason = copies, lead_reason
-            hits.append(hit)
-        return hits, outcome
+            yield hit
 
     def search_many(self, queries: Iterable[str | Mapping[str, Any]], **defaults: Any
                     ) -> Iterator[BatchAnswer]:

@@ -669,9 +669,13 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
         if count_only:
             n = archive.count(q, unique=unique, **dates)
             return n, n
-        result = archive.search(q, limit=_limit(limit, files_only), context=context,
-                                fragments=snippets, sort=sort, dups=dups, text=not files_only,
-                                **dates)
+        want = _limit(limit, files_only)
+        if want is None and not files_only:  # (-n 0: every hit, made as it is written)
+            stream = archive.search_iter(q, context=context, fragments=snippets, sort=sort,
+                                         dups=dups, **dates)
+            return stream, stream.total
+        result = archive.search(q, limit=want, context=context, fragments=snippets,
+                                sort=sort, dups=dups, text=not files_only, **dates)
         # Partial matches (some of the words only) fill up a short list, but "found" means all.
         return result, sum(1 for h in result.hits if not h.partial)
 

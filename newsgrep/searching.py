@@ -9,6 +9,7 @@ one call each, as before the Archive existed.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,18 @@ class Hit:
 class SearchResult:
     hits: list[Hit]
     query: str  # the parsed query, as the engine prints it
+
+
+@dataclass
+class HitStream:
+    """Every hit of a search, made as it is read (``Archive.search_iter``)."""
+
+    total: int  # how many hits there are
+    query: str  # the parsed query, as the engine prints it
+    hits: Iterator[Hit]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return self.hits
 
 
 def match_spans(text: str, wanted: set[str]) -> list[Span]:

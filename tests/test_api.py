@@ -68,7 +68,7 @@ def test_one_archive_serves_many_calls_with_the_cli_s_results(samples_archive):
 
 def test_hits_without_text_are_the_same_hits_without_snippets_or_bodies(samples_archive):
     """``text=False`` (``-l``): the same hits in the same order, without the work of
-    snippets and spans, and the engine leaves each article's body and lead out."""
+    snippets and spans; the engine leaves each article's body and lead out (``read``)."""
     from newsgrep.engine.base import QuerySpec, SearchRequest
 
     with newsgrep.open_archive(samples_archive) as archive:
@@ -80,12 +80,48 @@ def test_hits_without_text_are_the_same_hits_without_snippets_or_bodies(samples_
             assert [(h.id, h.path, h.title, h.date, h.score, h.group) for h in light.hits] == \
                 [(h.id, h.path, h.title, h.date, h.score, h.group) for h in full.hits]
             assert all(not (h.snippet or h.spans or h.title_spans) for h in light.hits)
-            outcome = archive.engine.search(SearchRequest(QuerySpec(query), limit=None,
-                                                          sort=sort, text=False))
-            assert len(outcome.hits) == len(full.hits)
+            head = archive.engine.search(SearchRequest(QuerySpec(query), limit=None,
+                                                       sort=sort, read="head"))
+            ids = archive.engine.search(SearchRequest(QuerySpec(query), limit=None,
+                                                      sort=sort, read="id"))
+            assert [h.article.id for h in head.hits] == [h.article.id for h in ids.hits] == \
+                [h.id for h in full.hits]
             assert all(h.article.path and h.article.title and not (h.article.body or
                                                                    h.article.lead)
-                       for h in outcome.hits)
+                       for h in head.hits)
+            assert all(not h.article.body for h in ids.hits)
+
+
+def test_every_hit_as_a_stream_is_every_hit_of_a_search(samples_archive):
+    """``search_iter`` (``search -n 0``): the engine ranks without texts, which are read
+    as the hits are made; the hits are those of ``search(limit=None)``, snippets and all."""
+    with newsgrep.open_archive(samples_archive) as archive:
+        for query, sort, dups in (("атака", "relevance", "all"), ("Алматы", "newest", "group"),
+                                  ('"здание полиции"', "relevance", "group"),
+                                  ("крокодил", "relevance", "all")):
+            whole = archive.search(query, limit=None, sort=sort, dups=dups)
+            stream = archive.search_iter(query, sort=sort, dups=dups)
+            assert stream.total == len(whole.hits) and stream.query == whole.query
+            assert list(stream) == whole.hits
+            assert any(h.snippet and h.spans for h in whole.hits) == (query != "крокодил")
+
+
+def test_articles_by_id_in_order_either_way(samples_archive, monkeypatch):
+    """``Engine.articles``: each id's article in the order asked (None for no such id),
+    the same whether the ids are looked up one by one or found in one pass."""
+    from newsgrep.engine.base import ArticleRef
+    from newsgrep.engine.whoosh import engine as whoosh_engine
+
+    with newsgrep.open_archive(samples_archive) as archive:
+        ids = [h.id for h in archive.search("атака OR NOT атака", limit=None).hits]
+        asked = ids[::-1][:7] + ["0" * 16, ids[0]]
+        expected = [archive.engine.fetch(ArticleRef(id=i)) for i in asked]
+        expected = [found[0] if found else None for found in expected]
+        assert expected[7] is None and expected[0] is not None
+        for share in (1, 10**9):  # (one pass; one by one)
+            monkeypatch.setattr(whoosh_engine, "ONE_PASS_SHARE", share)
+            assert list(archive.engine.articles(asked)) == expected
+            assert list(archive.engine.articles([])) == []
 
 
 def test_a_missing_archive_is_an_error_that_says_how_to_build_one(tmp_path):

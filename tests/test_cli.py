@@ -64,6 +64,16 @@ def test_files_with_matches_and_null(run, indexed):
     assert nul.stdout.split("\0")[:-1] == paths and nul.stdout.endswith("\0")
 
 
+def test_every_hit_is_written_as_a_long_list_would_be(run, indexed):
+    """``-n 0`` streams every hit (texts read as they are written), the same output."""
+    for args in (["Алматы OR Бишкек OR мост"], ["Алматы", "--json"],
+                 ["Алматы OR туристы", "--sort", "newest", "--color", "always"],
+                 ["крокодил", "--json"]):
+        every, many = run("search", *args, "-n", "0"), run("search", *args, "-n", "1000")
+        assert (every.exit_code, every.stdout) == (many.exit_code, many.stdout)
+        assert (every.exit_code == 0) == bool(every.stdout)
+
+
 def test_count(run, indexed):
     assert run("search", "Алматы", "-c").stdout == "2\n"
     result = run("search", "крокодил", "-c")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import mmap
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
@@ -169,9 +169,10 @@ class SearchRequest:
     order without it), so that ``limit`` hits are ``limit`` stories; the caller
     still collapses copies, so an engine may also ignore it.
 
-    ``text=False``: the hits' articles need no ``body`` or ``lead`` (a list of files or
-    ids); an engine may leave them empty, so that all the hits of a common word fit in
-    memory.
+    ``read``: what of each hit's article is needed: ``"all"``; ``"head"``, all but its
+    ``body`` and ``lead`` (a list of files); ``"id"``, its id only (the caller reads the
+    texts later, :meth:`Engine.articles`). An engine may leave out what is not asked for,
+    so that all the hits of a common word fit in memory.
     """
 
     query: QuerySpec
@@ -180,7 +181,7 @@ class SearchRequest:
     partial: bool = False
     exclude_ids: frozenset[str] = frozenset()
     story: Callable[[str], Hashable] | None = None
-    text: bool = True
+    read: Literal["all", "head", "id"] = "all"
 
 
 @dataclass
@@ -324,6 +325,10 @@ class Engine(Protocol):
     # articles
     def fetch(self, ref: ArticleRef) -> list[StoredArticle]:
         """The live articles ``ref`` names, in file order; [] for none."""
+
+    def articles(self, ids: Sequence[str]) -> Iterator[StoredArticle | None]:
+        """The live article of each of ``ids``, in their order (None for one there is
+        not), read as they are asked for: the texts of many hits without holding them all."""
 
     def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
         """Ids of live articles starting with ``prefix``, sorted, at most ``limit``."""

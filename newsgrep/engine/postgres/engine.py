@@ -60,10 +60,11 @@ _STORED = ("id", "path", "key", "title", "body", "date", "source", "source_raw",
 _NOT_UTF8 = "\uffff"
 
 
-def _columns(text: bool = True) -> str:
-    """The stored columns to select (``text=False``: without the body and lead, as
-    SearchRequest.text allows)."""
-    return ", ".join(c if text or c not in ("body", "lead") else f"'' AS {c}" for c in _STORED)
+def _columns(read: str = "all") -> str:
+    """The stored columns to select (without the body and lead unless SearchRequest.read
+    asks for ``"all"``; the rest is read for ``"id"`` too)."""
+    return ", ".join(c if read == "all" or c not in ("body", "lead") else f"'' AS {c}"
+                     for c in _STORED)
 _FORMS = re.compile(r"\b(?:title|body)_forms (?:&&|@>) ")  # translate.py's form conditions
 
 
@@ -530,7 +531,7 @@ class PostgresEngine(GroupReading):
         if order is None:
             raise QueryError(f"unknown sort {request.sort!r}; use one of: relevance, newest, oldest")
         exclude = sorted(request.exclude_ids)
-        cols = _columns(request.text)
+        cols = _columns(request.read)
         sql = (f"SELECT {cols}, {score.sql} AS score FROM articles WHERE {where.sql} "
                "AND NOT (id = ANY(%s)) ORDER BY " + order + " LIMIT %s")
         rows = self._run(sql, [*score.params, *where.params, exclude, request.limit])
@@ -569,7 +570,7 @@ class PostgresEngine(GroupReading):
             params += p.params
         flags = ", ".join(f"({p.sql}) AS c{i}" for i, p in enumerate(loose))
         flag_params = [v for p in loose for v in p.params]
-        cols = _columns(request.text)
+        cols = _columns(request.read)
         sql = (f"SELECT {cols}, {score.sql} AS score, {flags} FROM articles WHERE {where} "
                f"AND NOT (id = ANY(%s)) ORDER BY {order} LIMIT %s")
         rows = self._run(sql, [*score.params, *flag_params, *params, exclude, limit])
@@ -681,6 +682,15 @@ class PostgresEngine(GroupReading):
         else:
             rows = []
         return [self._stored(r) for r in rows]
+
+    def articles(self, ids):
+        cols, chunk = ", ".join(_STORED), 1000
+        for start in range(0, len(ids), chunk):
+            part = list(ids[start:start + chunk])
+            rows = self._run(f"SELECT {cols} FROM articles WHERE id = ANY(%s)", (part,))
+            found = {r[0]: r for r in rows}
+            for i in part:
+                yield self._stored(found[i]) if i in found else None
 
     def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
         like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

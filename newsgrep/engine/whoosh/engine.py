@@ -11,6 +11,7 @@ from __future__ import annotations
 import mmap
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -22,6 +23,10 @@ from ..base import (GROUP_FIELDS, TEXT_FIELDS, TITLE_BOOST, ArticleRef, EngineHi
                     StoredArticle, TermWeight)
 
 __all__ = ["WhooshEngine", "NO_DATE"]
+
+# articles(ids) reads the id columns of the whole archive once (~0.3 µs an article) rather
+# than looking each id up (~300 µs at 1.1M articles) for more ids than 1 in this many
+ONE_PASS_SHARE = 1000
 
 #: What Whoosh's date column holds for an article without a date.
 NO_DATE = (1 << 64) - 1
@@ -160,7 +165,7 @@ class WhooshEngine:
         from .stories import global_story
 
         s = self.searcher
-        text = request.text
+        article = self._reading(request.read)
         q, flt = self._parse(request.query)
         if q is Q.NullQuery:
             return SearchOutcome(hits=[], understood=str(q))
@@ -174,7 +179,7 @@ class WhooshEngine:
             by_date = self._by_date(q, flt, mask, request.sort, limit, story)
             if not (request.partial and limit and len(by_date) < limit and _relaxed(q)):
                 return SearchOutcome(
-                    hits=[EngineHit(stored_article(s.stored_fields(d), text), key or 0.0)
+                    hits=[EngineHit(article(d), key or 0.0)
                           for key, d in by_date],
                     understood=str(q), matched=positive_terms(q, s.reader()))
         if request.sort == "relevance" and limit:
@@ -185,7 +190,7 @@ class WhooshEngine:
                                   story=global_story(s, story) if story else None)
             if best is not None and (len(best) >= limit or not _relaxed(q)):
                 return SearchOutcome(
-                    hits=[EngineHit(stored_article(s.stored_fields(d), text), score)
+                    hits=[EngineHit(article(d), score)
                           for score, d in best],
                     understood=str(q), matched=positive_terms(q, s.reader()))
         if flt is not None:  # (the dates in range from the date column, once)
@@ -206,7 +211,7 @@ class WhooshEngine:
         s.search_with_collector(title_first(q) if limit and request.sort == "relevance"
                                 else q, collector)
         results = collector.results()
-        hits = [EngineHit(stored_article(r.fields(), text), r.score or 0.0) for r in results]
+        hits = [EngineHit(article(r.docnum), r.score or 0.0) for r in results]
         relaxed = _relaxed(q) if request.partial and limit and len(hits) < limit else None
         if relaxed is not None and limit:
             clauses, loose = relaxed
@@ -219,10 +224,23 @@ class WhooshEngine:
             having = [set(s.search(c, filter=docnums, limit=None).docs()) for c in clauses]
             for r in more:
                 hits.append(EngineHit(
-                    stored_article(r.fields(), text), r.score or 0.0, partial=True,
+                    article(r.docnum), r.score or 0.0, partial=True,
                     missing=[source_text(c, request.query.text)
                              for c, docs in zip(clauses, having) if r.docnum not in docs]))
         return SearchOutcome(hits=hits, understood=str(q), matched=positive_terms(q, s.reader()))
+
+    def _reading(self, read: str) -> Callable[[int], StoredArticle]:
+        """A document number's article, as much of it as SearchRequest.read asks for."""
+        if read == "id":  # (from the id column: no stored document read)
+            from .stories import global_story
+
+            ident = global_story(self.searcher, str)
+            return lambda d: StoredArticle(
+                id=str(ident(d)), path="", key="", title="", body="", date=None, source="",
+                source_raw="", author="", section="", tags=[], url="", lead="", encoding="",
+                format="")
+        stored, text = self.searcher.stored_fields, read == "all"
+        return lambda d: stored_article(stored(d), text)
 
     def _by_date(self, q: Any, flt: Any, mask: Any, sort: str, limit: int | None,
                  story: Any = None) -> list[tuple[int, int]]:
@@ -351,6 +369,30 @@ class WhooshEngine:
         else:
             docnums = []
         return [stored_article(s.stored_fields(d)) for d in docnums]
+
+    def articles(self, ids: Sequence[str]) -> Iterator[StoredArticle | None]:
+        from .docsets import segment_ids
+
+        s = self.searcher
+        where: dict[str, int] = {}
+        leaves = [(sub.reader(), offset) for sub, offset in s.leaf_searchers()]
+        if len(ids) * ONE_PASS_SHARE < s.doc_count_all() or not all(
+                reader.has_column("id") for reader, _ in leaves):  # (a few: each looked up)
+            for i in ids:
+                found = self._live("id", i)
+                if found:
+                    where[i] = found[0]
+        else:  # (many: one pass over the id column of each segment)
+            wanted = set(ids)
+            for reader, offset in leaves:
+                gone = set(reader.deleted_docs_set) if reader.has_deletions() else ()
+                live = [d for d in range(reader.doc_count_all()) if d not in gone]
+                for d, i in zip(live, segment_ids(reader, live)):
+                    if i in wanted:
+                        where[i] = offset + d
+        for i in ids:
+            at = where.get(i)
+            yield None if at is None else stored_article(s.stored_fields(at))
 
     def ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
         # (the term dictionary keeps deleted articles' ids a while: only live ones)
