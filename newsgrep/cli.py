@@ -679,30 +679,31 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
         # Partial matches (some of the words only) fill up a short list, but "found" means all.
         return result, sum(1 for h in result.hits if not h.partial)
 
-    with archive:
+    with archive:  # (open while the hits are written: -n 0 reads their texts then)
         out, found = run(query)
         if found < FEW and not quiet:
             fixed = _suggest_or_fix(archive, query, found, fix, since, until)
             if fixed is not None:
                 out, found = run(fixed)
-    if (count_only or timeline) and not quiet and (unique or sys.stderr.isatty()):
-        click.echo("newsgrep: counted stories (each reprint group once)" if unique else
-                   "newsgrep: counted articles (copies too; --unique counts stories)", err=True)
-    if quiet:
-        pass
-    elif timeline:
-        if as_json:
-            render.write_json_lines(sys.stdout, ({out.by: label, "count": n}
-                                                 for label, n in out.buckets))
+        if (count_only or timeline) and not quiet and (unique or sys.stderr.isatty()):
+            click.echo("newsgrep: counted stories (each reprint group once)" if unique else
+                       "newsgrep: counted articles (copies too; --unique counts stories)",
+                       err=True)
+        if quiet:
+            pass
+        elif timeline:
+            if as_json:
+                render.write_json_lines(sys.stdout, ({out.by: label, "count": n}
+                                                     for label, n in out.buckets))
+            else:
+                render.print_timeline(render.make_console(color), out)
+        elif count_only and by:
+            render.write_groups(sys.stdout, by, out, as_json=as_json)
+        elif count_only:
+            click.echo(render.dumps({"count": out, **({"unit": "stories"} if unique else {})})
+                       if as_json else out)
         else:
-            render.print_timeline(render.make_console(color), out)
-    elif count_only and by:
-        render.write_groups(sys.stdout, by, out, as_json=as_json)
-    elif count_only:
-        click.echo(render.dumps({"count": out, **({"unit": "stories"} if unique else {})})
-                   if as_json else out)
-    else:
-        _print_hits(out.hits, as_json=as_json, files_only=files_only, null=null, color=color)
+            _print_hits(out.hits, as_json=as_json, files_only=files_only, null=null, color=color)
     ctx.exit(ExitCode.OK if found else ExitCode.NO_MATCH)
 
 
