@@ -58,6 +58,7 @@ _COLUMNS = ("id", "path", "key", "title", "body", "lead", "date", "source", "sou
 _STORED = ("id", "path", "key", "title", "body", "date", "source", "source_raw", "author",
            "section", "tags", "url", "lead", "encoding", "format")
 _NOT_UTF8 = "\uffff"
+_FORMS = re.compile(r"\b(?:title|body)_forms (?:&&|@>) ")  # translate.py's form conditions
 
 
 def _columns(read: str = "all") -> str:
@@ -65,7 +66,6 @@ def _columns(read: str = "all") -> str:
     asks for ``"all"``; the rest is read for ``"id"`` too)."""
     return ", ".join(c if read == "all" or c not in ("body", "lead") else f"'' AS {c}"
                      for c in _STORED)
-_FORMS = re.compile(r"\b(?:title|body)_forms (?:&&|@>) ")  # translate.py's form conditions
 
 
 def _base():
