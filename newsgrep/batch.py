@@ -29,7 +29,7 @@ from .errors import QueryError
 
 if TYPE_CHECKING:
     from .archive import Archive
-    from .searching import SearchResult
+    from .searching import HitStream, SearchResult
 
 __all__ = ["BatchQuery", "BatchAnswer", "OPTIONS", "parse_line", "run_batch"]
 
@@ -54,11 +54,12 @@ class BatchQuery:
 class BatchAnswer:
     """The answer to one line: ``line`` is its 1-based number in the input (blank lines
     count), ``query`` the query as given (None when the line could not be read).
-    Exactly one of ``result`` (a search), ``count`` (``count: true``) and ``error`` is set."""
+    Exactly one of ``result`` (a search; for ``limit`` 0, a ``HitStream`` of every hit, made
+    as they are read), ``count`` (``count: true``) and ``error`` is set."""
 
     line: int
     query: str | None
-    result: SearchResult | None = None
+    result: SearchResult | HitStream | None = None
     count: int | None = None
     error: str | None = None
 
@@ -128,10 +129,10 @@ def run_batch(archive: Archive, lines: Iterable[str | Mapping[str, Any]],
             if options.get("count"):
                 yield BatchAnswer(n, query, count=archive.count(query, since=since, until=until))
                 continue
-            result = archive.search(query, limit=limit or None, context=options.get("context"),
-                                    fragments=options.get("snippets"),
-                                    sort=options.get("sort", "relevance"), since=since,
-                                    until=until)
-            yield BatchAnswer(n, query, result=result)
+            how = {"context": options.get("context"), "fragments": options.get("snippets"),
+                   "sort": options.get("sort", "relevance"), "since": since, "until": until}
+            # (limit 0, every hit: made as they are written, see Archive.search_iter)
+            yield BatchAnswer(n, query, result=archive.search(query, limit=limit, **how)
+                              if limit else archive.search_iter(query, **how))
         except QueryError as e:  # this line's own fault: the others are still answered
             yield BatchAnswer(n, query, error=str(e))

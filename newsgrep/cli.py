@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -712,6 +713,7 @@ def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, c
     """``search --batch``: the queries of stdin, answered as JSON Lines (see newsgrep.batch)."""
     from . import render
     from .archive import open_archive
+    from .searching import HitStream
 
     if query is not None:
         raise click.UsageError("--batch reads the queries from stdin: give no QUERY")
@@ -728,14 +730,16 @@ def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, c
         lines = (raw.decode("utf-8", "replace") for raw in sys.stdin.buffer)
         for answer in archive.search_many(lines, **defaults):
             head = {"line": answer.line, "query": answer.query}
+            objects: Iterable[dict]
             if answer.error is not None:
                 failed += 1
                 warn(f"line {answer.line}: {answer.error}")
                 objects = [{**head, "error": answer.error}]
             elif answer.count is not None:
                 objects = [{**head, "count": answer.count}]
-            elif answer.result is not None and answer.result.hits:
-                objects = [{**head, **render.hit_json(h)} for h in answer.result.hits]
+            elif answer.result is not None and (answer.result.total if isinstance(
+                    answer.result, HitStream) else answer.result.hits):
+                objects = ({**head, **render.hit_json(h)} for h in answer.result.hits)
             else:
                 objects = [{**head, "hits": 0}]
             render.write_json_lines(out, objects)

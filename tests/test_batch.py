@@ -51,6 +51,31 @@ def test_json_lines_carry_their_own_options(run, indexed):
     assert len(oldest) == 2 and oldest == sorted(oldest)
 
 
+def test_limit_0_answers_every_hit_as_a_long_limit_does(run, indexed):
+    """``"limit": 0`` streams every hit (texts read as they are written): the same objects."""
+    lines = [json.dumps({"query": q, "limit": n}) for q in ("Алматы OR мост", "крокодил")
+             for n in (0, 1000)]
+    result = run("search", "--batch", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    out = objects(result.stdout)
+    by_line = {n: [{k: v for k, v in o.items() if k != "line"} for o in out if o["line"] == n]
+               for n in (1, 2, 3, 4)}
+    assert by_line[1] == by_line[2] and len(by_line[1]) >= 2
+    assert by_line[3] == by_line[4] == [{"query": "крокодил", "hits": 0}]
+
+
+def test_limit_0_through_the_api_is_a_stream_of_every_hit(indexed):
+    import os
+
+    import newsgrep
+
+    with newsgrep.open_archive(os.environ["NEWSGREP_INDEX"]) as archive:
+        every, ten = archive.search_many([{"query": "Алматы OR мост", "limit": 0},
+                                          {"query": "Алматы OR мост", "limit": 10}])
+        assert every.result.total == len(ten.result.hits)
+        assert list(every.result) == ten.result.hits
+
+
 def test_command_line_options_are_the_defaults(run, indexed):
     result = run("search", "--batch", "-n", "1", "-c",
                  input='Алматы\n{"query": "Алматы", "count": false}\n')
