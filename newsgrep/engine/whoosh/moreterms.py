@@ -75,7 +75,12 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None, *, mask: Any = None
     rest = sum(bounds)
     cands: set[int] | None = None            # once set: the only documents that can get in
     for i in order:
-        theta = _threshold(partial, limit, story, enough)
+        # (before the candidates are set, the bar only matters once it can beat `rest`,
+        # and it is at most the best sum so far: no need to find it before then)
+        theta = (_threshold(partial, limit, story, enough)
+                 if cands is not None or (partial and
+                                          rest * (1 + _SLOP) < max(partial.values()))
+                 else None)
         if cands is None and theta is not None and rest * (1 + _SLOP) < theta:
             # no document not seen yet can get in
             cands = set(partial)
