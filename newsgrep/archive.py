@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import open_engine
 from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineHit, EngineInfo, Problem,
@@ -61,6 +61,13 @@ class DateFilter:
 
         start, end = date_bounds(self.since, self.until, self.now)
         return QuerySpec(text, start, end, self.now)
+
+
+def _reading(limit: int | None, text: bool) -> Literal["all", "head", "id"]:
+    """What of each hit's article an engine is asked for (SearchRequest.read): all hits
+    (``limit`` None) are ranked by ids and only those shown read whole, so that the copies
+    a collapse drops are never read."""
+    return "head" if not text else "id" if limit is None else "all"
 
 
 def open_archive(location: str | os.PathLike[str], *, create: bool = False) -> Archive:
@@ -151,11 +158,13 @@ class Archive:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         spec = DateFilter(since, until, now).spec(query)
 
+        read = _reading(limit, text)
+
         def run(want: int | None, story: Any) -> SearchOutcome:
             return self.engine.search(SearchRequest(
                 spec, limit=want, sort=sort, partial=partial,  # type: ignore[arg-type,unused-ignore]
-                story=story, read="all" if text else "head"))
-        hits, outcome = self._ranked(run, limit, dups, context, fragments, text)
+                story=story, read=read))
+        hits, outcome = self._ranked(run, limit, dups, context, fragments, text, read == "id")
         return SearchResult(hits=hits, query=outcome.understood)
 
     def search_iter(self, query: str, *, context: int | None = None,
@@ -183,12 +192,13 @@ class Archive:
                                          read_text=True))
 
     def _ranked(self, run: Callable[[int | None, Any], SearchOutcome], limit: int | None,
-                 dups: str, context: int | None, fragments: int | None, text: bool = True
-                 ) -> tuple[list[Hit], SearchOutcome]:
+                 dups: str, context: int | None, fragments: int | None, text: bool = True,
+                 read_text: bool = False) -> tuple[list[Hit], SearchOutcome]:
         """The hits of ``run(limit, story)`` (an engine's search), each reprint group once
         (``dups="group"``: see :meth:`search`) at its lead, or every copy (``"all"``)."""
         picked, outcome, collapse = self._pick(run, limit, dups)
-        return list(self._hits(picked, outcome, collapse, context, fragments, text)), outcome
+        return list(self._hits(picked, outcome, collapse, context, fragments, text,
+                               read_text)), outcome
 
     def _pick(self, run: Callable[[int | None, Any], SearchOutcome], limit: int | None,
               dups: str) -> tuple[list[EngineHit], SearchOutcome, bool]:
@@ -504,10 +514,12 @@ class Archive:
             raise NewsgrepError(f"{ref}: no words to compare by")
         spec = DateFilter(since, until, now).spec("")
 
+        read = _reading(limit, text)
+
         def run(want: int | None, story: Any) -> SearchOutcome:
             return self.engine.search_terms(keys, limit=want, exclude_ids=own, query=spec,
-                                            story=story)
-        hits, outcome = self._ranked(run, limit, dups, context, fragments, text)
+                                            story=story, read=read)
+        hits, outcome = self._ranked(run, limit, dups, context, fragments, text, read == "id")
         return SearchResult(hits=hits, query=outcome.understood)
 
     # --- the whole archive ---------------------------------------------------------------

@@ -104,6 +104,13 @@ def test_every_hit_as_a_stream_is_every_hit_of_a_search(samples_archive):
             assert stream.total == len(whole.hits) and stream.query == whole.query
             assert list(stream) == whole.hits
             assert any(h.snippet and h.spans for h in whole.hits) == (query != "крокодил")
+            # (all hits are ranked by ids, their texts read after: as a long list reads them)
+            assert whole.hits == archive.search(query, limit=1000, sort=sort, dups=dups,
+                                                partial=False).hits
+        for dups in ("all", "group"):
+            one = archive.search("атака", limit=1).hits[0].id
+            assert archive.similar(one, limit=None, dups=dups).hits == \
+                archive.similar(one, limit=1000, dups=dups).hits
 
 
 def test_articles_by_id_in_order_either_way(samples_archive, monkeypatch):

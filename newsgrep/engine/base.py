@@ -305,10 +305,11 @@ class Engine(Protocol):
 
     def search_terms(self, weighted: list[TermWeight], *, limit: int | None, query: QuerySpec,
                      exclude_ids: frozenset[str],
-                     story: Callable[[str], Hashable] | None = None) -> SearchOutcome:
+                     story: Callable[[str], Hashable] | None = None,
+                     read: Literal["all", "head", "id"] = "all") -> SearchOutcome:
         """More-like-this: articles holding the weighted terms in title or body (any of
         them; ``title`` boosted), in ``query``'s date bounds (its text is not used).
-        ``story``: as :attr:`SearchRequest.story`."""
+        ``story``, ``read``: as :attr:`SearchRequest.story`, :attr:`SearchRequest.read`."""
 
     def count(self, query: QuerySpec) -> int: ...
 

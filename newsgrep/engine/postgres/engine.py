@@ -589,7 +589,7 @@ class PostgresEngine(GroupReading):
         d["tags"] = list(d["tags"] or [])
         return base.StoredArticle(**d)
 
-    def search_terms(self, weighted, *, limit, query, exclude_ids, story=None):
+    def search_terms(self, weighted, *, limit, query, exclude_ids, story=None, read="all"):
         """More-like-this: articles with any of the weighted terms, scored by their weights
         (``story`` not used: the archive collapses copies)."""
         base = _base()
@@ -606,7 +606,7 @@ class PostgresEngine(GroupReading):
         if query.start is not None or query.end is not None:
             where += " AND date BETWEEN %s AND %s"
             wparams += [query.start or datetime(1, 1, 1), query.end or datetime(9999, 12, 31)]
-        cols = ", ".join(_STORED)
+        cols = _columns(read)
         rows = self._run(f"SELECT {cols}, {' + '.join(parts)} AS score FROM articles WHERE {where} "
                          "AND NOT (id = ANY(%s)) ORDER BY score DESC, id LIMIT %s",
                          [*params, *wparams, sorted(exclude_ids), limit])

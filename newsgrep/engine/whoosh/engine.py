@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ...errors import IndexCorrupt
 from ..base import (GROUP_FIELDS, TEXT_FIELDS, TITLE_BOOST, ArticleRef, EngineHit, EngineInfo,
@@ -280,7 +280,8 @@ class WhooshEngine:
 
     def search_terms(self, weighted: list[TermWeight], *, limit: int | None,
                      query: QuerySpec, exclude_ids: frozenset[str],
-                     story: Any = None) -> SearchOutcome:
+                     story: Any = None, read: Literal["all", "head", "id"] = "all"
+                     ) -> SearchOutcome:
         """Articles holding weighted terms in title or body (more-like-this)."""
         from whoosh import query as Q
 
@@ -297,11 +298,12 @@ class WhooshEngine:
         # (Whoosh's scores, without walking every posting of the common terms: moreterms)
         best = best_for_terms(s, q, limit, mask=mask, filter=flt,
                               story=global_story(s, story) if story and limit else None)
+        article = self._reading(read)
         if best is not None:
-            hits = [EngineHit(stored_article(s.stored_fields(d)), score) for score, d in best]
+            hits = [EngineHit(article(d), score) for score, d in best]
         else:
             results = s.search(q, limit=limit, filter=flt, mask=mask)
-            hits = [EngineHit(stored_article(r.fields()), r.score or 0.0) for r in results]
+            hits = [EngineHit(article(r.docnum), r.score or 0.0) for r in results]
         terms = {f: {t.term for t in weighted} for f in TEXT_FIELDS}
         return SearchOutcome(hits=hits, understood=str(q), matched=terms)
 
