@@ -154,16 +154,8 @@ class Archive:
         """
         from .searching import SearchResult
 
-        if sort not in SORTS:
-            raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
-        spec = DateFilter(since, until, now).spec(query)
-
         read = _reading(limit, text)
-
-        def run(want: int | None, story: Any) -> SearchOutcome:
-            return self.engine.search(SearchRequest(
-                spec, limit=want, sort=sort, partial=partial,  # type: ignore[arg-type,unused-ignore]
-                story=story, read=read))
+        run = self._searching(query, sort, since, until, now, partial, read)
         hits, outcome = self._ranked(run, limit, dups, context, fragments, text, read == "id")
         return SearchResult(hits=hits, query=outcome.understood)
 
@@ -178,18 +170,25 @@ class Archive:
         ``stream.total`` is their number, known before the first is read."""
         from .searching import HitStream
 
+        run = self._searching(query, sort, since, until, now, False, _reading(None, True))
+        picked, outcome, collapse = self._pick(run, None, dups)
+        return HitStream(total=len(picked), query=outcome.understood,
+                         hits=self._hits(picked, outcome, collapse, context, fragments,
+                                         read_text=True))
+
+    def _searching(self, query: str, sort: str, since: str | None, until: str | None,
+                   now: datetime | None, partial: bool, read: Literal["all", "head", "id"]
+                   ) -> Callable[[int | None, Any], SearchOutcome]:
+        """``run(limit, story)``: the engine's search for ``query`` and these options."""
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
         spec = DateFilter(since, until, now).spec(query)
 
         def run(want: int | None, story: Any) -> SearchOutcome:
             return self.engine.search(SearchRequest(
-                spec, limit=want, sort=sort,  # type: ignore[arg-type,unused-ignore]
-                story=story, read="id"))
-        picked, outcome, collapse = self._pick(run, None, dups)
-        return HitStream(total=len(picked), query=outcome.understood,
-                         hits=self._hits(picked, outcome, collapse, context, fragments,
-                                         read_text=True))
+                spec, limit=want, sort=sort, partial=partial,  # type: ignore[arg-type,unused-ignore]
+                story=story, read=read))
+        return run
 
     def _ranked(self, run: Callable[[int | None, Any], SearchOutcome], limit: int | None,
                  dups: str, context: int | None, fragments: int | None, text: bool = True,
@@ -227,16 +226,18 @@ class Archive:
               context: int | None, fragments: int | None, text: bool = True,
               read_text: bool = False) -> Iterator[Hit]:
         """The hits of ``picked``, made one at a time (``read_text``: the engine's hits came
-        without their texts, which are read now, a few at a time)."""
+        without their texts, which are read now, a few at a time: each shown article's,
+        the lead's when copies are collapsed)."""
         from .searching import CONTEXT, FRAGMENTS, make_hit
 
         groups = self.reprint_groups()
-        texts = self.engine.articles([h.article.id for h in picked]) if read_text else None
+        texts = self.engine.articles([groups.lead(h.article.id) if collapse else h.article.id
+                                      for h in picked]) if read_text else None
         for rank, h in enumerate(picked, 1):
             article, lead_reason, copies = h.article, "", []
+            members = groups.members(article.id) if collapse else []
             if texts is not None:
                 article = next(texts) or article
-            members = groups.members(article.id) if collapse else []
             if members:
                 lead = members[0][0]
                 if lead != article.id:
@@ -333,10 +334,8 @@ class Archive:
                                                              asked.source, 0)]
         lead = members[0][0]
         _, reason = reprints.choose_lead((m[0], m[1], m[3]) for m in members)
-        articles = {}
-        for m in members:
-            arts = self.engine.fetch(ArticleRef(id=m[0])) if m[0] != asked.id else [asked]
-            articles[m[0]] = arts[0] if arts else None
+        ids = [m[0] for m in members]
+        articles = dict(zip(ids, self.engine.articles(ids)))
         # (signatures from the stored texts: the indexer signs the same title and body)
         signs = {i: reprints.signature(a.title, a.body) for i, a in articles.items() if a}
         out = []
