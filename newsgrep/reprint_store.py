@@ -34,6 +34,10 @@ from typing import Any
 # (newsgrep.reprints is imported where it is used: a search reads groups without it)
 
 FORMAT = 1
+# A whole store (ReprintStore.dumps): MAGIC, then marshal of (STORE_FORMAT, the index's
+# dump, files, sources). Format 1 held a dict id -> (date, source, words) instead of
+# sources (each article's source is now the index's tag: a number into sources).
+STORE_FORMAT = 2
 MAGIC = b"NGRS"
 # A commit's changes to the store (ReprintStore.take_delta): magic, the generation of the
 # checkpoint (a whole store) it applies over, then marshal of (FORMAT, ops).
@@ -90,7 +94,9 @@ class ReprintStore:
 
         self.index = reprints.ReprintIndex()
         self.files: dict[str, list[str]] = {}
-        self.meta: dict[str, tuple] = {}  # id -> (date ts | None, source, words)
+        # the sources named, each once: an article's tag in the index is its source's place
+        self.sources: list[str] = []
+        self._source_tag: dict[str, int] = {}
         # The changes since the last take_delta, when logging (an incremental run's
         # commits write them as a delta instead of the whole store).
         self.logging = False
@@ -111,7 +117,6 @@ class ReprintStore:
             for aid in self.files.pop(path, ()):
                 if aid in self.index:
                     self.index.remove(aid)
-                self.meta.pop(aid, None)
 
     def replace_file(self, path: str, items: Iterable[SignedArticle]) -> None:
         from . import reprints
@@ -122,19 +127,35 @@ class ReprintStore:
             self.log.append(("a", path, items))
         ids = []
         for aid, sig_bytes, ts, source in items:
-            sig = reprints.Signature.from_bytes(sig_bytes)
-            self.index.add(aid, sig, ts)
-            # (one string per source, not one per article: a worker's message unpickles
-            # each article's source as a string of its own)
-            self.meta[aid] = (ts, sys.intern(source), sig.words)
+            self.index.add(aid, reprints.Signature.from_bytes(sig_bytes), ts,
+                           self._tag(source))
             ids.append(aid)
         self.files[path] = ids
         if self.index.removed > max(1024, len(self.index) // 4):
             self.index.compact()
 
+    def _tag(self, source: str) -> int:
+        tag = self._source_tag.get(source)
+        if tag is None:
+            tag = self._source_tag[source] = len(self.sources)
+            self.sources.append(source)
+        return tag
+
+    def info(self, aid: str) -> tuple:
+        """``(date ts | None, source, words)`` of an article of the store."""
+        index = self.index
+        return index.date(aid), self.sources[index.tag(aid)], index.words(aid)
+
+    @property
+    def meta(self) -> dict[str, tuple]:
+        """Every article's :meth:`info` (builds a dict: for tests and tools)."""
+        return {aid: self.info(aid) for ids in self.files.values() for aid in ids
+                if aid in self.index}
+
     # storage
     def dumps(self) -> bytes:
-        return MAGIC + marshal.dumps((FORMAT, self.index.dumps(), self.files, self.meta))
+        return MAGIC + marshal.dumps((STORE_FORMAT, self.index.dumps(), self.files,
+                                      self.sources))
 
     def take_delta(self, base: int) -> bytes:
         """The changes logged since the last call, as a delta over checkpoint ``base``."""
@@ -195,22 +216,34 @@ class ReprintStore:
         del data
         if not isinstance(state, tuple) or len(state) != 4:
             raise ValueError("broken reprint store")
-        if state[0] != FORMAT:
+        if state[0] not in (1, STORE_FORMAT):
             raise ValueError("reprint store of another format")
-        files, meta, index = state[2], state[3], [state[1]]
+        fmt, files, named, index = state[0], state[2], state[3], [state[1]]
         del state
         from . import reprints
 
         store = cls()
-        store.index = reprints.ReprintIndex.loads(index)
-        store.files, store.meta = files, meta
-        if store.index.undated_dump:  # grouped before dates were kept: group again, dated
-            old, store.index = store.index, reprints.ReprintIndex()
+        store.index = ix = reprints.ReprintIndex.loads(index)
+        store.files = files
+        for ids in files.values():  # (the index's key strings, not a copy of each)
+            ids[:] = [ix.key(aid) for aid in ids]
+        if fmt == STORE_FORMAT:
+            store.sources = named
+            store._source_tag = {source: tag for tag, source in enumerate(named)}
+            return store
+        # format 1: named is {id: (date ts, source, words)}; the sources become tags
+        if ix.undated_dump:  # grouped before dates were kept: group again, dated
+            old, store.index = ix, reprints.ReprintIndex()
             for ids in files.values():
                 for aid in ids:
                     if aid in old:
-                        store.index.add(aid, old.signature(aid), meta.get(aid, (None,))[0])
+                        ts, source, _ = named.get(aid, (None, "", 0))
+                        store.index.add(aid, old.signature(aid), ts, store._tag(source))
             store.index.regrouped = True
+        else:
+            for aid, (_, source, _) in named.items():
+                if aid in ix:
+                    ix.set_tag(aid, store._tag(source))
         return store
 
     @property
@@ -221,13 +254,8 @@ class ReprintStore:
 
     def group_list(self) -> list[list[tuple]]:
         """Groups of 2+: ``[(id, ts, source, words), ...]`` in time order (lead first)."""
-        by_group: dict[str, list[str]] = {}
-        for aid, gid in self.index.group_ids().items():
-            by_group.setdefault(gid, []).append(aid)  # type: ignore[arg-type]
-        out = []
-        for ids in by_group.values():
-            if len(ids) > 1:
-                out.append(order_group([(i, *self.meta.get(i, (None, "", 0))) for i in ids]))
+        out = [order_group([(i, *self.info(i)) for i in ids])
+               for ids in self.index.copy_groups()]
         out.sort()
         return out
 

@@ -436,7 +436,7 @@ class ReprintIndex:
     re-clusters only the members of its component that come after it in lead
     order (the earlier ones cannot change); a removal re-clusters the component it
     leaves (split into its new components). Memory: ``SIGNATURE_BYTES`` plus
-    ``8 * (number of bands)`` plus 8 (the date) bytes per article, plus the keys,
+    ``8 * (number of bands)`` plus 12 (the date and tag) bytes per article, plus the keys,
     components and group lists.
     """
 
@@ -445,6 +445,7 @@ class ReprintIndex:
         self._values = array("I")                # slot -> FULL_K + LEAD_K bins
         self._words = array("H")                 # slot -> words
         self._dates = array("d")                 # slot -> POSIX seconds (NaN: undated)
+        self._tags = array("I")                  # slot -> the caller's number (add's tag)
         self._slot: dict[Hashable, int] = {}
         # band key << 24 | slot, in buckets by the key's low bits: sorted arrays (a
         # removed slot's words stay until compact(); look-ups skip them)
@@ -574,10 +575,12 @@ class ReprintIndex:
         return best
 
     # changes
-    def add(self, key: Hashable, sig: Signature, date: float | datetime | None = None) -> None:
+    def add(self, key: Hashable, sig: Signature, date: float | datetime | None = None,
+            tag: int = 0) -> None:
         """Add an article (replacing one with the same key), dated ``date`` (POSIX
         seconds or a datetime, naive meaning UTC; None: undated), and re-cluster
-        the component it links."""
+        the component it links. ``tag``: a number the caller keeps with the article
+        (:meth:`tag`; a reprint store's source), 4 bytes instead of a dict entry."""
         if key in self._slot:
             self.remove(key)
         slot = len(self._keys)
@@ -589,6 +592,7 @@ class ReprintIndex:
         self._values.extend(sig.lead)
         self._words.append(sig.words)
         self._dates.append(when)
+        self._tags.append(tag)
         self._slot[key] = slot
         self._group.append(-1)
         keys = _band_keys(sig)
@@ -650,7 +654,8 @@ class ReprintIndex:
             self._cluster(comp)
 
     def update(self, items: Iterable[tuple]) -> None:
-        """:meth:`add` each ``(key, signature)`` or ``(key, signature, date)``."""
+        """:meth:`add` each ``(key, signature)``, ``(key, signature, date)`` or
+        ``(key, signature, date, tag)``."""
         for item in items:
             self.add(*item)
 
@@ -659,10 +664,26 @@ class ReprintIndex:
         d = self._dates[self._slot[key]]
         return None if d != d else d
 
+    def tag(self, key: Hashable) -> int:
+        """The ``tag`` an article was added with."""
+        return self._tags[self._slot[key]]
+
+    def set_tag(self, key: Hashable, tag: int) -> None:
+        self._tags[self._slot[key]] = tag
+
+    def key(self, key: Hashable) -> Hashable:
+        """The key object held for ``key`` (``key`` itself if absent): for sharing it."""
+        slot = self._slot.get(key)
+        return key if slot is None else self._keys[slot]
+
+    def words(self, key: Hashable) -> int:
+        """The words of the text an article was signed from (:attr:`Signature.words`)."""
+        return self._words[self._slot[key]]
+
     def compact(self) -> None:
         """Drop removed articles' slots and band words (same groups, less memory)."""
         # a slot with a key always has a signature (_sig is None only for removed slots)
-        items = [(k, cast(Signature, self._sig(s)), self._dates[s])
+        items = [(k, cast(Signature, self._sig(s)), self._dates[s], self._tags[s])
                  for s, k in enumerate(self._keys) if k is not None]
         self.__init__()  # type: ignore[misc]
         self.update(items)
@@ -676,12 +697,13 @@ class ReprintIndex:
     def dumps(self) -> bytes:
         """The whole state as bytes (keys must be str or int): signatures, dates, band
         words, components and groups, so that :meth:`loads` needs no re-computation.
-        About ``SIGNATURE_BYTES + 8 * bands + 24`` bytes per slot, plus the keys."""
+        About ``SIGNATURE_BYTES + 8 * bands + 28`` bytes per slot, plus the keys."""
         state = (FORMAT, self._keys, self._values.tobytes(), self._words.tobytes(),
                  array("q", self._group).tobytes(), self._next_group,
                  [b.tobytes() for b in self._bands],
                  (GROUPING, self._dates.tobytes(), array("q", self._comp).tobytes(),
-                  self._next_comp, array("q", sorted(self._centres)).tobytes()))
+                  self._next_comp, array("q", sorted(self._centres)).tobytes()),
+                 self._tags.tobytes())
         return MAGIC + marshal.dumps(state)
 
     @classmethod
@@ -722,10 +744,14 @@ class ReprintIndex:
         del bands
         if len(ix._bands) != _BUCKET_MASK + 1 or len(array("q", group)) != len(keys):
             raise ValueError("broken reprint index")
+        # (a dump made before tags were kept: every tag 0)
+        tags = array("I", state[8] if len(state) >= 9 else bytes(4 * len(keys)))
+        if len(tags) != len(keys):
+            raise ValueError("broken reprint index")
         if len(state) < 8 or tuple(state[7][0]) != GROUPING:
             # an older grouping: keep the signatures (and dates), group them again
             old = array("d", state[7][1]) if len(state) >= 8 else None
-            items = [(k, cast(Signature, ix._sig(s)), None if old is None else old[s])
+            items = [(k, cast(Signature, ix._sig(s)), None if old is None else old[s], tags[s])
                      for s, k in enumerate(keys) if k is not None]
             again = cls()
             again.update(items)
@@ -737,6 +763,7 @@ class ReprintIndex:
         ix._group = array("q", group).tolist()
         ix._next_group = next_group
         ix._dates = array("d", dates)
+        ix._tags = tags
         ix._comp = array("q", comp).tolist()
         ix._next_comp = next_comp
         ix._centres = set(array("q", centres))
@@ -774,6 +801,11 @@ class ReprintIndex:
         """Every group (singletons too), each sorted, in order of their first key."""
         out = [sorted(self._keys[s] for s in m) for m in self._members.values()]  # type: ignore[type-var]
         return sorted(out)
+
+    def copy_groups(self) -> list[list[Hashable]]:
+        """The keys of each group of two or more articles (in no order)."""
+        keys = self._keys
+        return [[keys[s] for s in m] for m in self._members.values() if len(m) > 1]
 
     def group_ids(self) -> dict[Hashable, Hashable]:
         """Every key's :meth:`group_id` at once (for writing them beside the index)."""

@@ -46,6 +46,35 @@ def test_incremental_runs_add_update_and_remove(tmp_path):
     assert count(ix, "атака") == 1 and count(ix, "погода") == 1 and count(ix, "первая") == 0
 
 
+def test_a_workers_share_gives_back_each_job_as_it_was():
+    from newsgrep.indexing.workers import Share
+
+    jobs = [("/a/новости за день.txt", 10, 1_700_000_000_123_456_789, ""),
+            (os.fsdecode(b"/a/\xff\xfe.txt"), 0, -5, "3f2a"),  # not UTF-8: surrogates
+            ("/b/c.txt", 2**40, 0, "")]
+    assert list(Share(jobs)) == jobs and len(Share(jobs)) == 3
+    assert list(Share(jobs[1:2])) == jobs[1:2]
+    assert list(Share([])) == [] and len(Share([])) == 0
+
+
+def test_workers_index_add_update_and_keep_files_by_their_shares(tmp_path):
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    names = [f"{i:02d}.txt" for i in range(20)] + [os.fsdecode(b"\xff.txt")]
+    for i, name in enumerate(names):
+        _write(docs / name, f"Заголовок {i}", f"статья номер {i} про мост")
+    first = index_paths([docs], ix, jobs=2)
+    assert (first.added, first.total) == (21, 21)
+    # one changed, one touched with the same content (its old hash: unchanged)
+    _write(docs / names[3], "Заголовок 3", "статья про атаку")
+    _write(docs / names[-1], "Заголовок 20", "статья номер 20 про мост")
+    for name in (names[3], names[-1]):
+        st = os.stat(docs / name)
+        os.utime(docs / name, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    again = index_paths([docs], ix, jobs=2)
+    assert (again.updated, again.unchanged, again.total) == (1, 20, 21)
+    assert count(ix, "атака") == 1 and count(ix, "мост") == 20
+
+
 def test_a_changed_file_that_cannot_be_read_keeps_its_old_articles(tmp_path):
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     _write(docs / "a.txt", "Первая", "про атаку")

@@ -74,6 +74,56 @@ def test_a_chain_of_deltas_loads_as_the_store_it_was_taken_from():
         ReprintStore.loads(CHAIN_MAGIC + marshal.dumps([checkpoint, d1[:-3]]))
 
 
+def _format1(store: ReprintStore) -> bytes:
+    """``store`` as a whole store of format 1 wrote it: a dict id -> (date, source,
+    words) and an index dump without tags."""
+    import marshal
+
+    from newsgrep.reprint_store import MAGIC as STORE
+    from newsgrep.reprints import MAGIC as INDEX
+
+    index = list(marshal.loads(store.index.dumps()[len(INDEX):]))
+    del index[8]  # the tags
+    meta = {aid: store.info(aid) for ids in store.files.values() for aid in ids}
+    return STORE + marshal.dumps((1, INDEX + marshal.dumps(tuple(index)), store.files, meta))
+
+
+def _mixed_sources(path: str, n: int, seed: int) -> list[tuple]:
+    return [(aid, sig, ts, f"source{(i + seed) % 3}")
+            for i, (aid, sig, ts, _) in enumerate(_signed(path, n, seed=seed))]
+
+
+def test_each_article_keeps_its_source_date_and_length_through_dumps_compaction_and_format_1():
+    from newsgrep import reprints
+
+    store = ReprintStore()
+    added = {}
+    for k, name in enumerate("abcdef"):
+        items = _mixed_sources(name, 4, seed=k % 2)  # b, d, f: copies of a's stories
+        store.replace_file(name, items)
+        for aid, sig, ts, source in items:
+            added[aid] = (ts, source, reprints.Signature.from_bytes(sig).words)
+    assert store.meta == added
+    assert len(store.sources) == 3  # each source named once
+    groups = store.group_list()
+    assert groups and all(m[1:] == added[m[0]][0:3] for g in groups for m in g)
+    for loaded in (ReprintStore.loads(store.dumps()), ReprintStore.loads(_format1(store))):
+        assert loaded.meta == added
+        assert loaded.group_list() == groups
+        # the loaded files share the index's id strings
+        assert all(loaded.index.key(aid) is aid for ids in loaded.files.values() for aid in ids)
+    # removals past the threshold compact the index (slots renumbered): tags follow
+    before = store.index._tags
+    store.remove_files(["a", "b", "c"])
+    for aid in list(added):
+        if aid.split("#")[0] in "abc":
+            del added[aid]
+    store.index.compact()
+    assert store.index._tags is not before
+    assert store.meta == added
+    assert ReprintStore.loads(store.dumps()).group_list() == store.group_list()
+
+
 def _rebuilt_map(news: Path, tmp_path: Path) -> list:
     other = tmp_path / "rebuilt"
     index_paths([news], other, morphology="stem")

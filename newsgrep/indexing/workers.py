@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import os
+from array import array
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .. import articles
@@ -24,10 +25,34 @@ from .messages import (FilesDone, Message, Progress, Skipped, Tick, Unchanged, W
 from .settings import PARALLEL_BYTES, Settings
 from .walking import SKIPPED, Job, content_hash
 
-__all__ = ["process", "execute", "split", "Stop"]
+__all__ = ["process", "execute", "split", "Share", "Stop"]
 
 
-def process(jobs: list[Job], schema: Any, tmpdir: str, encoding: str | None,
+class Share:
+    """A worker's jobs in four flat objects instead of a tuple (and three objects) each:
+    about 80 bytes a file instead of 250, and a forked worker iterating it touches no
+    reference count of the parent's objects, so its pages stay shared."""
+
+    def __init__(self, jobs: list[Job]):
+        self._paths = b"\0".join(os.fsencode(j[0]) for j in jobs)  # (no path holds a NUL)
+        self._sizes = array("q", [j[1] for j in jobs])
+        self._mtimes = array("q", [j[2] for j in jobs])
+        self._hashes = {i: j[3] for i, j in enumerate(jobs) if j[3]}  # (new files have none)
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def __iter__(self) -> Iterator[Job]:
+        paths, start, hashes = self._paths, 0, self._hashes
+        for i, (size, mtime) in enumerate(zip(self._sizes, self._mtimes)):
+            end = paths.find(b"\0", start)
+            if end < 0:
+                end = len(paths)
+            yield os.fsdecode(paths[start:end]), size, mtime, hashes.get(i, "")
+            start = end + 1
+
+
+def process(jobs: Iterable[Job], schema: Any, tmpdir: str, encoding: str | None,
             emit: Callable[[Message], None], settings: Settings = Settings(), worker: int = 0,
             stopped: Callable[[], bool] = lambda: False) -> None:
     """Read, analyse and invert ``jobs`` into segments under ``tmpdir``; report through ``emit``.
@@ -202,7 +227,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(jobs: list[Job], schema: Any, tmpdir: str, encoding: str | None, queue: Any,
+def _worker_main(jobs: Share, schema: Any, tmpdir: str, encoding: str | None, queue: Any,
                  settings: Settings, parent: int, worker: int, stop: Any) -> None:
     # The parent handles Ctrl-C, SIGTERM and SIGHUP (sent to the whole group by a terminal
     # or a service manager) and tells the workers to stop through ``stop``.
@@ -288,8 +313,9 @@ def execute(todo: list[Job], schema: Any, tmpdir: str, encoding: str | None, job
             settings: Settings = Settings()) -> None:
     """Run the jobs in worker processes (or here, for small runs); ``handle`` each message.
 
-    With workers, ``todo`` is emptied once they have their shares: the
-    parent keeps no job, and the state it builds reuses their memory.
+    With workers, ``todo`` is emptied once it is packed into their shares
+    (:class:`Share`): the parent keeps no job, and the state it builds reuses
+    their memory.
     """
     stop = stop if stop is not None else Stop()
     if jobs is None:
@@ -310,9 +336,9 @@ def execute(todo: list[Job], schema: Any, tmpdir: str, encoding: str | None, job
     # The workers share this process's objects copy-on-write; keep their
     # garbage collector from touching (and so copying) them all.
     import gc
-    gc.freeze()
-    shares = split(todo, jobs)
+    shares = [Share(share) for share in split(todo, jobs)]
     todo.clear()
+    gc.freeze()
     for share in shares:
         wdir = os.path.join(tmpdir, f"w{len(workers)}")
         os.mkdir(wdir)
