@@ -34,11 +34,15 @@ from typing import Any
 # (newsgrep.reprints is imported where it is used: a search reads groups without it)
 
 FORMAT = 1
-# A whole store (ReprintStore.dumps): MAGIC, then marshal of (STORE_FORMAT, the index's
-# dump, files, sources). Format 1 held a dict id -> (date, source, words) instead of
-# sources (each article's source is now the index's tag: a number into sources).
+# A whole store (ReprintStore.dump), format 2: FRAMED_MAGIC, then frames (reprints.write_frames):
+# marshal of (STORE_FORMAT, sources, n), the n parts of the index (ReprintIndex.parts), and
+# the files in chunks (marshal of dicts). Written and read part by part: no copy of the
+# whole. Format 1 was MAGIC and one marshal of (1, the index's dump, files, a dict id ->
+# (date, source, words)); each article's source is now the index's tag, a place in sources.
 STORE_FORMAT = 2
+FRAMED_MAGIC = b"NGRF"
 MAGIC = b"NGRS"
+_FILES_CHUNK = 65536
 # A commit's changes to the store (ReprintStore.take_delta): magic, the generation of the
 # checkpoint (a whole store) it applies over, then marshal of (FORMAT, ops).
 DELTA_MAGIC = b"NGRD"
@@ -153,9 +157,29 @@ class ReprintStore:
                 if aid in self.index}
 
     # storage
+    def dump(self, write: Callable[[Any], Any]) -> int:
+        """The whole store (format 2) through ``write`` (a file's), part by part; the
+        bytes written."""
+        from itertools import islice
+
+        from .reprints import write_frames
+
+        index = self.index.parts()
+        items = iter(self.files.items())
+
+        def parts() -> Iterable[Any]:
+            yield marshal.dumps((STORE_FORMAT, self.sources, len(index)))
+            yield from index
+            while chunk := dict(islice(items, _FILES_CHUNK)):
+                yield marshal.dumps(chunk)
+
+        write(FRAMED_MAGIC)
+        return len(FRAMED_MAGIC) + write_frames(parts(), write)
+
     def dumps(self) -> bytes:
-        return MAGIC + marshal.dumps((STORE_FORMAT, self.index.dumps(), self.files,
-                                      self.sources))
+        out: list[Any] = []
+        self.dump(out.append)
+        return b"".join(out)
 
     def take_delta(self, base: int) -> bytes:
         """The changes logged since the last call, as a delta over checkpoint ``base``."""
@@ -209,6 +233,28 @@ class ReprintStore:
         """The store in ``holder``'s one blob (a whole store); ``holder`` is emptied once
         the blob is decoded (its parts are each freed as they are turned into arrays)."""
         data = holder.pop()
+        from . import reprints
+
+        store = cls()
+        if data[:len(FRAMED_MAGIC)] == FRAMED_MAGIC:
+            frames = reprints.read_frames(data, len(FRAMED_MAGIC))
+            del data
+            head = _unmarshal(frames[0], "reprint store") if frames else None
+            if not isinstance(head, tuple) or len(head) != 3:
+                raise ValueError("broken reprint store")
+            if head[0] != STORE_FORMAT:
+                raise ValueError("reprint store of another format")
+            _, store.sources, n = head
+            store._source_tag = {source: tag for tag, source in enumerate(store.sources)}
+            store.index = ix = reprints.ReprintIndex.from_parts(frames[1:1 + n])
+            for frame in frames[1 + n:]:
+                chunk = _unmarshal(frame, "reprint store")
+                if not isinstance(chunk, dict):
+                    raise ValueError("broken reprint store")
+                store.files.update(chunk)
+            frames.clear()
+            store._share_keys()
+            return store
         if not data.startswith(MAGIC):
             raise ValueError("not a reprint store")
         with memoryview(data) as view:
@@ -216,21 +262,13 @@ class ReprintStore:
         del data
         if not isinstance(state, tuple) or len(state) != 4:
             raise ValueError("broken reprint store")
-        if state[0] not in (1, STORE_FORMAT):
+        if state[0] != 1:
             raise ValueError("reprint store of another format")
-        fmt, files, named, index = state[0], state[2], state[3], [state[1]]
+        files, named, index = state[2], state[3], [state[1]]
         del state
-        from . import reprints
-
-        store = cls()
         store.index = ix = reprints.ReprintIndex.loads(index)
         store.files = files
-        for ids in files.values():  # (the index's key strings, not a copy of each)
-            ids[:] = [ix.key(aid) for aid in ids]
-        if fmt == STORE_FORMAT:
-            store.sources = named
-            store._source_tag = {source: tag for tag, source in enumerate(named)}
-            return store
+        store._share_keys()
         # format 1: named is {id: (date ts, source, words)}; the sources become tags
         if ix.undated_dump:  # grouped before dates were kept: group again, dated
             old, store.index = ix, reprints.ReprintIndex()
@@ -246,6 +284,12 @@ class ReprintStore:
                     ix.set_tag(aid, store._tag(source))
         return store
 
+    def _share_keys(self) -> None:
+        """The files' ids as the index's key strings, not a copy of each."""
+        key = self.index.key
+        for ids in self.files.values():
+            ids[:] = [key(aid) for aid in ids]
+
     @property
     def regrouped(self) -> bool:
         """Whether the store was grouped again on loading (made with an older grouping):
@@ -254,14 +298,22 @@ class ReprintStore:
 
     def group_list(self) -> list[list[tuple]]:
         """Groups of 2+: ``[(id, ts, source, words), ...]`` in time order (lead first)."""
-        out = [order_group([(i, *self.info(i)) for i in ids])
-               for ids in self.index.copy_groups()]
-        out.sort()
+        return [self._rows(ids) for ids in self._ordered_groups()]
+
+    def _rows(self, ids: list[str]) -> list[tuple]:
+        return [(i, *self.info(i)) for i in ids]
+
+    def _ordered_groups(self) -> list[list[str]]:
+        """The ids of each group of 2+ in time order (lead first), the groups in the order
+        of their leads' ids (as the lists of :meth:`group_list` sort)."""
+        out = [[m[0] for m in order_group(self._rows(ids))] for ids in self.index.copy_groups()]
+        out.sort(key=lambda ids: ids[0])
         return out
 
     def groups_blob(self) -> bytes:
-        """The group map searches read (format 2, see :func:`encode_groups`)."""
-        return encode_groups(self.group_list())
+        """The group map searches read (format 2, see :func:`encode_groups`): each group's
+        rows made as it is written, not all of them first."""
+        return encode_groups(self._ordered_groups(), self._rows)
 
 
 def order_group(members: list[tuple]) -> list[tuple]:
@@ -280,8 +332,11 @@ _HEAD = struct.Struct("<BBxxII")  # hex keys?, key width, keys, groups
 _HEX = re.compile(r"[0-9a-f]{16}\Z")
 
 
-def encode_groups(groups: list[list[tuple]]) -> bytes:
+def encode_groups(groups: list[list[Any]],
+                  rows: Callable[[list[Any]], list[tuple]] | None = None) -> bytes:
     """The group map file (format 2): looked up in place, one group decoded at a time.
+    ``groups``: each group's rows, or (with ``rows``, which makes a group's rows from
+    it) each group's ids, in the same order.
 
     Layout (little-endian)::
 
@@ -294,30 +349,41 @@ def encode_groups(groups: list[list[tuple]]) -> bytes:
         offsets  uint64 per group + 1: where each group's record starts in records
         records  each group's ``[(id, ts, source, words), ...]`` (marshal), lead first
     """
-    ids = [m[0] for g in groups for m in g]
+    ids = [i for g in groups for i in g] if rows else [m[0] for g in groups for m in g]
     hexed = all(isinstance(i, str) and _HEX.match(i) for i in ids)
-    if hexed:
+    n = len(ids)
+    if hexed:  # (memory: one number a member, keys and owners sorted together)
         width = 8
-        raw = [bytes.fromhex(i) for i in ids]
+        owners = iter([k for k, g in enumerate(groups) for _ in g])
+        keyed = sorted(int(i, 16) << 32 | next(owners) for i in ids)
+        del ids, owners
+        keys = array("Q", (x >> 32 for x in keyed))
+        if sys.byteorder == "little":
+            keys.byteswap()  # (big-endian: the ids' bytes)
+        table = keys.tobytes()
+        owner = array("I", (x & 0xFFFFFFFF for x in keyed))
+        del keyed, keys
     else:
         raw = [str(i).encode("utf-8") for i in ids]
         width = max((len(r) for r in raw), default=1)
         if width > 255 or any(b"\0" in r for r in raw):
             raise ValueError("article ids unfit for a group map")
         raw = [r.ljust(width, b"\0") for r in raw]
-    owner = [n for n, g in enumerate(groups) for _ in g]
-    order = sorted(range(len(raw)), key=raw.__getitem__)
-    records = [marshal.dumps(g) for g in groups]
-    offsets = [0]
-    for r in records:
-        offsets.append(offsets[-1] + len(r))
-    return b"".join([
-        GROUP_MAP_MAGIC, _HEAD.pack(hexed, width, len(raw), len(groups)),
-        b"".join(raw[i] for i in order),
-        array("I", [owner[i] for i in order]).tobytes() if sys.byteorder == "little"
-        else struct.pack(f"<{len(order)}I", *(owner[i] for i in order)),
-        struct.pack(f"<{len(offsets)}Q", *offsets),
-        *records])
+        owned = [k for k, g in enumerate(groups) for _ in g]
+        order = sorted(range(n), key=raw.__getitem__)
+        table = b"".join(raw[i] for i in order)
+        owner = array("I", (owned[i] for i in order))
+    if sys.byteorder != "little":
+        owner.byteswap()
+    records = bytearray()
+    offsets = array("Q", [0])
+    for g in groups:
+        records += marshal.dumps(rows(g) if rows else g)
+        offsets.append(len(records))
+    if sys.byteorder != "little":
+        offsets.byteswap()
+    return b"".join([GROUP_MAP_MAGIC, _HEAD.pack(hexed, width, n, len(groups)), table,
+                     owner, offsets, records])
 
 
 class Groups:

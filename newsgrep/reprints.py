@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import eq
 from datetime import datetime, timezone
-from typing import Hashable, Iterable, cast
+from typing import Any, Callable, Hashable, Iterable, cast
 from zlib import crc32
 
 #: Words per shingle.
@@ -98,6 +98,9 @@ SAME_TEXT = 0.9
 #: rebuilt, not mixed.
 FORMAT = ("reprints", 1, SHINGLE, FULL_K, LEAD_K, LEAD_WORDS, FULL_ROWS, LEAD_ROWS)
 MAGIC = b"newsgrep-reprints\n"
+#: A dump in frames (:meth:`ReprintIndex.parts`, :func:`write_frames`); MAGIC: one marshal.
+FRAMED_MAGIC = b"newsgrep-reprints-framed\n"
+_FRAME = struct.Struct("<Q")
 _EMPTY = 0xFFFFFFFF
 _FILLED = 0x80000000
 
@@ -416,6 +419,45 @@ def linked(a: Signature, when_a: float, b: Signature, when_b: float) -> bool:
     return not (a.empty or b.empty) and full_similarity(a, b) >= SAME_TEXT
 
 
+
+def _array(typecode: str, data: Any) -> array:
+    """An array of ``data``'s bytes (bytes or a memoryview: ``array(typecode, view)``
+    would take a view as a sequence of numbers)."""
+    out = array(typecode)
+    out.frombytes(data)
+    return out
+
+
+def write_frames(parts: Iterable[Any], write: Callable[[Any], Any]) -> int:
+    """Each part (bytes or an array) through ``write`` as its length (8 bytes) and its
+    bytes, an array without a copy; the bytes written."""
+    n = 0
+    for part in parts:
+        with memoryview(part) as view:
+            size = view.nbytes
+        write(_FRAME.pack(size))
+        write(part)
+        n += _FRAME.size + size
+    return n
+
+
+def read_frames(data: Any, start: int = 0) -> list[memoryview]:
+    """The parts :func:`write_frames` wrote, from ``start`` to the end of ``data``, as
+    views of it; ``ValueError`` for truncated data."""
+    view = memoryview(data)
+    out, i, end = [], start, len(view)
+    while i < end:
+        if i + _FRAME.size > end:
+            raise ValueError("truncated reprint data")
+        (size,) = _FRAME.unpack_from(view, i)
+        i += _FRAME.size
+        if size > end - i:
+            raise ValueError("truncated reprint data")
+        out.append(view[i:i + size])
+        i += size
+    return out
+
+
 class ReprintIndex:
     """Reprint groups over a changing set of articles, kept incrementally.
 
@@ -694,28 +736,34 @@ class ReprintIndex:
         return len(self._keys) - len(self._slot)
 
     # storage
+    def parts(self) -> list[Any]:
+        """The whole state, in parts (bytes or arrays, the arrays themselves: writing
+        them copies nothing): signatures, dates, tags, band words, components and
+        groups, so that loading needs no re-computation. About ``SIGNATURE_BYTES + 8 *
+        bands + 28`` bytes per slot, plus the keys (which must be str or int)."""
+        head = marshal.dumps((FORMAT, self._keys, self._next_group, GROUPING, self._next_comp))
+        return [head, self._values, self._words, array("q", self._group), self._dates,
+                array("q", self._comp), array("q", sorted(self._centres)), self._tags,
+                *self._bands]
+
     def dumps(self) -> bytes:
-        """The whole state as bytes (keys must be str or int): signatures, dates, band
-        words, components and groups, so that :meth:`loads` needs no re-computation.
-        About ``SIGNATURE_BYTES + 8 * bands + 28`` bytes per slot, plus the keys."""
-        state = (FORMAT, self._keys, self._values.tobytes(), self._words.tobytes(),
-                 array("q", self._group).tobytes(), self._next_group,
-                 [b.tobytes() for b in self._bands],
-                 (GROUPING, self._dates.tobytes(), array("q", self._comp).tobytes(),
-                  self._next_comp, array("q", sorted(self._centres)).tobytes()),
-                 self._tags.tobytes())
-        return MAGIC + marshal.dumps(state)
+        """:meth:`parts` as one blob (:meth:`loads` reads it)."""
+        out: list[bytes] = [FRAMED_MAGIC]
+        write_frames(self.parts(), out.append)
+        return b"".join(out)
 
     @classmethod
     def loads(cls, data: bytes | list[bytes]) -> ReprintIndex:
-        """The index :meth:`dumps` wrote. Raises ``ValueError`` for other data or
-        for an index made with other signature settings (then rebuild it). A dump
-        made before dates and centres were kept (connected components) is re-grouped
-        from its signatures, undated (``undated_dump`` is then True). ``data`` may be
-        given in a one-item list, which is emptied: the dump is then freed once
-        decoded, and each of its parts once it is an array (a lower peak of memory)."""
+        """The index :meth:`dumps` wrote (or, before, one marshal: ``MAGIC``). Raises
+        ``ValueError`` for other data or for an index made with other signature settings
+        (then rebuild it). A dump made before dates and centres were kept (connected
+        components) is re-grouped from its signatures, undated (``undated_dump`` is then
+        True). ``data`` may be given in a one-item list, which is emptied: the dump is
+        then freed once decoded."""
         if isinstance(data, list):
             data = data.pop()
+        if data[:len(FRAMED_MAGIC)] == FRAMED_MAGIC:
+            return cls.from_parts(read_frames(data, len(FRAMED_MAGIC)))
         if not data.startswith(MAGIC):
             raise ValueError("not a reprint index")
         try:
@@ -724,6 +772,26 @@ class ReprintIndex:
             del data
         except (EOFError, TypeError, ValueError) as e:
             raise ValueError(f"broken reprint index: {e}") from None
+        return cls._from_state(state)
+
+    @classmethod
+    def from_parts(cls, parts: list[Any]) -> ReprintIndex:
+        """The index of :meth:`parts` (each part bytes-like: read back from frames)."""
+        if len(parts) != 8 + _BUCKET_MASK + 1:
+            raise ValueError("broken reprint index")
+        try:
+            fmt, keys, next_group, grouping, next_comp = marshal.loads(parts[0])
+        except (EOFError, TypeError, ValueError) as e:
+            raise ValueError(f"broken reprint index: {e}") from None
+        return cls._from_state([fmt, keys, parts[1], parts[2], parts[3], next_group,
+                                list(parts[8:]), (grouping, parts[4], parts[5], next_comp,
+                                                  parts[6]), parts[7]])
+
+    @classmethod
+    def _from_state(cls, state: list[Any]) -> ReprintIndex:
+        """The index of a dump's state: ``[format, keys, values, words, group, next group,
+        bands, (grouping, dates, comp, next comp, centres), tags]``, the arrays as bytes
+        (each part is dropped from ``state`` once it is an array)."""
         if len(state) < 7:
             raise ValueError("broken reprint index")
         fmt, keys, group, next_group = state[0], state[1], state[4], state[5]
@@ -732,25 +800,25 @@ class ReprintIndex:
         ix = cls()
         ix._keys = keys
         # (each part freed once it is an array: state holds the only reference)
-        ix._values = array("I", state[2])
+        ix._values = _array("I", state[2])
         state[2] = None
-        ix._words = array("H", state[3])
+        ix._words = _array("H", state[3])
         state[3] = None
         bands, state[6] = state[6], None
         ix._bands = []
         for i in range(len(bands)):
-            ix._bands.append(array("Q", bands[i]))
+            ix._bands.append(_array("Q", bands[i]))
             bands[i] = None
         del bands
-        if len(ix._bands) != _BUCKET_MASK + 1 or len(array("q", group)) != len(keys):
+        if len(ix._bands) != _BUCKET_MASK + 1 or len(_array("q", group)) != len(keys):
             raise ValueError("broken reprint index")
         # (a dump made before tags were kept: every tag 0)
-        tags = array("I", state[8] if len(state) >= 9 else bytes(4 * len(keys)))
+        tags = _array("I", state[8] if len(state) >= 9 else bytes(4 * len(keys)))
         if len(tags) != len(keys):
             raise ValueError("broken reprint index")
         if len(state) < 8 or tuple(state[7][0]) != GROUPING:
             # an older grouping: keep the signatures (and dates), group them again
-            old = array("d", state[7][1]) if len(state) >= 8 else None
+            old = _array("d", state[7][1]) if len(state) >= 8 else None
             items = [(k, cast(Signature, ix._sig(s)), None if old is None else old[s], tags[s])
                      for s, k in enumerate(keys) if k is not None]
             again = cls()
@@ -760,13 +828,13 @@ class ReprintIndex:
             return again
         _, dates, comp, next_comp, centres = state[7]
         del state
-        ix._group = array("q", group).tolist()
+        ix._group = _array("q", group).tolist()
         ix._next_group = next_group
-        ix._dates = array("d", dates)
+        ix._dates = _array("d", dates)
         ix._tags = tags
-        ix._comp = array("q", comp).tolist()
+        ix._comp = _array("q", comp).tolist()
         ix._next_comp = next_comp
-        ix._centres = set(array("q", centres))
+        ix._centres = set(_array("q", centres))
         if len(ix._dates) != len(keys) or len(ix._comp) != len(keys):
             raise ValueError("broken reprint index")
         for slot, key in enumerate(keys):

@@ -82,10 +82,11 @@ def _format1(store: ReprintStore) -> bytes:
     from newsgrep.reprint_store import MAGIC as STORE
     from newsgrep.reprints import MAGIC as INDEX
 
-    index = list(marshal.loads(store.index.dumps()[len(INDEX):]))
-    del index[8]  # the tags
+    from .test_reprints import marshal_state
+
+    index = marshal_state(store.index)[:8]  # (no tags)
     meta = {aid: store.info(aid) for ids in store.files.values() for aid in ids}
-    return STORE + marshal.dumps((1, INDEX + marshal.dumps(tuple(index)), store.files, meta))
+    return STORE + marshal.dumps((1, INDEX + marshal.dumps(index), store.files, meta))
 
 
 def _mixed_sources(path: str, n: int, seed: int) -> list[tuple]:
@@ -122,6 +123,9 @@ def test_each_article_keeps_its_source_date_and_length_through_dumps_compaction_
     assert store.index._tags is not before
     assert store.meta == added
     assert ReprintStore.loads(store.dumps()).group_list() == store.group_list()
+    for broken in (store.dumps()[:-2], store.dumps()[:30]):
+        with pytest.raises(ValueError):
+            ReprintStore.loads(broken)
 
 
 def _rebuilt_map(news: Path, tmp_path: Path) -> list:

@@ -410,6 +410,27 @@ def test_an_empty_group_map_and_ids_of_another_shape():
         Groups.loads(b"something else")
 
 
+def test_a_group_map_made_from_ids_and_a_row_maker_is_the_map_of_the_rows():
+    import random
+
+    from newsgrep.reprint_store import Groups, encode_groups
+
+    rnd = random.Random(5)
+    ids = list({rnd.getrandbits(64) for _ in range(600)})
+    for shape in ("{:016x}", "id-{}"):  # 16 hex digits (keys as numbers), and others
+        named = [shape.format(i) for i in ids]
+        groups = [named[i:i + rnd.randint(2, 9)] for i in range(0, 560, 10)]
+        rows = {i: (i, float(n), f"s{n % 3}", n % 7) for n, i in enumerate(named)}
+        made = encode_groups(groups, lambda g: [rows[i] for i in g])
+        whole = encode_groups([[rows[i] for i in g] for g in groups])
+        gm = Groups.loads(made)
+        assert gm.groups == Groups.loads(whole).groups == [[rows[i] for i in g] for g in groups]
+        for k, g in enumerate(groups):
+            assert all(gm.group(i) == [rows[m] for m in g] for i in g)
+        assert gm.numbers_of(named) == {i: k for k, g in enumerate(groups) for i in g}
+        assert gm.group(named[-1]) is None  # (not in a group)
+
+
 # --- the PostgreSQL engine: what the database holds, two writers, kill -9 -------------------
 
 SYLLABLES = ["ка", "ро", "ми", "ту", "ле", "на", "зо", "вы", "пи", "ду", "ре", "со", "га", "бе"]

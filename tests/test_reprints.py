@@ -520,14 +520,43 @@ def test_incremental_runs_in_any_order_give_the_groups_by_definition(seed):
         assert ix.groups() == again.groups() == brute_force_groups(rest, dates)
 
 
+def marshal_state(ix: R.ReprintIndex) -> tuple:
+    """The index's state as the one-marshal dump (``MAGIC``) held it, tags last."""
+    import marshal
+
+    head, values, words, group, dates, comp, centres, tags, *bands = ix.parts()
+    fmt, keys, next_group, grouping, next_comp = marshal.loads(head)
+    return (fmt, keys, values.tobytes(), words.tobytes(), group.tobytes(), next_group,
+            [b.tobytes() for b in bands],
+            (grouping, dates.tobytes(), comp.tobytes(), next_comp, centres.tobytes()),
+            tags.tobytes())
+
+
 def test_a_dump_of_the_old_grouping_is_grouped_again():
     import marshal
     ix = R.ReprintIndex()
     ix.update([("a", CHAIN_A, 0), ("b", CHAIN_B, 60), ("c", CHAIN_C, 120)])
-    state = marshal.loads(ix.dumps()[len(R.MAGIC):])
+    state = marshal_state(ix)
     old = R.MAGIC + marshal.dumps(state[:7])  # as newsgrep wrote it before dates were kept
     again = R.ReprintIndex.loads(old)
     assert again.undated_dump and again.groups() == [["a", "b"], ["c"]]
+
+
+def test_a_one_marshal_dump_loads_as_the_framed_one_and_broken_frames_are_refused():
+    import marshal
+    ix = R.ReprintIndex()
+    ix.update([("a", CHAIN_A, 0, 1), ("b", CHAIN_B, 60, 2), ("c", CHAIN_C, 120, 1)])
+    framed = ix.dumps()
+    assert framed.startswith(R.FRAMED_MAGIC)
+    state = marshal_state(ix)
+    for old, tags in ((R.MAGIC + marshal.dumps(state), [1, 2, 1]),  # with tags
+                      (R.MAGIC + marshal.dumps(state[:8]), [0, 0, 0])):  # before tags
+        again = R.ReprintIndex.loads(old)
+        assert again.groups() == R.ReprintIndex.loads(framed).groups() == ix.groups()
+        assert not again.regrouped and [again.tag(k) for k in "abc"] == tags
+    for broken in (framed[:-3], framed[:len(R.FRAMED_MAGIC) + 5], framed + b"\0" * 9):
+        with pytest.raises(ValueError):
+            R.ReprintIndex.loads(broken)
 
 
 def test_hand_labelled_articles_group_as_labelled(shared):

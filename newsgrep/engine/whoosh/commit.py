@@ -203,14 +203,21 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def write_sidecar(directory: Path, name: str, data: bytes) -> None:
-    """``data`` as ``name``, atomically and durably (like the state)."""
+def write_sidecar(directory: Path, name: str, data: bytes | Callable[[Callable], Any]) -> int:
+    """``data`` as ``name``, atomically and durably (like the state); ``data`` may be a
+    function that writes it through the write function it is given (part by part).
+    Returns the size written."""
     tmp = directory / (name + ".tmp")
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        if callable(data):
+            data(fh.write)
+        else:
+            fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+        size = fh.tell()
     os.replace(tmp, directory / name)
+    return size
 
 
 def remove_old_states(directory: Path, keep: int,
@@ -425,10 +432,7 @@ class Committer:
             self._delta_bytes += len(delta)
             chain = (self._chain[0], self._chain[1] + [gen])
         else:
-            data = self.reprints.dumps()
-            self.reprints.log.clear()  # (in the checkpoint)
-            write_sidecar(d, f"{REPRINTS_PREFIX}{gen}.bin", data)
-            self._base_bytes, self._delta_bytes = len(data), 0
+            self._write_checkpoint(gen)
             chain = (gen, [])
             if regrouped:
                 self.reprints.index.regrouped = False
@@ -450,6 +454,13 @@ class Committer:
                 write_sidecar(d, f"{GROUPS_PREFIX}{gen}{STALE_SUFFIX}", b"")
         return chain
 
+    def _write_checkpoint(self, gen: int) -> None:
+        """The whole reprint store as commit ``gen``'s, written part by part (not
+        dumped into one blob first: that took three times the store's memory)."""
+        size = write_sidecar(self.directory, f"{REPRINTS_PREFIX}{gen}.bin", self.reprints.dump)
+        self.reprints.log.clear()  # (in the checkpoint)
+        self._base_bytes, self._delta_bytes = size, 0
+
     def _write_map(self, gen: int) -> None:
         write_sidecar(self.directory, f"{GROUPS_PREFIX}{gen}.bin", self.reprints.groups_blob())
         self._map_stale = False
@@ -465,12 +476,9 @@ class Committer:
                 and self._chain[1]
                 and self._delta_bytes > self.FINISH_CHECKPOINT_SHARE * self._base_bytes):
             gen = self.generation
-            data = self.reprints.dumps()
-            self.reprints.log.clear()  # (in the checkpoint)
-            write_sidecar(self.directory, f"{REPRINTS_PREFIX}{gen}.bin", data)
+            self._write_checkpoint(gen)
             fsync(self.directory)
             self._chain = (gen, [])
-            self._base_bytes, self._delta_bytes = len(data), 0
             self.hook("checkpoint-written")
         if self.keep_reprints and self._map_stale:
             self._write_map(self.generation)
