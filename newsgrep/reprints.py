@@ -492,10 +492,10 @@ class ReprintIndex:
         # band key << 24 | slot, in buckets by the key's low bits: sorted arrays (a
         # removed slot's words stay until compact(); look-ups skip them)
         self._bands = [array("Q") for _ in range(_BUCKET_MASK + 1)]
-        self._comp: list[int] = []               # slot -> component number
+        self._comp = array("q")                  # slot -> component number
         self._comps: dict[int, list[int]] = {}   # component number -> slots
         self._next_comp = 0
-        self._group: list[int] = []              # slot -> group number
+        self._group = array("q")                 # slot -> group number
         self._members: dict[int, list[int]] = {}  # group number -> slots
         self._centres: set[int] = set()          # the slots that are a group's centre
         self._next_group = 0
@@ -742,8 +742,8 @@ class ReprintIndex:
         groups, so that loading needs no re-computation. About ``SIGNATURE_BYTES + 8 *
         bands + 28`` bytes per slot, plus the keys (which must be str or int)."""
         head = marshal.dumps((FORMAT, self._keys, self._next_group, GROUPING, self._next_comp))
-        return [head, self._values, self._words, array("q", self._group), self._dates,
-                array("q", self._comp), array("q", sorted(self._centres)), self._tags,
+        return [head, self._values, self._words, self._group, self._dates,
+                self._comp, array("q", sorted(self._centres)), self._tags,
                 *self._bands]
 
     def dumps(self) -> bytes:
@@ -828,11 +828,11 @@ class ReprintIndex:
             return again
         _, dates, comp, next_comp, centres = state[7]
         del state
-        ix._group = _array("q", group).tolist()
+        ix._group = _array("q", group)
         ix._next_group = next_group
         ix._dates = _array("d", dates)
         ix._tags = tags
-        ix._comp = _array("q", comp).tolist()
+        ix._comp = _array("q", comp)
         ix._next_comp = next_comp
         ix._centres = set(_array("q", centres))
         if len(ix._dates) != len(keys) or len(ix._comp) != len(keys):
