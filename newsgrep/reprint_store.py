@@ -230,8 +230,8 @@ class ReprintStore:
 
     @classmethod
     def _load_whole(cls, holder: list[bytes]) -> ReprintStore:
-        """The store in ``holder``'s one blob (a whole store); ``holder`` is emptied once
-        the blob is decoded (its parts are each freed as they are turned into arrays)."""
+        """The store in ``holder``'s one blob (a whole store, framed or of format 1);
+        ``holder`` is emptied, and the blob freed once its parts are arrays and dicts."""
         data = holder.pop()
         from . import reprints
 

@@ -419,7 +419,6 @@ def linked(a: Signature, when_a: float, b: Signature, when_b: float) -> bool:
     return not (a.empty or b.empty) and full_similarity(a, b) >= SAME_TEXT
 
 
-
 def _array(typecode: str, data: Any) -> array:
     """An array of ``data``'s bytes (bytes or a memoryview: ``array(typecode, view)``
     would take a view as a sequence of numbers)."""
@@ -799,7 +798,7 @@ class ReprintIndex:
             raise ValueError("reprint index made with other settings")
         ix = cls()
         ix._keys = keys
-        # (each part freed once it is an array: state holds the only reference)
+        # (each part dropped once it is an array: a one-marshal dump's is then freed)
         ix._values = _array("I", state[2])
         state[2] = None
         ix._words = _array("H", state[3])

@@ -333,3 +333,36 @@ def test_plan_against_the_state(tmp_path):
     assert [p for p, _ in skipped] == [str(root / "vanished.txt")]
     assert plan(walked, known, [str(root)], [], lambda p, r: None,
                 walk_complete=False).gone == []
+
+
+def test_the_file_table_packs_each_entry_and_reads_a_state_of_tuples(tmp_path):
+    """The state keeps each file's (size, mtime, hash) packed; a state file written
+    before (path -> a tuple) is read as it was, and the next run is a no-op."""
+    import marshal
+
+    from newsgrep.engine.whoosh.commit import State
+
+    table = State()
+    entries = {"/a/новое.txt": (12, 1_700_000_000_123_456_789, "0f" * 16),
+               os.fsdecode(b"/a/\xff.txt"): (0, -1, "skipped:" + "ab" * 16),
+               "/b/old.txt": (-1, -1, "")}
+    for path, entry in entries.items():
+        table[path] = entry
+    assert dict(table) == entries and len(table) == 3 and "/b/old.txt" in table
+    assert table.get("/nope") is None and table.get("/b/old.txt") == (-1, -1, "")
+    assert all(isinstance(v, bytes) for v in table.raw.values())
+    del table["/b/old.txt"]
+    assert table.pop("/a/новое.txt") == entries["/a/новое.txt"] and len(table) == 1
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    for i in range(3):
+        _write(docs / f"a{i}.txt", f"Статья {i}", "про атаку")
+    index_paths([docs], ix)
+    files = sorted(ix.glob("newsgrep-state-*.bin"))
+    assert len(files) == 1
+    state = load_state(ix, open_index(ix)[0])
+    old = {path: state[path] for path in state}  # as the state file held it before
+    files[0].write_bytes(marshal.dumps(old))
+    assert dict(load_state(ix, open_index(ix)[0])) == old
+    assert _counts(index_paths([docs], ix)) == (0, 0, 0, 3)
+    assert dict(load_state(ix, open_index(ix)[0])) == old

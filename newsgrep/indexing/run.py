@@ -315,7 +315,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
     # The files indexed, as of the last commit and then as of this run: one table, updated
     # in place (a path is read, skipped or found unchanged at most once in a run, so
     # "in the state when its message comes" is "known before the run").
-    state: State = {} if fresh_toc else load_state(directory, ix)
+    state = State() if fresh_toc else load_state(directory, ix)
 
     # Remember the roots now: a run that is interrupted can be resumed by `newsgrep index`.
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import os
-from array import array
 import signal
 import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 

@@ -13,7 +13,8 @@ import fcntl
 import marshal
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+import struct
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,47 @@ DELTA_SUFFIX = ".delta"
 # Beside a group map that is an earlier commit's (new articles not grouped yet).
 STALE_SUFFIX = ".stale"
 TMP_PREFIX = ".newsgrep-tmp-"
-State = dict  # path -> (size, mtime_ns, content hash)
+_ENTRY = struct.Struct("<qq")
+
+
+class State(MutableMapping):
+    """The files indexed: path -> ``(size, mtime_ns, content hash)``, each entry kept
+    as one bytes object (size, mtime, then the hash's text): about 80 bytes a file
+    instead of 210 for a tuple of three objects (a million files: 140 MB less).
+    ``raw`` is the dict of packed entries the state file holds (marshal)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: dict[str, bytes] | None = None):
+        self.raw = {} if raw is None else raw
+
+    @staticmethod
+    def _unpack(entry: bytes) -> tuple[int, int, str]:
+        size, mtime = _ENTRY.unpack_from(entry)
+        return size, mtime, entry[_ENTRY.size:].decode("utf-8", "surrogateescape")
+
+    def __getitem__(self, path: str) -> tuple[int, int, str]:
+        return self._unpack(self.raw[path])
+
+    def get(self, path: str, default: Any = None) -> Any:  # (faster than Mapping's)
+        entry = self.raw.get(path)
+        return default if entry is None else self._unpack(entry)
+
+    def __setitem__(self, path: str, value: tuple[int, int, str]) -> None:
+        size, mtime, digest = value
+        self.raw[path] = _ENTRY.pack(size, mtime) + digest.encode("utf-8", "surrogateescape")
+
+    def __delitem__(self, path: str) -> None:
+        del self.raw[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
 
 
 @contextmanager
@@ -83,7 +124,16 @@ def load_state(directory: Path, ix) -> State:
     gen = TOC._latest_generation(ix.storage, ix.indexname)
     try:
         with open(directory / state_name(gen), "rb") as fh:
-            return marshal.load(fh)
+            raw = marshal.load(fh)
+        if not isinstance(raw, dict):
+            raise TypeError(f"a {type(raw).__name__}, not the files indexed")
+        if raw and not isinstance(next(iter(raw.values())), bytes):
+            # (written before entries were packed: path -> (size, mtime_ns, hash))
+            state = State()
+            for path, entry in raw.items():
+                state[path] = entry
+            return state
+        return State(raw)
     except FileNotFoundError:
         pass
     except (OSError, ValueError, EOFError, TypeError) as e:
@@ -92,7 +142,7 @@ def load_state(directory: Path, ix) -> State:
     # No state for this commit (an index written by other means): rebuild it
     # from the index, with nothing known but the paths, so that every file
     # is read again and replaces its documents.
-    state: State = {}
+    state = State()
     with ix.reader() as r:
         if "file" in r.indexed_field_names():
             for text in r.lexicon("file"):
@@ -104,7 +154,7 @@ def write_state(directory: Path, generation: int, state: State) -> None:
     path = directory / state_name(generation)
     tmp = directory / (state_name(generation) + ".tmp")
     with open(tmp, "wb") as fh:
-        marshal.dump(state, fh)
+        marshal.dump(state.raw, fh)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
