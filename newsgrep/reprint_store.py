@@ -29,7 +29,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 # (newsgrep.reprints is imported where it is used: a search reads groups without it)
 
@@ -288,7 +288,7 @@ class ReprintStore:
         """The files' ids as the index's key strings, not a copy of each."""
         key = self.index.key
         for ids in self.files.values():
-            ids[:] = [key(aid) for aid in ids]
+            ids[:] = [cast(str, key(aid)) for aid in ids]
 
     @property
     def regrouped(self) -> bool:
@@ -306,7 +306,8 @@ class ReprintStore:
     def _ordered_groups(self) -> list[list[str]]:
         """The ids of each group of 2+ in time order (lead first), the groups in the order
         of their leads' ids (as the lists of :meth:`group_list` sort)."""
-        out = [[m[0] for m in order_group(self._rows(ids))] for ids in self.index.copy_groups()]
+        out = [[m[0] for m in order_group(self._rows(cast(list[str], ids)))]
+               for ids in self.index.copy_groups()]
         out.sort(key=lambda ids: ids[0])
         return out
 

@@ -84,7 +84,7 @@ def process(jobs: Iterable[Job], schema: Any, tmpdir: str, encoding: str | None,
                       worker, SegmentBuilder, dict, stopped)
 
 
-def _process_jobs(jobs: list[Job], schema: Any, storage: Any, tmpdir: str, encoding: str | None,
+def _process_jobs(jobs: Iterable[Job], schema: Any, storage: Any, tmpdir: str, encoding: str | None,
                   emit: Callable[[Message], None], settings: Settings, worker: int,
                   SegmentBuilder: Any, words: Callable[[], dict[str, tuple[str, ...]]],  # noqa: N803
                   stopped: Callable[[], bool],
