@@ -350,14 +350,17 @@ def encode_groups(groups: list[list[Any]],
         offsets  uint64 per group + 1: where each group's record starts in records
         records  each group's ``[(id, ts, source, words), ...]`` (marshal), lead first
     """
-    ids = [i for g in groups for i in g] if rows else [m[0] for g in groups for m in g]
+
+    def ids_of(g: list[Any]) -> Iterable[Any]:
+        return g if rows else (m[0] for m in g)
+
+    ids = [i for g in groups for i in ids_of(g)]
     hexed = all(isinstance(i, str) and _HEX.match(i) for i in ids)
     n = len(ids)
     if hexed:  # (memory: one number a member, keys and owners sorted together)
         width = 8
-        owners = iter([k for k, g in enumerate(groups) for _ in g])
-        keyed = sorted(int(i, 16) << 32 | next(owners) for i in ids)
-        del ids, owners
+        del ids
+        keyed = sorted(int(i, 16) << 32 | k for k, g in enumerate(groups) for i in ids_of(g))
         keys = array("Q", (x >> 32 for x in keyed))
         if sys.byteorder == "little":
             keys.byteswap()  # (big-endian: the ids' bytes)

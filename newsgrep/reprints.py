@@ -809,7 +809,8 @@ class ReprintIndex:
             ix._bands.append(_array("Q", bands[i]))
             bands[i] = None
         del bands
-        if len(ix._bands) != _BUCKET_MASK + 1 or len(_array("q", group)) != len(keys):
+        ix._group = _array("q", group)
+        if len(ix._bands) != _BUCKET_MASK + 1 or len(ix._group) != len(keys):
             raise ValueError("broken reprint index")
         # (a dump made before tags were kept: every tag 0)
         tags = _array("I", state[8] if len(state) >= 9 else bytes(4 * len(keys)))
@@ -827,7 +828,6 @@ class ReprintIndex:
             return again
         _, dates, comp, next_comp, centres = state[7]
         del state
-        ix._group = _array("q", group)
         ix._next_group = next_group
         ix._dates = _array("d", dates)
         ix._tags = tags

@@ -27,8 +27,6 @@ __all__ = ["walk", "plan", "Plan", "Job", "article_id", "content_hash", "under",
 SKIPPED = "skipped:"
 # One unit of work: (path, size, mtime_ns, hash of the indexed content or "").
 Job = tuple[str, int, int, str]
-# path -> (size, mtime_ns, content hash): what an engine recorded of the indexed files
-State = dict[str, tuple[int, int, str]]
 
 
 def walk(paths: Iterable[str], on_skip: Callable[[str, str], None],
