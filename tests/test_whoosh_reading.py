@@ -11,13 +11,14 @@ from io import BytesIO
 import pytest
 
 from newsgrep.engine.whoosh._whoosh import (bisect_skips, exact_and_maybe, lazy_columns,
-                                             light_imports, quick_numbers)
+                                             light_imports, quick_numbers, quick_term_lookups)
 
 light_imports()
 lazy_columns()
 bisect_skips()
 quick_numbers()
 exact_and_maybe()
+quick_term_lookups()
 
 from whoosh import columns, fields  # noqa: E402 -- after light_imports()
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
@@ -246,6 +247,47 @@ def test_numeric_columns_read_from_the_map_give_the_written_numbers(tmp_path, ty
     reader = column.reader(dbfile, 3, len(data) - 3, n)
     # (documents without a value, and those past the column's end, read as the default)
     assert [reader[d] for d in range(n)] == [values.get(d, 7) for d in range(n)]
+
+
+@pytest.mark.parametrize("hashtype", [0, 1])  # MD5 (Whoosh's term tables), CRC32
+@pytest.mark.parametrize("mapped", [False, True])
+def test_term_table_look_ups_find_what_whoosh_s_probing_finds(tmp_path, hashtype, mapped):
+    """A key's value and membership, read from the mapped table, are Whoosh's own
+    (``ranges_for_key``), for every key written and for keys never written, in
+    tables crowded enough that probes wrap past colliding slots."""
+    from whoosh.filedb.filetables import HashReader, HashWriter
+
+    rnd = random.Random(hashtype)
+    words = sorted({"".join(rnd.choice("абвгдеж") for _ in range(rnd.randrange(1, 9))).encode()
+                    for _ in range(5000)})
+    values = {k: k[::-1] * rnd.randrange(1, 4) for k in words}
+    path = tmp_path / "table"
+    with open(path, "wb") as fh:
+        fh.write(b"PREFIX")  # (a table starts anywhere in its file)
+        w = HashWriter(StructFile(fh), hashtype=hashtype)
+        for k in words:
+            w.add(k, values[k])
+        w.close()
+    data = path.read_bytes()
+    if mapped:
+        with open(path, "rb") as fh:
+            dbfile = StructFile(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+    else:
+        dbfile = BufferFile(data)
+    table = HashReader(dbfile, len(data) - 6, startoffset=6)
+    absent = {"".join(rnd.choice("абвгдежз") for _ in range(rnd.randrange(1, 9))).encode()
+              for _ in range(5000)} - set(words)
+    for k in [*words, *absent]:
+        whooshs = next(iter(table.ranges_for_key(k)), None)
+        assert (k in table) == (whooshs is not None)
+        if whooshs is None:
+            for look_up in (table.range_for_key, table.__getitem__):
+                with pytest.raises(KeyError):
+                    look_up(k)
+        else:
+            assert table.range_for_key(k) == whooshs
+            assert table[k] == dbfile.get(*whooshs) == values[k]
+    assert len(absent) > 1000
 
 
 def test_a_block_s_ids_decode_to_the_running_sums():

@@ -283,12 +283,13 @@ def _hand_lexicon(schema, directory: Path, opened: dict) -> None:
 def open_index(directory: Path):
     """Open an existing index for reading; returns ``(whoosh_index, IndexMeta)``."""
     from ._whoosh import (bisect_skips, exact_and_maybe, lazy_columns, light_imports,
-                          quick_lengths, quick_numbers)
+                          quick_lengths, quick_numbers, quick_term_lookups)
     light_imports()
     lazy_columns()
     bisect_skips()
     quick_numbers()
     quick_lengths()
+    quick_term_lookups()
     exact_and_maybe()
     from whoosh.index import EmptyIndexError
 
