@@ -148,3 +148,35 @@ def test_a_story_s_better_copy_does_not_raise_the_bar_above_the_worst_kept():
         s.search_with_collector(q, collector)
         got = [r["id"] for r in collector.results()]
     assert got == ["y", "z"]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+def test_similar_s_best_stories_are_the_story_blind_lists_first_copies(archive_dir, limit):
+    """The key terms' best stories (moreterms.best_for_terms with a story, whose bar is
+    the ``limit``-th story's score) are the first copies of the stories in Whoosh's
+    story-blind list of every match, with its scores, for every article."""
+    from whoosh import query as Q
+
+    from newsgrep.engine.whoosh.moreterms import best_for_terms
+    from newsgrep.engine.whoosh.stories import global_story
+
+    with open_archive(archive_dir) as a:
+        e, groups = a.engine, a.reprint_groups()
+        s = e.searcher
+        story = global_story(s, groups.story)
+        compared = full = 0
+        for d in range(e.reader.doc_count_all()):
+            st = s.stored_fields(d)
+            keys = e.key_terms(f"{st['title']}\n{st['body']}", 12)
+            top = max(t.weight for t in keys)
+            q = Q.Or([Q.Term(f, t.term, boost=(2.0 if f == "title" else 1.0) * t.weight / top)
+                      for t in keys for f in ("title", "body")])
+            mask = Q.Or([Q.Term("id", st["id"])])
+            firsts: dict[object, tuple[float, int]] = {}
+            for h in s.search(q, limit=None, mask=mask):
+                firsts.setdefault(story(h.docnum), (h.score, h.docnum))
+            want = list(firsts.values())[:limit]
+            assert best_for_terms(s, q, limit, mask=mask, story=story) == want, (d, limit)
+            compared += bool(want)
+            full += len(want) == limit
+        assert compared > 100 and full > 5

@@ -18,13 +18,11 @@ as Whoosh's (same scores, ties by document number; tests compare them).
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
-from collections.abc import Callable, Hashable, Iterator
-from operator import itemgetter
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 from .docsets import query_docs
-from .stories import first_stories
 
 __all__ = ["best_for_terms"]
 
@@ -68,27 +66,34 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None, *, mask: Any = None
         segments.append(seg)
     if story is not None:
         story = _remembering(story)
-    enough = [limit]  # (how many of the best documents held `limit` stories last time)
     order = sorted(range(len(clauses)), key=lambda i: (-bounds[i], i))
     parts: dict[int, dict[int, float]] = {}  # global docnum -> clause -> score
     partial: dict[int, float] = {}           # global docnum -> the sum so far (a lower bound)
     rest = sum(bounds)
     cands: set[int] | None = None            # once set: the only documents that can get in
+    theta: float | None = None
     for i in order:
-        # (before the candidates are set, the bar only matters once it can beat `rest`,
-        # and it is at most the best sum so far: no need to find it before then)
-        theta = (_threshold(partial, limit, story, enough)
-                 if cands is not None or (partial and
-                                          rest * (1 + _SLOP) < max(partial.values()))
-                 else None)
+        having = [seg for seg in segments if i in seg.terms]
+        if not having:
+            continue  # (a term of no segment: nothing to add)
+        if cands is not None:
+            # Only candidates can be above the last bar (the others are below it even with
+            # every term left), and sums only grow: the best stories among the candidates
+            # are the best of all, or the bar stays.
+            now = _threshold(partial, limit, story, cands)
+            theta = theta if now is None or theta is None else max(theta, now)
+        elif partial and rest * (1 + _SLOP) < max(partial.values()):
+            # (before the candidates are set, the bar only matters once it can beat `rest`,
+            # and it is at most the best sum so far: no need to find it before then)
+            theta = _threshold(partial, limit, story)
         if cands is None and theta is not None and rest * (1 + _SLOP) < theta:
             # no document not seen yet can get in
             cands = set(partial)
         if cands is not None and theta is not None:
             cands = {d for d in cands if (partial[d] + rest) * (1 + _SLOP) >= theta}
-        for seg in segments:
-            if i in seg.terms:
-                seg.add(i, parts, partial, cands)
+        ordered = None if cands is None else sorted(cands)
+        for seg in having:
+            seg.add(i, parts, partial, ordered)
         rest -= bounds[i]
     best: list[tuple[float, int]] = []  # a heap of (score, -docnum): its first is the worst
     held: dict[Hashable, tuple[float, int]] = {}  # story -> its best item so far
@@ -145,13 +150,15 @@ class _Segment:
         self._total: Any = None
 
     def add(self, i: int, parts: dict[int, dict[int, float]], partial: dict[int, float],
-            cands: set[int] | None) -> None:
-        """Add clause ``i``'s scores (of ``cands`` only, unless None)."""
+            cands: list[int] | None) -> None:
+        """Add clause ``i``'s scores (of ``cands`` only, sorted global numbers, unless None)."""
         fieldname, btext, scorer, boost = self.terms[i]
         lo, hi = self.offset, self.offset + self.count
-        only = None if cands is None else sorted(d - lo for d in cands if lo <= d < hi)
-        if only == []:
-            return
+        only = None
+        if cands is not None:
+            only = [d - lo for d in cands[bisect_left(cands, lo):bisect_left(cands, hi)]]
+            if not only:
+                return
         score, dfl = scorer._score, scorer.dfl  # (the length column's, see _whoosh.quick_lengths)
         banned, allowed, offset = self.banned, self.allowed, self.offset
         for d, w in _postings(self.reader, fieldname, btext, only):
@@ -215,17 +222,23 @@ def _summing(sub: Any, q: Any, clauses: list[tuple[str, str, float]]) -> Any:
 
 def _threshold(partial: dict[int, float], limit: int,
                story: Callable[[int], Hashable] | None = None,
-               enough: list[int] | None = None) -> float | None:
-    """The ``limit``-th best score known to be reached (with ``story``: by ``limit``
-    stories; ``enough`` as ``first_stories``'s ``start``), or None (fewer documents or
-    stories seen)."""
-    if len(partial) < limit:
-        return None
+               docs: Iterable[int] | None = None) -> float | None:
+    """The ``limit``-th best score known to be reached by ``docs`` (default: all of
+    ``partial``), or None (fewer documents). With ``story``: the lowest score at
+    which ``limit`` stories have a document, or None (fewer stories); the stories of
+    the best documents only are looked up, best first, until there are enough."""
+    scores = partial.__getitem__
     if story is None:
-        return heapq.nlargest(limit, partial.values())[-1]
-    firsts = first_stories(lambda n: heapq.nlargest(n, partial.items(), key=itemgetter(1)),
-                           len(partial), lambda item: story(item[0]), limit, enough)
-    return firsts[-1][1] if len(firsts) >= limit else None
+        best = heapq.nlargest(limit, map(scores, partial if docs is None else docs))
+        return best[-1] if len(best) >= limit else None
+    seen: set[Hashable] = set()
+    for d in sorted(partial if docs is None else docs, key=scores, reverse=True):
+        s = story(d)
+        if s not in seen:
+            seen.add(s)
+            if len(seen) >= limit:
+                return scores(d)
+    return None
 
 
 def _postings(reader: Any, fieldname: str, btext: bytes,
