@@ -50,18 +50,13 @@ def global_story(searcher: Any, story: Story) -> Callable[[int], Hashable]:
 
 
 def first_stories(best: Callable[[int], list[Any]], total: int,
-                  story_of: Callable[[Any], Hashable], limit: int,
-                  start: list[int] | None = None) -> list[Any]:
+                  story_of: Callable[[Any], Hashable], limit: int) -> list[Any]:
     """The first item of each of the first ``limit`` stories among ``total`` items, where
-    ``best(n)`` gives the best ``n`` items, best first (asked for 4x more until enough).
-    ``start``: a one-item list, the ``n`` to ask for first; set to the ``n`` that was
-    enough (for asking again about a set that has grown: MaxScore's bar)."""
-    n = max(limit, start[0]) if start else limit
+    ``best(n)`` gives the best ``n`` items, best first (asked for 4x more until enough)."""
+    n = limit
     while True:
         out = distinct(best(n), story_of, limit)
         if len(out) >= limit or n >= total:
-            if start is not None:
-                start[0] = n
             return out
         n *= 4
 
