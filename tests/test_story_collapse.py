@@ -180,3 +180,65 @@ def test_similar_s_best_stories_are_the_story_blind_lists_first_copies(archive_d
             compared += bool(want)
             full += len(want) == limit
         assert compared > 100 and full > 5
+
+
+def test_key_terms_are_whooshs_with_fewer_look_ups(archive_dir, monkeypatch):
+    """An article's key terms (moreterms.key_terms) are Whoosh's key_terms_from_text,
+    terms and weights in the same order, for every article and several counts, in an
+    archive of two segments; words that cannot be among them are not looked up in
+    every segment."""
+    from whoosh.reading import MultiReader
+
+    from newsgrep.engine.whoosh.moreterms import key_terms
+
+    looked = [0]
+    frequency = MultiReader.frequency
+
+    def counted(self, *args):
+        looked[0] += 1
+        return frequency(self, *args)
+    with open_archive(archive_dir) as a:
+        s = a.engine.searcher
+        assert len(s.reader().leaf_readers()) == 2
+        monkeypatch.setattr(MultiReader, "frequency", counted)
+        compared = words = 0
+        for d in range(s.reader().doc_count_all()):
+            st = s.stored_fields(d)
+            text = f"{st['title']}\n{st['body']}"
+            for number in (1, 5, 12, 40):
+                looked[0] = 0
+                ours = key_terms(s, "body", text, number)
+                mine = looked[0]
+                assert ours == s.key_terms_from_text("body", text, numterms=number), (d, number)
+                if number == 5:
+                    words += looked[0] - mine  # (Whoosh's own: every word)
+                    compared += mine
+        assert 0 < compared < words
+        assert key_terms(s, "body", "", 5) == s.key_terms_from_text("body", "", numterms=5) == []
+
+
+def test_key_terms_bound_a_very_common_word_from_above():
+    """A word more frequent than one a document scores higher the more frequent it
+    is (Bo1): one that is rare in the largest segment and everywhere in another is
+    still among the key terms, as Whoosh finds it."""
+    from whoosh import fields
+    from whoosh.filedb.filestore import RamStorage
+
+    from newsgrep.engine.whoosh.moreterms import key_terms
+
+    ix = RamStorage().create_index(fields.Schema(body=fields.TEXT))
+    w = ix.writer()
+    for i in range(30):  # the largest segment: every word about once a document
+        w.add_document(body=f"alpha beta gamma{i} delta{i % 3} omega")
+    w.commit()
+    w = ix.writer()
+    for _ in range(10):  # a small one, where omega is everywhere
+        w.add_document(body="omega " * 400 + "beta")
+    w.commit(merge=False)
+    with ix.searcher() as s:
+        assert len(s.reader().leaf_readers()) == 2
+        text = "alpha beta delta1 omega gamma7"
+        for number in range(1, 6):
+            want = s.key_terms_from_text("body", text, numterms=number)
+            assert key_terms(s, "body", text, number) == want, number
+        assert "omega" in dict(s.key_terms_from_text("body", text, numterms=2))

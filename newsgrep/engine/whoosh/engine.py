@@ -403,8 +403,9 @@ class WhooshEngine:
         return list(islice((i for i in ids if self._live("id", i)), limit))
 
     def key_terms(self, text: str, count: int) -> list[TermWeight]:
-        return [TermWeight(t, w) for t, w in
-                self.searcher.key_terms_from_text("body", text, numterms=count)]
+        from .moreterms import key_terms
+
+        return [TermWeight(t, w) for t, w in key_terms(self.searcher, "body", text, count)]
 
     def doc_count(self) -> int:
         return int(self.searcher.doc_count())
