@@ -123,7 +123,7 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None, *, mask: Any = None
     if story is not None:
         story = _remembering(story)
     order = sorted(range(len(clauses)), key=lambda i: (-bounds[i], i))
-    parts: dict[int, dict[int, float]] = {}  # global docnum -> clause -> score
+    scored: list[dict[int, float]] = [{} for _ in clauses]  # clause -> global docnum -> score
     partial: dict[int, float] = {}           # global docnum -> the sum so far (a lower bound)
     rest = sum(bounds)
     cands: set[int] | None = None            # once set: the only documents that can get in
@@ -149,19 +149,19 @@ def best_for_terms(searcher: Any, q: Any, limit: int | None, *, mask: Any = None
             cands = {d for d in cands if (partial[d] + rest) * (1 + _SLOP) >= theta}
         ordered = None if cands is None else sorted(cands)
         for seg in having:
-            seg.add(i, parts, partial, ordered)
+            seg.add(i, scored[i], partial, ordered)
         rest -= bounds[i]
     best: list[tuple[float, int]] = []  # a heap of (score, -docnum): its first is the worst
     held: dict[Hashable, tuple[float, int]] = {}  # story -> its best item so far
     by_segment = iter(segments)
     at: _Segment | None = next(by_segment, None)
-    for d in sorted(parts if cands is None else cands):  # (Whoosh's order: the first stays)
+    for d in sorted(partial if cands is None else cands):  # (Whoosh's order: the first stays)
         if len(best) >= limit and partial[d] * (1 + _SLOP) < best[0][0]:
             continue  # (cannot get in: not added up Whoosh's way)
         while at is not None and d >= at.offset + at.count:
             at = next(by_segment, None)
         assert at is not None
-        item = (at.total(q, clauses, parts[d]), -d)
+        item = (at.total(q, clauses, {i: sc[d] for i, sc in enumerate(scored) if d in sc}), -d)
         if len(best) >= limit and item <= best[0]:
             continue
         if story is not None:
@@ -205,9 +205,10 @@ class _Segment:
         self.terms: dict[int, tuple[str, bytes, Any, float]] = {}
         self._total: Any = None
 
-    def add(self, i: int, parts: dict[int, dict[int, float]], partial: dict[int, float],
+    def add(self, i: int, scored: dict[int, float], partial: dict[int, float],
             cands: list[int] | None) -> None:
-        """Add clause ``i``'s scores (of ``cands`` only, sorted global numbers, unless None)."""
+        """Add clause ``i``'s scores to ``scored`` (its own) and ``partial`` (the sums), of
+        ``cands`` only (sorted global numbers) unless None."""
         fieldname, btext, scorer, boost = self.terms[i]
         lo, hi = self.offset, self.offset + self.count
         only = None
@@ -217,12 +218,16 @@ class _Segment:
                 return
         score, dfl = scorer._score, scorer.dfl  # (the length column's, see _whoosh.quick_lengths)
         banned, allowed, offset = self.banned, self.allowed, self.offset
+        known: dict[tuple[float, int], float] = {}  # (weight, length) -> score
         for d, w in _postings(self.reader, fieldname, btext, only):
             if d in banned or (allowed is not None and d not in allowed):
                 continue
-            s = score(w, dfl(d)) * boost if boost != 1.0 else score(w, dfl(d))
+            fl = dfl(d)
+            s = known.get((w, fl))
+            if s is None:
+                s = known[(w, fl)] = score(w, fl) * boost if boost != 1.0 else score(w, fl)
             g = offset + d
-            parts.setdefault(g, {})[i] = s
+            scored[g] = s
             partial[g] = partial.get(g, 0.0) + s
 
     def total(self, q: Any, clauses: list[tuple[str, str, float]],
