@@ -252,8 +252,9 @@ class WhooshEngine:
 
         from whoosh.query import And
 
+        from ...reprint_store import distinct
         from .docsets import column_numbers, segment_docsets
-        from .stories import first_stories, global_story
+        from .stories import global_story
 
         combined = And([q, flt]).normalize() if flt else q
         masked = ({offset + d for _, offset, _, docs in segment_docsets(mask, self.searcher)
@@ -272,11 +273,10 @@ class WhooshEngine:
             items = [it for it in items if it[1] not in masked]
         if limit is None:
             return sorted(items, reverse=sort == "newest")
-        pick = heapq.nlargest if sort == "newest" else heapq.nsmallest
         if story is None:
-            return pick(limit, items)
+            return (heapq.nlargest if sort == "newest" else heapq.nsmallest)(limit, items)
         of = global_story(self.searcher, story)
-        return first_stories(lambda n: pick(n, items), len(items), lambda it: of(it[1]), limit)
+        return distinct(_best_first(items, sort == "newest"), lambda it: of(it[1]), limit)
 
     def search_terms(self, weighted: list[TermWeight], *, limit: int | None,
                      query: QuerySpec, exclude_ids: frozenset[str],
@@ -579,6 +579,19 @@ def positive_terms(q: Any, reader: Any) -> dict[str, set[str]]:
 
     visit(q)
     return out
+
+
+def _best_first(items: list[tuple[int, int]], largest: bool) -> Iterator[tuple[int, int]]:
+    """``items`` in ascending order (``largest``: descending), as far as they are read: a
+    heap popped one at a time, not a sort of them all (a story's first matches are
+    read until enough stories are found)."""
+    import heapq
+
+    heap = [(-k, -d) for k, d in items] if largest else list(items)
+    heapq.heapify(heap)
+    while heap:
+        k, d = heapq.heappop(heap)
+        yield (-k, -d) if largest else (k, d)
 
 
 def _sort_facet(sort: str) -> tuple[Any, bool]:

@@ -17,9 +17,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from ...reprint_store import distinct
 
-__all__ = ["segment_story", "global_story", "first_stories", "story_collector"]
+__all__ = ["segment_story", "global_story", "story_collector"]
 
 Story = Callable[[str], Hashable]
 
@@ -47,18 +46,6 @@ def global_story(searcher: Any, story: Story) -> Callable[[int], Hashable]:
             f = per[i] = segment_story(leaves[i][0].reader(), story)
         return f(d - offsets[i])
     return of
-
-
-def first_stories(best: Callable[[int], list[Any]], total: int,
-                  story_of: Callable[[Any], Hashable], limit: int) -> list[Any]:
-    """The first item of each of the first ``limit`` stories among ``total`` items, where
-    ``best(n)`` gives the best ``n`` items, best first (asked for 4x more until enough)."""
-    n = limit
-    while True:
-        out = distinct(best(n), story_of, limit)
-        if len(out) >= limit or n >= total:
-            return out
-        n *= 4
 
 
 def story_collector(child: Any, story: Story, allow: Any = None, restrict: Any = None) -> Any:
