@@ -311,8 +311,8 @@ def _postings(reader: Any, fieldname: str, btext: bytes,
     m = reader.postings(fieldname, btext)
     while hasattr(m, "child") and not isinstance(m, W3LeafMatcher):  # (the deletions filter)
         m = m.child
-    wanted = set(only) if only is not None else None
     if not isinstance(m, W3LeafMatcher):
+        wanted = set(only) if only is not None else None
         while m.is_active():
             d = m.id()
             if wanted is None or d in wanted:
@@ -321,17 +321,20 @@ def _postings(reader: Any, fieldname: str, btext: bytes,
         return
     j = 0
     while m.is_active():
-        if only is not None:
-            if j >= len(only):
-                return
-            if only[j] > m._maxid:  # no wanted document in this block: not even read
-                m._next_block()
-                continue
-            j = bisect_right(only, m._maxid, j)
-        m._read_ids()
-        m._read_weights()
-        if wanted is None:
+        if only is None:
+            m._read_ids()
+            m._read_weights()
             yield from zip(m._ids, m._weights)
-        else:
-            yield from ((d, w) for d, w in zip(m._ids, m._weights) if d in wanted)
+        elif j >= len(only):
+            return
+        elif only[j] <= m._maxid:  # (else no wanted document in this block: not even read)
+            k = bisect_right(only, m._maxid, j)
+            m._read_ids()
+            m._read_weights()
+            ids, weights = m._ids, m._weights
+            for d in only[j:k]:  # (each looked for in the block's sorted ids)
+                x = bisect_left(ids, d)
+                if x < len(ids) and ids[x] == d:
+                    yield d, weights[x]
+            j = k
         m._next_block()
