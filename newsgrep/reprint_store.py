@@ -5,8 +5,9 @@ An engine stores two blobs with each commit, written atomically with it (see
 
 * the *store* (:meth:`ReprintStore.dumps`): the :class:`~newsgrep.reprints.ReprintIndex`
   of every article (signatures, LSH bands, groups), which articles each file
-  holds (to remove them when the file changes or goes), and each article's
-  date, source and length (to choose a group's lead);
+  holds (to remove them when the file changes or goes: listed only for a file
+  whose articles are not just the one its path names, ``article_id(path)``), and
+  each article's date, source and length (to choose a group's lead);
 * the *groups* (:meth:`ReprintStore.groups_blob`): only the groups of two or
   more articles, each as ``(id, date, source, words)`` in time order, lead
   first, in a map a search looks ids up in without reading it whole
@@ -31,12 +32,14 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime, timezone
 from typing import Any, cast
 
+from .engine.base import article_id
+
 # (newsgrep.reprints is imported where it is used: a search reads groups without it)
 
 FORMAT = 1
 # A whole store (ReprintStore.dump), format 2: FRAMED_MAGIC, then frames (reprints.write_frames):
 # marshal of (STORE_FORMAT, sources, n), the n parts of the index (ReprintIndex.parts), and
-# the files in chunks (marshal of dicts). Written and read part by part: no copy of the
+# the listed files in chunks (marshal of dicts). Written and read part by part: no copy of the
 # whole. Format 1 was MAGIC and one marshal of (1, the index's dump, files, a dict id ->
 # (date, source, words)); each article's source is now the index's tag, a place in sources.
 STORE_FORMAT = 2
@@ -97,7 +100,9 @@ class ReprintStore:
         from . import reprints
 
         self.index = reprints.ReprintIndex()
-        self.files: dict[str, list[str]] = {}
+        # path -> its articles' ids, for a file whose ids are not [article_id(path)] (the
+        # one article of most files: not listed, about 200 bytes an article less)
+        self.listed: dict[str, list[str]] = {}
         # the sources named, each once: an article's tag in the index is its source's place
         self.sources: list[str] = []
         self._source_tag: dict[str, int] = {}
@@ -118,9 +123,21 @@ class ReprintStore:
 
     def _remove(self, paths: Iterable[str]) -> None:
         for path in paths:
-            for aid in self.files.pop(path, ()):
-                if aid in self.index:
-                    self.index.remove(aid)
+            for aid in self._pop_ids(path):
+                self.index.remove(aid)
+
+    def _pop_ids(self, path: str) -> list[str]:
+        ids = self.listed.pop(path, None)
+        if ids is None:
+            ids = [article_id(path)]
+        return [aid for aid in ids if aid in self.index]
+
+    def ids_of(self, path: str) -> list[str]:
+        """The ids of the articles of ``path`` in the store."""
+        ids = self.listed.get(path)
+        if ids is None:
+            ids = [article_id(path)]
+        return [aid for aid in ids if aid in self.index]
 
     def replace_file(self, path: str, items: Iterable[SignedArticle]) -> None:
         from . import reprints
@@ -134,7 +151,8 @@ class ReprintStore:
             self.index.add(aid, reprints.Signature.from_bytes(sig_bytes), ts,
                            self._tag(source))
             ids.append(aid)
-        self.files[path] = ids
+        if ids and ids != [article_id(path)]:
+            self.listed[path] = ids
         if self.index.removed > max(1024, len(self.index) // 4):
             self.index.compact()
 
@@ -153,8 +171,7 @@ class ReprintStore:
     @property
     def meta(self) -> dict[str, tuple]:
         """Every article's :meth:`info` (builds a dict: for tests and tools)."""
-        return {aid: self.info(aid) for ids in self.files.values() for aid in ids
-                if aid in self.index}
+        return {aid: self.info(aid) for aid in cast("Iterable[str]", self.index.keys())}
 
     # storage
     def dump(self, write: Callable[[Any], Any]) -> int:
@@ -165,7 +182,7 @@ class ReprintStore:
         from .reprints import write_frames
 
         index = self.index.parts()
-        items = iter(self.files.items())
+        items = iter(self.listed.items())
 
         def parts() -> Iterable[Any]:
             yield marshal.dumps((STORE_FORMAT, self.sources, len(index)))
@@ -251,7 +268,7 @@ class ReprintStore:
                 chunk = _unmarshal(frame, "reprint store")
                 if not isinstance(chunk, dict):
                     raise ValueError("broken reprint store")
-                store.files.update(chunk)
+                store._list(chunk)
             frames.clear()
             store._share_keys()
             return store
@@ -267,7 +284,7 @@ class ReprintStore:
         files, named, index = state[2], state[3], [state[1]]
         del state
         store.index = ix = reprints.ReprintIndex.loads(index)
-        store.files = files
+        store._list(files)
         store._share_keys()
         # format 1: named is {id: (date ts, source, words)}; the sources become tags
         if ix.undated_dump:  # grouped before dates were kept: group again, dated
@@ -284,10 +301,16 @@ class ReprintStore:
                     ix.set_tag(aid, store._tag(source))
         return store
 
+    def _list(self, files: dict[str, list[str]]) -> None:
+        """Add loaded files' ids to :attr:`listed`, but those that name one article,
+        ``article_id(path)`` (a store written before: it listed every file)."""
+        self.listed.update((path, ids) for path, ids in files.items()
+                           if ids and ids != [article_id(path)])
+
     def _share_keys(self) -> None:
-        """The files' ids as the index's key strings, not a copy of each."""
+        """The listed ids as the index's key strings, not a copy of each."""
         key = self.index.key
-        for ids in self.files.values():
+        for ids in self.listed.values():
             ids[:] = [cast(str, key(aid)) for aid in ids]
 
     @property

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import eq
 from datetime import datetime, timezone
-from typing import Any, Callable, Hashable, Iterable, cast
+from typing import Any, Callable, Hashable, Iterable, Iterator, cast
 from zlib import crc32
 
 #: Words per shingle.
@@ -711,6 +711,10 @@ class ReprintIndex:
 
     def set_tag(self, key: Hashable, tag: int) -> None:
         self._tags[self._slot[key]] = tag
+
+    def keys(self) -> Iterator[Hashable]:
+        """The keys of the articles held."""
+        return iter(self._slot)
 
     def key(self, key: Hashable) -> Hashable:
         """The key object held for ``key`` (``key`` itself if absent): for sharing it."""

@@ -4,6 +4,7 @@ add up to a share of it; the group map at a run's end and when a share of the ar
 changed. Loading replays the chain; a kill -9 anywhere loses nothing committed."""
 from __future__ import annotations
 
+import marshal
 import signal
 import subprocess
 import sys
@@ -65,10 +66,9 @@ def test_a_chain_of_deltas_loads_as_the_store_it_was_taken_from():
     d2 = store.take_delta(1)
     assert store.take_delta(1) != d2  # the log is emptied by each take
     from newsgrep.reprint_store import CHAIN_MAGIC
-    import marshal
 
     loaded = ReprintStore.loads(CHAIN_MAGIC + marshal.dumps([checkpoint, d1, d2]))
-    assert loaded.files == store.files and loaded.meta == store.meta
+    assert loaded.listed == store.listed and loaded.meta == store.meta
     assert loaded.group_list() == store.group_list() != []
     with pytest.raises(ValueError):
         ReprintStore.loads(CHAIN_MAGIC + marshal.dumps([checkpoint, d1[:-3]]))
@@ -77,16 +77,54 @@ def test_a_chain_of_deltas_loads_as_the_store_it_was_taken_from():
 def _format1(store: ReprintStore) -> bytes:
     """``store`` as a whole store of format 1 wrote it: a dict id -> (date, source,
     words) and an index dump without tags."""
-    import marshal
-
     from newsgrep.reprint_store import MAGIC as STORE
     from newsgrep.reprints import MAGIC as INDEX
 
     from .test_reprints import marshal_state
 
     index = marshal_state(store.index)[:8]  # (no tags)
-    meta = {aid: store.info(aid) for ids in store.files.values() for aid in ids}
-    return STORE + marshal.dumps((1, INDEX + marshal.dumps(index), store.files, meta))
+    return STORE + marshal.dumps((1, INDEX + marshal.dumps(index), store.listed, store.meta))
+
+
+def test_a_file_whose_article_its_path_names_is_not_listed():
+    """Most files hold one article, whose id is ``article_id(path)``: the store lists
+    only the others' ids (a JSON Lines file's, say), and still removes and replaces
+    every file's articles, also from a store written when it listed every file."""
+    from newsgrep import reprints
+    from newsgrep.engine.base import article_id
+    from newsgrep.reprint_store import FRAMED_MAGIC, STORE_FORMAT
+
+    def one(path: str, seed: int) -> list[tuple]:
+        (_, sig, ts, source), = _signed(path, 1, seed=seed)
+        return [(article_id(path), sig, ts, source)]
+
+    store = ReprintStore()
+    for k in range(6):
+        store.replace_file(f"/news/{k}.txt", one(f"/news/{k}.txt", k % 3))
+    many = _signed("/news/feed.jsonl", 3)
+    store.replace_file("/news/feed.jsonl", many)
+    store.replace_file("/news/empty.html", [])
+    assert store.listed == {"/news/feed.jsonl": [m[0] for m in many]}
+    assert store.ids_of("/news/2.txt") == [article_id("/news/2.txt")]
+    assert store.ids_of("/news/empty.html") == store.ids_of("/news/none.txt") == []
+    assert len(store) == 9 and store.group_list()  # (texts of seeds 0 and 1 repeat)
+
+    # a store that listed every file (as written before) loads with only the feed listed
+    old = {f"/news/{k}.txt": [article_id(f"/news/{k}.txt")] for k in range(6)}
+    old.update({"/news/feed.jsonl": store.listed["/news/feed.jsonl"], "/news/empty.html": []})
+    parts, frames = list(store.index.parts()), []
+    reprints.write_frames([marshal.dumps((STORE_FORMAT, store.sources, len(parts))), *parts,
+                           marshal.dumps(old)], frames.append)
+    loaded = ReprintStore.loads(FRAMED_MAGIC + b"".join(frames))
+    assert loaded.listed == store.listed and loaded.meta == store.meta
+
+    for s in (store, loaded):
+        s.remove_files(["/news/1.txt", "/news/feed.jsonl", "/news/none.txt"])
+        s.replace_file("/news/2.txt", one("/news/2.txt", 2))
+        assert len(s) == 5 and s.listed == {}
+        assert set(s.meta) == {article_id(f"/news/{k}.txt") for k in (0, 2, 3, 4, 5)}
+        assert ReprintStore.loads(s.dumps()).meta == s.meta
+    assert loaded.group_list() == store.group_list()
 
 
 def _mixed_sources(path: str, n: int, seed: int) -> list[tuple]:
@@ -112,7 +150,7 @@ def test_each_article_keeps_its_source_date_and_length_through_dumps_compaction_
         assert loaded.meta == added
         assert loaded.group_list() == groups
         # the loaded files share the index's id strings
-        assert all(loaded.index.key(aid) is aid for ids in loaded.files.values() for aid in ids)
+        assert all(loaded.index.key(aid) is aid for ids in loaded.listed.values() for aid in ids)
     # removals past the threshold compact the index (slots renumbered): tags follow
     before = store.index._tags
     store.remove_files(["a", "b", "c"])
@@ -141,6 +179,8 @@ def test_runs_write_deltas_then_a_checkpoint_and_the_map_is_exact(tmp_path, monk
     index_paths([news], ix, morphology="stem")
     assert _names(ix, "newsgrep-reprints-") == [f"newsgrep-reprints-{_gen(ix)}.bin"]
     _exact(ix)
+    store = commit.load_reprints(ix, _gen(ix))
+    assert len(store) == 36 and store.listed == {}  # (one article a file: its path names it)
     # small changes: a delta each, over the first checkpoint
     base = _gen(ix)
     (news / "b" / "s03b.txt").unlink()

@@ -152,12 +152,12 @@ class GroupWriter:
         touched: set[str] = set()
         old_ids: list[str] = []
         paths = list(self.gone) + list(self.changed)
-        had = [p for p in paths if p in store.files]
+        held = {p: store.ids_of(p) for p in paths}
+        had = [p for p, ids in held.items() if ids]
         for path in had:
-            for aid in store.files[path]:
+            for aid in held[path]:
                 old_ids.append(aid)
-                if aid in store.index:
-                    touched.update(str(m) for m in store.index.group(aid))
+                touched.update(str(m) for m in store.index.group(aid))
         store.remove_files(self.gone)
         for path, items in self.changed.items():
             store.replace_file(path, items)
