@@ -123,14 +123,9 @@ class ReprintStore:
 
     def _remove(self, paths: Iterable[str]) -> None:
         for path in paths:
-            for aid in self._pop_ids(path):
+            for aid in self.ids_of(path):
                 self.index.remove(aid)
-
-    def _pop_ids(self, path: str) -> list[str]:
-        ids = self.listed.pop(path, None)
-        if ids is None:
-            ids = [article_id(path)]
-        return [aid for aid in ids if aid in self.index]
+            self.listed.pop(path, None)
 
     def ids_of(self, path: str) -> list[str]:
         """The ids of the articles of ``path`` in the store."""

@@ -17,7 +17,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Hashable
 from typing import Any
 
-
 __all__ = ["segment_story", "global_story", "story_collector"]
 
 Story = Callable[[str], Hashable]
