@@ -303,9 +303,10 @@ class Archive:
             else:
                 copies.setdefault(n, []).append((aid, value))
         for n, found in copies.items():
-            if len(found) == 1:
-                out.append(found[0][1])
-            else:  # (the group decoded once, only when several of its copies match)
+            first = found[0][1]
+            if len(found) == 1 or all(value == first for _, value in found):
+                out.append(first)  # (whichever copy comes first, the value is this)
+            else:  # (the group decoded once, only when its matching copies differ)
                 place = groups.order_in_group(n)
                 out.append(min(found, key=lambda item: place[item[0]])[1])
         return out
