@@ -322,18 +322,22 @@ def field_lengths(reader, fieldname: str):
     return known[fieldname]
 
 
+def _mapped(dbfile):
+    """The memory map a Whoosh ``StructFile`` reads (``schema._storage`` maps index files),
+    or None (a file read otherwise)."""
+    import mmap
+
+    buf = getattr(dbfile, "file", None)
+    return buf if isinstance(buf, mmap.mmap) else None
+
+
 def _numeric_item(self, docnum: int):
     if docnum >= self._count:
         return self._unpack(self._defaultbytes)[0]
     try:
         unpack_from, buf = self._newsgrep_from
     except AttributeError:
-        import mmap
-        import struct
-
-        buf = getattr(self._dbfile, "file", None)
-        if not isinstance(buf, mmap.mmap):
-            buf = None
+        buf = _mapped(self._dbfile)
         unpack_from = struct.Struct("!" + self._typecode).unpack_from
         self._newsgrep_from = unpack_from, buf
     pos = self._basepos + self._fixedlen * docnum
@@ -385,13 +389,9 @@ def _first_range(self, key: bytes):
     try:
         buf, hashfn = self._newsgrep_map
     except AttributeError:
-        import mmap
-
         from whoosh.filedb.filetables import md5_hash
 
-        buf = getattr(self.dbfile, "file", None)
-        if not isinstance(buf, mmap.mmap):
-            buf = None
+        buf = _mapped(self.dbfile)
         hashfn = _md5_hash if self.hashfn is md5_hash else self.hashfn
         self._newsgrep_map = buf, hashfn
     if buf is None or not isinstance(key, bytes):
