@@ -395,7 +395,7 @@ def _first_range(self, key: bytes):
         hashfn = _md5_hash if self.hashfn is md5_hash else self.hashfn
         self._newsgrep_map = buf, hashfn
     if buf is None or not isinstance(key, bytes):
-        return next(iter(self.ranges_for_key(key)), None)
+        return next(self.ranges_for_key(key), None)
     keyhash = hashfn(key)
     tablestart, numslots = self.tables[keyhash & 255]
     if not numslots:
