@@ -210,8 +210,10 @@ def test_the_lock_of_a_killed_writer_does_not_block(tmp_path):
 
 def test_ctrl_c_stops_cleanly_keeping_what_was_committed(tmp_path):
     docs, ix = _corpus(tmp_path / "docs"), tmp_path / "ix"
-    flag, env = _pause(tmp_path, "committed")
-    proc = _start(docs, ix, env=env)
+    # A worker pauses at its third file (each has 12): the signal comes before the
+    # workers can have read them all, however slow this machine is.
+    flag, env = _pause(tmp_path, "added")
+    proc = _start(docs, ix, env={**env, "NEWSGREP_TEST_PAUSE_AT": "3"})
     _wait_for(flag.with_name("go.reached"), proc)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole group
     flag.touch()
