@@ -136,6 +136,34 @@ def test_small_segments_of_many_runs_are_merged(tmp_path):
         assert count(ix, "атака") == 5 and count(ix, "правка") == min(run + 1, 5)
 
 
+def test_a_big_run_merges_the_small_segments_of_its_first_commits(tmp_path):
+    """A run that wrote as many documents as MAX_SMALL_SEGMENTS small segments hold
+    merges the small ones at its end (a first build's first commits: 1, 2, 4 articles
+    here), though they are not too many; the next small run then merges nothing."""
+    from newsgrep.indexing.settings import MAX_SMALL_SEGMENTS
+
+    limits = Limits(commit_articles=1, segment_docs=16)  # small: under 8 documents
+    index_paths = functools.partial(_index_paths, settings=Settings(limits))
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    n = MAX_SMALL_SEGMENTS * 8 + 12
+    for i in range(n):
+        _write(docs / f"{i:03d}.txt", f"Статья {i}", "про атаку")
+    assert index_paths([docs], ix, jobs=1).total == n
+    whoosh_ix, _ = open_index(ix)
+    assert whoosh_ix.latest_generation() >= 6  # (committed as it went)
+    sizes = [s.doc_count_all() for s in whoosh_ix._segments()]
+    assert sum(sizes) == n and len([k for k in sizes if k < 8]) <= 1, sizes
+    assert _documents(ix) == {str(docs / f"{i:03d}.txt"): 1 for i in range(n)}
+    assert count(ix, "атака") == n
+
+    before = {s.segment_id() for s in whoosh_ix._segments()}
+    _write(docs / "000.txt", "Статья 0", "про мост")
+    _bump_mtime(docs / "000.txt")
+    assert index_paths([docs], ix, jobs=1).updated == 1
+    assert before <= {s.segment_id() for s in open_index(ix)[0]._segments()}
+    assert count(ix, "атака") == n - 1 and count(ix, "мост") == 1
+
+
 def test_a_run_with_nothing_to_do_rewrites_no_segment(tmp_path):
     """Segments a merge cannot combine (two would not fit in one) are not merged again
     by every later run: an archive past ten segments' worth of articles re-wrote them all."""

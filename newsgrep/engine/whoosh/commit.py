@@ -550,8 +550,11 @@ class Committer:
         write_figures(self.directory, generation, self._figures)
 
     def merge_small(self, tmpdir: str, warn: Callable[[str], None] | None = None) -> bool:
-        """Merge the small segments when there are too many, into as few as hold at
-        most ``segment_docs`` documents each; True if it did.
+        """Merge the small segments when there are too many, or when this run wrote as
+        many documents as that many small segments could hold (a big run, such as a
+        first build, merges the small segments of its first commits, at a cost under
+        its own writing: the next small run does not pay for it), into as few as hold
+        at most ``segment_docs`` documents each; True if it did.
 
         The data is committed before: a disk too full for the merged copy is a
         warning (through ``warn``), and the small segments stay.
@@ -583,7 +586,9 @@ class Committer:
         bar = min(max(1000, total // 10), segment_docs // 2)
         small = [s for s in self.segments
                  if s.doc_count_all() < bar or s.doc_count() < s.doc_count_all() // 2]
-        if len(small) <= self.max_small_segments:
+        written = sum(s.doc_count_all() for s in self.segments if s.segment_id() in self._order)
+        if len(small) <= self.max_small_segments and (
+                len(small) < 2 or written < self.max_small_segments * bar):
             return False
         merged = []
         builder = None
