@@ -36,7 +36,9 @@ SEGMENT_DOCS = 1 << 16
 # it holds a piece of each run in memory, and the runs (about 2 MB each) are the temp disk.
 SEGMENT_RUNS = 192
 # Incremental runs add small segments; when more than this many are small
-# (under a tenth of the index and of SEGMENT_DOCS), they are merged.
+# (under a tenth of the index and half of SEGMENT_DOCS), they are merged, and so
+# they are at the end of a run that wrote as many documents as this many small
+# segments can hold (a first build: its first commits' segments are small).
 MAX_SMALL_SEGMENTS = 6
 # Below this much work (bytes of files to read), one process does it all.
 PARALLEL_BYTES = 4 << 20
