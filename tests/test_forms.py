@@ -144,3 +144,45 @@ def test_an_index_of_format_2_is_rebuilt(tmp_path):
         index_paths([docs], ix)
     index_paths([docs], ix, rebuild=True)
     assert count(ix, "=атак") == 1
+
+
+def test_a_limited_wildcard_search_skips_blocks_and_keeps_the_exhaustive_order(tmp_path):
+    """A wildcard scores a document by the number of its forms (TermSet/FormQuery's
+    WeightedMatcher); a limited search skips the blocks of documents that cannot beat
+    its bar, and its hits are the first of the unlimited list (scores, ties by number)."""
+    from newsgrep.archive import open_archive
+    from newsgrep.engine.whoosh.forms import WeightedMatcher
+    from newsgrep.engine.whoosh.query import SCORED_EXPANSION
+
+    # (more forms than SCORED_EXPANSION: counted, not an OR of stems)
+    forms = ["красный", "краска", "кран", "край", "кража", "крах", "кратко", "крайне",
+             "красота", "краткий", "кракен", "кратер"]
+    assert len(forms) > SCORED_EXPANSION
+    rng = random.Random(7)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(700):  # most hold one form; a few, anywhere, hold several
+        held = rng.sample(forms, 1 if rng.random() < 0.97 else rng.randint(2, 6))
+        title = f"Новость {i}" + (f" про {held[-1]}" if rng.random() < 0.1 else "")
+        (docs / f"{i:03d}.txt").write_text(f"{title}\n\nТекст {i}: {' и '.join(held)}.\n",
+                                           encoding="utf-8")
+    skipped = []
+    skip = WeightedMatcher.skip_to_quality
+
+    def counted(self, minquality):
+        n = skip(self, minquality)
+        skipped.append(n)
+        return n
+    with open_archive(tmp_path / "ix", create=True) as a:
+        a.index([str(docs)])
+        for q in ("кра*", "title:кра*", "кра?", "кра* текст"):
+            full = [(h.id, h.score) for h in a.search(q, limit=None, dups="all", text=False).hits]
+            assert len(full) >= 20, q
+            WeightedMatcher.skip_to_quality = counted
+            try:
+                for limit in (1, 3, 10):
+                    got = a.search(q, limit=limit, dups="all", text=False).hits
+                    assert [(h.id, h.score) for h in got] == full[:limit], (q, limit)
+            finally:
+                WeightedMatcher.skip_to_quality = skip
+    assert sum(skipped) > 0  # (blocks were passed over)

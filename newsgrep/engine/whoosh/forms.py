@@ -279,14 +279,15 @@ class Vocabulary:
         b = form.encode("utf-8")
         return any(f.find(b) >= 0 for _, f in self._fields(fieldname))
 
-    def doc_frequency(self, fieldname: str, form: str) -> int:
-        """Live documents holding ``form`` in ``fieldname``."""
+    def doc_frequency(self, fieldname: str, form: str, live: bool = True) -> int:
+        """Live documents holding ``form`` in ``fieldname`` (deleted ones too, an
+        estimate counted without reading their lists, unless ``live``)."""
         b = form.encode("utf-8")
         n = 0
         for r, f in self._fields(fieldname):
             i = f.find(b)
             if i >= 0:
-                if r.has_deletions():
+                if live and r.has_deletions():
                     n += sum(1 for d in f.docs(i) if not r.is_deleted(d))
                 else:
                     n += f.df(i)
@@ -390,7 +391,8 @@ class FormQuery(_query.Query):
     def estimate_size(self, ixreader):
         if self.inner is not None:
             return self.inner.estimate_size(ixreader)
-        return sum(Vocabulary(ixreader).doc_frequency(self.fieldname, f) for f in self.forms)
+        vocabulary = Vocabulary(ixreader)
+        return sum(vocabulary.doc_frequency(self.fieldname, f, live=False) for f in self.forms)
 
     def matcher(self, searcher, context=None):
         if not searcher.is_atomic():
@@ -427,20 +429,52 @@ class FormQuery(_query.Query):
 
 
 class WeightedMatcher(ListMatcher):
-    """A list of documents with weights, and their largest weight computed once
-    (Whoosh's ListMatcher computes it on every call: quadratic in a union)."""
+    """A list of documents scored by their weights, and the largest weight computed
+    once (Whoosh's ListMatcher computes it on every call: quadratic in a union).
 
-    def __init__(self, ids, weights):
+    Its blocks of ``BLOCK`` documents have their largest weight as their quality,
+    so a limited search skips the blocks that cannot beat its bar, as it skips a
+    term's: most of a common wildcard's documents hold one of its forms, and
+    once the best hold more, a whole block of ones is passed over unscored.
+    """
+
+    BLOCK = 128
+
+    def __init__(self, ids, weights, tops=None):
         super().__init__(ids, weights=weights)
-        self._top = max(weights)
+        b = self.BLOCK
+        self._tops = tops if tops is not None else [max(weights[i:i + b])
+                                                    for i in range(0, len(weights), b)]
+        self._top = max(self._tops)
 
     def copy(self):
-        m = WeightedMatcher(self._ids, self._weights)
+        m = WeightedMatcher(self._ids, self._weights, self._tops)
         m._i = self._i
         return m
 
     def block_max_weight(self):
         return self._top
+
+    def supports_block_quality(self):
+        return True
+
+    def next(self):
+        """To the next document; True when it begins a block (a collector then checks
+        the block's quality against its bar)."""
+        self._i += 1
+        return self._i % self.BLOCK == 0
+
+    def block_quality(self):
+        i = self._i
+        return self._tops[i // self.BLOCK] if i < len(self._ids) else 0.0
+
+    def skip_to_quality(self, minquality):
+        b, n, tops = self.BLOCK, len(self._ids), self._tops
+        skipped = 0
+        while self._i < n and tops[self._i // b] <= minquality:
+            self._i = (self._i // b + 1) * b
+            skipped += 1
+        return skipped
 
 
 class _KeepMatcher(RequireMatcher):
