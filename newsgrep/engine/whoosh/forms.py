@@ -35,7 +35,6 @@ a segment of up to 65,536 documents)::
 """
 from __future__ import annotations
 
-import bisect
 import heapq
 import itertools
 import json
@@ -175,12 +174,22 @@ class FieldForms:
 
     def find(self, form: bytes) -> int:
         """The index of ``form``, or -1."""
-        i = bisect.bisect_left(self, form)
+        i = self.from_prefix(form)
         return i if i < self._n and self[i] == form else -1
 
     def from_prefix(self, prefix: bytes) -> int:
-        """The index of the first form not below ``prefix``."""
-        return bisect.bisect_left(self, prefix)
+        """The index of the first form not below ``prefix`` (a binary search over the
+        mapped forms, inline: did-you-mean looks up hundreds of spellings in each
+        segment, and ``bisect`` over this sequence calls ``__getitem__`` each step)."""
+        mm, at, starts = self._mm, self._forms_at, self._starts
+        lo, hi = 0, self._n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if mm[at + starts[mid]:at + starts[mid + 1] - 1] < prefix:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
     def df(self, i: int) -> int:
         """The number of documents (deleted ones included) holding form ``i``."""
