@@ -448,6 +448,7 @@ class WeightedMatcher(ListMatcher):
     """
 
     BLOCK = 128
+    _i: int  # (ListMatcher's place in the list)
 
     def __init__(self, ids, weights, tops=None):
         super().__init__(ids, weights=weights)
@@ -478,11 +479,12 @@ class WeightedMatcher(ListMatcher):
         return self._tops[i // self.BLOCK] if i < len(self._ids) else 0.0
 
     def skip_to_quality(self, minquality):
-        b, n, tops = self.BLOCK, len(self._ids), self._tops
+        i, b, n, tops = self._i, self.BLOCK, len(self._ids), self._tops
         skipped = 0
-        while self._i < n and tops[self._i // b] <= minquality:
-            self._i = (self._i // b + 1) * b
+        while i < n and tops[i // b] <= minquality:
+            i = (i // b + 1) * b
             skipped += 1
+        self._i = i
         return skipped
 
 
