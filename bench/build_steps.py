@@ -9,9 +9,9 @@ bench/speed.py measures them, by one checkout: for archives too large to build t
 ``--index`` must not exist yet. Each step is ``python -m newsgrep index FILES --index
 INDEX`` with ``--code`` on ``PYTHONPATH`` (bytecode cached, no config file), through
 ``speed.run_measured``: wall and CPU time of the process tree, peak summed RSS and PSS
-(sampled every 50 ms), temporary disk and index size. The 1% step first appends a line
-to every 100th ``.txt`` file of ``--files`` (``speed.change_one_percent``: the folder is
-changed). Each step's figures are printed as it ends and kept in ``--json``; the
+(sampled every 50 ms, every second past 100 s), temporary disk and index size. The 1%
+step first appends a line to every 100th ``.txt`` file of ``--files``
+(``speed.change_one_percent``: the folder is changed). Each step's figures are printed as it ends and kept in ``--json``; the
 machine's speed varies from day to day, so compare build times within one run
 (``bench/build_ab.py``), memory across runs.
 """
