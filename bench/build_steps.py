@@ -11,9 +11,9 @@ INDEX`` with ``--code`` on ``PYTHONPATH`` (bytecode cached, no config file), thr
 ``speed.run_measured``: wall and CPU time of the process tree, peak summed RSS and PSS
 (sampled every 50 ms, every second past 100 s), temporary disk and index size. The 1%
 step first appends a line to every 100th ``.txt`` file of ``--files``
-(``speed.change_one_percent``: the folder is changed). Each step's figures are printed as it ends and kept in ``--json``; the
-machine's speed varies from day to day, so compare build times within one run
-(``bench/build_ab.py``), memory across runs.
+(``speed.change_one_percent``: the folder is changed). Each step's figures are printed
+as it ends and kept in ``--json``; the machine's speed varies from day to day, so
+compare build times within one run (``bench/build_ab.py``), memory across runs.
 """
 from __future__ import annotations
 
