@@ -164,6 +164,28 @@ def test_a_big_run_merges_the_small_segments_of_its_first_commits(tmp_path):
     assert count(ix, "атака") == n - 1 and count(ix, "мост") == 1
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_rebuild_writes_full_segments(tmp_path, jobs):
+    """A rebuild commits once, at its end: its segments are full (but each worker's last),
+    not those of a run that commits as it goes (by time here: one article each)."""
+    # (small segments never merged here: what each run wrote stays as it wrote it)
+    limits = Limits(commit_articles=1, segment_docs=16, max_small_segments=1000,
+                    commit_seconds=0.0)  # (a run that commits as it goes: every file)
+    index_paths = functools.partial(_index_paths, settings=Settings(limits))
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    n = 70
+    for i in range(n):
+        _write(docs / f"{i:03d}.txt", f"Статья {i}", "про атаку")
+    index_paths([docs], ix, jobs=jobs)
+    first = sorted(s.doc_count_all() for s in open_index(ix)[0]._segments())
+    assert max(first) == 1, first  # (the premise)
+    assert index_paths([docs], ix, jobs=jobs, rebuild=True).total == n
+    sizes = [s.doc_count_all() for s in open_index(ix)[0]._segments()]
+    assert sum(sizes) == n and len([k for k in sizes if k < 16]) <= jobs, sizes
+    assert _documents(ix) == {str(docs / f"{i:03d}.txt"): 1 for i in range(n)}
+    assert count(ix, "атака") == n
+
+
 def test_a_run_with_nothing_to_do_rewrites_no_segment(tmp_path):
     """Segments a merge cannot combine (two would not fit in one) are not merged again
     by every later run: an archive past ten segments' worth of articles re-wrote them all."""

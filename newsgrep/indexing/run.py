@@ -34,7 +34,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -304,6 +304,13 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
             meta.save(directory)  # first: a Whoosh index without it would not open
             ix = create_index(directory, build_schema(mode, signature))
     schema = build_schema(mode, signature) if fresh_toc else ix.schema
+    if fresh_toc:
+        # A rebuild commits once, at its end: its workers need not end segments early for
+        # commits (the first ones' 5k, 10k, 20k articles, or every COMMIT_SECONDS),
+        # which would only leave small segments for the next small run to merge.
+        limits = settings.limits
+        settings = replace(settings, limits=replace(
+            limits, commit_articles=limits.segment_docs, commit_seconds=float("inf")))
     if not has_authors(schema):
         warn(f"{directory}: {NO_AUTHORS}")
     clean(directory, ix)
