@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .archive import DUPS
 from .engine.base import SORTS
 from .errors import QueryError
 
@@ -36,7 +37,7 @@ __all__ = ["BatchQuery", "BatchAnswer", "OPTIONS", "parse_line", "run_batch"]
 #: The keys a JSON line may have besides ``query``, with their types.
 OPTIONS: dict[str, type | tuple[type, ...]] = {
     "limit": int, "sort": str, "since": (str, type(None)), "until": (str, type(None)),
-    "context": int, "snippets": int, "count": bool,
+    "context": int, "snippets": int, "count": bool, "dups": str,
 }
 _RANGES: dict[str, tuple[int, int | None]] = {"limit": (0, None), "context": (10, 2000),
                                               "snippets": (1, 20)}
@@ -94,6 +95,8 @@ def parse_line(text: str) -> BatchQuery:
                                  + (f" to {high}" if high else " on"))
     if "sort" in obj and obj["sort"] not in SORTS:
         raise QueryError(f"unknown sort {obj['sort']!r}; use one of: {', '.join(SORTS)}")
+    if "dups" in obj and obj["dups"] not in DUPS:
+        raise QueryError(f"unknown dups {obj['dups']!r}; use one of: {', '.join(DUPS)}")
     return BatchQuery(query, obj)
 
 
@@ -107,7 +110,9 @@ def run_batch(archive: Archive, lines: Iterable[str | Mapping[str, Any]],
     """Answer each line (a query, a JSON line, or a mapping of the same keys) in order.
 
     ``defaults`` are the options of every query (``limit``, ``sort``, ``since``,
-    ``until``, ``context``, ``snippets``, ``count``) that a line does not set.
+    ``until``, ``context``, ``snippets``, ``count``, ``dups``) that a line does not set
+    (``dups``: ``"all"``, every copy, as :meth:`Archive.search` has it; the command line
+    gives ``"group"``, as a single search does).
     Answers come one at a time, as each query is answered.
     """
     unknown = sorted(set(defaults) - set(OPTIONS))
@@ -130,7 +135,8 @@ def run_batch(archive: Archive, lines: Iterable[str | Mapping[str, Any]],
                 yield BatchAnswer(n, query, count=archive.count(query, since=since, until=until))
                 continue
             how = {"context": options.get("context"), "fragments": options.get("snippets"),
-                   "sort": options.get("sort", "relevance"), "since": since, "until": until}
+                   "sort": options.get("sort", "relevance"), "since": since, "until": until,
+                   "dups": options.get("dups", "all")}
             # (limit 0, every hit: made as they are written, see Archive.search_iter)
             yield BatchAnswer(n, query, result=archive.search(query, limit=limit, **how)
                               if limit else archive.search_iter(query, **how))

@@ -641,7 +641,7 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
 
     if batch:
         return _search_batch(ctx, query, index_dir, limit, files_only, context, snippets,
-                             count_only, by, timeline, sort, since, until, fix, quiet)
+                             count_only, by, timeline, sort, since, until, fix, quiet, dups)
     if query is None:
         raise click.MissingParameter(ctx=ctx, param=next(
             p for p in ctx.command.params if p.name == "query"))
@@ -709,7 +709,7 @@ def search(ctx, query, index_dir, limit, as_json, files_only, null, context, sni
 
 
 def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, count_only, by,
-                  timeline, sort, since, until, fix, quiet) -> None:
+                  timeline, sort, since, until, fix, quiet, dups) -> None:
     """``search --batch``: the queries of stdin, answered as JSON Lines (see newsgrep.batch)."""
     from . import render
     from .archive import open_archive
@@ -723,7 +723,7 @@ def _search_batch(ctx, query, index_dir, limit, files_only, context, snippets, c
             raise click.UsageError(f"--batch and {name} cannot be used together")
     defaults = {"limit": limit if limit is not None else 10, "context": context,
                 "snippets": snippets, "sort": sort, "since": since, "until": until,
-                "count": count_only}
+                "count": count_only, "dups": _dups(dups, False)}
     out, failed = sys.stdout, 0
     with open_archive(_archive(index_dir)) as archive:
         # (bytes that are not UTF-8 become U+FFFD: that line is answered, not the run ended)

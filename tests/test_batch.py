@@ -167,3 +167,31 @@ def test_a_line_that_is_not_utf8_is_answered_and_so_are_the_rest(run, indexed):
     assert out[1] == {"line": 2, "query": "\ufffd\ufffd",
                       "error": "the query has no searchable words"}
     assert out[2]["query"] == "Алматы" and out[2]["rank"] == 1
+
+
+def test_a_batch_shows_each_reprint_group_once_as_a_single_search_does(run, tmp_path):
+    """``--batch`` answers as ``search`` does: each story once (``--dups group``, the
+    command line's default), every copy with ``--dups all`` or a line's ``"dups"``."""
+    from .test_reprint_groups import _stories, article
+
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    docs.mkdir()
+    for i, text in enumerate(_stories(3, seed=5)):
+        for c in range(3):  # each story printed by three sites on one day
+            (docs / f"s{i}_{c}.txt").write_text(
+                article(" ".join(text.split()[:3]), f"2022-03-1{i} 0{c + 8}:00", f"Сайт {c}",
+                        text), encoding="utf-8")
+    assert run("index", docs, "--index", ix).exit_code == 0
+    word = _stories(3, seed=5)[0].split()[0]
+
+    def ids(*args, stdin=None):
+        result = run("search", *args, "--json", "-n", "50", "--index", ix, input=stdin)
+        assert result.exit_code == 0, result.stderr
+        return [o["id"] for o in objects(result.stdout)]
+    stories, copies = ids(word), ids(word, "--dups", "all")
+    assert len(copies) > len(stories)  # (the premise: the copies are grouped)
+    assert ids("--batch", stdin=word + "\n") == stories
+    assert ids("--batch", "--dups", "all", stdin=word + "\n") == copies
+    assert ids("--batch", stdin=json.dumps({"query": word, "dups": "all"}) + "\n") == copies
+    bad = run("search", "--batch", "--index", ix, input='{"query": "x", "dups": "some"}\n')
+    assert bad.exit_code == 2 and "unknown dups 'some'" in objects(bad.stdout)[0]["error"]
