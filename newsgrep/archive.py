@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import open_engine
-from .engine.base import (NO_AUTHORS, SORTS, ArticleRef, Engine, EngineHit, EngineInfo, Problem,
+from .engine.base import (DUPS, NO_AUTHORS, SORTS, ArticleRef, Engine, EngineHit, EngineInfo, Problem,
                           QuerySpec, SearchOutcome, SearchRequest, StoredArticle)
 from .errors import IndexCorrupt, NewsgrepError, QueryError
 
@@ -42,9 +42,6 @@ AMBIGUOUS_SHOWN = 5  # candidates named when a prefix is ambiguous
 SIMILAR_TERMS = 12   # key terms of an article that a similar one is searched by
 #: A search with fewer hits than this may still get a did-you-mean (almaty -> Алматы).
 FEW = 5
-#: What a search does with reprints: "group" shows each story once (its lead, with its
-#: copies counted), "all" every copy.
-DUPS = ("group", "all")
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .archive import DUPS
-from .engine.base import SORTS
+from .engine.base import DUPS, SORTS
 from .errors import QueryError
 
 if TYPE_CHECKING:

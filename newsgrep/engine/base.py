@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 __all__ = [
-    "article_id", "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
+    "article_id", "TEXT_FIELDS", "TITLE_BOOST", "DEFAULT_MORPHOLOGY", "NO_AUTHORS", "SORTS", "DUPS", "GROUP_FIELDS", "Sort", "FileState", "Document", "FileDocuments",
     "QuerySpec", "SearchRequest", "EngineHit", "SearchOutcome", "ArticleRef", "StoredArticle",
     "TermWeight", "EngineInfo", "EngineStats", "Problem", "Engine", "EngineWriter", "BulkIndexing",
     "ReprintGroups", "DateCounts",
@@ -47,6 +47,9 @@ NO_AUTHORS = ("this index was built before newsgrep kept authors; rebuild it to 
               "and count them: newsgrep index --rebuild")
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
+#: What a search does with reprints: "group" shows each story once (its lead, with its
+#: copies counted), "all" every copy.
+DUPS = ("group", "all")
 #: Stored columns counted per value (``-c --by``); dates are counted by ``dates()``.
 GROUP_FIELDS = ("source", "author", "section")
 
