@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import mmap
+import os
 import random
 import subprocess
 import sys
 import zlib
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 
@@ -249,19 +251,34 @@ def test_numeric_columns_read_from_the_map_give_the_written_numbers(tmp_path, ty
     assert [reader[d] for d in range(n)] == [values.get(d, 7) for d in range(n)]
 
 
+def _mapped_kb(path) -> int:
+    """Kilobytes of ``path`` mapped into this process (``/proc/self/smaps``)."""
+    total, mine = 0, False
+    with open("/proc/self/smaps") as fh:
+        for line in fh:
+            fields_ = line.split()
+            if "-" in fields_[0] and len(fields_) >= 5:  # a mapping's header line
+                mine = fields_[-1] == str(path)
+            elif mine and fields_[0] == "Rss:":
+                total += int(fields_[1])
+    return total
+
+
 @pytest.mark.parametrize("hashtype", [0, 1])  # MD5 (Whoosh's term tables), CRC32
-@pytest.mark.parametrize("mapped", [False, True])
+@pytest.mark.parametrize("mapped", [False, True, "storage"])  # storage: slots read by pread
 def test_term_table_look_ups_find_what_whoosh_s_probing_finds(tmp_path, hashtype, mapped):
     """A key's value and membership, read from the mapped table, are Whoosh's own
     (``ranges_for_key``), for every key written and for keys never written, in
     tables crowded enough that probes wrap past colliding slots."""
     from whoosh.filedb.filetables import HashReader, HashWriter
 
+    from newsgrep.engine.whoosh.schema import _storage
+
     rnd = random.Random(hashtype)
     words = sorted({"".join(rnd.choice("абвгдеж") for _ in range(rnd.randrange(1, 9))).encode()
                     for _ in range(5000)})
     values = {k: k[::-1] * rnd.randrange(1, 4) for k in words}
-    path = tmp_path / "table"
+    path = tmp_path / "table.trm"
     with open(path, "wb") as fh:
         fh.write(b"PREFIX")  # (a table starts anywhere in its file)
         w = HashWriter(StructFile(fh), hashtype=hashtype)
@@ -269,7 +286,10 @@ def test_term_table_look_ups_find_what_whoosh_s_probing_finds(tmp_path, hashtype
             w.add(k, values[k])
         w.close()
     data = path.read_bytes()
-    if mapped:
+    if mapped == "storage":  # as a search opens a segment's term table
+        dbfile = _storage(tmp_path).open_file(path.name)
+        assert isinstance(dbfile.newsgrep_fd, int)
+    elif mapped:
         with open(path, "rb") as fh:
             dbfile = StructFile(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
     else:
@@ -288,6 +308,42 @@ def test_term_table_look_ups_find_what_whoosh_s_probing_finds(tmp_path, hashtype
             assert table.range_for_key(k) == whooshs
             assert table[k] == dbfile.get(*whooshs) == values[k]
     assert len(absent) > 1000
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux's /proc/self/smaps")
+def test_absent_keys_are_looked_up_without_mapping_the_term_table_s_slots(tmp_path):
+    """A search opens a term table as a map, but probes its hash slots by pread: a fuzzy
+    word's hundreds of absent spellings leave its slots unmapped (each probe of a map
+    maps the 64 KB around it, and a million-article archive's tables are many MB)."""
+    from whoosh.filedb.filetables import HashReader, HashWriter
+
+    from newsgrep.engine.whoosh.schema import _storage
+
+    path = tmp_path / "big.trm"
+    with open(path, "wb") as fh:
+        w = HashWriter(StructFile(fh))
+        for i in range(60_000):
+            w.add(b"key%d" % i, b"v")
+        w.close()
+    slots = 2 * 60_000 * 12  # (HashWriter's tables: twice as many slots as keys, 12 bytes each)
+    dbfile = _storage(tmp_path).open_file(path.name)
+    table = HashReader(dbfile, path.stat().st_size)
+    assert (b"key123" in table) and table[b"key59999"] == b"v"
+    for i in range(2000):
+        assert b"absent%d" % i not in table
+    assert _mapped_kb(path) * 1024 < slots / 8, _mapped_kb(path)
+    fd = dbfile.newsgrep_fd
+    table.close()  # closes the file it reads slots from, and a look-up after it fails
+    with pytest.raises(OSError):
+        os.fstat(fd)
+    with pytest.raises(ValueError):
+        b"key123" in table  # noqa: B015
+    with open(path, "rb") as fh:
+        raw = HashReader(StructFile(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)),
+                         path.stat().st_size)
+    for i in range(2000):
+        assert b"absent%d" % i not in raw
+    assert _mapped_kb(path) * 1024 > slots / 2  # (what probing the map maps, the same look-ups)
 
 
 def test_a_block_s_ids_decode_to_the_running_sums():

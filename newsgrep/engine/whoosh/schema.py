@@ -210,9 +210,28 @@ def _storage(directory: Path):
     articles, and memory does not grow with it.
     """
     import mmap
+    import weakref
 
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.structfile import StructFile
+
+    TERMS_EXT = ".trm"  # (whoosh.codec.whoosh3.W3Codec.TERMS_EXT)
+
+    class TermsFile(StructFile):
+        """A mapped term table that also keeps its file open: its hash slots are read
+        with ``pread`` (see ``_whoosh._first_range``)."""
+
+        def __init__(self, mapped, fd: int, **kwargs):
+            super().__init__(mapped, **kwargs)
+            self.newsgrep_fd: int | None = fd
+            self._close_fd = weakref.finalize(self, os.close, fd)  # (once: here or at close)
+
+        def close(self):
+            self.newsgrep_fd = None  # (a look-up after this reads the closed map: an error)
+            try:
+                super().close()
+            finally:
+                self._close_fd()
 
     class MappedStorage(FileStorage):
         def open_file(self, name, **kwargs):
@@ -221,6 +240,8 @@ def _storage(directory: Path):
                     mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
                 except (ValueError, OSError):  # an empty file cannot be mapped
                     return super().open_file(name, **kwargs)
+                if name.endswith(TERMS_EXT):
+                    return TermsFile(mapped, os.dup(fh.fileno()), name=name, **kwargs)
             return StructFile(mapped, name=name, **kwargs)
 
     return MappedStorage(str(directory))
