@@ -355,8 +355,9 @@ def quick_term_lookups() -> None:
     segments at a million articles. Whoosh's ``HashReader`` hashes the key
     (MD5 as hex text, then an int) and reads each slot and key through three
     Python calls (seek, read, unpack) of its file: about 5 µs a look-up. Here
-    the slots and keys are unpacked straight from the memory-mapped file and a
-    key's hash is remembered across segments; the table, the probing and the
+    the slots and keys are read by ``pread`` (or unpacked straight from the
+    memory-mapped file: see :func:`_find`) and a key's hash is remembered across
+    segments; the table, the probing and the
     answers are Whoosh's (``range_for_key`` and ``in``, the first match, as a
     term table holds each key once; ``[key]`` is its first value).
     """
@@ -384,16 +385,17 @@ def _md5_hash(key: bytes) -> int:
     return h
 
 
-def _first_range(self, key: bytes):
-    """``(datapos, datalen)`` of ``key``'s first value, or None: Whoosh's probing of
-    ``ranges_for_key``, read from the map.
+def _find(self, key: bytes):
+    """``(datapos, datalen, value)`` of ``key``'s first value, or None: Whoosh's probing
+    of ``ranges_for_key``, read from the map; ``value`` None when it is read from
+    there too.
 
-    The slots are read with ``pread`` where the storage kept the file's descriptor
-    (``schema._storage``): a probe through the map would map the 64 KB around it
-    (the kernel's fault-around) into the process, and a fuzzy word's hundreds of
-    probes in each of 20-odd segments mapped most of their tables (about 150 MB
-    at a million articles) to read 12 bytes each. Keys and values, read only
-    for a slot of the key's hash, are read from the map."""
+    Where the storage kept the file's descriptor (``schema._storage``), the slots
+    and the key's record are read with ``pread`` instead: a read through the map
+    maps the 64 KB around it (the kernel's fault-around) into the process. A
+    fuzzy word's hundreds of probes in each of 20-odd segments mapped most of
+    their tables (about 150 MB at a million articles) to read 12 bytes each, and
+    a process's first touch of a page costs more than a ``pread`` of it."""
     try:
         buf, hashfn = self._newsgrep_map
     except AttributeError:
@@ -402,9 +404,10 @@ def _first_range(self, key: bytes):
         buf = _mapped(self.dbfile)
         hashfn = _md5_hash if self.hashfn is md5_hash else self.hashfn
         self._newsgrep_map = buf, hashfn
-    fd = getattr(self.dbfile, "newsgrep_fd", None)
     if buf is None or not isinstance(key, bytes):
-        return next(self.ranges_for_key(key), None)
+        found = next(self.ranges_for_key(key), None)
+        return None if found is None else (*found, None)
+    fd = getattr(self.dbfile, "newsgrep_fd", None)
     keyhash = hashfn(key)
     tablestart, numslots = self.tables[keyhash & 255]
     if not numslots:
@@ -413,6 +416,7 @@ def _first_range(self, key: bytes):
     end = tablestart + numslots * size
     slotpos = tablestart + ((keyhash >> 8) % numslots) * size
     n = len(key)
+    head = _LENGTHS.size + n
     slots, at = b"", 0  # (pread: the slots read, the next one's place in them)
     for _ in range(numslots):
         if fd is None:
@@ -425,10 +429,16 @@ def _first_range(self, key: bytes):
         if not itempos:
             return None
         if slothash == keyhash:
-            keylen, datalen = _LENGTHS.unpack_from(buf, itempos)
-            start = itempos + _LENGTHS.size
-            if keylen == n and buf[start:start + n] == key:
-                return start + n, datalen
+            if fd is None:
+                keylen, datalen = _LENGTHS.unpack_from(buf, itempos)
+                if keylen == n and buf[itempos + _LENGTHS.size:itempos + head] == key:
+                    return itempos + head, datalen, None
+            else:  # the lengths, the key and (mostly) the value, by one pread
+                record = os.pread(fd, head + _VALUE, itempos)
+                keylen, datalen = _LENGTHS.unpack_from(record)
+                if keylen == n and record[_LENGTHS.size:head] == key:
+                    value = record[head:head + datalen]
+                    return itempos + head, datalen, value if len(value) == datalen else None
         slotpos += size
         if slotpos == end:  # the probe wraps around to the table's start
             slotpos = tablestart
@@ -436,21 +446,23 @@ def _first_range(self, key: bytes):
 
 
 _PROBE = 8 * _POINTER.size  # slots read by one pread (a probe mostly ends at the first or second)
+_VALUE = 256  # bytes of a value read with its key (a term's info; a rare term's postings too)
 
 
 def _range_for_key(self, key: bytes):
-    found = _first_range(self, key)
+    found = _find(self, key)
     if found is None:
         raise KeyError(key)
-    return found
+    return found[:2]
 
 
 def _hash_contains(self, key: bytes) -> bool:
-    return _first_range(self, key) is not None
+    return _find(self, key) is not None
 
 
 def _hash_item(self, key: bytes) -> bytes:
-    found = _first_range(self, key)
+    found = _find(self, key)
     if found is None:
         raise KeyError(key)
-    return self.dbfile.get(*found)
+    pos, length, value = found
+    return self.dbfile.get(pos, length) if value is None else value

@@ -219,7 +219,7 @@ def _storage(directory: Path):
 
     class TermsFile(StructFile):
         """A mapped term table that also keeps its file open: its hash slots are read
-        with ``pread`` (see ``_whoosh._first_range``)."""
+        with ``pread`` (see ``_whoosh._find``)."""
 
         def __init__(self, mapped, fd: int, **kwargs):
             super().__init__(mapped, **kwargs)
