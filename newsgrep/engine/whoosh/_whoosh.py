@@ -412,7 +412,7 @@ def _find(self, key: bytes):
     tablestart, numslots = self.tables[keyhash & 255]
     if not numslots:
         return None
-    size = _POINTER.size
+    size = _SLOT
     end = tablestart + numslots * size
     slotpos = tablestart + ((keyhash >> 8) % numslots) * size
     n = len(key)
@@ -420,11 +420,11 @@ def _find(self, key: bytes):
     slots, at = b"", 0  # (pread: the slots read, the next one's place in them)
     for _ in range(numslots):
         if fd is None:
-            slothash, itempos = _POINTER.unpack_from(buf, slotpos)
+            slothash, itempos = _unpack_slot(buf, slotpos)
         else:
             if at == len(slots):  # the next few slots, up to the table's end, by one pread
-                slots, at = os.pread(fd, min(_PROBE, end - slotpos), slotpos), 0
-            slothash, itempos = _POINTER.unpack_from(slots, at)
+                slots, at = _pread(fd, min(_PROBE, end - slotpos), slotpos), 0
+            slothash, itempos = _unpack_slot(slots, at)
             at += size
         if not itempos:
             return None
@@ -434,7 +434,7 @@ def _find(self, key: bytes):
                 if keylen == n and buf[itempos + _LENGTHS.size:itempos + head] == key:
                     return itempos + head, datalen, None
             else:  # the lengths, the key and (mostly) the value, by one pread
-                record = os.pread(fd, head + _VALUE, itempos)
+                record = _pread(fd, head + _VALUE, itempos)
                 keylen, datalen = _LENGTHS.unpack_from(record)
                 if keylen == n and record[_LENGTHS.size:head] == key:
                     value = record[head:head + datalen]
@@ -445,7 +445,10 @@ def _find(self, key: bytes):
     return None
 
 
-_PROBE = 8 * _POINTER.size  # slots read by one pread (a probe mostly ends at the first or second)
+_SLOT = _POINTER.size
+_PROBE = 8 * _SLOT  # slots read by one pread (a probe mostly ends at the first or second)
+_unpack_slot = _POINTER.unpack_from
+_pread = os.pread
 _VALUE = 256  # bytes of a value read with its key (a term's info; a rare term's postings too)
 
 
