@@ -147,6 +147,35 @@ def test_search_by_date_is_whooshs_sorted_search(archive):
         assert seen > 20
 
 
+def test_a_date_range_tested_on_the_column_holds_what_the_range_matches(archive):
+    """A word search's date filter asks the date column whether a document is in range
+    (``query_filter``) instead of listing every one: the same documents, for ranges
+    whose bounds are articles' own dates (inclusive) and one past them."""
+    from whoosh import query as Q
+
+    from newsgrep.engine.whoosh.docsets import column_numbers, query_docs, query_filter
+
+    with open_archive(archive) as a:
+        s = a.engine.searcher
+        tested = 0
+        for sub, _ in s.leaf_searchers():
+            reader = sub.reader()
+            dates = sorted(set(column_numbers(reader.column_reader("date", translate=False))))
+            if len(dates) < 4:
+                continue  # (the second run's segment)
+            every = (dates[0], dates[-1])
+            for low, high in [every, (dates[1], dates[-2]), (dates[1] + 1, dates[-2]),
+                              (dates[1], dates[-2] - 1), (0, dates[len(dates) // 2])]:
+                q = Q.NumericRange("date", low, high)
+                test = query_filter(q, sub, reader)
+                assert not isinstance(test, set)  # (tested on the column, not listed)
+                docs = query_docs(q, sub, reader)
+                assert {d for d in range(reader.doc_count_all()) if d in test} == docs
+                assert 0 < len(docs) < reader.doc_count_all() or (low, high) == every
+                tested += 1
+        assert tested >= 5
+
+
 def test_a_date_filter_from_the_column_filters_as_the_range_query(archive):
     """--since/--until: the documents in range taken from the date column give the hits
     (and scores) of Whoosh's search filtered by the date range query; a range holding

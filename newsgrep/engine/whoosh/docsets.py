@@ -22,8 +22,8 @@ from itertools import accumulate
 from operator import add
 from typing import Any
 
-__all__ = ["segment_docsets", "count_docs", "column_counts", "query_docs", "column_numbers",
-           "global_docnums", "id_values", "segment_ids"]
+__all__ = ["segment_docsets", "count_docs", "column_counts", "query_docs", "query_filter",
+           "column_numbers", "global_docnums", "id_values", "segment_ids"]
 
 
 def segment_docsets(q: Any, searcher: Any) -> Iterator[tuple[Any, int, Any, set[int]]]:
@@ -139,6 +139,30 @@ def query_docs(q: Any, sub: Any, reader: Any) -> set[int]:
     if _column_range(q, reader) is not None:
         return _in_range(q, reader, None)
     return set(q.matcher(sub).all_ids())  # (a phrase, word forms, ...: the matcher's answer)
+
+
+def query_filter(q: Any, sub: Any, reader: Any) -> Any:
+    """What ``d in`` answers for the documents ``q`` matches in a segment: for a range of
+    a numeric column (a date range), the column's test of ``d`` (a set of every
+    document in range costs a pass over the whole column: about 0.1 µs a document,
+    a tenth of a second at a million articles, where a search asks about the few
+    thousand it scores); else :func:`query_docs`."""
+    bounds = _column_range(q, reader)
+    if bounds is None or not reader.doc_count_all():
+        return query_docs(q, sub, reader)
+    return _InRange(column_numbers(reader.column_reader(q.fieldname, translate=False)), *bounds)
+
+
+class _InRange:
+    """Whether a document's column value is within ``low``..``high``."""
+
+    __slots__ = ("values", "low", "high")
+
+    def __init__(self, values: Any, low: int, high: int):
+        self.values, self.low, self.high = values, low, high
+
+    def __contains__(self, d: int) -> bool:
+        return self.low <= self.values[d] <= self.high
 
 
 def _term_docs(reader: Any, fieldname: str, text: Any) -> set[int]:

@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
-from .docsets import query_docs
+from .docsets import query_docs, query_filter
 
 __all__ = ["best_for_terms", "key_terms"]
 
@@ -201,7 +201,7 @@ class _Segment:
         self.banned = set(reader.deleted_docs_set) if reader.has_deletions() else set()
         if mask is not None:
             self.banned |= query_docs(mask, sub, reader)
-        self.allowed = query_docs(filter, sub, reader) if filter is not None else None
+        self.allowed = query_filter(filter, sub, reader) if filter is not None else None
         self.terms: dict[int, tuple[str, bytes, Any, float]] = {}
         self._total: Any = None
 
