@@ -207,7 +207,9 @@ def _storage(directory: Path):
 
     Pages are read on demand and shared between processes through the page
     cache, so opening an index costs the same at 1,000 and at 1,000,000
-    articles, and memory does not grow with it.
+    articles, and memory does not grow with it. A term table's file is also
+    kept open: its hash slots are probed at random, a few bytes at a time, and
+    are read with ``pread`` (see ``_whoosh._find``).
     """
     import mmap
     import weakref
