@@ -174,6 +174,17 @@ def test_a_date_range_tested_on_the_column_holds_what_the_range_matches(archive)
                 assert 0 < len(docs) < reader.doc_count_all() or (low, high) == every
                 tested += 1
         assert tested >= 5
+        # ... and over the whole archive, as Whoosh's collectors ask (global numbers)
+        from newsgrep.engine.whoosh.docsets import global_docnums, global_filter
+
+        everyone = range(s.doc_count_all())
+        for since, until in DATES[1:] + [("1900-01-01", "1900-12-31")]:
+            _, flt = a.engine._parse(DateFilter(since, until).spec("атака"))
+            test = global_filter(flt, s)
+            assert not isinstance(test, set) and test
+            live = s.reader()
+            assert {g for g in everyone if g in test and not live.is_deleted(g)} \
+                == global_docnums(flt, s), (since, until)
 
 
 def test_a_date_filter_from_the_column_filters_as_the_range_query(archive):

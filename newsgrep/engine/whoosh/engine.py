@@ -193,10 +193,10 @@ class WhooshEngine:
                     hits=[EngineHit(article(d), score)
                           for score, d in best],
                     understood=str(q), matched=positive_terms(q, s.reader()))
-        if flt is not None:  # (the dates in range from the date column, once)
-            from .docsets import global_docnums
+        if flt is not None:  # (the dates in range tested on the date column)
+            from .docsets import global_filter
 
-            flt = global_docnums(flt, s) or {-1}  # (an empty set would filter nothing)
+            flt = global_filter(flt, s) or {-1}  # (an empty set would filter nothing)
         from whoosh.collectors import FilterCollector, TopCollector
 
         from .fieldunion import title_first
