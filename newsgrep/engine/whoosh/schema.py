@@ -214,10 +214,9 @@ def _storage(directory: Path):
     import mmap
     import weakref
 
+    from whoosh.codec.whoosh3 import W3Codec  # (what reads the segments: imported anyway)
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.structfile import StructFile
-
-    TERMS_EXT = ".trm"  # (whoosh.codec.whoosh3.W3Codec.TERMS_EXT)
 
     class TermsFile(StructFile):
         """A mapped term table that also keeps its file open: its hash slots are read
@@ -242,7 +241,7 @@ def _storage(directory: Path):
                     mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
                 except (ValueError, OSError):  # an empty file cannot be mapped
                     return super().open_file(name, **kwargs)
-                if name.endswith(TERMS_EXT):
+                if name.endswith(W3Codec.TERMS_EXT):
                     return TermsFile(mapped, os.dup(fh.fileno()), name=name, **kwargs)
             return StructFile(mapped, name=name, **kwargs)
 
