@@ -937,8 +937,10 @@ def stats(index_dir, as_json, color):
         figures = archive.stats()
     if as_json:
         click.echo(render.dumps(figures))
-    else:
+    elif render.wants_color(color):
         render.print_stats(render.make_console(color), figures)
+    else:
+        render.write_stats_plain(sys.stdout, figures)
 
 
 @cli.command()

@@ -237,10 +237,8 @@ def write_paths(out: IO[str], hits: Iterable[Hit], null: bool = False) -> None:
             out.write((name if null else safe(printable_name(name))) + end)
 
 
-def print_stats(console, figures: dict) -> None:
-    """The ``stats`` figures as a small report."""
-    from rich.text import Text
-
+def stats_lines(figures: dict) -> list[tuple[str, str, str]]:
+    """The ``stats`` figures as lines of a small report: ``(head, its style, rest)``."""
     def size(n: float) -> str:
         for unit in ("B", "KiB", "MiB", "GiB"):
             if n < 1024 or unit == "GiB":
@@ -260,22 +258,34 @@ def print_stats(console, figures: dict) -> None:
         ("updated", figures["updated"] or "never"),
     ]
     # Lines rather than tables: no padding after the last column (piped output stays clean).
-    # A Text's own style covers what is appended to it: the label is styled as a span.
-    for name, value in rows:
-        line = Text()
-        line.append(f"{name:<11}", style=LABEL_STYLE)
-        line.append(safe(value))
-        console.print(line)
+    lines = [(f"{name:<11}", LABEL_STYLE, safe(value)) for name, value in rows]
     for title, counts in (("sources", figures["sources"]), ("sections", figures["sections"])):
         if not counts:
             continue
-        console.print(Text(title, style=HEADING_STYLE))
+        lines.append((title, HEADING_STYLE, ""))
         shown = list(counts.items())[:20]
         width = max(len(str(n)) for _, n in shown)
-        for name, n in shown:
-            console.print(Text(f"  {n:>{width}}  ") + Text(safe(name)))
+        lines.extend((f"  {n:>{width}}  ", "", safe(name)) for name, n in shown)
         if len(counts) > 20:
-            console.print(Text(f"  {'…':>{width}}  {len(counts) - 20} more (see --json)"))
+            lines.append((f"  {'…':>{width}}  {len(counts) - 20} more (see --json)", "", ""))
+    return lines
+
+
+def print_stats(console, figures: dict) -> None:
+    """The ``stats`` report in colour (a head's style is a span: a Text's own style would
+    cover what is appended to it)."""
+    from rich.text import Text
+
+    for head, style, rest in stats_lines(figures):
+        line = Text()
+        line.append(head, style=style or None)
+        line.append(rest)
+        console.print(line)
+
+
+def write_stats_plain(out: IO[str], figures: dict) -> None:
+    """The ``stats`` report as plain text (a pipe: rich is not imported)."""
+    out.write("".join(f"{head}{rest}\n" for head, _, rest in stats_lines(figures)))
 
 
 def print_article(console, view: ArticleView) -> None:

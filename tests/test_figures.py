@@ -1,7 +1,10 @@
 """``stats`` figures kept at commit time: the same as counting every stored document."""
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -159,3 +162,31 @@ def test_values_equal_in_count_keep_the_order_a_scan_meets_them(tmp_path, monkey
         m.setattr(figures, "segment_figures", _fail)
         after = kept(ix)
     assert after == scanned(ix) and after["last_date"].startswith("2022-04-07")
+
+
+def test_stats_reads_the_commits_figures_without_opening_the_index(tmp_path):
+    ix = tmp_path / "ix"
+    index_paths([FIXTURES / "articles"], ix)
+    code = ("import json, sys, newsgrep\n"
+            "with newsgrep.open_archive(sys.argv[1]) as archive:\n"
+            "    st = archive.stats()\n"
+            "print(json.dumps([st, sorted(m for m in sys.modules if m.startswith('whoosh'))]))")
+    out = subprocess.run([sys.executable, "-c", code, str(ix)], capture_output=True, text=True,
+                         check=True)
+    st, whoosh_modules = json.loads(out.stdout)
+    assert whoosh_modules == [] and st["articles"] == 5
+    with newsgrep.open_archive(ix) as archive:
+        assert archive.engine.ix is not None  # opened: summed over its reader's segments
+        assert archive.stats() == st
+
+
+def test_an_archive_that_does_not_say_whether_it_keeps_authors_is_opened_to_tell(tmp_path):
+    ix = tmp_path / "ix"
+    index_paths([FIXTURES / "articles"], ix)
+    meta = json.loads((ix / "newsgrep.json").read_text(encoding="utf-8"))
+    assert meta["authors"] is True  # recorded by the run
+    for recorded in (False, None):  # what the meta says, else what the schema says
+        meta["authors"] = recorded
+        (ix / "newsgrep.json").write_text(json.dumps(meta), encoding="utf-8")
+        with newsgrep.open_archive(ix) as archive:
+            assert archive.info().has_authors is (recorded is None)

@@ -144,3 +144,20 @@ def test_groups_tsv_and_json():
     buf = io.StringIO()
     write_groups(buf, "source", [("РИА Новости", 2), (None, 1)], as_json=True)
     assert buf.getvalue() == '{"source": "РИА Новости", "count": 2}\n{"source": null, "count": 1}\n'
+
+
+def test_stats_in_plain_text_are_what_the_console_prints_without_colour():
+    from newsgrep.render import print_stats, write_stats_plain
+
+    figures = {"articles": 3, "first_date": "2021-01-02T00:00:00", "last_date": "2022-03-04T00:00:00",
+               "undated": 1, "analyzer": "", "morphology": "stem",
+               "encodings": {"utf-8": 2, "cp1251": 1}, "index": "/x/\x1b[31mix",
+               "size_bytes": 5 << 20, "updated": None,
+               "sources": {f"Источник {i}": 30 - i for i in range(23)}, "sections": {}}
+    console_out, plain = io.StringIO(), io.StringIO()
+    print_stats(make_console("never", file=console_out), figures)
+    write_stats_plain(plain, figures)
+    assert plain.getvalue() == console_out.getvalue()
+    lines = plain.getvalue().splitlines()
+    assert lines[0] == "articles   3" and "\x1b" not in plain.getvalue()
+    assert lines[-1].endswith("3 more (see --json)") and "5.0 MiB" in plain.getvalue()

@@ -27,9 +27,9 @@ def _names(ix: Path, prefix: str) -> list[str]:
 
 
 def _gen(ix: Path) -> int:
-    from newsgrep.engine.whoosh.check import _latest_generation
+    from newsgrep.engine.whoosh.check import latest_generation
 
-    return _latest_generation(ix)
+    return latest_generation(ix)
 
 
 def _map(ix: Path) -> list:

@@ -428,6 +428,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         clean(directory, ix)
 
     meta.updated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    meta.authors = has_authors(schema)
     meta.save(directory)
     report.interrupted = stop.signum
     report.total = sum(s.doc_count() for s in committer.segments)

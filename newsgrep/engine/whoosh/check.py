@@ -21,7 +21,8 @@ from pathlib import Path
 from ..base import Problem
 from ...errors import IndexNotFound
 
-__all__ = ["Problem", "check_archive", "check_files", "record_sizes", "SIZES_ATTR"]
+__all__ = ["Problem", "check_archive", "check_files", "record_sizes", "SIZES_ATTR",
+           "latest_generation"]
 
 INDEX_NAME = "MAIN"
 STATE_PREFIX = "newsgrep-state-"  # (indexing.STATE_PREFIX, without importing the writer)
@@ -43,7 +44,8 @@ def _toc_name(generation: int) -> str:
     return f"_{INDEX_NAME}_{generation}.toc"
 
 
-def _latest_generation(directory: Path) -> int:
+def latest_generation(directory: Path) -> int:
+    """The generation of the index's newest TOC (-1: none), from the folder's names."""
     import re
 
     pattern = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
@@ -59,7 +61,7 @@ def _read_toc(directory: Path, problems: list[Problem]):
     from . import schema as _schema  # noqa: F401 -- builds Positions32 for the pickled schema
 
     for attempt in range(20):
-        gen = _latest_generation(directory)
+        gen = latest_generation(directory)
         if gen < 0:
             problems.append(Problem(str(directory), "no TOC (_MAIN_N.toc): no commit to read"))
             return None
@@ -117,7 +119,7 @@ def check_archive(directory: Path | str) -> list[Problem]:
 
     directory = Path(directory)
     if not directory.is_dir() or (not (directory / META_FILE).exists()
-                                  and _latest_generation(directory) < 0):
+                                  and latest_generation(directory) < 0):
         raise IndexNotFound(f"no index at {directory} (build one with: newsgrep index PATH... "
                             f"--index {directory})")
     problems: list[Problem] = []

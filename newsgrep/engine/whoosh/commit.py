@@ -693,9 +693,9 @@ def write_error(directory: Path, e: OSError) -> NewsgrepError:
 
 def has_commit(directory: Path) -> bool:
     """Whether ``directory`` holds a TOC (readable or not)."""
-    from .check import _latest_generation
+    from .check import latest_generation
 
-    return _latest_generation(directory) >= 0
+    return latest_generation(directory) >= 0
 
 
 @dataclass

@@ -56,8 +56,13 @@ class WhooshEngine:
         self._searcher: Any = None
         self._lexicon: Any = None
         self._marker: Any = None
+        self._create = create
         if not create:
-            self._open()
+            # Checked now (a missing index, an older format); opened on first use, so that
+            # what needs no segment (stats, info) imports no Whoosh.
+            from .schema import index_meta
+
+            self._meta = index_meta(self.directory)
 
     # --- opening ---------------------------------------------------------------------
 
@@ -112,7 +117,17 @@ class WhooshEngine:
             morphology_signature=meta.morphology_signature, roots=list(meta.roots),
             excludes=list(meta.excludes), includes=list(meta.includes),
             created=meta.created, updated=meta.updated,
-            has_authors=has_authors(self.schema) if self._ix is not None else True)
+            has_authors=self._has_authors(meta))
+
+    def _has_authors(self, meta: Any) -> bool:
+        from .schema import has_authors
+
+        if self._ix is None:
+            if self._create:
+                return True  # (a new archive keeps them)
+            if meta.authors is not None:
+                return meta.authors
+        return has_authors(self.schema)
 
     def _load_meta(self) -> Any:
         from .schema import IndexMeta
@@ -476,11 +491,12 @@ class WhooshEngine:
     # --- the whole archive ---------------------------------------------------------------
 
     def stats(self) -> EngineStats:
-        from .figures import archive_figures
+        from .figures import archive_figures, committed_figures
 
         # (kept per segment at commit: see figures; not a scan of every stored document)
-        n, first, last, undated, sources, sections, encodings = archive_figures(
-            self.directory, self.reader)
+        figures = committed_figures(self.directory) if self._ix is None else None
+        n, first, last, undated, sources, sections, encodings = (
+            figures or archive_figures(self.directory, self.reader))
         size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
         return EngineStats(articles=n, first_date=first, last_date=last, undated=undated,
                            sources=dict(sources.most_common()),

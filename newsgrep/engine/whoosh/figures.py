@@ -26,7 +26,7 @@ from typing import Any
 
 __all__ = ["FIGURES_PREFIX", "SegmentFigures", "figures_name", "segment_figures",
            "updated_figures", "figures_of", "load_figures", "write_figures", "remove_old_figures",
-           "archive_figures"]
+           "archive_figures", "committed_figures"]
 
 FIGURES_PREFIX = "newsgrep-figures-"
 _VERSION = 2
@@ -205,16 +205,34 @@ def archive_figures(directory: Path, reader: Any) -> tuple[int, datetime | None,
     ``reader`` reads, from its commit's figures (segments without them are counted)."""
     leaves = [r for r, _ in reader.leaf_readers() if r.segment() is not None]
     known = load_figures(directory, reader.generation()) if leaves else {}
-    articles = undated = 0
-    first = last = None
-    sources: Counter[str] = Counter()
-    sections: Counter[str] = Counter()
-    encodings: Counter[str] = Counter()
+    entries = []
     for leaf in leaves:
         segment = leaf.segment()
         entry = known.get(segment.segment_id())
         if entry is None or len(entry[7]) != segment.deleted_count():
             entry = segment_figures(leaf)
+        entries.append(entry)
+    return _added_up(entries)
+
+
+def committed_figures(directory: Path) -> tuple | None:
+    """:func:`archive_figures` from the newest commit's figures alone, without opening the
+    index (no Whoosh import: ``stats`` as a process); None when that commit has none (an
+    archive built by an older newsgrep, or empty)."""
+    from .check import latest_generation
+
+    known = load_figures(directory, latest_generation(directory))
+    # (a commit writes the figures of exactly its segments, in its TOC's order)
+    return _added_up(list(known.values())) if known else None
+
+
+def _added_up(entries: list[SegmentFigures]) -> tuple:
+    articles = undated = 0
+    first = last = None
+    sources: Counter[str] = Counter()
+    sections: Counter[str] = Counter()
+    encodings: Counter[str] = Counter()
+    for entry in entries:
         n, no_date, lo, hi = entry[:4]
         articles += n
         undated += no_date

@@ -52,6 +52,9 @@ class IndexMeta:
     includes: list[str] = field(default_factory=list)
     created: str = ""
     updated: str = ""
+    # whether the schema keeps authors (recorded by each run; None: not recorded, the
+    # schema tells), so that an archive's info needs no Whoosh import
+    authors: bool | None = None
 
     @classmethod
     def load(cls, directory: Path) -> IndexMeta:
@@ -302,6 +305,26 @@ def _hand_lexicon(schema, directory: Path, opened: dict) -> None:
     analyzer.use_lexicon(opened[analyzer.signature], directory)
 
 
+def index_meta(directory: Path) -> IndexMeta:
+    """An existing index's meta, checked without opening it (no Whoosh import): raises
+    :class:`IndexNotFound` when there is no index (no meta, or no commit) and
+    :class:`IndexCorrupt` for a format this newsgrep does not read."""
+    from .check import latest_generation
+
+    meta = IndexMeta.load(directory)
+    if meta.schema_version != SCHEMA_VERSION:
+        raise IndexCorrupt(
+            f"index at {directory} has format {meta.schema_version}, this newsgrep reads "
+            f"{SCHEMA_VERSION} (rebuild it with: newsgrep index --rebuild --index {directory})")
+    try:
+        committed = latest_generation(directory) >= 0
+    except OSError as e:
+        raise IndexCorrupt(f"cannot read {directory}: {e.strerror or e}") from None
+    if not committed:
+        raise IndexNotFound(_not_found(directory))
+    return meta
+
+
 def open_index(directory: Path):
     """Open an existing index for reading; returns ``(whoosh_index, IndexMeta)``."""
     from ._whoosh import (bisect_skips, exact_and_maybe, lazy_columns, light_imports,
@@ -315,11 +338,7 @@ def open_index(directory: Path):
     exact_and_maybe()
     from whoosh.index import EmptyIndexError
 
-    meta = IndexMeta.load(directory)
-    if meta.schema_version != SCHEMA_VERSION:
-        raise IndexCorrupt(
-            f"index at {directory} has format {meta.schema_version}, this newsgrep reads "
-            f"{SCHEMA_VERSION} (rebuild it with: newsgrep index --rebuild --index {directory})")
+    meta = index_meta(directory)
     try:
         # (lemma mode: queries look their words up in the index's lexicon before pymorphy3)
         return _index(_storage(directory), directory), meta
