@@ -20,11 +20,11 @@ from pathlib import Path
 
 from ..base import Problem
 from ...errors import IndexNotFound
+from .schema import INDEX_NAME, latest_generation
 
 __all__ = ["Problem", "check_archive", "check_files", "record_sizes", "SIZES_ATTR",
            "latest_generation"]
 
-INDEX_NAME = "MAIN"
 STATE_PREFIX = "newsgrep-state-"  # (indexing.STATE_PREFIX, without importing the writer)
 # Each committed segment carries the lengths of its files (name -> bytes) in this
 # attribute, pickled with it into the TOC: the TOC and the lengths it expects are
@@ -42,15 +42,6 @@ def record_sizes(segment, folder: Path | str) -> None:
 
 def _toc_name(generation: int) -> str:
     return f"_{INDEX_NAME}_{generation}.toc"
-
-
-def latest_generation(directory: Path) -> int:
-    """The generation of the index's newest TOC (-1: none), from the folder's names."""
-    import re
-
-    pattern = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
-    gens = [int(m.group(1)) for m in map(pattern.match, os.listdir(directory)) if m]
-    return max(gens, default=-1)
 
 
 def _read_toc(directory: Path, problems: list[Problem]):

@@ -219,7 +219,7 @@ def committed_figures(directory: Path) -> tuple | None:
     """:func:`archive_figures` from the newest commit's figures alone, without opening the
     index (no Whoosh import: ``stats`` as a process); None when that commit has none (an
     archive built by an older newsgrep, or empty)."""
-    from .check import latest_generation
+    from .schema import latest_generation
 
     known = load_figures(directory, latest_generation(directory))
     # (a commit writes the figures of exactly its segments, in its TOC's order)

@@ -23,6 +23,7 @@ from ..base import (DEFAULT_MORPHOLOGY, NO_AUTHORS, TEXT_FIELDS, TITLE_BOOST,  #
 SCHEMA_VERSION = 3
 META_FILE = "newsgrep.json"
 ENV_INDEX = "NEWSGREP_INDEX"
+INDEX_NAME = "MAIN"  # (Whoosh's index name: _MAIN_N.toc, MAIN_x.seg ...)
 # The fields whose words as written (=word, wildcards, did-you-mean) each
 # segment's form index holds.
 FORM_FIELDS = TEXT_FIELDS
@@ -305,12 +306,19 @@ def _hand_lexicon(schema, directory: Path, opened: dict) -> None:
     analyzer.use_lexicon(opened[analyzer.signature], directory)
 
 
+def latest_generation(directory: Path) -> int:
+    """The generation of the index's newest TOC (-1: none), from the folder's names."""
+    import re
+
+    pattern = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
+    gens = [int(m.group(1)) for m in map(pattern.match, os.listdir(directory)) if m]
+    return max(gens, default=-1)
+
+
 def index_meta(directory: Path) -> IndexMeta:
     """An existing index's meta, checked without opening it (no Whoosh import): raises
     :class:`IndexNotFound` when there is no index (no meta, or no commit) and
     :class:`IndexCorrupt` for a format this newsgrep does not read."""
-    from .check import latest_generation
-
     meta = IndexMeta.load(directory)
     if meta.schema_version != SCHEMA_VERSION:
         raise IndexCorrupt(
