@@ -161,7 +161,8 @@ def test_check_a_healthy_archive(run, built, empty):
     (lambda ix: _one(ix, "MAIN_*.frm").unlink(), ".frm: missing"),
     (lambda ix: os.truncate(_one(ix, "_MAIN_*.toc"), 0), ".toc: unreadable"),
     (lambda ix: _one(ix, "_MAIN_*.toc").write_bytes(os.urandom(600)), ".toc: unreadable"),
-    (lambda ix: _one(ix, "newsgrep-state-*.bin").write_bytes(b"\xff garbage"), ".bin: unreadable"),
+    (lambda ix: _one(ix, "newsgrep-files-*.sqlite").write_bytes(b"\xff garbage" * 400),
+     ".sqlite: unreadable"),
     (lambda ix: (ix / "newsgrep.json").write_text(""), "newsgrep.json: unreadable"),
 ])
 def test_check_names_the_damage_index_refuses_it_and_rebuild_repairs_it(
@@ -199,7 +200,6 @@ def test_check_finds_truncated_postings_of_segments_committed_without_lengths(ru
         delattr(segment, SIZES_ATTR)
     TOC(toc.schema, toc.segments, toc.generation + 1).write(storage, "MAIN")
     _one(ix, "_MAIN_1.toc").unlink()
-    os.rename(_one(ix, "newsgrep-state-*.bin"), ix / f"newsgrep-state-{toc.generation + 1}.bin")
     assert run("check", "--index", ix).exit_code == 0
     pst = _one(ix, "MAIN_*.pst")
     os.truncate(pst, pst.stat().st_size // 2)
@@ -213,17 +213,24 @@ def test_a_commit_flushes_segments_state_toc_and_folder_in_that_order(tmp_path, 
         pytest.skip("needs /proc")
     from newsgrep.indexing import index_paths
 
+    from newsgrep.engine.whoosh.filetable import FileTable
+
     flushed = []
-    real = os.fsync
+    real, real_commit = os.fsync, FileTable.commit
 
     def fsync(fd):
         flushed.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
         real(fd)
 
+    def commit(table, generation):  # (SQLite syncs the files table itself)
+        real_commit(table, generation)
+        flushed.append("newsgrep-files")
+
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(FileTable, "commit", commit)
     ix = tmp_path / "ix"
     index_paths([FIXTURES / "articles"], ix, jobs=1)
-    kinds = [("segment" if n.startswith("MAIN_") else "state" if n.startswith("newsgrep-state")
+    kinds = [("segment" if n.startswith("MAIN_") else "state" if n.startswith("newsgrep-files")
               else "toc" if n.startswith("_MAIN_") else "folder" if n == "ix" else n)
              for n in flushed]
     kinds = [k for k in kinds if k in ("segment", "state", "toc", "folder")]

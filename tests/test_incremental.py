@@ -103,7 +103,7 @@ def test_rebuild_replaces_everything_at_once(tmp_path):
     assert _documents(ix) == {str(docs / "a.txt"): 1}
     names = os.listdir(ix)
     assert len([n for n in names if n.endswith(".toc")]) == 1
-    assert len([n for n in names if n.startswith("newsgrep-state-")]) == 1
+    assert len([n for n in names if n.startswith("newsgrep-files-")]) == 1
     assert not [n for n in names if n.startswith(".newsgrep-tmp")]
 
 
@@ -385,34 +385,86 @@ def test_plan_against_the_state(tmp_path):
                 walk_complete=False).gone == []
 
 
-def test_the_file_table_packs_each_entry_and_reads_a_state_of_tuples(tmp_path):
-    """The state keeps each file's (size, mtime, hash) packed; a state file written
-    before (path -> a tuple) is read as it was, and the next run is a no-op."""
+def test_the_files_table_keeps_each_file_and_takes_an_older_newsgreps_state_file(tmp_path):
+    """The files table (path -> size, mtime, hash) through writes, deletions and names that
+    are not UTF-8; a state file an older newsgrep wrote (entries packed, or tuples before
+    that) is moved into a table, and the next run is a no-op."""
     import marshal
+    import struct
 
-    from newsgrep.engine.whoosh.commit import State
+    from newsgrep.engine.whoosh import filetable
+    from newsgrep.engine.whoosh.check import latest_generation
 
-    table = State()
+    table = filetable.create_files(tmp_path, 0, generation=0)
+    odd = os.fsdecode(b"/a/\xff.txt")
     entries = {"/a/новое.txt": (12, 1_700_000_000_123_456_789, "0f" * 16),
-               os.fsdecode(b"/a/\xff.txt"): (0, -1, "skipped:" + "ab" * 16),
-               "/b/old.txt": (-1, -1, "")}
+               odd: (0, -1, "skipped:" + "ab" * 16), "/b/old.txt": (-1, -1, "")}
     for path, entry in entries.items():
         table[path] = entry
     assert dict(table) == entries and len(table) == 3 and "/b/old.txt" in table
     assert table.get("/nope") is None and table.get("/b/old.txt") == (-1, -1, "")
-    assert all(isinstance(v, bytes) for v in table.raw.values())
     del table["/b/old.txt"]
     assert table.pop("/a/новое.txt") == entries["/a/новое.txt"] and len(table) == 1
+    table.commit(1)
+    table.close()
+    assert filetable.read_files(tmp_path, 1) == {odd: entries[odd]}
 
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     for i in range(3):
         _write(docs / f"a{i}.txt", f"Статья {i}", "про атаку")
     index_paths([docs], ix)
-    files = sorted(ix.glob("newsgrep-state-*.bin"))
-    assert len(files) == 1
     state = load_state(ix, open_index(ix)[0])
-    old = {path: state[path] for path in state}  # as the state file held it before
-    files[0].write_bytes(marshal.dumps(old))
-    assert dict(load_state(ix, open_index(ix)[0])) == old
-    assert _counts(index_paths([docs], ix)) == (0, 0, 0, 3)
-    assert dict(load_state(ix, open_index(ix)[0])) == old
+    assert len(state) == 3
+    packed = {p: struct.pack("<qq", s, m) + d.encode() for p, (s, m, d) in state.items()}
+    for old in (state, packed):  # as older newsgreps wrote the state file
+        for name in os.listdir(ix):
+            if name.startswith(filetable.FILES_PREFIX):
+                os.unlink(ix / name)
+        gen = latest_generation(ix)
+        (ix / f"newsgrep-state-{gen}.bin").write_bytes(marshal.dumps(old))
+        assert load_state(ix, open_index(ix)[0]) == state
+        assert _counts(index_paths([docs], ix)) == (0, 0, 0, 3)
+        assert load_state(ix, open_index(ix)[0]) == state
+        assert filetable.lineages(ix) == [gen]
+
+
+def test_changes_written_after_a_commit_are_undone_until_its_toc_comes(tmp_path, monkeypatch):
+    """A run's changes reach the table before their commit (FLUSH at a time) and the
+    commit's generation before its TOC: what a TOC's generation reads is what it holds."""
+    from newsgrep.engine.whoosh import filetable
+
+    monkeypatch.setattr(filetable, "FLUSH", 2)
+    first = {"/a": (1, 1, "x"), "/b": (2, 2, "y")}
+    table = filetable.create_files(tmp_path, 3, first.items(), generation=3)
+    table["/a"] = (5, 5, "z")
+    table["/c"] = (6, 6, "w")  # (written: two changes held)
+    assert not table.pending and filetable.read_files(tmp_path, 3) == first
+    del table["/b"]
+    table.commit(4)  # the table says 4; its TOC is not written
+    second = {"/a": (5, 5, "z"), "/c": (6, 6, "w")}
+    assert filetable.read_files(tmp_path, 3) == first
+    assert filetable.read_files(tmp_path, 4) == second
+    table.close()
+
+    table = filetable.open_files(tmp_path, 3)  # the TOC of 4 never came: undone
+    assert dict(table) == first and table.generation == 3
+    table["/a"] = (7, 7, "q")
+    table.commit(4)
+    table.committed(4)
+    table["/d"] = (8, 8, "r")
+    table.commit(5)
+    table.committed(5)
+    table["/e"] = (9, 9, "s")
+    table.flush()  # a run that dies before its commit
+    table.close()
+    third = {"/a": (7, 7, "q"), "/b": (2, 2, "y"), "/d": (8, 8, "r")}
+    assert filetable.read_files(tmp_path, 5) == third
+    assert filetable.read_files(tmp_path, 4) is None  # (no table says what 4 held)
+
+    rebuilt = filetable.create_files(tmp_path, 6, [("/z", (1, 1, "z"))])
+    rebuilt.commit(6)  # a rebuild whose TOC never came: its table is not used
+    rebuilt.close()
+    table = filetable.open_files(tmp_path, 5)
+    assert dict(table) == third and table.path.name == filetable.table_name(3)
+    table.close()
+    assert filetable.read_files(tmp_path, 6) == {"/z": (1, 1, "z")}

@@ -5,10 +5,11 @@ last run is not read again; a file whose size or mtime changed is read and
 hashed, and re-indexed only if its content changed; files that vanished from
 under the indexed roots lose their documents.
 
-What is indexed is recorded in a state file beside each commit
-(``newsgrep-state-N.bin`` for Whoosh's generation N: path -> size, mtime,
-content hash), written before the TOC that makes generation N current, so
-the state read at the start of a run never claims a file whose documents
+What is indexed is recorded in a files table beside the commits
+(``newsgrep-files-L.sqlite``: path -> size, mtime, content hash, see
+``engine.whoosh.filetable``), its changes for generation N written before
+the TOC that makes generation N current and undone if that TOC never comes,
+so the table read at the start of a run never claims a file whose documents
 were not committed.
 
 Work is done by worker processes, each reading, analysing and inverting a
@@ -42,8 +43,8 @@ from typing import Any
 
 from ..articles.names import printable_name
 from ..articles.sources import using_aliases
-from ..engine.whoosh.commit import (Committer, State, Target, clean, committed_segments,
-                                    create_index, has_commit, load_state, tempdir, verify,
+from ..engine.whoosh.commit import (Committer, Target, clean, committed_segments,
+                                    create_index, has_commit, open_state, tempdir, verify,
                                     write_error, write_lock)
 from ..engine.whoosh.schema import (DEFAULT_MORPHOLOGY, NO_AUTHORS, IndexMeta, build_schema,
                                     has_authors, open_index, text_analyzer)
@@ -322,7 +323,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
     # The files indexed, as of the last commit and then as of this run: one table, updated
     # in place (a path is read, skipped or found unchanged at most once in a run, so
     # "in the state when its message comes" is "known before the run").
-    state = State() if fresh_toc else load_state(directory, ix)
+    state = open_state(directory, ix, fresh=fresh_toc)
 
     # Remember the roots now: a run that is interrupted can be resumed by `newsgrep index`.
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -421,6 +422,7 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
             lexwriter.mark_complete()
     finally:
         committer.close()
+        state.close()
         if lexwriter is not None:
             lexwriter.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -180,6 +180,18 @@ def _read_segment(directory: Path, schema, segment) -> list[Problem]:
 
 
 def _check_state(directory: Path, generation: int) -> list[Problem]:
+    import sqlite3
+
+    from .filetable import lineages, read_files, table_name
+
+    try:
+        if read_files(directory, generation) is not None:
+            return []
+    except sqlite3.DatabaseError as e:
+        # (the tables are read newest first: the one that failed)
+        lineage = next(n for n in lineages(directory) if n <= generation)
+        return [Problem(table_name(lineage), f"unreadable ({_reason(e)})")]
+    # (an older newsgrep's state file)
     name = f"{STATE_PREFIX}{generation}.bin"
     try:
         with open(directory / name, "rb") as fh:

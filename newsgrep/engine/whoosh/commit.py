@@ -1,9 +1,9 @@
 """Committing to a Whoosh archive folder: TOCs, the state sidecar, the writer's lock.
 
 A commit moves finished segments' files in, marks the old documents of
-updated files deleted, writes the state (``newsgrep-state-N.bin``: path ->
-size, mtime, content hash) and then a new TOC (an atomic rename), each made
-durable in that order; a reader always sees the last TOC. One writer at a time
+updated files deleted, writes its changes to the files table (path -> size,
+mtime, content hash: ``filetable``) and then a new TOC (an atomic rename),
+each made durable in that order; a reader always sees the last TOC. One writer at a time
 holds ``newsgrep.lock`` (``flock``: a dead holder never blocks).
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import marshal
 import os
 import shutil
 import struct
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +22,10 @@ from typing import Any
 
 from ...errors import IndexCorrupt, IndexLocked, NewsgrepError
 from .figures import figures_of, load_figures, remove_old_figures, write_figures
+from .filetable import FILES_PREFIX, FileTable
 from .schema import file_term, path_of_term, text_analyzer
 
-__all__ = ["Committer", "State", "load_state", "write_lock", "has_commit", "Target", "clean",
+__all__ = ["Committer", "load_state", "open_state", "write_lock", "has_commit", "Target", "clean",
            "verify", "write_error", "tempdir", "committed_segments", "create_index",
            "close_held_locks", "temp_storage", "DISK_ERRORS", "LOCK_FILE", "STATE_PREFIX",
            "TMP_PREFIX"]
@@ -40,46 +41,6 @@ DELTA_SUFFIX = ".delta"
 STALE_SUFFIX = ".stale"
 TMP_PREFIX = ".newsgrep-tmp-"
 _ENTRY = struct.Struct("<qq")
-
-
-class State(MutableMapping):
-    """The files indexed: path -> ``(size, mtime_ns, content hash)``, each entry kept
-    as one bytes object (size, mtime, then the hash's text): about 80 bytes a file
-    instead of 210 for a tuple of three objects (a million files: 140 MB less).
-    ``raw`` is the dict of packed entries the state file holds (marshal)."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: dict[str, bytes] | None = None):
-        self.raw = {} if raw is None else raw
-
-    @staticmethod
-    def _unpack(entry: bytes) -> tuple[int, int, str]:
-        size, mtime = _ENTRY.unpack_from(entry)
-        return size, mtime, entry[_ENTRY.size:].decode("utf-8", "surrogateescape")
-
-    def __getitem__(self, path: str) -> tuple[int, int, str]:
-        return self._unpack(self.raw[path])
-
-    def get(self, path: str, default: Any = None) -> Any:  # (faster than Mapping's)
-        entry = self.raw.get(path)
-        return default if entry is None else self._unpack(entry)
-
-    def __setitem__(self, path: str, value: tuple[int, int, str]) -> None:
-        size, mtime, digest = value
-        self.raw[path] = _ENTRY.pack(size, mtime) + digest.encode("utf-8", "surrogateescape")
-
-    def __delitem__(self, path: str) -> None:
-        del self.raw[path]
-
-    def __contains__(self, path: object) -> bool:
-        return path in self.raw
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
 
 
 @contextmanager
@@ -117,47 +78,86 @@ def state_name(generation: int) -> str:
     return f"{STATE_PREFIX}{generation}.bin"
 
 
-def load_state(directory: Path, ix) -> State:
-    """The files indexed as of the index's current generation."""
-    from whoosh.index import TOC
-
-    gen = TOC._latest_generation(ix.storage, ix.indexname)
+def _legacy_state(directory: Path, generation: int) -> dict[str, tuple[int, int, str]] | None:
+    """The state file an older newsgrep wrote for ``generation`` (``newsgrep-state-N.bin``:
+    path -> packed ``size, mtime`` and hash, or before that a tuple), or None."""
     try:
-        with open(directory / state_name(gen), "rb") as fh:
+        with open(directory / state_name(generation), "rb") as fh:
             raw = marshal.load(fh)
         if not isinstance(raw, dict):
             raise TypeError(f"a {type(raw).__name__}, not the files indexed")
-        if raw and not isinstance(next(iter(raw.values())), bytes):
-            # (written before entries were packed: path -> (size, mtime_ns, hash))
-            state = State()
-            for path, entry in raw.items():
-                state[path] = entry
-            return state
-        return State(raw)
     except FileNotFoundError:
-        pass
+        return None
     except (OSError, ValueError, EOFError, TypeError) as e:
-        raise IndexCorrupt(f"cannot read {directory / state_name(gen)}: {e}; repair it with: "
-                           f"newsgrep index --rebuild --index {directory}") from None
-    # No state for this commit (an index written by other means): rebuild it
-    # from the index, with nothing known but the paths, so that every file
-    # is read again and replaces its documents.
-    state = State()
+        raise IndexCorrupt(f"cannot read {directory / state_name(generation)}: {e}; repair it "
+                           f"with: newsgrep index --rebuild --index {directory}") from None
+    out = {}
+    for path, entry in raw.items():
+        if isinstance(entry, bytes):
+            size, mtime = _ENTRY.unpack_from(entry)
+            entry = (size, mtime, entry[_ENTRY.size:].decode("utf-8", "surrogateescape"))
+        out[path] = tuple(entry)
+    return out
+
+
+def _from_lexicon(ix) -> list[tuple[str, tuple[int, int, str]]]:
+    # No state for this commit (an index written by other means): rebuilt from the index,
+    # with nothing known but the paths, so that every file is read again and replaces its
+    # documents.
     with ix.reader() as r:
-        if "file" in r.indexed_field_names():
-            for text in r.lexicon("file"):
-                state[path_of_term(text)] = (-1, -1, "")
-    return state
+        if "file" not in r.indexed_field_names():
+            return []
+        return [(path_of_term(text), (-1, -1, "")) for text in r.lexicon("file")]
 
 
-def write_state(directory: Path, generation: int, state: State) -> None:
-    path = directory / state_name(generation)
-    tmp = directory / (state_name(generation) + ".tmp")
-    with open(tmp, "wb") as fh:
-        marshal.dump(state.raw, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _unreadable_table(directory: Path, e: Exception) -> IndexCorrupt:
+    return IndexCorrupt(f"cannot read the files table in {directory}: {e}; repair it with: "
+                        f"newsgrep index --rebuild --index {directory}")
+
+
+def load_state(directory: Path, ix) -> dict[str, tuple[int, int, str]]:
+    """The files indexed as of the index's current generation (read only)."""
+    import sqlite3
+
+    from whoosh.index import TOC
+
+    from .filetable import read_files
+
+    gen = TOC._latest_generation(ix.storage, ix.indexname)
+    try:
+        files = read_files(directory, gen)
+    except sqlite3.DatabaseError as e:
+        raise _unreadable_table(directory, e) from None
+    if files is None:
+        files = _legacy_state(directory, gen)
+    return dict(_from_lexicon(ix)) if files is None else files
+
+
+def open_state(directory: Path, ix, fresh: bool = False) -> FileTable:
+    """The files table a run updates: as of the index's current generation, or for a
+    rebuild (``fresh``) a new one, used once its commit is."""
+    import sqlite3
+
+    from whoosh.index import TOC
+
+    from .filetable import create_files, open_files
+
+    gen = TOC._latest_generation(ix.storage, ix.indexname)
+    try:
+        if fresh:
+            return create_files(directory, gen + 1)
+        table = open_files(directory, gen)
+        if table is None:  # an older newsgrep's state file, or none: moved into a table
+            rows = _legacy_state(directory, gen)
+            table = create_files(directory, gen, _from_lexicon(ix) if rows is None
+                                 else rows.items(), generation=gen)
+        return table
+    except sqlite3.DatabaseError as e:
+        raise _unreadable_table(directory, e) from None
+
+
+def write_state(directory: Path, generation: int, state: FileTable) -> None:
+    state.commit(generation)
 
 
 def reprints_chain(directory: Path, generation: int) -> tuple[int, list[int]] | None:
@@ -271,16 +271,17 @@ def write_sidecar(directory: Path, name: str, data: bytes | Callable[[Callable],
 
 
 def remove_old_states(directory: Path, keep: int,
-                      chain: tuple[int, list[int]] | None = None) -> None:
+                      chain: tuple[int, list[int]] | None = None, table: str = "") -> None:
     """Remove the sidecars of other commits than ``keep``, but the reprint store's
-    ``chain`` (its checkpoint and deltas, see :func:`reprints_chain`)."""
-    keeping = {state_name(keep), f"{REPRINTS_PREFIX}{keep}.bin", f"{GROUPS_PREFIX}{keep}.bin",
-               f"{GROUPS_PREFIX}{keep}{STALE_SUFFIX}"}
+    ``chain`` (its checkpoint and deltas, see :func:`reprints_chain`), and the files
+    tables but ``table`` (older newsgreps' state files too)."""
+    keeping = {f"{REPRINTS_PREFIX}{keep}.bin", f"{GROUPS_PREFIX}{keep}.bin",
+               f"{GROUPS_PREFIX}{keep}{STALE_SUFFIX}", table, table + "-journal"}
     if chain is not None:
         keeping.add(f"{REPRINTS_PREFIX}{chain[0]}.bin")
         keeping.update(f"{REPRINTS_PREFIX}{g}{DELTA_SUFFIX}" for g in chain[1])
     for name in os.listdir(directory):
-        if (name.startswith((STATE_PREFIX, REPRINTS_PREFIX, GROUPS_PREFIX))
+        if (name.startswith((STATE_PREFIX, REPRINTS_PREFIX, GROUPS_PREFIX, FILES_PREFIX))
                 and name not in keeping):
             try:
                 os.unlink(directory / name)
@@ -291,7 +292,7 @@ def remove_old_states(directory: Path, keep: int,
 class Committer:
     """Adds finished segments to the index, one TOC generation per commit."""
 
-    def __init__(self, directory: Path, ix: Any, schema: Any, state: State, fresh_toc: bool, *,
+    def __init__(self, directory: Path, ix: Any, schema: Any, state: FileTable, fresh_toc: bool, *,
                  segment_docs: int, max_small_segments: int,
                  hook: Callable[[str], None] = lambda point: None, reprints: bool = True):
         from whoosh.index import TOC
@@ -427,9 +428,10 @@ class Committer:
         fsync(self.directory)
         self._unsynced.clear()
         self.hook("committed")
+        self.state.committed(gen)
         self.generation = gen
         self._chain = chain
-        remove_old_states(self.directory, gen, chain)
+        remove_old_states(self.directory, gen, chain, self.state.path.name)
         remove_old_figures(self.directory, gen)
         if self.fresh_toc:
             # A rebuild: the old index's files go now (a search that has them
