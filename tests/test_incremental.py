@@ -365,20 +365,28 @@ def test_plan_against_the_state(tmp_path):
     for p in (same, changed, new):
         p.write_text("x", encoding="utf-8")
     st = os.stat(same)
-    known = {str(same): (st.st_size, st.st_mtime_ns, "h1"),
+
+    class OnePass(dict):  # the known files are read in one pass, not looked up a file each
+        def get(self, *args):
+            raise AssertionError("looked up a file at a time")
+        __getitem__ = __contains__ = get
+
+    known = OnePass({str(same): (st.st_size, st.st_mtime_ns, "h1"),
              str(changed): (99, 1, "h2"),
              str(root / "vanished.txt"): (1, 1, "h3"),    # walked, deleted before the plan
              str(root / "unwalked.txt"): (1, 1, "h4"),    # not walked: gone
              str(root / "locked" / "a.txt"): (1, 1, "h5"),  # in an unreadable folder: kept
-             "/elsewhere/b.txt": (1, 1, "h6")}              # outside the roots: kept
-    before = dict(known)
+             "/elsewhere/b.txt": (1, 1, "h6")})             # outside the roots: kept
+    before = dict(known.items())
     skipped: list[tuple[str, str]] = []
     walked = [str(same), str(changed), str(new), str(root / "vanished.txt")]
     out = plan(walked, known, [str(root)], [str(root / "locked")],
                lambda p, r: skipped.append((p, r)))
-    assert known == before
+    assert dict(known.items()) == before
     assert out.unchanged == 1
     assert [(p, h) for p, _, _, h in out.todo] == [(str(changed), "h2"), (str(new), "")]
+    assert [j[0] for j in plan(walked[::-1], known, [str(root)], [], lambda p, r: None).todo] \
+        == [str(new), str(changed)]  # in walk order
     assert sorted(out.gone) == sorted([str(root / "vanished.txt"), str(root / "unwalked.txt")])
     assert [p for p, _ in skipped] == [str(root / "vanished.txt")]
     assert plan(walked, known, [str(root)], [], lambda p, r: None,

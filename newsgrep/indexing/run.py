@@ -381,13 +381,15 @@ def _run(paths: Iterable[str | os.PathLike[str]], directory: Path, *, encoding: 
         elif isinstance(msg, FilesDone):
             if lexwriter is not None:
                 lexwriter.add(msg.words)  # before the commit that makes these articles visible
+            # (one look-up a file: the table is on disk)
+            befores = {path: state.get(path) for path, *_ in msg.files}
             if not fresh_toc:
-                committer.delete_files(p for p, *_ in msg.files if p in state)
+                committer.delete_files(p for p, before in befores.items() if before is not None)
             for segment, order in msg.segments:
                 committer.add_segment(segment, msg.tmpdir, order)
             committer.add_signatures(msg.signed)
             for path, size, mtime, digest, n in msg.files:
-                before = state.get(path)
+                before = befores[path]
                 state[path] = (size, mtime, digest)
                 report.articles += n
                 if before is not None and not before[2].startswith(SKIPPED):

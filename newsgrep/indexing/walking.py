@@ -140,37 +140,66 @@ class Plan:
 def plan(files: Collection[str], known: Mapping[str, tuple[int, int, str]], roots: list[str],
          unreadable: list[str], skip: Callable[[str, str], None],
          walk_complete: bool = True) -> Plan:
-    """Compare the walked ``files`` (in walk order; a dict's keys or a set are used as they
-    are, a list is indexed once) with the ``known`` state: a file whose size and mtime
+    """Compare the walked ``files`` (in walk order) with the ``known`` state: a file whose size and mtime
     are the same is unchanged; others are to read (with their old hash, so that a file
     touched but not changed is not re-indexed). Files of ``known`` under ``roots`` that
     were not walked are gone, unless their folder could not be read or the walk was cut
     short (``walk_complete`` False).
 
-    Memory: nothing the size of ``known`` is copied (an archive of a million files
-    has a state of a million entries); only the files that vanished since the walk
-    are kept aside."""
+    ``known`` is read once, in its own order (``items()``: a table on disk is scanned,
+    not looked up a file at a time), the walked files being stat'ed as it meets them;
+    then the files it does not hold are stat'ed, and the files to read are listed in
+    walk order. Memory: nothing the size of ``known`` is kept (an archive of a million
+    files has a million entries); only a mark per walked file."""
     out = Plan()
-    walked = files if isinstance(files, (dict, set, frozenset)) else dict.fromkeys(files)
-    vanished: set[str] = set()  # walked, but gone (or no longer a regular file) since
-    for path in walked:
+    # walked path -> None (not met in ``known``), _DONE (unchanged, or nothing to read),
+    # or its job's (size, mtime, old hash)
+    walked: dict[str, object] = dict.fromkeys(files)
+
+    def stat_of(path: str, was_known: bool) -> os.stat_result | None:
         try:
             st = os.stat(path)
         except OSError as e:
             skip(path, f"cannot read: {e.strerror or e}")
-            if e.errno == errno.ENOENT:
-                vanished.add(path)  # (other errors: not gone, it keeps its articles)
-            continue
+            if e.errno == errno.ENOENT and was_known:  # (other errors: not gone)
+                vanished(path)
+            return None
         if not stat.S_ISREG(st.st_mode):
             skip(path, articles.special_file(st.st_mode))
-            vanished.add(path)
+            if was_known:
+                vanished(path)
+            return None
+        return st
+
+    def vanished(path: str) -> None:  # walked, but gone (or no longer a regular file) since
+        if gone_here(path):
+            out.gone.append(path)
+
+    def gone_here(path: str) -> bool:
+        return walk_complete and under(path, roots) and not under(path, unreadable)
+
+    for path, before in known.items():
+        mark = walked.get(path, _ABSENT)
+        if mark is _ABSENT:
+            if gone_here(path):
+                out.gone.append(path)
             continue
-        before = known.get(path)
-        if before is not None and before[0] == st.st_size and before[1] == st.st_mtime_ns:
+        walked[path] = _DONE
+        st = stat_of(path, True)
+        if st is None:
+            continue
+        if before[0] == st.st_size and before[1] == st.st_mtime_ns:
             out.unchanged += 1
-            continue
-        out.todo.append((path, st.st_size, st.st_mtime_ns, before[2] if before else ""))
-    if walk_complete:
-        out.gone = [p for p in known if (p not in walked or p in vanished)
-                    and under(p, roots) and not under(p, unreadable)]
+        else:
+            walked[path] = (st.st_size, st.st_mtime_ns, before[2])
+    for path, mark in walked.items():
+        if mark is None:  # new
+            st = stat_of(path, False)
+            if st is not None:
+                out.todo.append((path, st.st_size, st.st_mtime_ns, ""))
+        elif mark is not _DONE:
+            out.todo.append((path, *mark))  # type: ignore[misc]
     return out
+
+
+_ABSENT, _DONE = object(), object()
