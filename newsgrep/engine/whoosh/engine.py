@@ -497,7 +497,8 @@ class WhooshEngine:
         figures = committed_figures(self.directory) if self._ix is None else None
         n, first, last, undated, sources, sections, encodings = (
             figures or archive_figures(self.directory, self.reader))
-        size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
+        with os.scandir(self.directory) as entries:  # (one stat a file)
+            size = sum(e.stat().st_size for e in entries if e.is_file())
         return EngineStats(articles=n, first_date=first, last_date=last, undated=undated,
                            sources=dict(sources.most_common()),
                            sections=dict(sections.most_common()),
