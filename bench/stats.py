@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""``newsgrep stats`` as a process: figures kept at commit against counting every article.
+"""``newsgrep stats`` as a process, this checkout against another, interleaved.
 
-    python bench/stats.py --index DIR [--before /work/main] [--repeat 5]
+    python bench/stats.py --index DIR [--before /tmp/old] [--repeat 15]
 
-Runs ``newsgrep stats --json`` on the archive (built by this newsgrep, so
-its commit has figures) with this checkout's code, and with the code of
-``--before`` (a checkout of newsgrep from before the figures, which reads
-every stored document), in one run, and checks that both print the same
-figures (``updated`` and ``size_bytes`` aside: the figures file counts in
-the size). Medians of ``--repeat`` runs; Markdown on stdout.
+Runs ``newsgrep stats`` (plain text to a pipe, as a script gets it) on the archive
+with this checkout's code and with the code of ``--before``, alternating, and
+checks once that both print the same figures with ``--json`` (``updated`` and
+``size_bytes`` aside: sidecar files count in the size). Medians of ``--repeat``
+runs each; Markdown on stdout. (Earlier runs compared a checkout from before the
+figures were kept at commit, which read every stored document.)
 """
 from __future__ import annotations
 
@@ -25,45 +25,44 @@ REPO = Path(__file__).resolve().parent.parent
 from batch import bench_env  # noqa: E402 (this folder is on sys.path: a script's own)
 
 
-def run(code: Path, index: Path) -> tuple[float, dict]:
+def run(code: Path, index: Path, *options: str) -> tuple[float, str]:
     env = bench_env(PYTHONPATH=str(code))
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "newsgrep", "stats", "--json", "--index",
+    proc = subprocess.run([sys.executable, "-m", "newsgrep", "stats", *options, "--index",
                            str(index)], capture_output=True, text=True, env=env, cwd=code)
     elapsed = time.perf_counter() - t
     assert proc.returncode == 0, proc.stderr
-    return elapsed, json.loads(proc.stdout)
+    return elapsed, proc.stdout
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--before", type=Path, default=REPO.parent.parent / "main",
-                    help="a newsgrep checkout from before the figures [default: ../../main]")
-    ap.add_argument("--repeat", type=int, default=5)
+                    help="another newsgrep checkout [default: ../../main]")
+    ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
     index = args.index.resolve()
-    rows = []
+    codes = {"before": args.before.resolve(), "after": REPO}
     figures = {}
-    for label, code, repeat in (("before: every stored document read", args.before.resolve(),
-                                 max(1, args.repeat // 2)),
-                                ("after: figures kept at commit", REPO, args.repeat)):
-        times = []
-        run(code, index)  # (bytecode cached, files in the page cache)
-        for _ in range(repeat):
-            elapsed, out = run(code, index)
-            times.append(elapsed)
+    for label, code in codes.items():
+        out = json.loads(run(code, index, "--json")[1])  # (also: bytecode, page cache)
         for key in ("updated", "size_bytes", "index"):
             out.pop(key, None)
         figures[label] = out
-        rows.append((label, statistics.median(times), min(times), repeat))
-    before, after = figures.values()
-    print(f"## `newsgrep stats` as a process, {after['articles']} articles ({index})\n")
+    times: dict[str, list[float]] = {label: [] for label in codes}
+    for _ in range(args.repeat):
+        for label, code in codes.items():
+            times[label].append(run(code, index)[0])
+    print(f"## `newsgrep stats` as a process, {figures['after']['articles']} articles ({index})\n")
     print("| code | median s | best s | runs | ratio |")
     print("|---|---:|---:|---:|---:|")
-    for label, median, best, repeat in rows:
-        print(f"| {label} | {median:.3f} | {best:.3f} | {repeat} | {rows[0][1] / median:.1f}x |")
-    print(f"\nThe same figures: {before == after}")
+    base = statistics.median(times["before"])
+    for label, code in codes.items():
+        median = statistics.median(times[label])
+        print(f"| {label} ({code}) | {median:.3f} | {min(times[label]):.3f} | {args.repeat} "
+              f"| {base / median:.2f}x |")
+    print(f"\nThe same figures: {figures['before'] == figures['after']}")
 
 
 if __name__ == "__main__":
