@@ -476,3 +476,26 @@ def test_changes_written_after_a_commit_are_undone_until_its_toc_comes(tmp_path,
     assert dict(table) == third and table.path.name == filetable.table_name(3)
     table.close()
     assert filetable.read_files(tmp_path, 6) == {"/z": (1, 1, "z")}
+
+
+def test_a_reader_after_a_writer_killed_in_a_transaction_sees_the_last_commit(tmp_path):
+    """A writer killed in the middle of writing leaves SQLite's journal behind: a reader
+    (check, file_states) rolls it back and reads what the last commit holds."""
+    import signal
+    import sqlite3
+
+    from newsgrep.engine.whoosh import filetable
+
+    rows = {f"/p{i}": (i, i, "h") for i in range(2000)}
+    filetable.create_files(tmp_path, 0, rows.items(), generation=0).close()
+    pid = os.fork()
+    if pid == 0:  # (the child dies by the signal, whatever happens)
+        conn = sqlite3.connect(tmp_path / filetable.table_name(0), isolation_level=None)
+        conn.execute("PRAGMA cache_size=2")  # pages written to the table mid-transaction
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                         ((f"/q{i}".encode(), i, i, b"h") for i in range(20000)))
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert (tmp_path / (filetable.table_name(0) + "-journal")).exists()
+    assert filetable.read_files(tmp_path, 0) == rows

@@ -76,7 +76,9 @@ def lineages(directory: Path) -> list[int]:
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
-    if read_only:
+    if read_only and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        # (a reader that may write rolls back the journal a killed writer left: SQLite does
+        # it on reading, and only when no writer holds the table; read-only, it could not)
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
     else:
         conn = sqlite3.connect(path, timeout=60, isolation_level=None)
