@@ -14,11 +14,13 @@ import os
 import sys
 from collections.abc import Iterable
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .articles.names import is_text_name, name_bytes, printable_name
-from .counting import PERIODS, Timeline
-from .searching import ArticleView, Hit
+
+if TYPE_CHECKING:  # (not imported to print stats or an error)
+    from .counting import Timeline
+    from .searching import ArticleView, Hit
 
 MATCH_STYLE = "bold red"
 TITLE_STYLE = "bold"
@@ -363,9 +365,11 @@ def print_timeline(console, tl: Timeline) -> None:
 def write_groups(out: IO[str], by: str, rows: list[tuple[str | None, int]],
                  as_json: bool = False) -> None:
     """``-c --by``: TSV ``key<TAB>count`` lines, or JSON Lines ``{by: key, "count": n}``."""
+    from .counting import PERIODS as periods
+
     for key, n in rows:
         if as_json:
             out.write(dumps({by: key, "count": n}) + "\n")
         else:
-            shown = key if key is not None else ("(no date)" if by in PERIODS else f"(no {by})")
+            shown = key if key is not None else ("(no date)" if by in periods else f"(no {by})")
             out.write(f"{safe(shown).replace(chr(9), ' ')}\t{n}\n")
