@@ -946,7 +946,7 @@ def stats(index_dir, as_json, color):
 @cli.command()
 @index_option
 def check(index_dir):
-    """Check that the index is whole: its TOC, every segment's files, the state, the lexicon.
+    """Check that the index is whole: its TOC, every segment's files, the files table, the lexicon.
 
     Prints one line per problem on stdout (FILE: what is wrong), or "ok" and
     what the index holds.
