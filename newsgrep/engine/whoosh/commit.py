@@ -1,4 +1,4 @@
-"""Committing to a Whoosh archive folder: TOCs, the state sidecar, the writer's lock.
+"""Committing to a Whoosh archive folder: TOCs, the sidecars beside them, the writer's lock.
 
 A commit moves finished segments' files in, marks the old documents of
 updated files deleted, writes its changes to the files table (path -> size,
