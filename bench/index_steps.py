@@ -26,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import speed  # noqa: E402
+from batch import bench_env  # noqa: E402
 
 
 def main() -> None:
@@ -40,10 +41,7 @@ def main() -> None:
         code, _, what = step.rpartition(":")
         if what not in ("noop", "1pct") or not code:
             sys.exit(f"{step}: give CHECKOUT:noop or CHECKOUT:1pct")
-        env = dict(os.environ)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPATH"] = str(Path(code).resolve())
-        env["NEWSGREP_CONFIG"] = os.devnull
+        env = bench_env(PYTHONPATH=str(Path(code).resolve()), NEWSGREP_CONFIG=os.devnull)
         label = step
         if what == "1pct":
             label += f" ({speed.change_one_percent(args.files, str(time.time()))} files)"

@@ -32,6 +32,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,18 @@ def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=60, isolation_level=None)
         conn.execute("PRAGMA synchronous=FULL")
     return conn
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[None]:
+    conn.execute(begin)
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> int | None:
@@ -151,11 +164,7 @@ class FileTable(MutableMapping):
         return isinstance(path, str) and self.get(path) is not None
 
     def __iter__(self) -> Iterator[str]:
-        self.flush()
-        cursor = self.conn.execute("SELECT path FROM files")
-        while rows := cursor.fetchmany(10_000):
-            for (path,) in rows:
-                yield _s(path)
+        return (path for path, _ in self.items())
 
     def items(self) -> Iterator[tuple[str, tuple[int, int, str]]]:  # type: ignore[override]
         """Every file and its entry, in one scan of the table (not a look-up each)."""
@@ -186,40 +195,39 @@ class FileTable(MutableMapping):
 
     def flush(self, generation: int | None = None) -> None:
         """Write the changes held (and, given, set the table's generation: a commit), in
-        one transaction; each replaced row saved first, once per generation."""
+        one transaction."""
         if not self.pending and generation is None:
             return
         conn, coming = self.conn, (self.generation or 0) + 1
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            if self._durable is not None:
-                conn.execute("DELETE FROM undo WHERE gen <= ?", (self._durable,))
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('dropped', ?)",
-                             (self._durable,))
-            keys = [(_b(p),) for p in self.pending]
-            if self.generation is not None:  # (a new lineage is used only once committed)
-                conn.executemany("INSERT OR IGNORE INTO undo SELECT path, ?, size, mtime, digest"
-                                 " FROM files WHERE path = ?", ((coming, k) for k, in keys))
-                conn.executemany("INSERT OR IGNORE INTO undo (path, gen) VALUES (?, ?)",
-                                 ((k, coming) for k, in keys))
-            conn.executemany("DELETE FROM files WHERE path = ?",
-                             ((_b(p),) for p, e in self.pending.items() if e is None))
-            conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                             ((_b(p), e[0], e[1], _b(e[2]))
-                              for p, e in self.pending.items() if e is not None))
-            if generation is not None:
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)",
-                             (generation,))
-            conn.execute("COMMIT")
-        except BaseException as e:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(e, sqlite3.OperationalError):  # a full disk, a read-only folder
-                raise _os_error(e) from e
-            raise
+            with _transaction(conn):
+                self._write(conn, coming, generation)
+        except sqlite3.OperationalError as e:  # a full disk, a read-only folder
+            raise _os_error(e) from e
         self.pending.clear()
         if generation is not None:
             self.generation = generation
+
+    def _write(self, conn: sqlite3.Connection, coming: int, generation: int | None) -> None:
+        """The changes held, each replaced row saved first (once per generation)."""
+        if self._durable is not None:
+            conn.execute("DELETE FROM undo WHERE gen <= ?", (self._durable,))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('dropped', ?)",
+                         (self._durable,))
+        keys = [(_b(p),) for p in self.pending]
+        if self.generation is not None:  # (a new lineage is used only once committed)
+            conn.executemany("INSERT OR IGNORE INTO undo SELECT path, ?, size, mtime, digest"
+                             " FROM files WHERE path = ?", ((coming, k) for k, in keys))
+            conn.executemany("INSERT OR IGNORE INTO undo (path, gen) VALUES (?, ?)",
+                             ((k, coming) for k, in keys))
+        conn.executemany("DELETE FROM files WHERE path = ?",
+                         ((_b(p),) for p, e in self.pending.items() if e is None))
+        conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                         ((_b(p), e[0], e[1], _b(e[2]))
+                          for p, e in self.pending.items() if e is not None))
+        if generation is not None:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)",
+                         (generation,))
 
     def commit(self, generation: int) -> None:
         """Make this run's changes commit ``generation``'s (durably), before its TOC."""
@@ -243,19 +251,13 @@ def _os_error(e: sqlite3.OperationalError) -> OSError:
 
 def _undo_after(conn: sqlite3.Connection, generation: int) -> None:
     """Put back the rows the changes after ``generation`` replaced; that generation."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _transaction(conn):
         conn.execute("DELETE FROM files WHERE path IN (SELECT path FROM undo WHERE gen > ?)",
                      (generation,))
         conn.execute("INSERT INTO files SELECT path, size, mtime, digest FROM undo"
                      " WHERE gen > ? AND size IS NOT NULL", (generation,))
         conn.execute("DELETE FROM undo")
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def create_files(directory: Path, lineage: int,
@@ -271,10 +273,9 @@ def create_files(directory: Path, lineage: int,
     conn = _connect(path)
     conn.executescript(_SCHEMA)
     table = FileTable(conn, path, None)
-    conn.execute("BEGIN")
-    conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                     ((_b(p), s, m, _b(d)) for p, (s, m, d) in rows))
-    conn.execute("COMMIT")
+    with _transaction(conn, "BEGIN"):
+        conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                         ((_b(p), s, m, _b(d)) for p, (s, m, d) in rows))
     if generation is not None:
         table.commit(generation)
     return table
